@@ -1,0 +1,44 @@
+import { Authorized, Directive, type ResolverData } from 'type-graphql';
+import { forbidden, unauthenticated } from '../common/errors';
+import type { Principal } from './principal';
+import type { Scope } from './scopes';
+
+export interface AuthState {
+  principal?: Principal;
+  /** Why a presented token was refused; reported only when a field needs a caller. */
+  authError?: string;
+}
+
+/**
+ * The subgraph enforces its own access: the router may enforce `@requiresScopes` too, but a
+ * subgraph reachable without it must not trust that it did.
+ */
+export const authChecker = ({ context }: Pick<ResolverData<AuthState>, 'context'>, scopes: readonly Scope[]): boolean => {
+  const principal = context.principal;
+  if (!principal) throw unauthenticated(context.authError ? `Invalid bearer token: ${context.authError}` : undefined);
+  for (const scope of scopes) if (!principal.scopes.has(scope)) throw forbidden(scope);
+  return true;
+};
+
+/** The principal of a request whose field was authorized, or UNAUTHENTICATED. */
+export function requirePrincipal(state: AuthState): Principal {
+  if (!state.principal) authChecker({ context: state }, []);
+  return state.principal!;
+}
+
+/** Checks a scope outside type-graphql's middleware (federation reference resolvers). */
+export function assertScope(state: AuthState, scope: Scope): Principal {
+  authChecker({ context: state }, [scope]);
+  return state.principal!;
+}
+
+/**
+ * Enforced here (type-graphql `@Authorized`) and declared in the SDL (`@requiresScopes`) for a
+ * router that enforces authorization as well: one decorator, so the two cannot drift.
+ */
+export function RequireScope(scope: Scope): MethodDecorator & PropertyDecorator {
+  return (target: object, propertyKey: string | symbol, descriptor?: PropertyDescriptor) => {
+    Authorized(scope)(target, propertyKey, descriptor as never);
+    Directive(`@requiresScopes(scopes: [["${scope}"]])`)(target, propertyKey, descriptor as never);
+  };
+}

@@ -1,0 +1,23 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { Organization } from '../organizations/organization.entity';
+import { ALL_SCOPES } from './scopes';
+import { mintToken } from './tokens';
+
+/** Development only: an all-scopes token per organization, printed so a newcomer can query at once. */
+export async function printDevelopmentTokens(db: DataSource, secret: string, logger: Logger, baseUrl: string): Promise<void> {
+  const organizations = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 5 });
+  if (organizations.length === 0) {
+    logger.info('no organization yet: run `npm run seed` to load demo data (it prints a token too)');
+    return;
+  }
+  for (const organization of organizations) {
+    const token = await mintToken({ secret, subject: 'dev-admin', organizationId: organization.id, scopes: ALL_SCOPES });
+    // Printed to stdout, not the log: a token never belongs in log storage.
+    process.stdout.write(
+      `\nDevelopment admin token for ${organization.slug} (valid 12h):\n` +
+        `  curl -s ${baseUrl}/graphql -H 'content-type: application/json' -H 'authorization: Bearer ${token}' \\\n` +
+        `    -d '{"query":"{ organization { name } conflicts(filter: {status: OPEN}) { totalCount } }"}'\n`,
+    );
+  }
+}

@@ -1,0 +1,193 @@
+import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { badUserInput } from './errors';
+import { isUuid } from './ids';
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+@ArgsType()
+export class PageArgs {
+  @Field(() => Int, {
+    nullable: true,
+    description: `Page size, ${DEFAULT_PAGE_SIZE} by default. Above ${MAX_PAGE_SIZE} is refused with BAD_USER_INPUT rather than silently cut.`,
+  })
+  first?: number | null;
+
+  @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })
+  after?: string | null;
+}
+
+@ObjectType({ simpleResolvers: true })
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field({ description: 'True when the page was asked for with a cursor.' })
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+/** One page of a list, before it is shaped as a GraphQL connection. */
+export interface Page<T> {
+  nodes: T[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** Counted only when a client asks for totalCount. */
+  count: () => Promise<number>;
+}
+
+export interface Connection<T> {
+  readonly edges: Array<{ cursor: string; node: T }>;
+  readonly pageInfo: PageInfo;
+  readonly totalCount: Promise<number>;
+}
+
+/** `XConnection` and `XEdge` types for a node type, built from a Page. */
+export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: string = nodeType.name) {
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
+  class Edge {
+    @Field({ description: 'Pass as `after` to read the page that follows this node.' })
+    cursor: string;
+
+    @Field(() => nodeType)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`)
+  class PagedConnection implements Connection<T> {
+    constructor(private readonly page: Page<T>) {}
+
+    @Field(() => [Edge])
+    get edges(): Edge[] {
+      return this.page.nodes.map((node, i) => ({ node, cursor: this.page.cursors[i] }));
+    }
+
+    @Field(() => PageInfo)
+    get pageInfo(): PageInfo {
+      const { cursors, hasNextPage, hasPreviousPage } = this.page;
+      return { hasNextPage, hasPreviousPage, startCursor: cursors[0] ?? null, endCursor: cursors.at(-1) ?? null };
+    }
+
+    @Field(() => Int, { description: 'Matches in the whole list, not only this page (costs a COUNT).' })
+    get totalCount(): Promise<number> {
+      return this.page.count();
+    }
+  }
+
+  return PagedConnection;
+}
+
+type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
+
+/** One column of a keyset order. `expression` wraps the column and the cursor value alike. */
+export interface SortKey<T> {
+  property: keyof T & string;
+  cast: KeyCast;
+  expression?: (sql: string) => string;
+}
+
+/**
+ * A keyset ordering: the keys together must be unique, so "rows after this cursor" is exact
+ * however rows are inserted or deleted between pages. `scope` stops a cursor of one list from
+ * being replayed against another.
+ */
+export interface Keyset<T> {
+  scope: string;
+  direction: 'ASC' | 'DESC';
+  keys: SortKey<T>[];
+}
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badUserInput('first', `must be between 0 and ${MAX_PAGE_SIZE} (got ${first}).`);
+  }
+  return first;
+}
+
+function encodeCursor<T>(keyset: Keyset<T>, node: T): string {
+  const values = keyset.keys.map((key) => {
+    const value = node[key.property] as unknown;
+    return value instanceof Date ? value.toISOString() : String(value);
+  });
+  return Buffer.from(JSON.stringify([keyset.scope, ...values])).toString('base64url');
+}
+
+const validValue: Record<KeyCast, (value: string) => boolean> = {
+  text: () => true,
+  uuid: isUuid,
+  timestamptz: (value) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value) && !Number.isNaN(Date.parse(value)),
+  bigint: (value) => /^\d{1,19}$/.test(value),
+};
+
+export function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  const valid =
+    Array.isArray(decoded) &&
+    decoded.length === keyset.keys.length + 1 &&
+    decoded[0] === keyset.scope &&
+    keyset.keys.every((key, i) => typeof decoded[i + 1] === 'string' && validValue[key.cast](decoded[i + 1]));
+  if (!valid) throw badUserInput('after', `not a cursor of this ${keyset.scope} list; pass an endCursor it returned.`);
+  return (decoded as string[]).slice(1);
+}
+
+/**
+ * Reads one page of `query` (already filtered) in keyset order: `WHERE (keys) > (cursor)`,
+ * never OFFSET, so page 500 costs what page 1 costs.
+ */
+export async function paginate<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+  keyset: Keyset<T>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<T>> {
+  const limit = pageSize(args.first);
+  const alias = query.alias;
+  const countQuery = query.clone();
+  const wrap = (key: SortKey<T>, sql: string) => (key.expression ? key.expression(sql) : sql);
+
+  if (args.after) {
+    const values = decodeCursor(keyset, args.after);
+    const columns = keyset.keys.map((key) => wrap(key, `${alias}.${key.property}`));
+    const params = keyset.keys.map((key, i) => wrap(key, `:cursor${i}::${key.cast}`));
+    const comparison = keyset.direction === 'ASC' ? '>' : '<';
+    query.andWhere(
+      `(${columns.join(', ')}) ${comparison} (${params.join(', ')})`,
+      Object.fromEntries(values.map((value, i) => [`cursor${i}`, value])),
+    );
+  }
+  keyset.keys.forEach((key, i) => {
+    const sql = wrap(key, `${alias}.${key.property}`);
+    if (i === 0) query.orderBy(sql, keyset.direction);
+    else query.addOrderBy(sql, keyset.direction);
+  });
+
+  const rows = limit === 0 ? [] : await query.limit(limit + 1).getMany();
+  const nodes = rows.slice(0, limit);
+  return {
+    nodes,
+    cursors: nodes.map((node) => encodeCursor(keyset, node)),
+    hasNextPage: rows.length > limit,
+    hasPreviousPage: Boolean(args.after),
+    count: memo(async () => {
+      const row = await countQuery.select('count(*)::int', 'count').orderBy().getRawOne<{ count: number }>();
+      return row?.count ?? 0;
+    }),
+  };
+}
+
+function memo<R>(fn: () => Promise<R>): () => Promise<R> {
+  let result: Promise<R> | undefined;
+  return () => (result ??= fn());
+}

@@ -1,0 +1,29 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum ConflictKind {
+  EMAIL_TAKEN = 'EMAIL_TAKEN',
+  MAPPING_MISMATCH = 'MAPPING_MISMATCH',
+  UNVERIFIED_DOMAIN = 'UNVERIFIED_DOMAIN',
+  UNMANAGED_ACCOUNT = 'UNMANAGED_ACCOUNT',
+  DUPLICATE_ACCOUNTS = 'DUPLICATE_ACCOUNTS',
+  STALE_EXTERNAL_ACCOUNT = 'STALE_EXTERNAL_ACCOUNT',
+}
+
+export enum ConflictStatus {
+  OPEN = 'OPEN',
+  RESOLVED = 'RESOLVED',
+  DISMISSED = 'DISMISSED',
+}
+
+registerEnumType(ConflictKind, {
+  name: 'ConflictKind',
+  valuesConfig: {
+    EMAIL_TAKEN: { description: 'A SCIM push wants an email another account owns.' },
+    MAPPING_MISMATCH: { description: "A directory's SSO and SCIM email attributes differ." },
+    UNVERIFIED_DOMAIN: { description: 'A SCIM push targets a domain the organization has not verified.' },
+    UNMANAGED_ACCOUNT: { description: 'An account on a verified domain is not claimed, so the IdP cannot take it over.' },
+    DUPLICATE_ACCOUNTS: { description: 'One person, several accounts (same externalId or same email across records).' },
+    STALE_EXTERNAL_ACCOUNT: { description: 'During a domain transition, an account on the old domain that no SCIM record backs.' },
+  },
+});
+registerEnumType(ConflictStatus, { name: 'ConflictStatus' });

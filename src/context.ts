@@ -1,0 +1,68 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { requirePrincipal, type AuthState } from './auth/authorization';
+import type { Principal } from './auth/principal';
+import { AccountService } from './accounts/account.service';
+import { createAccountLoaders } from './accounts/account.loaders';
+import { createDomainLoaders } from './domains/domain.loaders';
+import { createDirectoryLoaders } from './directories/directory.loaders';
+import { createScimLoaders } from './scim/scim.loaders';
+import { createConflictLoaders } from './conflicts/conflict.loaders';
+import { ConflictService } from './conflicts/conflict.service';
+import { ScimRecordService } from './scim/scim-record.service';
+import { AuditService } from './audit/audit.service';
+import { DomainService } from './domains/domain.service';
+import { DirectoryService } from './directories/directory.service';
+
+/** Stateless, created once per server: they hold the DataSource, never request state. */
+export function createServices(db: DataSource) {
+  return {
+    db,
+    accounts: new AccountService(db),
+    domains: new DomainService(db),
+    directories: new DirectoryService(db),
+    scimRecords: new ScimRecordService(db),
+    conflicts: new ConflictService(db),
+    audit: new AuditService(db),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+function createLoaders(db: DataSource, organizationId: string) {
+  return {
+    accounts: createAccountLoaders(db, organizationId),
+    domains: createDomainLoaders(db, organizationId),
+    directories: createDirectoryLoaders(db, organizationId),
+    scim: createScimLoaders(db, organizationId),
+    conflicts: createConflictLoaders(db, organizationId),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;
+
+/** Per request: who is calling, for which organization, and that request's DataLoaders. */
+export class Context implements AuthState {
+  private requestLoaders?: Loaders;
+
+  constructor(
+    readonly services: Services,
+    readonly log: Logger,
+    readonly requestId: string,
+    readonly principal?: Principal,
+    readonly authError?: string,
+  ) {}
+
+  /** The caller's organization: every read and write is scoped to it. */
+  get organizationId(): string {
+    return requirePrincipal(this).organizationId;
+  }
+
+  get actor(): string {
+    return requirePrincipal(this).subject;
+  }
+
+  get loaders(): Loaders {
+    return (this.requestLoaders ??= createLoaders(this.services.db, this.organizationId));
+  }
+}

@@ -1,0 +1,35 @@
+import { DataSource, type Logger } from 'typeorm';
+import { entities } from './entities';
+import { migrations } from '../../migrations';
+import { PostgresNamingStrategy } from './naming-strategy';
+
+export interface DataSourceOptions {
+  url: string;
+  poolMax?: number;
+  /** Receives every query; tests count them, production leaves it out. */
+  logger?: Logger;
+  applicationName?: string;
+}
+
+export function createDataSource(options: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: options.url,
+    entities,
+    migrations,
+    migrationsTableName: 'schema_migration',
+    migrationsTransactionMode: 'each',
+    namingStrategy: new PostgresNamingStrategy(),
+    uuidExtension: 'pgcrypto',
+    synchronize: false,
+    logging: options.logger ? ['query', 'error'] : false,
+    logger: options.logger,
+    extra: {
+      max: options.poolMax ?? 10,
+      application_name: options.applicationName ?? 'identity-governance',
+      // A query stuck longer than this is a bug or an outage; fail it rather than hold a connection.
+      statement_timeout: 30_000,
+      connectionTimeoutMillis: 10_000,
+    },
+  });
+}

@@ -1,0 +1,54 @@
+import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { createDataSource } from './data-source';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
+
+export interface Database {
+  dataSource: DataSource;
+  embedded?: EmbeddedDatabase;
+  close(): Promise<void>;
+}
+
+/** Arbitrary but fixed: every replica takes the same advisory lock before migrating. */
+const MIGRATION_LOCK = 727_274_001;
+
+/** DATABASE_URL when given, otherwise a real Postgres of our own under DATA_DIR. */
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPostgresPort' | 'dbPoolMax' | 'migrateOnStart'>,
+  logger: Logger,
+  queryLogger?: TypeOrmLogger,
+): Promise<Database> {
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, logger, config.embeddedPostgresPort);
+  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, poolMax: config.dbPoolMax, logger: queryLogger });
+  try {
+    await dataSource.initialize();
+    if (config.migrateOnStart) await migrate(dataSource, logger);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.stop();
+    throw error;
+  }
+  return {
+    dataSource,
+    embedded,
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.stop();
+    },
+  };
+}
+
+/** Runs pending migrations under an advisory lock, so replicas starting together migrate once. */
+export async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
+  const lock = dataSource.createQueryRunner();
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await lock.release();
+  }
+}

@@ -1,0 +1,11 @@
+import { Organization } from '../organizations/organization.entity';
+import { Domain } from '../domains/domain.entity';
+import { Account } from '../accounts/account.entity';
+import { AccountEmailChange } from '../accounts/account-email-change.entity';
+import { Directory } from '../directories/directory.entity';
+import { ScimRecord } from '../scim/scim-record.entity';
+import { ScimPush } from '../scim/scim-push.entity';
+import { Conflict } from '../conflicts/conflict.entity';
+import { AuditEvent } from '../audit/audit-event.entity';
+
+export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, Conflict, AuditEvent];

@@ -1,0 +1,48 @@
+import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { RequireScope, assertScope } from '../auth/authorization';
+import { Scope } from '../auth/scopes';
+import { PageArgs } from '../common/pagination';
+import type { Context } from '../context';
+import { AccountFilter } from '../accounts/account.inputs';
+import { AccountConnection } from '../accounts/account.types';
+import { Domain } from './domain.entity';
+import { DomainStatus } from './domain.enums';
+
+@Resolver(() => Domain)
+export class DomainResolver {
+  @Query(() => [Domain], { description: 'Domains the organization asserts, by name.' })
+  @RequireScope(Scope.READ)
+  domains(@Arg('status', () => DomainStatus, { nullable: true }) status: DomainStatus | null, @Ctx() ctx: Context): Promise<Domain[]> {
+    return ctx.services.domains.list(ctx.organizationId, status);
+  }
+
+  @Query(() => Domain, { nullable: true, description: 'By name, in any case, Unicode or punycode.' })
+  @RequireScope(Scope.READ)
+  async domain(@Arg('name') name: string, @Ctx() ctx: Context): Promise<Domain | null> {
+    const [domain] = await ctx.loaders.domains.byName.load(name);
+    return domain ?? null;
+  }
+
+  @FieldResolver(() => AccountConnection, { description: 'Accounts whose email is on this domain.' })
+  async accounts(
+    @Root() domain: Domain,
+    @Arg('filter', () => AccountFilter, { nullable: true }) filter: AccountFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<AccountConnection> {
+    const scoped = { ...filter, domain: domain.name };
+    return new AccountConnection(await ctx.services.accounts.list(ctx.organizationId, scoped, page));
+  }
+}
+
+export const domainReferenceResolvers = {
+  Domain: {
+    // Two keys: the gateway sends { id } or { name }.
+    __resolveReference: async (reference: { id?: string; name?: string }, ctx: Context) => {
+      assertScope(ctx, Scope.READ);
+      if (reference.id !== undefined) return ctx.loaders.domains.byId.load(reference.id);
+      const [domain] = await ctx.loaders.domains.byName.load(reference.name ?? '');
+      return domain ?? null;
+    },
+  },
+};

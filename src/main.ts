@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+import { setUpAuth } from './auth/setup';
+import { openDatabase } from './db/database';
+import { createServer } from './server';
+import { printDevelopmentTokens } from './auth/dev-tokens';
+
+/** Start-up only: config, database, server, listen, and a clean shutdown on SIGINT/SIGTERM. */
+async function main(): Promise<void> {
+  const startedAt = performance.now();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const auth = setUpAuth(config);
+  const database = await openDatabase(config, logger);
+  const server = await createServer({ config, dataSource: database.dataSource, logger, verifier: auth.verifier });
+  const baseUrl = await server.listen(config.port, config.host);
+  logger.info(
+    { url: `${baseUrl}/graphql`, embeddedPostgres: Boolean(database.embedded), startupMs: Math.round(performance.now() - startedAt) },
+    'identity-governance subgraph ready',
+  );
+  if (auth.developmentSecret) {
+    const localUrl = baseUrl.replace('0.0.0.0', '127.0.0.1');
+    await printDevelopmentTokens(database.dataSource, auth.developmentSecret, logger, localUrl);
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
+    const deadline = setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5_000);
+    deadline.unref();
+    try {
+      await server.stop();
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'error while shutting down');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`identity-governance failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import { RequireScope } from '../auth/authorization';
+import { Scope } from '../auth/scopes';
+import type { Context } from '../context';
+import { Organization } from './organization.entity';
+
+@Resolver(() => Organization)
+export class OrganizationResolver {
+  @Query(() => Organization, { nullable: true, description: "The caller's organization (from the token's org claim)." })
+  @RequireScope(Scope.READ)
+  organization(@Ctx() ctx: Context): Promise<Organization | null> {
+    return ctx.services.db.getRepository(Organization).findOneBy({ id: ctx.organizationId });
+  }
+}

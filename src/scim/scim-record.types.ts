@@ -1,0 +1,5 @@
+import { ConnectionType } from '../common/pagination';
+import { ScimRecord } from './scim-record.entity';
+
+export const ScimRecordConnection = ConnectionType(ScimRecord);
+export type ScimRecordConnection = InstanceType<typeof ScimRecordConnection>;

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import express, { type Request } from 'express';
+import type { GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { Context, createServices, type Services } from './context';
+import { buildGovernanceSchema } from './schema';
+import type { TokenVerifier } from './auth/tokens';
+
+export interface ServerDeps {
+  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs'>;
+  dataSource: DataSource;
+  logger: Logger;
+  verifier: TokenVerifier;
+}
+
+export interface GovernanceServer {
+  app: express.Express;
+  httpServer: http.Server;
+  services: Services;
+  /** Listens (port 0: any free port) and returns the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Stops accepting, lets in-flight requests finish, stops Apollo. Does not close the database. */
+  stop(): Promise<void>;
+}
+
+/** Codes we raise on purpose; any other error is an internal one and is masked. */
+const EXPOSED_CODES = new Set([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'RATE_LIMITED',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+export async function createServer(deps: ServerDeps): Promise<GovernanceServer> {
+  const { config, dataSource, logger, verifier } = deps;
+  const services = createServices(dataSource);
+  const schema = await buildGovernanceSchema();
+  const app = express();
+  const httpServer = http.createServer(app);
+  const development = config.nodeEnv === 'development';
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    introspection: config.nodeEnv !== 'production',
+    csrfPrevention: true,
+    // main.ts owns the shutdown order (HTTP, then the pool, then embedded Postgres).
+    stopOnTerminationSignals: false,
+    logger,
+    includeStacktraceInErrorResponses: development,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
+      ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+    ],
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      const code = formatted.extensions?.code;
+      if (typeof code === 'string' && EXPOSED_CODES.has(code)) return formatted;
+      // Internal failure: log it whole, tell the client only that it happened.
+      logger.error({ err: error, path: formatted.path }, 'internal error in GraphQL request');
+      return {
+        message: 'Internal server error',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'INTERNAL_SERVER_ERROR', ...(development ? { stacktrace: formatted.extensions?.stacktrace } : {}) },
+      };
+    },
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    const incoming = req.header('x-request-id');
+    const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+
+  app.get('/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/health/ready', async (_req, res) => {
+    try {
+      await dataSource.query('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = res.locals.requestId as string;
+        const log = logger.child({ requestId });
+        const { principal, authError } = await authenticate(req, verifier);
+        return new Context(services, log, requestId, principal, authError);
+      },
+    }),
+  );
+
+  return {
+    app,
+    httpServer,
+    services,
+    listen(port, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          const address = httpServer.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${address.port}`);
+        });
+      });
+    },
+    async stop() {
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
+
+async function authenticate(req: Request, verifier: TokenVerifier) {
+  const header = req.header('authorization');
+  if (!header) return {};
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) return { authError: 'expected "Authorization: Bearer <token>"' };
+  try {
+    return { principal: await verifier.verify(match[1]) };
+  } catch (error) {
+    return { authError: (error as Error).message };
+  }
+}
