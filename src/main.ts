@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   );
   if (auth.developmentSecret) {
     const localUrl = baseUrl.replace('0.0.0.0', '127.0.0.1');
-    await printDevelopmentTokens(database.dataSource, auth.developmentSecret, logger, localUrl);
+    await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, localUrl);
   }
 
   let stopping = false;

@@ -1,18 +1,18 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { Organization } from '../organizations/organization.entity';
-import { ALL_SCOPES } from './scopes';
-import { mintToken } from './tokens';
+import type { Config } from '../config';
+import { mintDevelopmentToken } from './setup';
 
 /** Development only: an all-scopes token per organization, printed so a newcomer can query at once. */
-export async function printDevelopmentTokens(db: DataSource, secret: string, logger: Logger, baseUrl: string): Promise<void> {
+export async function printDevelopmentTokens(config: Config, db: DataSource, secret: string, logger: Logger, baseUrl: string): Promise<void> {
   const organizations = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 5 });
   if (organizations.length === 0) {
     logger.info('no organization yet: run `npm run seed` to load demo data (it prints a token too)');
     return;
   }
   for (const organization of organizations) {
-    const token = await mintToken({ secret, subject: 'dev-admin', organizationId: organization.id, scopes: ALL_SCOPES });
+    const token = await mintDevelopmentToken(config, secret, organization.id);
     // Printed to stdout, not the log: a token never belongs in log storage.
     process.stdout.write(
       `\nDevelopment admin token for ${organization.slug} (valid 12h):\n` +

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { TokenVerifier } from './tokens';
+import { TokenVerifier, mintToken } from './tokens';
+import { ALL_SCOPES } from './scopes';
 
 export interface AuthSetup {
   verifier: TokenVerifier;
@@ -37,4 +38,16 @@ export function loadOrCreateDevelopmentSecret(dataDir: string): string {
     fs.writeFileSync(file, secret, { mode: 0o600 });
     return secret;
   }
+}
+
+/** An all-scopes token signed with the development secret, honouring a configured issuer and audience. */
+export function mintDevelopmentToken(config: Config, secret: string, organizationId: string): Promise<string> {
+  return mintToken({
+    secret,
+    subject: 'dev-admin',
+    organizationId,
+    scopes: ALL_SCOPES,
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+  });
 }
