@@ -1,15 +1,18 @@
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { printSubgraphSchema } from '@apollo/subgraph';
+import { graphql } from 'graphql';
 import { buildGovernanceSchema } from './schema';
+import { projectRoot } from './paths';
 
-/** The subgraph SDL as composition sees it (`_service { sdl }`), written as a reviewed artifact. */
+/** The subgraph SDL exactly as composition reads it from `_service { sdl }`, kept as a reviewed artifact. */
 export async function printGovernanceSdl(): Promise<string> {
-  return `${printSubgraphSchema(await buildGovernanceSchema()).trim()}\n`;
+  const result = await graphql({ schema: await buildGovernanceSchema(), source: '{ _service { sdl } }' });
+  if (result.errors) throw result.errors[0];
+  return `${(result.data as { _service: { sdl: string } })._service.sdl.trim()}\n`;
 }
 
-export const SDL_PATH = path.resolve(__dirname, '..', '..', 'schema', 'subgraph.graphql');
+export const SDL_PATH = path.join(projectRoot(), 'schema', 'subgraph.graphql');
 
 if (require.main === module) {
   printGovernanceSdl()

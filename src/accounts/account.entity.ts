@@ -1,7 +1,7 @@
-import { Directive, Field, ID, ObjectType, Int } from 'type-graphql';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { Directive, Field, ObjectType } from 'type-graphql';
+import { Check, Column, Entity, Index } from 'typeorm';
+import { TimestampColumn, oneOf } from '../db/columns';
+import { VersionedTenantRow } from '../db/tenant-row';
 import { AccountOrigin, AccountStatus } from './account.enums';
 
 /**
@@ -22,18 +22,7 @@ import { AccountOrigin, AccountStatus } from './account.enums';
 @Check('account_status_check', oneOf('status', AccountStatus))
 @Check('account_email_check', `"email" ~ '^[^@[:space:]]+@[^@[:space:]]+$' AND length("email") <= 320`)
 @Check('account_email_domain_check', `"email_domain" = split_part(lower("email"), '@', 2)`)
-export class Account {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'account_pkey' })
-  id: string;
-
-  @Column('uuid')
-  organizationId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'account_organization_id_fkey' })
-  organization?: Relation<Organization>;
-
+export class Account extends VersionedTenantRow {
   @Field({ description: 'As the person or IdP wrote it; compared case-insensitively.' })
   @Column('text')
   email: string;
@@ -67,15 +56,4 @@ export class Account {
   @TimestampColumn({ nullable: true })
   claimedAt: Date | null;
 
-  @Field(() => Int, { description: 'Bumped by every change; pass it back as expectedVersion.' })
-  @Column('integer', { default: 1 })
-  version: number;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  createdAt: Date;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  updatedAt: Date;
 }

@@ -1,7 +1,7 @@
-import { Directive, Field, ID, ObjectType, Int } from 'type-graphql';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
+import { Directive, Field, ObjectType, Int } from 'type-graphql';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { TenantRow } from '../db/tenant-row';
 import { Account } from '../accounts/account.entity';
 import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
@@ -31,18 +31,7 @@ import { ConflictKind, ConflictStatus } from './conflict.enums';
   'conflict_closed_check',
   `("status" = 'OPEN' AND "closed_at" IS NULL) OR ("status" <> 'OPEN' AND "closed_at" IS NOT NULL)`,
 )
-export class Conflict {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'conflict_pkey' })
-  id: string;
-
-  @Column('uuid')
-  organizationId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'conflict_organization_id_fkey' })
-  organization?: Relation<Organization>;
-
+export class Conflict extends TenantRow {
   @Field(() => ConflictKind)
   @Column('text')
   kind: ConflictKind;

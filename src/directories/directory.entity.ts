@@ -1,7 +1,7 @@
-import { Directive, Field, ID, ObjectType, Int } from 'type-graphql';
-import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { Directive, Field, ObjectType } from 'type-graphql';
+import { Check, Column, Entity, Unique } from 'typeorm';
+import { TimestampColumn, oneOf } from '../db/columns';
+import { VersionedTenantRow } from '../db/tenant-row';
 import { IdentityProvider } from './directory.enums';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */
@@ -11,18 +11,7 @@ import { IdentityProvider } from './directory.enums';
 @Unique('directory_organization_id_name_key', ['organizationId', 'name'])
 @Unique('directory_token_hash_key', ['tokenHash'])
 @Check('directory_provider_check', oneOf('provider', IdentityProvider))
-export class Directory {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'directory_pkey' })
-  id: string;
-
-  @Column('uuid')
-  organizationId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'directory_organization_id_fkey' })
-  organization?: Relation<Organization>;
-
+export class Directory extends VersionedTenantRow {
   @Field()
   @Column('text')
   name: string;
@@ -47,17 +36,6 @@ export class Directory {
   @TimestampColumn({ nullable: true })
   tokenIssuedAt: Date | null;
 
-  @Field(() => Int, { description: 'Bumped by every change; pass it back as expectedVersion.' })
-  @Column('integer', { default: 1 })
-  version: number;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  createdAt: Date;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  updatedAt: Date;
 
   @Field({ description: 'SSO and SCIM map the email to the same attribute (rule R2).' })
   get mappingConsistent(): boolean {

@@ -1,7 +1,7 @@
-import { Directive, Field, ID, ObjectType, Int } from 'type-graphql';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { Directive, Field, ObjectType } from 'type-graphql';
+import { Check, Column, Entity, Index, Unique } from 'typeorm';
+import { TimestampColumn, oneOf } from '../db/columns';
+import { VersionedTenantRow } from '../db/tenant-row';
 import { DomainStatus, DomainVerificationMethod } from './domain.enums';
 
 /** An email domain the organization asserts; verifying it proves ownership, claiming it manages its accounts. */
@@ -15,18 +15,7 @@ import { DomainStatus, DomainVerificationMethod } from './domain.enums';
 @Check('domain_status_check', oneOf('status', DomainStatus))
 @Check('domain_verification_method_check', oneOf('verification_method', DomainVerificationMethod))
 @Check('domain_name_check', `"name" = lower("name") AND "name" LIKE '%_._%'`)
-export class Domain {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'domain_pkey' })
-  id: string;
-
-  @Column('uuid')
-  organizationId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'domain_organization_id_fkey' })
-  organization?: Relation<Organization>;
-
+export class Domain extends VersionedTenantRow {
   @Field({ description: 'Lower case, IDN as punycode, no trailing dot.' })
   @Column('text')
   name: string;
@@ -58,17 +47,6 @@ export class Domain {
   @TimestampColumn({ nullable: true })
   claimedAt: Date | null;
 
-  @Field(() => Int, { description: 'Bumped by every change; pass it back as expectedVersion.' })
-  @Column('integer', { default: 1 })
-  version: number;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  createdAt: Date;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  updatedAt: Date;
 
   @Field()
   get claimed(): boolean {

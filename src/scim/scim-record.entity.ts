@@ -1,7 +1,7 @@
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
-import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { Directive, Field, Int, ObjectType } from 'type-graphql';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, Unique, type Relation } from 'typeorm';
+import { TimestampColumn, oneOf } from '../db/columns';
+import { VersionedTenantRow } from '../db/tenant-row';
 import { Directory } from '../directories/directory.entity';
 import { Account } from '../accounts/account.entity';
 import { SyncStatus } from './scim-record.enums';
@@ -29,18 +29,7 @@ export interface ScimEmail {
 @Index('scim_record_next_retry_at_idx', ['nextRetryAt'], { where: `"sync_status" = 'FAILED'` })
 @Check('scim_record_sync_status_check', oneOf('sync_status', SyncStatus))
 @Check('scim_record_attempts_check', `"attempts" >= 0`)
-export class ScimRecord {
-  @Field(() => ID, { description: 'Also the SCIM id the IdP sees, so an IdP log line leads straight here.' })
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'scim_record_pkey' })
-  id: string;
-
-  @Column('uuid')
-  organizationId: string;
-
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
-  @JoinColumn({ name: 'organization_id', foreignKeyConstraintName: 'scim_record_organization_id_fkey' })
-  organization?: Relation<Organization>;
-
+export class ScimRecord extends VersionedTenantRow {
   @Column('uuid')
   directoryId: string;
 
@@ -110,15 +99,4 @@ export class ScimRecord {
   @TimestampColumn({ nullable: true })
   lastSyncedAt: Date | null;
 
-  @Field(() => Int, { description: 'Bumped by every change; also the SCIM ETag.' })
-  @Column('integer', { default: 1 })
-  version: number;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  createdAt: Date;
-
-  @Field()
-  @TimestampColumn(nowDefault)
-  updatedAt: Date;
 }

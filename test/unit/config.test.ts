@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('loadConfig', () => {
+  it('has working defaults for a fresh machine: embedded Postgres under ./.data, migrations on', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ nodeEnv: 'development', port: 4000, databaseUrl: undefined, migrateOnStart: true, dbPoolMax: 10 });
+    expect(config.dataDir).toMatch(/\.data$/);
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/gov',
+      MIGRATE_ON_START: 'false',
+      DB_POOL_MAX: '25',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: 'x'.repeat(32),
+      JWT_ISSUER: 'https://issuer',
+      JWT_AUDIENCE: 'governance',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      databaseUrl: 'postgres://u:p@db:5432/gov',
+      migrateOnStart: false,
+      dbPoolMax: 25,
+      logLevel: 'warn',
+      auth: { jwtSecret: 'x'.repeat(32), issuer: 'https://issuer', audience: 'governance' },
+    });
+  });
+
+  it('names every bad variable at once, and never echoes a database password', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', MIGRATE_ON_START: 'maybe', DATABASE_URL: 'mysql://root:hunter2@db/x', JWT_SECRET: 'short', NODE_ENV: 'staging' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'MIGRATE_ON_START', 'DATABASE_URL', 'JWT_SECRET', 'NODE_ENV']) expect(problems).toContain(name);
+    expect(problems).not.toContain('hunter2');
+  });
+});
