@@ -1,0 +1,530 @@
+/**
+ * RFC 7644 §3.5.2 PATCH for SCIM resources held as plain JSON.
+ *
+ * Written here rather than delegated to `scim-patch` (0.8.3): that library matches attribute names
+ * case-sensitively (`username` creates a second key), keeps Entra's string booleans ("False") as
+ * strings, silently ignores a remove whose filter matches nothing, removes `members` by value only
+ * when the whole element is deep-equal (so `[{"value":"u1"}]` misses `{"value":"u1","display":"U1"}`),
+ * appends duplicate members in that case too, lets `id`/`meta` be replaced, and crashes with a
+ * TypeError on a remove without a path. Only its filter parser dependency, `scim2-parse-filter`, is
+ * used: for the bracketed value filters in paths.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { parse as parseFilter, Tester, type Compare, type Filter } from 'scim2-parse-filter';
+import { ScimError, type ScimErrorType } from './scim-error';
+
+export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+export type ScimResource = Record<string, unknown>;
+
+export interface PatchOptions {
+  /** Attributes (lower-case dotted names, e.g. 'active') whose values must be booleans; string "True"/"False" (any case) are converted. */
+  booleanAttributes: string[];
+  /** Attributes that can never change (e.g. 'id', 'meta', 'schemas'): touching them → 400 mutability. */
+  readOnlyAttributes: string[];
+}
+
+const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const MANAGER_ATTRIBUTE = `${ENTERPRISE_USER_SCHEMA}:manager`.toLowerCase();
+
+export const USER_PATCH_OPTIONS: PatchOptions = {
+  booleanAttributes: [
+    'active',
+    'emails.primary',
+    'phonenumbers.primary',
+    'ims.primary',
+    'photos.primary',
+    'addresses.primary',
+    'entitlements.primary',
+    'roles.primary',
+    'x509certificates.primary',
+  ],
+  readOnlyAttributes: ['id', 'meta'],
+};
+
+export const GROUP_PATCH_OPTIONS: PatchOptions = {
+  booleanAttributes: [],
+  readOnlyAttributes: ['id', 'meta'],
+};
+
+/** Most operations one request may carry. */
+const MAX_OPERATIONS = 1000;
+
+/** RFC 7643 spellings, used when an attribute is created by a client that wrote it in another case. */
+const CANONICAL_NAMES = new Map(
+  [
+    'id', 'externalId', 'meta', 'schemas',
+    'userName', 'name', 'formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix',
+    'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'active', 'password',
+    'emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509Certificates', 'members',
+    'value', 'display', 'type', 'primary', '$ref',
+    'streetAddress', 'locality', 'region', 'postalCode', 'country',
+    'employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager',
+  ].map((n) => [n.toLowerCase(), n]),
+);
+
+/** Core multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
+const MULTI_VALUED = new Set([
+  'emails', 'phonenumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509certificates', 'members', 'schemas',
+]);
+
+const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
+
+type Json = Record<string, unknown>;
+type Op = 'add' | 'replace' | 'remove';
+
+interface ParsedPath {
+  /** Extension schema URN as written, or undefined for core attributes. */
+  schema?: string;
+  /** Attribute name; undefined when the path is an extension URN on its own (the whole extension object). */
+  attr?: string;
+  filter?: Filter;
+  sub?: string;
+}
+
+interface Context {
+  /** Lower-case qualified names of the boolean attributes. */
+  booleans: Set<string>;
+}
+
+function fail(scimType: ScimErrorType, detail: string): never {
+  throw new ScimError(400, detail, scimType);
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+function keyOf(obj: Json, name: string): string {
+  const lower = name.toLowerCase();
+  return Object.keys(obj).find((k) => k.toLowerCase() === lower) ?? CANONICAL_NAMES.get(lower) ?? name;
+}
+
+/** Qualified name of `key` below `parent`: '' is the resource root, a trailing ':' an extension root. */
+function childName(parent: string, key: string): string {
+  const k = key.toLowerCase();
+  return parent === '' || parent.endsWith(':') ? parent + k : `${parent}.${k}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paths and filters
+
+function knownSchemas(resource: Json): string[] {
+  const fromSchemas = Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === 'string') : [];
+  const fromKeys = Object.keys(resource).filter((k) => k.toLowerCase().startsWith('urn:'));
+  return [ENTERPRISE_USER_SCHEMA, ...fromSchemas, ...fromKeys];
+}
+
+function isCoreSchema(urn: string): boolean {
+  const lower = urn.toLowerCase();
+  return lower === CORE_USER_SCHEMA.toLowerCase() || lower === CORE_GROUP_SCHEMA.toLowerCase();
+}
+
+/** Index of the `]` closing the `[` at `start`, skipping quoted strings. */
+function closingBracket(text: string, start: number): number {
+  let depth = 0;
+  let quoted = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '[') depth++;
+    else if (c === ']' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+function parsePath(raw: string, resource: Json): ParsedPath {
+  const path = raw.trim();
+  const invalid = (why: string): never => fail('invalidPath', `Invalid path "${raw}": ${why}.`);
+  const bracket = path.indexOf('[');
+  let head = bracket < 0 ? path : path.slice(0, bracket);
+  const rest = bracket < 0 ? '' : path.slice(bracket);
+  const parsed: ParsedPath = {};
+
+  if (head.toLowerCase().startsWith('urn:')) {
+    const lower = head.toLowerCase();
+    if (!rest && knownSchemas(resource).some((s) => s.toLowerCase() === lower)) {
+      if (isCoreSchema(head)) invalid('a path cannot be the core schema itself');
+      return { schema: head };
+    }
+    const colon = head.lastIndexOf(':');
+    const urn = head.slice(0, colon);
+    if (!isCoreSchema(urn)) parsed.schema = urn;
+    head = head.slice(colon + 1);
+  }
+
+  const parts = head.split('.');
+  if (parts.some((p) => !ATTR_NAME.test(p))) invalid('not an attribute name');
+  if (parts.length > 2 || (rest && parts.length > 1)) invalid('too many levels of sub-attributes');
+  parsed.attr = parts[0];
+  if (parts.length === 2) parsed.sub = parts[1];
+
+  if (rest) {
+    const close = closingBracket(rest, 0);
+    if (close < 0) invalid('unbalanced "["');
+    const filterText = rest.slice(1, close).trim();
+    if (!filterText) invalid('empty value filter');
+    try {
+      parsed.filter = parseFilter(filterText);
+    } catch (err) {
+      invalid(`bad value filter (${(err as Error).message})`);
+    }
+    const after = rest.slice(close + 1);
+    if (after) {
+      if (!after.startsWith('.') || !ATTR_NAME.test(after.slice(1))) invalid('unexpected text after "]"');
+      parsed.sub = after.slice(1);
+    }
+  }
+  return parsed;
+}
+
+function sameText(a: unknown, b: unknown): boolean {
+  return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
+}
+
+/** `scim2-parse-filter`'s tester, but with case-insensitive strings (caseExact false, RFC 7643 §2.2) and "True" = true. */
+class ValueFilterTester extends Tester {
+  override eq(r: unknown, v: Compare['compValue']): boolean {
+    if (typeof r === 'string' && typeof v === 'string') return r.toLowerCase() === v.toLowerCase();
+    if (typeof r === 'string' && typeof v === 'boolean') return r.toLowerCase() === String(v);
+    return r === v;
+  }
+  override ne(r: unknown, v: Compare['compValue']): boolean {
+    return !this.eq(r, v);
+  }
+  override co(r: unknown, v: Compare['compValue']): boolean {
+    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().includes(v.toLowerCase()) : super.co(r, v);
+  }
+  override sw(r: unknown, v: Compare['compValue']): boolean {
+    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().startsWith(v.toLowerCase()) : super.sw(r, v);
+  }
+  override ew(r: unknown, v: Compare['compValue']): boolean {
+    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().endsWith(v.toLowerCase()) : super.ew(r, v);
+  }
+}
+
+const tester = new ValueFilterTester();
+
+/** The element a value filter of `attr eq literal [and ...]` describes, for adding it when nothing matches. */
+function seedFromFilter(filter: Filter): Json | undefined {
+  if (filter.op === 'eq') {
+    if (!ATTR_NAME.test(filter.attrPath) || filter.compValue === null) return undefined;
+    return { [CANONICAL_NAMES.get(filter.attrPath.toLowerCase()) ?? filter.attrPath]: filter.compValue };
+  }
+  if (filter.op === 'and') {
+    const seed: Json = {};
+    for (const f of filter.filters) {
+      const part = seedFromFilter(f);
+      if (!part) return undefined;
+      Object.assign(seed, part);
+    }
+    return seed;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values
+
+/** Copies `value`, canonicalising key case, converting boolean strings and `manager: "id"`; rejects bad booleans. */
+function normalize(name: string, value: unknown, ctx: Context): unknown {
+  if (value === null || value === undefined) return value;
+  if (Array.isArray(value)) return value.map((v) => normalize(name, v, ctx));
+  if (ctx.booleans.has(name)) {
+    if (typeof value === 'boolean') return value;
+    if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+    fail('invalidValue', `Attribute "${name}" must be a boolean, got ${JSON.stringify(value)}.`);
+  }
+  if (name === MANAGER_ATTRIBUTE && typeof value === 'string') return { value };
+  if (isObject(value)) {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) out[CANONICAL_NAMES.get(k.toLowerCase()) ?? k] = normalize(childName(name, k), v, ctx);
+    return out;
+  }
+  return structuredClone(value);
+}
+
+/** Whether two elements of a multi-valued attribute are the same value (members by `value`, emails by `value` + `type`). */
+function sameElement(a: unknown, b: unknown): boolean {
+  if (isDeepStrictEqual(a, b)) return true;
+  if (!isObject(a) || !isObject(b)) return false;
+  const av = a[keyOf(a, 'value')];
+  const bv = b[keyOf(b, 'value')];
+  if (av === undefined || bv === undefined || !isDeepStrictEqual(av, bv)) return false;
+  const at = a[keyOf(a, 'type')];
+  const bt = b[keyOf(b, 'type')];
+  return at === undefined || bt === undefined || sameText(at, bt) || at === bt;
+}
+
+/** Writes an already-normalised value at `obj[key]` with RFC 7644 add/replace semantics. */
+function writeKey(obj: Json, key: string, name: string, op: 'add' | 'replace', value: unknown): void {
+  const existing = obj[key];
+  if (value === null || value === undefined) {
+    delete obj[key]; // null is "unassigned" (RFC 7643 §2.5)
+    return;
+  }
+  if (Array.isArray(existing) || Array.isArray(value) || MULTI_VALUED.has(name)) {
+    const items = Array.isArray(value) ? value : [value];
+    if (op === 'replace') {
+      obj[key] = items;
+      return;
+    }
+    const result: unknown[] = Array.isArray(existing) ? [...existing] : existing === undefined ? [] : [existing];
+    for (const item of items) {
+      const at = result.findIndex((e) => sameElement(e, item));
+      if (at < 0) result.push(item);
+      else if (isObject(result[at]) && isObject(item)) result[at] = merge(result[at] as Json, item, name, 'add');
+    }
+    obj[key] = result;
+    return;
+  }
+  // A complex value keeps unmentioned sub-attributes (RFC 7644 §3.5.2.3), except when its `value` changes: then it
+  // refers to something else (e.g. a new manager) and the old `displayName`/`$ref` would be stale.
+  obj[key] = isObject(existing) && isObject(value) && !refersElsewhere(existing, value) ? merge(existing, value, name, op) : value;
+}
+
+function refersElsewhere(existing: Json, value: Json): boolean {
+  const before = existing[keyOf(existing, 'value')];
+  const after = value[keyOf(value, 'value')];
+  return before !== undefined && after !== undefined && !isDeepStrictEqual(before, after);
+}
+
+/** Sub-attributes in `value` replace (or are added to) those of `target`; others are left unchanged (RFC 7644 §3.5.2.3). */
+function merge(target: Json, value: Json, name: string, op: 'add' | 'replace'): Json {
+  const out: Json = { ...target };
+  for (const [k, v] of Object.entries(value)) writeKey(out, keyOf(out, k), childName(name, k), op, v);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations
+
+function applyOperation(resource: Json, op: Op, parsed: ParsedPath, rawValue: unknown, hasValue: boolean, options: PatchOptions, pathText: string): void {
+  const booleans = new Set(options.booleanAttributes.map((a) => a.toLowerCase()));
+  const ctx: Context = { booleans };
+
+  // The container: the resource itself, or the extension object for an extension URN.
+  let container: Json = resource;
+  let extKey: string | undefined;
+  let base = '';
+  if (parsed.schema !== undefined) {
+    const lower = parsed.schema.toLowerCase();
+    extKey =
+      Object.keys(resource).find((k) => k.toLowerCase() === lower) ??
+      knownSchemas(resource).find((s) => s.toLowerCase() === lower) ??
+      parsed.schema;
+    base = `${lower}:`;
+    const ext = resource[extKey];
+    if (ext !== undefined && !isObject(ext)) fail('invalidPath', `"${extKey}" is not an extension object.`);
+    if (ext === undefined && op === 'remove') {
+      if (parsed.filter) fail('noTarget', `Path "${pathText}" matched no value.`);
+      return;
+    }
+    container = isObject(ext) ? { ...ext } : {};
+  }
+
+  if (parsed.attr === undefined) {
+    // The whole extension object.
+    if (op === 'remove') delete resource[extKey!];
+    else {
+      if (!isObject(rawValue)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
+      const value = normalize(base, rawValue, ctx) as Json;
+      resource[extKey!] = merge(container, value, base, op);
+    }
+    return;
+  }
+
+  const attrName = childName(base, parsed.attr);
+  const attrKey = keyOf(container, parsed.attr);
+  const subName = parsed.sub === undefined ? undefined : childName(attrName, parsed.sub);
+
+  if (parsed.filter) {
+    const existing = container[attrKey];
+    if (existing !== undefined && !Array.isArray(existing)) fail('invalidPath', `"${parsed.attr}" is not multi-valued; a value filter cannot apply to it.`);
+    const list = [...((existing as unknown[] | undefined) ?? [])];
+    const filter = parsed.filter;
+    const matches = list.map((e) => isObject(e) && tester.test(e, filter));
+    if (op === 'remove') {
+      if (!matches.includes(true)) fail('noTarget', `Path "${pathText}" matched no value.`);
+      if (parsed.sub === undefined) {
+        const kept = list.filter((_, i) => !matches[i]);
+        if (kept.length) container[attrKey] = kept;
+        else delete container[attrKey];
+      } else {
+        container[attrKey] = list.map((e, i) => {
+          if (!matches[i]) return e;
+          const copy = { ...(e as Json) };
+          delete copy[keyOf(copy, parsed.sub!)];
+          return copy;
+        });
+      }
+    } else {
+      const value = normalize(subName ?? attrName, rawValue, ctx);
+      if (parsed.sub === undefined && !isObject(value)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
+      if (!matches.includes(true)) {
+        // Entra ID sends `emails[type eq "work"].value` for a user without a work e-mail and expects one to be added.
+        const seed = seedFromFilter(filter);
+        if (!seed) fail('noTarget', `Path "${pathText}" matched no value.`);
+        const element = normalize(attrName, seed, ctx) as Json;
+        if (parsed.sub === undefined) list.push(merge(element, value as Json, attrName, 'add'));
+        else {
+          writeKey(element, keyOf(element, parsed.sub), subName!, 'add', value);
+          list.push(element);
+        }
+      } else {
+        for (let i = 0; i < list.length; i++) {
+          if (!matches[i]) continue;
+          const element = { ...(list[i] as Json) };
+          if (parsed.sub !== undefined) {
+            writeKey(element, keyOf(element, parsed.sub), subName!, op, value);
+            list[i] = element;
+          } else {
+            // RFC 7644 §3.5.2.3: matching records are replaced; add merges sub-attributes into them.
+            list[i] = op === 'replace' ? structuredClone(value) : merge(element, value as Json, attrName, 'add');
+          }
+        }
+      }
+      container[attrKey] = list;
+    }
+  } else if (parsed.sub !== undefined) {
+    const parent = container[attrKey];
+    const subKey = (o: Json) => keyOf(o, parsed.sub!);
+    if (parent !== undefined && !isObject(parent) && !Array.isArray(parent)) fail('invalidPath', `"${parsed.attr}" has no sub-attributes.`);
+    if (op === 'remove') {
+      if (isObject(parent)) {
+        const copy = { ...parent };
+        delete copy[subKey(copy)];
+        if (Object.keys(copy).length) container[attrKey] = copy;
+        else delete container[attrKey];
+      } else if (Array.isArray(parent)) {
+        container[attrKey] = parent.map((e) => {
+          if (!isObject(e)) return e;
+          const copy = { ...e };
+          delete copy[subKey(copy)];
+          return copy;
+        });
+      }
+    } else {
+      const value = normalize(subName!, rawValue, ctx);
+      if (Array.isArray(parent)) {
+        container[attrKey] = parent.map((e) => {
+          if (!isObject(e)) return e;
+          const copy = { ...e };
+          writeKey(copy, subKey(copy), subName!, op, value);
+          return copy;
+        });
+      } else {
+        const copy: Json = isObject(parent) ? { ...parent } : {};
+        writeKey(copy, subKey(copy), subName!, op, value);
+        if (Object.keys(copy).length) container[attrKey] = copy;
+        else delete container[attrKey];
+      }
+    }
+  } else if (op === 'remove') {
+    const existing = container[attrKey];
+    if (hasValue && Array.isArray(existing) && rawValue !== null && rawValue !== undefined) {
+      // Entra ID: {"op":"Remove","path":"members","value":[{"value":"id1"}]} removes just those values.
+      const toRemove = normalize(attrName, Array.isArray(rawValue) ? rawValue : [rawValue], ctx) as unknown[];
+      const kept = existing.filter((e) => !toRemove.some((r) => sameElement(e, r)));
+      if (kept.length) container[attrKey] = kept;
+      else delete container[attrKey];
+    } else {
+      delete container[attrKey];
+    }
+  } else {
+    writeKey(container, attrKey, attrName, op, normalize(attrName, rawValue, ctx));
+  }
+
+  if (extKey !== undefined) {
+    if (Object.keys(container).length) resource[extKey] = container;
+    else delete resource[extKey];
+  }
+}
+
+/** Values of a lower-case dotted (optionally URN-prefixed) attribute name, for the read-only check. */
+function lookup(resource: Json, name: string): unknown {
+  let obj: unknown = resource;
+  let rest = name;
+  const colon = name.lastIndexOf(':');
+  if (colon >= 0) {
+    obj = resource[keyOf(resource, name.slice(0, colon))];
+    rest = name.slice(colon + 1);
+  }
+  for (const part of rest.split('.')) {
+    const step = (o: unknown): unknown => (isObject(o) ? o[keyOf(o, part)] : undefined);
+    obj = Array.isArray(obj) ? obj.map(step) : step(obj);
+  }
+  return obj;
+}
+
+/**
+ * Applies an RFC 7644 §3.5.2 PatchOp body to `resource`, returning a new object (the input is not mutated).
+ * Throws ScimError 400 with scimType invalidSyntax | invalidPath | noTarget | invalidValue | mutability.
+ */
+export function applyPatch(resource: ScimResource, body: unknown, options: PatchOptions): ScimResource {
+  if (!isObject(body)) fail('invalidSyntax', 'The PATCH body must be a JSON object.');
+  const schemas = body.schemas;
+  if (!Array.isArray(schemas) || !schemas.some((s) => sameText(s, PATCH_OP_SCHEMA)))
+    fail('invalidSyntax', `The PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`);
+  const operations = body[keyOf(body, 'Operations')];
+  if (!Array.isArray(operations) || operations.length === 0) fail('invalidSyntax', 'The PATCH body must have a non-empty "Operations" array.');
+  if (operations.length > MAX_OPERATIONS) fail('invalidSyntax', `A PATCH request may carry at most ${MAX_OPERATIONS} operations.`);
+
+  const readOnly = options.readOnlyAttributes.map((a) => a.toLowerCase());
+  const result = structuredClone(resource) as Json;
+
+  operations.forEach((operation: unknown, index) => {
+    const where = `Operations[${index}]`;
+    if (!isObject(operation)) fail('invalidSyntax', `${where} must be an object.`);
+    const opName = operation[keyOf(operation, 'op')];
+    const op = typeof opName === 'string' ? opName.toLowerCase() : undefined;
+    if (op !== 'add' && op !== 'replace' && op !== 'remove') fail('invalidSyntax', `${where}: unknown op ${JSON.stringify(opName)}.`);
+    const rawPath = operation[keyOf(operation, 'path')];
+    if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') fail('invalidPath', `${where}: "path" must be a string.`);
+    const path = typeof rawPath === 'string' && rawPath.trim() !== '' ? rawPath : undefined;
+    const valueKey = keyOf(operation, 'value');
+    const hasValue = valueKey in operation;
+    const value = operation[valueKey];
+    if (op !== 'remove' && !hasValue) fail('invalidSyntax', `${where}: "${op}" needs a "value".`);
+
+    const before = readOnly.map((name) => structuredClone(lookup(result, name)));
+    try {
+      if (path !== undefined) {
+        applyOperation(result, op, parsePath(path, result), value, hasValue, options, path);
+      } else if (op === 'remove') {
+        fail('noTarget', 'A "remove" operation needs a "path".');
+      } else {
+        // No path: the value is a set of attributes, whose keys may themselves be paths
+        // (Entra ID sends "name.givenName" and URN-prefixed extension attributes here).
+        if (!isObject(value)) fail('invalidValue', `"${op}" without a path needs an object value.`);
+        for (const [key, v] of Object.entries(value)) applyOperation(result, op, parsePath(key, result), v, true, options, key);
+      }
+    } catch (err) {
+      if (err instanceof ScimError) throw new ScimError(err.status, `${where}: ${err.detail}`, err.scimType);
+      throw err;
+    }
+    readOnly.forEach((name, i) => {
+      if (!isDeepStrictEqual(before[i], lookup(result, name))) fail('mutability', `${where}: attribute "${name}" is read-only.`);
+    });
+  });
+
+  syncSchemas(resource, result);
+  return result;
+}
+
+/** Lists extension URNs the patch added in `schemas`, and drops those whose extension object it removed. */
+function syncSchemas(original: Json, result: Json): void {
+  if (!Array.isArray(result.schemas)) return;
+  const isExtKey = (k: string) => k.toLowerCase().startsWith('urn:');
+  const removed = Object.keys(original).filter((k) => isExtKey(k) && !(k in result));
+  const schemas = (result.schemas as unknown[]).filter((s) => !removed.some((r) => sameText(s, r)));
+  for (const key of Object.keys(result)) {
+    if (isExtKey(key) && isObject(result[key]) && !schemas.some((s) => sameText(s, key))) schemas.push(key);
+  }
+  result.schemas = schemas;
+}
