@@ -1,4 +1,5 @@
 import { InitialSchema1764320000000 } from './1764320000000-InitialSchema';
+import { GovernanceMutations1764400000000 } from './1764400000000-GovernanceMutations';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
-export const migrations = [InitialSchema1764320000000];
+export const migrations = [InitialSchema1764320000000, GovernanceMutations1764400000000];

@@ -17,6 +17,17 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
   auth: AuthConfig;
+  domainCheck: DomainCheckConfig;
+}
+
+export interface DomainCheckConfig {
+  /** DNS servers asked for TXT records and file hosts; empty: the system's. */
+  dnsServers: string[];
+  timeoutMs: number;
+  maxBytes: number;
+  fileScheme: 'https' | 'http';
+  filePort: number | undefined;
+  allowPrivateAddresses: boolean;
 }
 
 export interface AuthConfig {
@@ -117,8 +128,22 @@ export function loadConfig(env: Env = process.env): Config {
       audience: read.string('JWT_AUDIENCE'),
       clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600)!,
     },
+    domainCheck: {
+      dnsServers: (read.string('DNS_SERVERS') ?? '').split(',').map((server) => server.trim()).filter(Boolean),
+      timeoutMs: read.integer('DOMAIN_CHECK_TIMEOUT_MS', 5000, 100, 60_000)!,
+      maxBytes: read.integer('DOMAIN_CHECK_MAX_BYTES', 4096, 64, 1_048_576)!,
+      fileScheme: read.oneOf('DOMAIN_CHECK_FILE_SCHEME', ['https', 'http'] as const, 'https'),
+      filePort: read.integer('DOMAIN_CHECK_FILE_PORT', undefined, 1, 65535),
+      allowPrivateAddresses: read.boolean('DOMAIN_CHECK_ALLOW_PRIVATE', false),
+    },
   };
 
+  if (nodeEnv === 'production' && config.domainCheck.fileScheme === 'http') {
+    read.problems.push('DOMAIN_CHECK_FILE_SCHEME=http is for tests; production verifies files over https');
+  }
+  if (nodeEnv === 'production' && config.domainCheck.allowPrivateAddresses) {
+    read.problems.push('DOMAIN_CHECK_ALLOW_PRIVATE=true is for tests; production never fetches from private addresses');
+  }
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;
 }

@@ -13,11 +13,14 @@ import { ScimRecordService } from './scim/scim-record.service';
 import { AuditService } from './audit/audit.service';
 import { DomainService } from './domains/domain.service';
 import { DirectoryService } from './directories/directory.service';
+import { DomainOwnershipChecker, type DomainCheckerOptions } from './domains/domain-checker';
+import { runMutation, type MutationRequest, type MutationScope, type Payload, type PayloadData } from './db/transaction';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */
-export function createServices(db: DataSource) {
+export function createServices(db: DataSource, options: { domainCheck: DomainCheckerOptions }) {
   return {
     db,
+    domainChecker: new DomainOwnershipChecker(options.domainCheck),
     accounts: new AccountService(db),
     domains: new DomainService(db),
     directories: new DirectoryService(db),
@@ -64,5 +67,11 @@ export class Context implements AuthState {
 
   get loaders(): Loaders {
     return (this.requestLoaders ??= createLoaders(this.services.db, this.organizationId));
+  }
+
+  /** Runs a mutation as this caller: one transaction, its audit event, dry run and idempotency. */
+  mutate<P extends PayloadData>(request: MutationRequest, execute: (scope: MutationScope) => Promise<P>): Promise<Payload<P>> {
+    const caller = { organizationId: this.organizationId, actor: this.actor, requestId: this.requestId };
+    return runMutation(this.services.db, caller, request, execute, this.log);
   }
 }

@@ -4,11 +4,14 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { authChecker } from './auth/authorization';
-import { AccountResolver, accountReferenceResolvers } from './accounts/account.resolver';
-import { DomainResolver, domainReferenceResolvers } from './domains/domain.resolver';
+import { AccountMutationResolver, AccountResolver, accountReferenceResolvers } from './accounts/account.resolver';
+import { DomainMigrationResolver, DomainResolver, domainReferenceResolvers } from './domains/domain.resolver';
+import { DomainMutationResolver } from './domains/domain-mutation.resolver';
 import { DirectoryResolver, directoryReferenceResolvers } from './directories/directory.resolver';
-import { ScimRecordResolver, scimRecordReferenceResolvers } from './scim/scim-record.resolver';
-import { ConflictResolver, conflictReferenceResolvers } from './conflicts/conflict.resolver';
+import { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
+import { ScimRecordMutationResolver, ScimRecordResolver, scimRecordReferenceResolvers } from './scim/scim-record.resolver';
+import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers } from './conflicts/conflict.resolver';
+import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
 
@@ -21,11 +24,18 @@ const FEDERATION_LINK = `
 const resolvers = [
   OrganizationResolver,
   AccountResolver,
+  AccountMutationResolver,
   DomainResolver,
+  DomainMutationResolver,
+  DomainMigrationResolver,
   DirectoryResolver,
+  DirectoryMutationResolver,
   ScimRecordResolver,
+  ScimRecordMutationResolver,
   ConflictResolver,
+  ConflictMutationResolver,
   AuditResolver,
+  GovernanceReportResolver,
 ] as const;
 
 const referenceResolvers = [

@@ -15,7 +15,7 @@ import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs'>;
+  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck'>;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -48,7 +48,7 @@ const EXPOSED_CODES = new Set([
 
 export async function createServer(deps: ServerDeps): Promise<GovernanceServer> {
   const { config, dataSource, logger, verifier } = deps;
-  const services = createServices(dataSource);
+  const services = createServices(dataSource, { domainCheck: config.domainCheck });
   const schema = await buildGovernanceSchema();
   const app = express();
   const httpServer = http.createServer(app);

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -11,6 +11,10 @@ import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountFilter } from './account.inputs';
 import { AccountConnection } from './account.types';
+import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
+import { accountMutations, type AccountOutcome } from './account.service';
+import { MutationOptions } from '../common/mutation';
+import { assertNever } from '../common/assert-never';
 
 @Resolver(() => Account)
 export class AccountResolver {
@@ -75,3 +79,99 @@ export const accountReferenceResolvers = {
     },
   },
 };
+
+/** Maps an account service outcome to its payload; exhaustive over the outcome kinds. */
+function accountPayload(outcome: AccountOutcome) {
+  switch (outcome.kind) {
+    case 'changed':
+      return { account: outcome.account, previousEmail: outcome.previousEmail ?? null, userErrors: [] };
+    case 'unchanged':
+      return { account: outcome.account, previousEmail: null, userErrors: [] };
+    case 'refused':
+      return { account: outcome.account ?? null, previousEmail: null, userErrors: outcome.errors };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+@Resolver()
+export class AccountMutationResolver {
+  @Mutation(() => AccountPayload, {
+    description:
+      'Changes an account\'s email (refused for IdP-managed accounts, rule R1). Without newEmail: the first free placeholder local+duplicatedN@domain (rule R6). The old email stays in emailHistory.',
+  })
+  @RequireScope(Scope.WRITE)
+  renameAccountEmail(
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('newEmail', () => String, { nullable: true }) newEmail: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId, newEmail, expectedVersion };
+    return ctx.mutate({ action: 'renameAccountEmail', args, ...options }, async (m) => accountPayload(await accountMutations.rename(m, args)));
+  }
+
+  @Mutation(() => AccountPayload, { description: 'Claims an account on a VERIFIED domain (rule R3): the organization now manages it.' })
+  @RequireScope(Scope.WRITE)
+  claimAccount(
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.mutate({ action: 'claimAccount', args: { accountId, expectedVersion }, ...options }, async (m) => {
+      const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
+      return outcome.kind === 'claimed' ? { account: outcome.accounts[0], userErrors: [] } : { account: null, userErrors: outcome.errors };
+    });
+  }
+
+  @Mutation(() => ClaimAccountsPayload, { description: 'Claims up to 500 accounts at once, all or none (rule R3).' })
+  @RequireScope(Scope.WRITE)
+  claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
+    return ctx.mutate({ action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
+      const outcome = await accountMutations.claim(m, ids);
+      return outcome.kind === 'claimed' ? { accounts: outcome.accounts, userErrors: [] } : { accounts: [], userErrors: outcome.errors };
+    });
+  }
+
+  @Mutation(() => AccountPayload, { description: 'Removes an ACTIVE account\'s access to the organization, reversibly (restoreAccount).' })
+  @RequireScope(Scope.WRITE)
+  suspendAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason') reason: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId: id, reason, expectedVersion };
+    return ctx.mutate({ action: 'suspendAccount', args, ...options }, async (m) => accountPayload(await accountMutations.suspend(m, args)));
+  }
+
+  @Mutation(() => AccountPayload, { description: 'Gives a SUSPENDED account its organization access back.' })
+  @RequireScope(Scope.WRITE)
+  restoreAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId: id, expectedVersion };
+    return ctx.mutate({ action: 'restoreAccount', args, ...options }, async (m) => accountPayload(await accountMutations.restore(m, args)));
+  }
+
+  @Mutation(() => AccountPayload, {
+    description: 'Switches a managed account off entirely (unlike suspendAccount). IdP-managed accounts are deactivated by the IdP (rule R1).',
+  })
+  @RequireScope(Scope.WRITE)
+  deactivateAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String, { nullable: true }) reason: string | null,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId: id, reason, expectedVersion };
+    return ctx.mutate({ action: 'deactivateAccount', args, ...options }, async (m) => accountPayload(await accountMutations.deactivate(m, args)));
+  }
+}

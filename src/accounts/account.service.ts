@@ -1,8 +1,22 @@
-import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import { paginate, type Keyset, type Page } from '../common/pagination';
 import { escapeLike } from '../common/sql';
 import { asciiDomain } from '../domains/domain-name';
+import { isUuid } from '../common/ids';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
+import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { savepoint, type MutationScope } from '../db/transaction';
+import { violatedUniqueConstraint } from '../db/pg-errors';
+import { R1, R3, R6, check } from '../rules/rules';
+import { domainFacts, findDomainsByName } from '../domains/domain.service';
+import { linkedDirectoryNames } from '../scim/scim-record.service';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { noteAction, resolveConflicts, settleUnmanagedConflicts } from '../conflicts/conflict.ledger';
 import { Account } from './account.entity';
+import { AccountEmailChange } from './account-email-change.entity';
+import { AccountStatus } from './account.enums';
+import { AccountErrorCode } from './account.errors';
+import { firstFreePlaceholder, normalizeEmail } from './email';
 import type { AccountFilter } from './account.inputs';
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
@@ -51,4 +65,211 @@ export function applyAccountFilter(query: SelectQueryBuilder<Account>, filter: A
   if (filter.idpManaged != null) {
     query.andWhere(`${filter.idpManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = ${a}.id)`);
   }
+}
+
+export type AccountOutcome =
+  | { kind: 'changed'; account: Account; previousEmail?: string }
+  | { kind: 'unchanged'; account: Account }
+  | { kind: 'refused'; errors: UserError[]; account?: Account | null };
+
+const refused = (error: UserError, account?: Account | null): AccountOutcome => ({ kind: 'refused', errors: [error], account });
+
+export interface RenameInput {
+  accountId: string;
+  newEmail?: string | null;
+  expectedVersion?: number | null;
+}
+
+const MAX_PLACEHOLDER_ATTEMPTS = 100;
+
+/** The mutations on accounts; each runs inside the transaction of a MutationScope. */
+export const accountMutations = {
+  /**
+   * Renames an account's email (rules R1 and R6): to `newEmail`, or without it to the first free
+   * placeholder `local+duplicatedN@domain`. The old email goes to the history; open conflicts
+   * this account blocks record the step.
+   */
+  async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
+    const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, 'renameAccountEmail');
+    if (!account) return refused(notFoundError('account', 'accountId'));
+    const stale = staleVersion(input.expectedVersion, account);
+    if (stale) return refused(stale, account);
+    const linked = await linkedDirectoryNames(m.tx, [account.id]);
+    const idpManaged = check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
+    if (idpManaged) return refused(idpManaged, account);
+
+    const previousEmail = account.email;
+    let target: { email: string; domain: string } | undefined;
+    if (input.newEmail != null) {
+      const parsed = normalizeEmail(input.newEmail);
+      if (!parsed.ok) return refused(userError(AccountErrorCode.INVALID_EMAIL, parsed.message, 'newEmail'), account);
+      if (parsed.email === account.email) return { kind: 'unchanged', account };
+      if (parsed.email.toLowerCase() !== account.email.toLowerCase()) {
+        const taken = check(R6, { newEmail: parsed.email, takenBy: await emailHolder(m.tx, parsed.email, account) }, 'newEmail');
+        if (taken) return refused(taken, account);
+      }
+      target = parsed;
+      try {
+        await savepoint(m.tx, () => setEmail(m, account, parsed.email, parsed.domain));
+      } catch (error) {
+        if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
+        return refused(check(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail')!, account);
+      }
+    } else {
+      const [local, domain] = [account.email.slice(0, account.email.lastIndexOf('@')), account.emailDomain];
+      target = await renameToPlaceholder(m, account, local, domain);
+    }
+
+    await m.tx.insert(AccountEmailChange, {
+      organizationId: m.organizationId,
+      accountId: account.id,
+      previousEmail,
+      newEmail: target.email,
+      action: m.action,
+      actor: m.actor,
+    });
+    // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
+    await noteAction(m.tx, m.organizationId, { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] }, m.action);
+    await m.audit({ targetType: 'Account', targetId: account.id, before: { email: previousEmail }, after: { email: account.email } });
+    return { kind: 'changed', account, previousEmail };
+  },
+
+  /** Claims accounts (rule R3: their domain must be VERIFIED), all or none. */
+  async claim(m: MutationScope, accountIds: string[], expectedVersion?: number | null, field = 'ids'): Promise<{ kind: 'claimed'; accounts: Account[] } | { kind: 'refused'; errors: UserError[] }> {
+    const fieldOf = (i: number) => (field === 'ids' ? `ids.${i}` : field);
+    if (accountIds.length === 0 || accountIds.length > 500) {
+      return { kind: 'refused', errors: [userError(CommonErrorCode.INVALID_INPUT, 'Give between 1 and 500 account ids.', field)] };
+    }
+    const ids = accountIds.filter(isUuid);
+    const accounts = await m.tx
+      .getRepository(Account)
+      .createQueryBuilder('a')
+      .comment('claimAccounts')
+      .setLock('pessimistic_write')
+      .where('a.organizationId = :organizationId', { organizationId: m.organizationId })
+      .andWhere('a.id = ANY(:ids)', { ids })
+      .orderBy('a.id')
+      .getMany();
+    const byId = new Map(accounts.map((account) => [account.id, account]));
+    const domains = await findDomainsByName(m.tx, m.organizationId, accounts.map((account) => account.emailDomain));
+    const errors: UserError[] = [];
+    accountIds.forEach((id, i) => {
+      const account = byId.get(id.toLowerCase());
+      if (!account) return void errors.push(notFoundError('account', fieldOf(i)));
+      const stale = accountIds.length === 1 ? staleVersion(expectedVersion, account) : null;
+      if (stale) return void errors.push(stale);
+      if (account.managed) return;
+      const refusal = check(R3, { email: account.email, domain: domainFacts(domains.get(account.emailDomain)) }, fieldOf(i));
+      if (refusal) errors.push(refusal);
+    });
+    if (errors.length > 0) return { kind: 'refused', errors };
+
+    const toClaim = accounts.filter((account) => !account.managed);
+    if (toClaim.length > 0) {
+      const claimedAt = await markManaged(m.tx, toClaim.map((account) => account.id));
+      for (const account of toClaim) Object.assign(account, { managed: true, claimedAt: claimedAt.get(account.id)!.claimedAt, version: claimedAt.get(account.id)!.version });
+      await settleUnmanagedConflicts(m.tx, m.organizationId, toClaim.map((account) => account.id), m.action, m.actor);
+      await m.audit({
+        targetType: 'Account',
+        targetId: toClaim.length === 1 ? toClaim[0].id : null,
+        before: { accounts: toClaim.map((account) => ({ id: account.id, email: account.email, managed: false })) },
+        after: { accounts: toClaim.map((account) => ({ id: account.id, email: account.email, managed: true })) },
+      });
+    }
+    return { kind: 'claimed', accounts: accountIds.map((id) => byId.get(id.toLowerCase())!) };
+  },
+
+  async suspend(m: MutationScope, input: { accountId: string; reason: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    const reason = input.reason.trim();
+    if (reason.length === 0 || reason.length > 500) return refused(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
+    return changeStatus(m, input, AccountStatus.SUSPENDED, [AccountStatus.ACTIVE], reason);
+  },
+
+  restore(m: MutationScope, input: { accountId: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.SUSPENDED], null);
+  },
+
+  deactivate(m: MutationScope, input: { accountId: string; reason?: string | null; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    return changeStatus(m, input, AccountStatus.DEACTIVATED, [AccountStatus.ACTIVE, AccountStatus.SUSPENDED], input.reason?.trim() || null);
+  },
+};
+
+async function changeStatus(
+  m: MutationScope,
+  input: { accountId: string; expectedVersion?: number | null },
+  to: AccountStatus,
+  from: AccountStatus[],
+  reason: string | null,
+): Promise<AccountOutcome> {
+  const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
+  if (!account) return refused(notFoundError('account', 'accountId'));
+  const stale = staleVersion(input.expectedVersion, account);
+  if (stale) return refused(stale, account);
+  if (to === AccountStatus.DEACTIVATED) {
+    // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
+    if (!account.managed) {
+      return refused(userError(AccountErrorCode.ACCOUNT_NOT_MANAGED, `${account.email} is not managed by your organization; claim it first.`, 'accountId'), account);
+    }
+    const linked = await linkedDirectoryNames(m.tx, [account.id]);
+    const idpManaged = check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
+    if (idpManaged) return refused(idpManaged, account);
+  }
+  if (!from.includes(account.status)) {
+    return refused(
+      userError(AccountErrorCode.INVALID_STATUS_TRANSITION, `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`, 'accountId'),
+      account,
+    );
+  }
+  const before = { status: account.status, statusReason: account.statusReason };
+  await updateRow(m.tx, Account, account, { status: to, statusReason: reason });
+  if (to !== AccountStatus.ACTIVE) {
+    // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for (rule R5).
+    await resolveConflicts(m.tx, m.organizationId, { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] }, m.action, m.actor);
+  }
+  await m.audit({ targetType: 'Account', targetId: account.id, before, after: { status: account.status, statusReason: account.statusReason } });
+  return { kind: 'changed', account };
+}
+
+/** Who already owns `email`, described for the caller without leaking another organization's data. */
+async function emailHolder(tx: EntityManager, email: string, self: Account): Promise<string | null> {
+  const [holder] = await tx.query(`/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`, [email, self.id]);
+  if (!holder) return null;
+  return holder.organization_id === self.organizationId ? `the account ${holder.email}` : 'an account outside your organization';
+}
+
+async function setEmail(m: MutationScope, account: Account, email: string, domain: string): Promise<void> {
+  await updateRow(m.tx, Account, account, { email, emailDomain: domain });
+}
+
+/**
+ * Takes the first free placeholder. Concurrent renames of accounts sharing a local part can pick
+ * the same one; the unique index lets exactly one win and the others move on to the next number.
+ */
+async function renameToPlaceholder(m: MutationScope, account: Account, local: string, domain: string): Promise<{ email: string; domain: string }> {
+  let from = 1;
+  for (let attempt = 0; attempt < MAX_PLACEHOLDER_ATTEMPTS; attempt++) {
+    const base = local.split('+')[0];
+    const rows: Array<{ email: string }> = await m.tx.query(
+      `/* placeholders */ SELECT lower(email) AS email FROM account WHERE lower(email) LIKE lower($1) || '+duplicated%@' || $2`,
+      [escapeLike(base), escapeLike(domain)],
+    );
+    const candidate = firstFreePlaceholder(local, domain, new Set(rows.map((row) => row.email)), from);
+    try {
+      await savepoint(m.tx, () => setEmail(m, account, candidate.email, domain));
+      return { email: candidate.email, domain };
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
+      from = candidate.n + 1;
+    }
+  }
+  throw new Error(`No free placeholder for ${account.email} after ${MAX_PLACEHOLDER_ATTEMPTS} attempts`);
+}
+
+async function markManaged(tx: EntityManager, ids: string[]): Promise<Map<string, { claimedAt: Date; version: number }>> {
+  const [rows] = await tx.query(
+    `/* claimAccounts */ UPDATE account SET managed = true, claimed_at = now(), version = version + 1, updated_at = now()
+     WHERE id = ANY($1::uuid[]) RETURNING id, claimed_at, version`,
+    [ids],
+  );
+  return new Map((rows as Array<{ id: string; claimed_at: Date; version: number }>).map((row) => [row.id, { claimedAt: row.claimed_at, version: row.version }]));
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -10,6 +10,13 @@ import { ScimRecord } from '../scim/scim-record.entity';
 import { Conflict } from './conflict.entity';
 import { ConflictFilter } from './conflict.inputs';
 import { ConflictConnection } from './conflict.types';
+import { ConflictPayload, DETECTION_LIST_LIMIT, DetectConflictsPayload } from './conflict.payloads';
+import { conflictMutations, type ConflictOutcome } from './conflict.service';
+import { ConflictStatus } from './conflict.enums';
+import { RemediationStep, remediationFor } from './remediation';
+import { MutationOptions } from '../common/mutation';
+import { assertNever } from '../common/assert-never';
+import { notFoundError } from '../common/user-error';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {
@@ -53,6 +60,28 @@ export class ConflictResolver {
   domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | null {
     return conflict.domainId ? ctx.loaders.domains.byId.load(conflict.domainId) : null;
   }
+
+  @FieldResolver(() => [RemediationStep], {
+    description: 'For an OPEN conflict, the steps that fix it in order, each naming the mutation and its arguments; empty once closed.',
+  })
+  async remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> {
+    if (conflict.status !== ConflictStatus.OPEN) return [];
+    const { loaders } = ctx;
+    const emailDomain = conflict.email?.split('@')[1] ?? '';
+    const [holderRecords, record, domain, directory] = await Promise.all([
+      conflict.conflictingAccountId ? loaders.scim.recordsByAccount.load(conflict.conflictingAccountId) : [],
+      conflict.scimRecordId ? loaders.scim.recordById.load(conflict.scimRecordId) : null,
+      conflict.domainId ? loaders.domains.byId.load(conflict.domainId) : loaders.domains.byName.load(emailDomain).then(([found]) => found ?? null),
+      conflict.directoryId ? loaders.directories.byId.load(conflict.directoryId) : null,
+    ]);
+    return remediationFor({
+      conflict,
+      conflictingAccountIdpManaged: holderRecords.length > 0,
+      recordLinked: record?.accountId != null,
+      domain,
+      directory,
+    });
+  }
 }
 
 export const conflictReferenceResolvers = {
@@ -63,3 +92,61 @@ export const conflictReferenceResolvers = {
     },
   },
 };
+
+function conflictPayload(outcome: ConflictOutcome) {
+  const empty = { conflict: null, openedCount: 0, resolvedCount: 0, opened: [], resolved: [] };
+  switch (outcome.kind) {
+    case 'dismissed':
+      return { ...empty, conflict: outcome.conflict, userErrors: [] };
+    case 'detected': {
+      const { opened, resolved } = outcome.result;
+      return {
+        ...empty,
+        openedCount: opened.length,
+        resolvedCount: resolved.length,
+        opened: opened.slice(0, DETECTION_LIST_LIMIT),
+        resolved: resolved.slice(0, DETECTION_LIST_LIMIT),
+        userErrors: [],
+      };
+    }
+    case 'refused':
+      return { ...empty, conflict: outcome.conflict ?? null, userErrors: [outcome.error] };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+@Resolver()
+export class ConflictMutationResolver {
+  @Mutation(() => ConflictPayload, { description: 'Closes an OPEN conflict that needs no fix, with the reason why.' })
+  @RequireScope(Scope.WRITE)
+  dismissConflict(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason') reason: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, reason, expectedVersion };
+    return ctx.mutate({ action: 'dismissConflict', args, ...options }, async (m) => conflictPayload(await conflictMutations.dismiss(m, args)));
+  }
+
+  @Mutation(() => DetectConflictsPayload, {
+    description:
+      'Rescans the organization in a few set-based statements: opens every conflict its state implies (never a second OPEN one for the same cause) and resolves open ones whose cause is gone.',
+  })
+  @RequireScope(Scope.WRITE)
+  detectConflicts(
+    @Arg('organizationId', () => ID, { nullable: true, description: "Defaults to the caller's; another organization is NOT_FOUND." })
+    organizationId: string | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    return ctx.mutate({ action: 'detectConflicts', args: { organizationId }, ...options }, async (m) => {
+      if (organizationId !== null && organizationId.toLowerCase() !== m.organizationId) {
+        return conflictPayload({ kind: 'refused', error: notFoundError('organization', 'organizationId') });
+      }
+      return conflictPayload(await conflictMutations.detect(m));
+    });
+  }
+}

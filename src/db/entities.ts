@@ -7,5 +7,7 @@ import { ScimRecord } from '../scim/scim-record.entity';
 import { ScimPush } from '../scim/scim-push.entity';
 import { Conflict } from '../conflicts/conflict.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
+import { DomainMigration } from '../domains/domain-migration.entity';
+import { IdempotencyKey } from './idempotency-key.entity';
 
-export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, Conflict, AuditEvent];
+export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, Conflict, AuditEvent, DomainMigration, IdempotencyKey];

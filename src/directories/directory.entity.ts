@@ -3,6 +3,7 @@ import { Check, Column, Entity, Unique } from 'typeorm';
 import { TimestampColumn, oneOf } from '../db/columns';
 import { VersionedTenantRow } from '../db/tenant-row';
 import { IdentityProvider } from './directory.enums';
+import { R2 } from '../rules/rules';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */
 @Directive('@key(fields: "id")')
@@ -39,6 +40,6 @@ export class Directory extends VersionedTenantRow {
 
   @Field({ description: 'SSO and SCIM map the email to the same attribute (rule R2).' })
   get mappingConsistent(): boolean {
-    return this.ssoEmailAttribute.trim().toLowerCase() === this.scimEmailAttribute.trim().toLowerCase();
+    return R2.evaluate(this) === null;
   }
 }

@@ -1,5 +1,16 @@
 import type { DataSource } from 'typeorm';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
+import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { savepoint, type MutationScope } from '../db/transaction';
+import { violatedUniqueConstraint } from '../db/pg-errors';
+import { R2 } from '../rules/rules';
+import type { Conflict } from '../conflicts/conflict.entity';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
 import { Directory } from './directory.entity';
+import type { IdentityProvider } from './directory.enums';
+import { DirectoryErrorCode } from './directory.errors';
+import { newDirectoryToken } from './directory-token';
 
 export class DirectoryService {
   constructor(private readonly db: DataSource) {}
@@ -14,3 +25,102 @@ export class DirectoryService {
       .getMany();
   }
 }
+
+export type DirectoryOutcome =
+  | { kind: 'changed'; directory: Directory; token?: string; resolved?: Conflict[]; opened?: Conflict | null }
+  | { kind: 'refused'; errors: UserError[]; directory?: Directory | null };
+
+const ATTRIBUTE = /^[A-Za-z0-9_.:[\]-]{1,200}$/;
+
+function attributeErrors(input: { ssoEmailAttribute: string; scimEmailAttribute: string }): UserError[] {
+  return (['ssoEmailAttribute', 'scimEmailAttribute'] as const)
+    .filter((field) => !ATTRIBUTE.test(input[field].trim()))
+    .map((field) =>
+      userError(DirectoryErrorCode.INVALID_ATTRIBUTE, `${field} must be an IdP attribute name such as user.mail (letters, digits, . _ : - [ ]; up to 200).`, field),
+    );
+}
+
+/** Rule R2: a mismatched mapping keeps a MAPPING_MISMATCH conflict open; a fixed one resolves it. */
+async function reconcileMapping(m: MutationScope, directory: Directory) {
+  const mismatch = R2.evaluate(directory);
+  if (mismatch) {
+    const { conflict } = await openConflict(m.tx, m.organizationId, {
+      kind: ConflictKind.MAPPING_MISMATCH,
+      causeKey: causeKey.directory(directory.id),
+      summary: mismatch,
+      directoryId: directory.id,
+    });
+    return { opened: conflict, resolved: [] };
+  }
+  const resolved = await resolveConflicts(m.tx, m.organizationId, { directoryId: directory.id, kinds: [ConflictKind.MAPPING_MISMATCH] }, m.action, m.actor);
+  return { opened: null, resolved };
+}
+
+const directorySnapshot = (directory: Directory) => ({
+  name: directory.name,
+  provider: directory.provider,
+  ssoEmailAttribute: directory.ssoEmailAttribute,
+  scimEmailAttribute: directory.scimEmailAttribute,
+});
+
+export const directoryMutations = {
+  /** A new IdP connection; its SCIM bearer token is returned here once and stored only hashed. */
+  async create(m: MutationScope, input: { name: string; provider: IdentityProvider; ssoEmailAttribute: string; scimEmailAttribute: string }): Promise<DirectoryOutcome> {
+    const name = input.name.trim();
+    const errors = attributeErrors(input);
+    if (name.length === 0 || name.length > 100) errors.unshift(userError(CommonErrorCode.INVALID_INPUT, 'name must be 1 to 100 characters.', 'name'));
+    if (errors.length > 0) return { kind: 'refused', errors };
+    const { token, hash } = newDirectoryToken();
+    const directory = m.tx.create(Directory, {
+      organizationId: m.organizationId,
+      name,
+      provider: input.provider,
+      ssoEmailAttribute: input.ssoEmailAttribute.trim(),
+      scimEmailAttribute: input.scimEmailAttribute.trim(),
+      tokenHash: hash,
+      tokenIssuedAt: new Date(),
+    });
+    try {
+      await savepoint(m.tx, () => m.tx.save(directory));
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== 'directory_organization_id_name_key') throw error;
+      return { kind: 'refused', errors: [userError(DirectoryErrorCode.DIRECTORY_EXISTS, `A directory named ${name} already exists.`, 'name')] };
+    }
+    const { opened } = await reconcileMapping(m, directory);
+    await m.audit({ targetType: 'Directory', targetId: directory.id, before: null, after: directorySnapshot(directory) });
+    return { kind: 'changed', directory, token, opened };
+  },
+
+  /** Replaces the SCIM token: the old one stops working at once. */
+  async rotateToken(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DirectoryOutcome> {
+    const directory = await lockRow(m.tx, Directory, m.organizationId, input.id, m.action);
+    if (!directory) return { kind: 'refused', errors: [notFoundError('directory', 'id')] };
+    const stale = staleVersion(input.expectedVersion, directory);
+    if (stale) return { kind: 'refused', errors: [stale], directory };
+    const { token, hash } = newDirectoryToken();
+    const before = { tokenIssuedAt: directory.tokenIssuedAt };
+    await updateRow(m.tx, Directory, directory, { tokenHash: hash, tokenIssuedAt: new Date() });
+    await m.audit({ targetType: 'Directory', targetId: directory.id, before, after: { tokenIssuedAt: directory.tokenIssuedAt } });
+    return { kind: 'changed', directory, token };
+  },
+
+  async updateMapping(
+    m: MutationScope,
+    input: { directoryId: string; ssoEmailAttribute: string; scimEmailAttribute: string; expectedVersion?: number | null },
+  ): Promise<DirectoryOutcome> {
+    const directory = await lockRow(m.tx, Directory, m.organizationId, input.directoryId, m.action);
+    if (!directory) return { kind: 'refused', errors: [notFoundError('directory', 'directoryId')] };
+    const stale = staleVersion(input.expectedVersion, directory);
+    if (stale) return { kind: 'refused', errors: [stale], directory };
+    const errors = attributeErrors(input);
+    if (errors.length > 0) return { kind: 'refused', errors, directory };
+    const before = directorySnapshot(directory);
+    await updateRow(m.tx, Directory, directory, {
+      ssoEmailAttribute: input.ssoEmailAttribute.trim(),
+      scimEmailAttribute: input.scimEmailAttribute.trim(),
+    });
+    const { opened, resolved } = await reconcileMapping(m, directory);
+    await m.audit({ targetType: 'Directory', targetId: directory.id, before, after: directorySnapshot(directory) });
+    return { kind: 'changed', directory, opened, resolved };
+  },
+};

@@ -7,6 +7,10 @@ import { AccountFilter } from '../accounts/account.inputs';
 import { AccountConnection } from '../accounts/account.types';
 import { Domain } from './domain.entity';
 import { DomainStatus } from './domain.enums';
+import { DomainVerification, verificationInstructions } from './domain-verification';
+import { DomainMigration } from './domain-migration.entity';
+import { staleAccounts } from './domain-migration.service';
+import { Account } from '../accounts/account.entity';
 
 @Resolver(() => Domain)
 export class DomainResolver {
@@ -23,6 +27,11 @@ export class DomainResolver {
     return domain ?? null;
   }
 
+  @FieldResolver(() => DomainVerification, { description: 'What to publish so that verifyDomain succeeds.' })
+  verification(@Root() domain: Domain): DomainVerification {
+    return verificationInstructions(domain);
+  }
+
   @FieldResolver(() => AccountConnection, { description: 'Accounts whose email is on this domain.' })
   async accounts(
     @Root() domain: Domain,
@@ -32,6 +41,33 @@ export class DomainResolver {
   ): Promise<AccountConnection> {
     const scoped = { ...filter, domain: domain.name };
     return new AccountConnection(await ctx.services.accounts.list(ctx.organizationId, scoped, page));
+  }
+}
+
+@Resolver(() => DomainMigration)
+export class DomainMigrationResolver {
+  @Query(() => [DomainMigration], { description: 'Domain migrations of the organization, newest first.' })
+  @RequireScope(Scope.READ)
+  domainMigrations(@Ctx() ctx: Context): Promise<DomainMigration[]> {
+    return ctx.services.db
+      .getRepository(DomainMigration)
+      .find({ where: { organizationId: ctx.organizationId }, order: { createdAt: 'DESC', id: 'DESC' }, take: 100 });
+  }
+
+  @FieldResolver(() => Domain)
+  async fromDomain(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Domain> {
+    return (await ctx.loaders.domains.byId.load(migration.fromDomainId))!;
+  }
+
+  @FieldResolver(() => Domain)
+  async toDomain(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Domain> {
+    return (await ctx.loaders.domains.byId.load(migration.toDomainId))!;
+  }
+
+  @FieldResolver(() => [Account], { description: 'Active accounts still on the old domain that no SCIM record backs (rule R5).' })
+  async staleAccounts(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Account[]> {
+    const from = await ctx.loaders.domains.byId.load(migration.fromDomainId);
+    return from ? staleAccounts(ctx.services.db, ctx.organizationId, from.name) : [];
   }
 }
 

@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -11,6 +11,11 @@ import { ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 import { ScimRecordFilter } from './scim-record.inputs';
 import { ScimRecordConnection } from './scim-record.types';
+import { ScimRecordPayload } from './scim-record.payloads';
+import { scimRecordMutations, type RecordOutcome } from './scim-record.service';
+import type { SyncOutcome } from './provisioning';
+import { MutationOptions } from '../common/mutation';
+import { assertNever } from '../common/assert-never';
 
 @Resolver(() => ScimRecord)
 export class ScimRecordResolver {
@@ -63,3 +68,91 @@ export const scimRecordReferenceResolvers = {
     },
   },
 };
+
+const nothingElse = { account: null, blockingConflict: null, resolvedConflicts: [], findings: [] };
+
+function syncPayload(record: ScimRecord, sync: SyncOutcome) {
+  switch (sync.kind) {
+    case 'synced':
+      return { ...nothingElse, scimRecord: record, account: sync.account, resolvedConflicts: sync.resolved, findings: sync.findings, userErrors: [] };
+    case 'pending':
+      return { ...nothingElse, scimRecord: record, blockingConflict: sync.conflict, findings: sync.findings, userErrors: [] };
+    case 'failed':
+      // The attempt is recorded (FAILED, attempts, nextRetryAt) and the conflict stays open.
+      return { ...nothingElse, scimRecord: record, blockingConflict: sync.conflict, findings: sync.findings, userErrors: [sync.error], persist: true };
+    default:
+      return assertNever(sync);
+  }
+}
+
+function recordPayload(outcome: RecordOutcome) {
+  switch (outcome.kind) {
+    case 'sync':
+      return syncPayload(outcome.record, outcome.sync);
+    case 'changed':
+      return { ...nothingElse, scimRecord: outcome.record, resolvedConflicts: outcome.resolved, userErrors: [] };
+    case 'refused':
+      return { ...nothingElse, scimRecord: outcome.record ?? null, userErrors: [outcome.error] };
+    default:
+      return assertNever(outcome);
+  }
+}
+
+@Resolver()
+export class ScimRecordMutationResolver {
+  @Mutation(() => ScimRecordPayload, {
+    description:
+      "Applies the record's desired state (the IdP's last push) to its account now. Success: SYNCED, and the conflicts it cleared are RESOLVED (rule R7). Failure: stays FAILED with the reason, attempts and nextRetryAt; the conflict stays OPEN.",
+  })
+  @RequireScope(Scope.WRITE)
+  resyncScimRecord(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, expectedVersion };
+    return ctx.mutate({ action: 'resyncScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.resync(m, args)));
+  }
+
+  @Mutation(() => ScimRecordPayload, {
+    description: "Deletes a stuck record: the account and its history stay; the IdP's next push recreates the record and links it again.",
+  })
+  @RequireScope(Scope.WRITE)
+  deleteScimRecord(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, expectedVersion };
+    return ctx.mutate({ action: 'deleteScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.remove(m, args)));
+  }
+
+  @Mutation(() => ScimRecordPayload, { description: 'Detaches a record from its account; it waits (PENDING) to be linked again.' })
+  @RequireScope(Scope.WRITE)
+  unlinkScimRecord(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, expectedVersion };
+    return ctx.mutate({ action: 'unlinkScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.unlink(m, args)));
+  }
+
+  @Mutation(() => ScimRecordPayload, {
+    description: 'Links (or relinks) a record to a managed account of the organization; never to an unclaimed one (no silent takeover). Resync afterwards.',
+  })
+  @RequireScope(Scope.WRITE)
+  linkScimRecord(
+    @Arg('id', () => ID) id: string,
+    @Arg('accountId', () => ID) accountId: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, accountId, expectedVersion };
+    return ctx.mutate({ action: 'linkScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.link(m, args)));
+  }
+}

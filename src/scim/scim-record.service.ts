@@ -1,7 +1,18 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
+import { notFoundError, userError, type UserError } from '../common/user-error';
+import { lockRow, staleVersion, updateRow } from '../db/rows';
+import type { MutationScope } from '../db/transaction';
+import { Account } from '../accounts/account.entity';
+import { Directory } from '../directories/directory.entity';
+import type { Conflict } from '../conflicts/conflict.entity';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
 import { ScimRecord } from './scim-record.entity';
+import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
+import { ScimErrorCode } from './scim.errors';
+import { pushOutcomeOf, recordPush, snapshot, syncRecord, type SyncOutcome } from './provisioning';
 import type { ScimRecordFilter } from './scim-record.inputs';
 
 export const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
@@ -33,3 +44,128 @@ export class ScimRecordService {
     return paginate(query, SCIM_RECORD_KEYSET, page);
   }
 }
+
+/** For each account, the names of the directories whose SCIM records provision it (rule R1's facts). */
+export async function linkedDirectoryNames(tx: EntityManager, accountIds: string[]): Promise<Map<string, string[]>> {
+  const linked = new Map<string, string[]>(accountIds.map((id) => [id, []]));
+  if (accountIds.length === 0) return linked;
+  const rows: Array<{ account_id: string; name: string }> = await tx.query(
+    `/* linkedDirectories */ SELECT r.account_id, d.name FROM scim_record r JOIN directory d ON d.id = r.directory_id
+     WHERE r.account_id = ANY($1::uuid[]) ORDER BY d.name`,
+    [accountIds],
+  );
+  for (const row of rows) linked.get(row.account_id)?.push(row.name);
+  return linked;
+}
+
+export type RecordOutcome =
+  | { kind: 'sync'; record: ScimRecord; sync: SyncOutcome }
+  | { kind: 'changed'; record: ScimRecord | null; resolved: Conflict[] }
+  | { kind: 'refused'; error: UserError; record?: ScimRecord | null };
+
+const refusedWith = (error: UserError, record?: ScimRecord | null): RecordOutcome => ({ kind: 'refused', error, record });
+
+async function lockRecordWithDirectory(m: MutationScope, id: string, expectedVersion?: number | null) {
+  const record = await lockRow(m.tx, ScimRecord, m.organizationId, id, m.action);
+  if (!record) return { error: notFoundError('SCIM record', 'id') };
+  const stale = staleVersion(expectedVersion, record);
+  if (stale) return { error: stale, record };
+  const directory = await m.tx.getRepository(Directory).findOneByOrFail({ id: record.directoryId });
+  return { record, directory };
+}
+
+/** The mutations on SCIM records, each inside a MutationScope's transaction. */
+export const scimRecordMutations = {
+  /**
+   * Applies the record's desired state (the IdP's last push) to its account without the IdP
+   * pushing again. A failure is recorded (attempts, next retry, the conflict stays OPEN) and
+   * returned as a userError; a success resolves the conflicts it cleared (rule R7).
+   */
+  async resync(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
+    if (!found.directory) return refusedWith(found.error, found.record);
+    const { record, directory } = found;
+    const before = snapshot(record);
+    const sync = await syncRecord(m, record, directory);
+    await recordPush(m, record, {
+      operation: ScimOperation.RESYNC,
+      outcome: pushOutcomeOf(sync),
+      httpStatus: null,
+      detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
+      payload: null,
+    });
+    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+    return { kind: 'sync', record, sync };
+  },
+
+  /**
+   * Deletes a record that keeps failing: its account and the account's history stay, its push
+   * history stays (unlinked), and the conflicts it raised close. The IdP's next push creates a
+   * fresh record and links it again.
+   */
+  async remove(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
+    if (!found.directory) return refusedWith(found.error, found.record);
+    const { record } = found;
+    const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
+    await recordPush(m, record, { operation: ScimOperation.DELETE, outcome: PushOutcome.APPLIED, httpStatus: null, detail: `Deleted by ${m.actor}`, payload: null });
+    await m.tx.delete(ScimRecord, { id: record.id });
+    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
+    return { kind: 'changed', record, resolved };
+  },
+
+  /** Detaches a record from its account; the record waits (PENDING) to be linked again. */
+  async unlink(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
+    if (!found.directory) return refusedWith(found.error, found.record);
+    const { record } = found;
+    if (record.accountId === null) {
+      return refusedWith(userError(ScimErrorCode.RECORD_NOT_LINKED, 'The record is not linked to an account.', 'id'), record);
+    }
+    const before = snapshot(record);
+    const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] }, m.action, m.actor);
+    await updateRow(m.tx, ScimRecord, record, {
+      accountId: null,
+      syncStatus: SyncStatus.PENDING,
+      lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
+      nextRetryAt: null,
+    });
+    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+    return { kind: 'changed', record, resolved };
+  },
+
+  /**
+   * Links (or relinks) a record to an account of the organization. Never a silent takeover: the
+   * account must be managed (claimed), and hold no other record of the same directory.
+   */
+  async link(m: MutationScope, input: { id: string; accountId: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
+    if (!found.directory) return refusedWith(found.error, found.record);
+    const { record, directory } = found;
+    const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
+    if (!account) return refusedWith(notFoundError('account', 'accountId'), record);
+    if (!account.managed) {
+      return refusedWith(
+        userError(ScimErrorCode.ACCOUNT_NOT_CLAIMED, `${account.email} is not managed by your organization: claim it before linking it (no silent takeover).`, 'accountId'),
+        record,
+      );
+    }
+    const [other] = await m.tx.query(`SELECT id FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`, [
+      directory.id,
+      account.id,
+      record.id,
+    ]);
+    if (other) {
+      return refusedWith(
+        userError(ScimErrorCode.ACCOUNT_ALREADY_LINKED, `${account.email} already has another record in ${directory.name}.`, 'accountId'),
+        record,
+      );
+    }
+    if (record.accountId === account.id) return { kind: 'changed', record, resolved: [] };
+    const before = snapshot(record);
+    await updateRow(m.tx, ScimRecord, record, { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null });
+    await noteAction(m.tx, m.organizationId, { scimRecordId: record.id }, m.action);
+    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+    return { kind: 'changed', record, resolved: [] };
+  },
+};

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { createServer, type GovernanceServer } from '../../src/server';
 import { TokenVerifier, mintToken } from '../../src/auth/tokens';
 import { ALL_SCOPES, type Scope } from '../../src/auth/scopes';
+import type { DomainCheckConfig } from '../../src/config';
 
 export const TEST_JWT_SECRET = 'test-only-secret-that-is-long-enough-for-hs256';
 
@@ -27,10 +28,20 @@ export interface TestServer {
 }
 
 /** The real HTTP server on a free port, against the given database, with a test signing key. */
-export async function startTestServer(dataSource: DataSource): Promise<TestServer> {
+export async function startTestServer(dataSource: DataSource, options: { domainCheck?: Partial<DomainCheckConfig> } = {}): Promise<TestServer> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: 5 });
-  const server = await createServer({ config: { nodeEnv: 'test', shutdownTimeoutMs: 2000 }, dataSource, logger, verifier });
+  const domainCheck: DomainCheckConfig = {
+    // Tests that verify domains pass their own loopback DNS and HTTP servers.
+    dnsServers: ['127.0.0.1:9'],
+    timeoutMs: 1000,
+    maxBytes: 4096,
+    fileScheme: 'http',
+    filePort: undefined,
+    allowPrivateAddresses: true,
+    ...options.domainCheck,
+  };
+  const server = await createServer({ config: { nodeEnv: 'test', shutdownTimeoutMs: 2000, domainCheck }, dataSource, logger, verifier });
   const url = await server.listen(0);
   const token = (organizationId: string, scopes: Scope[] = ALL_SCOPES, subject = 'test-admin') =>
     mintToken({ secret: TEST_JWT_SECRET, organizationId, scopes, subject });

@@ -1,0 +1,18 @@
+import { Field, ObjectType } from 'type-graphql';
+import { MutationPayload } from '../common/mutation';
+import { Account } from './account.entity';
+
+@ObjectType({ implements: MutationPayload })
+export class AccountPayload extends MutationPayload {
+  @Field(() => Account, { nullable: true, description: 'The account as it is after the mutation (or would be, in a dry run).' })
+  account: Account | null;
+
+  @Field(() => String, { nullable: true, description: 'renameAccountEmail: the email the account had before.' })
+  previousEmail?: string | null;
+}
+
+@ObjectType({ implements: MutationPayload })
+export class ClaimAccountsPayload extends MutationPayload {
+  @Field(() => [Account], { description: 'The accounts, in the order asked, now managed.' })
+  accounts: Account[];
+}

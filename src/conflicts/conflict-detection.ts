@@ -1,0 +1,124 @@
+import type { EntityManager } from 'typeorm';
+import { hydrate } from '../db/hydrate';
+import { Conflict } from './conflict.entity';
+import { ConflictKind } from './conflict.enums';
+import { SUMMARY_TEMPLATES } from './conflict-summaries';
+
+export interface DetectionResult {
+  opened: Conflict[];
+  resolved: Conflict[];
+}
+
+/**
+ * Every conflict the organization's current state implies, as one set-based query (no loop per
+ * row): the same conditions as the per-push paths, with the same summary templates.
+ */
+const DETECTED = `
+  WITH verified AS (SELECT id, name FROM domain WHERE organization_id = $1 AND status = 'VERIFIED')
+  SELECT 'MAPPING_MISMATCH'::text AS kind, 'directory:' || d.id AS cause_key,
+         format($2, d.name, d.sso_email_attribute, d.scim_email_attribute) AS summary,
+         NULL::text AS email, NULL::uuid AS account_id, NULL::uuid AS conflicting_account_id,
+         NULL::uuid AS scim_record_id, d.id AS directory_id, NULL::uuid AS domain_id
+    FROM directory d
+   WHERE d.organization_id = $1 AND lower(trim(d.sso_email_attribute)) <> lower(trim(d.scim_email_attribute))
+  UNION ALL
+  -- Unmanaged accounts on verified domains, and unmanaged accounts a pending record waits on.
+  SELECT 'UNMANAGED_ACCOUNT', 'account:' || a.id, format($3, a.email, a.email_domain),
+         a.email, a.id, NULL, w.id, w.directory_id, v.id
+    FROM account a
+    LEFT JOIN verified v ON v.name = a.email_domain
+    LEFT JOIN LATERAL (SELECT r.id, r.directory_id FROM scim_record r
+                        WHERE r.organization_id = $1 AND r.account_id IS NULL AND lower(r.email) = lower(a.email)
+                        ORDER BY r.created_at LIMIT 1) w ON true
+   WHERE a.organization_id = $1 AND NOT a.managed AND a.status <> 'DEACTIVATED' AND (v.id IS NOT NULL OR w.id IS NOT NULL)
+  UNION ALL
+  SELECT 'UNVERIFIED_DOMAIN', 'record:' || r.id, format($4, dir.name, r.email, split_part(lower(r.email), '@', 2)),
+         r.email, r.account_id, NULL, r.id, r.directory_id, dom.id
+    FROM scim_record r
+    JOIN directory dir ON dir.id = r.directory_id
+    LEFT JOIN domain dom ON dom.organization_id = $1 AND dom.name = split_part(lower(r.email), '@', 2)
+   WHERE r.organization_id = $1 AND r.email IS NOT NULL AND (dom.id IS NULL OR dom.status <> 'VERIFIED')
+  UNION ALL
+  -- A record wants an email another account holds; an unlinked record whose holder it could
+  -- link (managed) or waits on (unmanaged) is not in conflict.
+  SELECT 'EMAIL_TAKEN', 'record:' || r.id,
+         format($5, dir.name, coalesce(a.email, r.user_name), r.email,
+                CASE WHEN h.organization_id = $1 THEN h.email ELSE 'outside your organization' END),
+         r.email, r.account_id, CASE WHEN h.organization_id = $1 THEN h.id END, r.id, r.directory_id, dom.id
+    FROM scim_record r
+    JOIN account h ON lower(h.email) = lower(r.email) AND h.id IS DISTINCT FROM r.account_id
+    JOIN directory dir ON dir.id = r.directory_id
+    LEFT JOIN account a ON a.id = r.account_id
+    LEFT JOIN domain dom ON dom.organization_id = $1 AND dom.name = split_part(lower(r.email), '@', 2)
+   WHERE r.organization_id = $1
+     AND NOT (r.account_id IS NULL AND h.organization_id = $1
+              AND (NOT h.managed OR NOT EXISTS (SELECT 1 FROM scim_record o WHERE o.directory_id = r.directory_id AND o.account_id = h.id)))
+  UNION ALL
+  -- One person, several accounts: the same wanted email or the same externalId on different accounts.
+  SELECT 'DUPLICATE_ACCOUNTS', g.cause_key, format($6, g.label, g.accounts, g.emails),
+         g.email, g.account_ids[1], g.account_ids[2], g.record_ids[1], NULL, NULL
+    FROM (SELECT 'email:' || lower(r.email) AS cause_key, lower(r.email) AS label, lower(r.email) AS email,
+                 count(DISTINCT r.account_id) AS accounts, string_agg(DISTINCT a.email, ', ') AS emails,
+                 -- The stray first: the record whose account does not have the email it wants.
+                 array_agg(a.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id) AS account_ids,
+                 array_agg(r.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id) AS record_ids
+            FROM scim_record r JOIN account a ON a.id = r.account_id
+           WHERE r.organization_id = $1 AND r.email IS NOT NULL
+           GROUP BY lower(r.email) HAVING count(DISTINCT r.account_id) > 1
+          UNION ALL
+          SELECT 'externalId:' || r.external_id, 'externalId ' || r.external_id, NULL,
+                 count(DISTINCT r.account_id), string_agg(DISTINCT a.email, ', '),
+                 array_agg(a.id ORDER BY a.created_at, a.id), array_agg(r.id ORDER BY a.created_at, a.id)
+            FROM scim_record r JOIN account a ON a.id = r.account_id
+           WHERE r.organization_id = $1 AND r.external_id IS NOT NULL
+           GROUP BY r.external_id HAVING count(DISTINCT r.account_id) > 1) g
+  UNION ALL
+  SELECT 'STALE_EXTERNAL_ACCOUNT', 'account:' || a.id, format($7, a.email, f.name, t.name),
+         a.email, a.id, NULL, NULL, NULL, f.id
+    FROM domain_migration mg
+    JOIN domain f ON f.id = mg.from_domain_id
+    JOIN domain t ON t.id = mg.to_domain_id
+    JOIN account a ON a.organization_id = $1 AND a.email_domain = f.name AND a.status = 'ACTIVE'
+   WHERE mg.organization_id = $1 AND mg.status = 'IN_PROGRESS'
+     AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)`;
+
+const TEMPLATES = [
+  SUMMARY_TEMPLATES.MAPPING_MISMATCH,
+  SUMMARY_TEMPLATES.UNMANAGED_ACCOUNT,
+  SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN,
+  SUMMARY_TEMPLATES.EMAIL_TAKEN,
+  SUMMARY_TEMPLATES.DUPLICATE_ACCOUNTS,
+  SUMMARY_TEMPLATES.STALE_EXTERNAL_ACCOUNT,
+];
+
+export const DETECTED_KINDS = Object.values(ConflictKind);
+
+/**
+ * Rescans an organization: opens what its state implies and is not open yet, and resolves open
+ * conflicts whose cause is gone. One statement whatever the size (data-modifying CTEs over one
+ * snapshot); the partial unique index keeps it idempotent, and an advisory lock keeps two
+ * rescans of one organization apart.
+ */
+export async function detectConflicts(tx: EntityManager, organizationId: string, actor: string, action: string): Promise<DetectionResult> {
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || $1))`, [organizationId]);
+  const rows: Array<Record<string, unknown> & { change: 'opened' | 'resolved' }> = await tx.query(
+    `/* detectConflicts */ WITH detected AS (${DETECTED}),
+     opened AS (
+       INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
+       SELECT $1, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id FROM detected
+       ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
+       RETURNING *),
+     resolved AS (
+       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = $8, closed_by = $9,
+         actions_taken = array_append(c.actions_taken, $8), version = c.version + 1, updated_at = now()
+       WHERE c.organization_id = $1 AND c.status = 'OPEN'
+         AND NOT EXISTS (SELECT 1 FROM detected d WHERE d.kind = c.kind AND d.cause_key = c.cause_key)
+       RETURNING c.*)
+     SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`,
+    [organizationId, ...TEMPLATES, action, actor],
+  );
+  return {
+    opened: hydrate(tx, Conflict, rows.filter((row) => row.change === 'opened')),
+    resolved: hydrate(tx, Conflict, rows.filter((row) => row.change === 'resolved')),
+  };
+}

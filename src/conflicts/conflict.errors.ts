@@ -1,0 +1,3 @@
+export enum ConflictErrorCode {
+  CONFLICT_NOT_OPEN = 'CONFLICT_NOT_OPEN',
+}

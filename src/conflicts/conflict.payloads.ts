@@ -1,0 +1,26 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { MutationPayload } from '../common/mutation';
+import { Conflict } from './conflict.entity';
+
+@ObjectType({ implements: MutationPayload })
+export class ConflictPayload extends MutationPayload {
+  @Field(() => Conflict, { nullable: true })
+  conflict: Conflict | null;
+}
+
+export const DETECTION_LIST_LIMIT = 500;
+
+@ObjectType({ implements: MutationPayload })
+export class DetectConflictsPayload extends MutationPayload {
+  @Field(() => Int)
+  openedCount: number;
+
+  @Field(() => Int)
+  resolvedCount: number;
+
+  @Field(() => [Conflict], { description: `The conflicts the rescan opened (the first ${DETECTION_LIST_LIMIT}).` })
+  opened: Conflict[];
+
+  @Field(() => [Conflict], { description: `The open conflicts whose cause is gone, now RESOLVED (the first ${DETECTION_LIST_LIMIT}).` })
+  resolved: Conflict[];
+}

@@ -1,0 +1,136 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { ConflictKind, ConflictStatus } from './conflict.enums';
+
+@ObjectType({ description: 'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.' })
+export class RemediationStep {
+  @Field(() => Int, { description: 'Order of the step, from 1.' })
+  position: number;
+
+  @Field({ description: 'The mutation to call (e.g. renameAccountEmail), or a manual action such as pushFromIdentityProvider.' })
+  action: string;
+
+  @Field({ description: 'True when `action` is a mutation of this API that a script can call with `arguments`.' })
+  automated: boolean;
+
+  @Field(() => GraphQLJSON, { description: 'The arguments to pass, by name.' })
+  arguments: Record<string, unknown>;
+
+  @Field()
+  description: string;
+
+  @Field({ description: 'This action was already applied to the conflict.' })
+  done: boolean;
+}
+
+/** What remediation depends on beyond the conflict row, loaded in batches by the resolver. */
+export interface RemediationFacts {
+  conflict: {
+    kind: ConflictKind;
+    status: ConflictStatus;
+    email: string | null;
+    accountId: string | null;
+    conflictingAccountId: string | null;
+    scimRecordId: string | null;
+    directoryId: string | null;
+    domainId: string | null;
+    actionsTaken: string[];
+  };
+  conflictingAccountIdpManaged: boolean;
+  recordLinked: boolean;
+  domain: { id: string; name: string; status: string } | null;
+  directory: { ssoEmailAttribute: string; scimEmailAttribute: string } | null;
+}
+
+type Step = Omit<RemediationStep, 'position' | 'done'>;
+
+const mutation = (action: string, args: Record<string, unknown>, description: string): Step => ({ action, automated: true, arguments: args, description });
+const manual = (action: string, description: string): Step => ({ action, automated: false, arguments: {}, description });
+
+/**
+ * The ordered steps that fix an OPEN conflict, as the article prescribes them. A script can
+ * follow them mechanically; `done` marks the ones already taken.
+ */
+export function remediationFor(facts: RemediationFacts): RemediationStep[] {
+  const { conflict } = facts;
+  if (conflict.status !== ConflictStatus.OPEN) return [];
+  const steps = stepsFor(facts);
+  const taken = [...conflict.actionsTaken];
+  return steps.map((step, i) => {
+    // Each taken action marks one step done, in order, so a repeated action does not mark later ones.
+    const at = step.automated ? taken.indexOf(step.action) : -1;
+    if (at >= 0) taken.splice(at, 1);
+    return { ...step, position: i + 1, done: at >= 0 };
+  });
+}
+
+function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain, directory }: RemediationFacts): Step[] {
+  const record = conflict.scimRecordId;
+  const resync = record ? [mutation('resyncScimRecord', { id: record }, 'Apply the identity provider\'s last push to the account again; the conflict then resolves.')] : [];
+  const domainName = conflict.email?.split('@')[1] ?? null;
+  const verifyFirst =
+    domain === null
+      ? domainName
+        ? [mutation('addDomain', { name: domainName, method: 'DNS_TXT' }, `Add ${domainName} to your organization, then publish its verification token.`)]
+        : []
+      : domain.status === 'VERIFIED'
+        ? []
+        : [mutation('verifyDomain', { id: domain.id }, `Prove that your organization owns ${domain.name}.`)];
+
+  switch (conflict.kind) {
+    case ConflictKind.EMAIL_TAKEN:
+      if (conflict.conflictingAccountId === null) {
+        return [
+          manual('changeEmailAtIdentityProvider', `${conflict.email} belongs to an account outside your organization: give the user another email at the identity provider, or ask that account's owner to release it.`),
+          ...resync,
+        ];
+      }
+      if (conflictingAccountIdpManaged) {
+        return [
+          mutation('deleteScimRecord', { id: record }, 'The email belongs to an account another SCIM record provisions: delete this stuck record (the account and its history stay).'),
+          manual('pushFromIdentityProvider', 'Push the user again from the identity provider: the new record links to the account that owns the email.'),
+        ];
+      }
+      return [
+        mutation('renameAccountEmail', { accountId: conflict.conflictingAccountId }, `Rename the account holding ${conflict.email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`),
+        ...resync,
+      ];
+    case ConflictKind.MAPPING_MISMATCH:
+      return [
+        mutation(
+          'updateDirectoryMapping',
+          { directoryId: conflict.directoryId, ssoEmailAttribute: directory?.ssoEmailAttribute, scimEmailAttribute: directory?.ssoEmailAttribute },
+          `Map the SCIM email to the same attribute as SSO (${directory?.ssoEmailAttribute}), in the identity provider and here.`,
+        ),
+      ];
+    case ConflictKind.UNVERIFIED_DOMAIN:
+      return [...verifyFirst, ...resync];
+    case ConflictKind.UNMANAGED_ACCOUNT:
+      return [
+        ...verifyFirst,
+        mutation('claimAccount', { accountId: conflict.accountId }, 'Claim the account so your organization (and its identity provider) manages it.'),
+        ...(record && !recordLinked
+          ? [mutation('linkScimRecord', { id: record, accountId: conflict.accountId }, 'Link the waiting SCIM record to the claimed account.'), ...resync]
+          : []),
+      ];
+    case ConflictKind.DUPLICATE_ACCOUNTS:
+      return [
+        mutation('deleteScimRecord', { id: record }, 'Delete the record that provisions the stray account (the account and its history stay).'),
+        manual('pushFromIdentityProvider', 'Push the user again from the identity provider so one record links to the account that owns the email.'),
+      ];
+    case ConflictKind.STALE_EXTERNAL_ACCOUNT:
+      return [
+        mutation(
+          'suspendAccount',
+          { id: conflict.accountId, reason: 'No identity provider backs this account after the domain migration.' },
+          'Suspend the account (reversible with restoreAccount), or dismiss the conflict if it should stay.',
+        ),
+      ];
+  }
+}
+
+function placeholderHint(email: string | null): string {
+  if (!email) return 'name+duplicated@domain';
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at).split('+')[0]}+duplicated${email.slice(at)}`;
+}

@@ -1,0 +1,31 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { Organization } from '../organizations/organization.entity';
+import { TimestampColumn, nowDefault } from './columns';
+
+/** A mutation's idempotency key: the first request's argument hash and its result, replayed on repeats. */
+@Entity('idempotency_key')
+@Index('idempotency_key_created_at_idx', ['createdAt'])
+@Check('idempotency_key_key_check', `length("key") BETWEEN 1 AND 200`)
+export class IdempotencyKey {
+  @PrimaryColumn('uuid')
+  organizationId: string;
+
+  @PrimaryColumn('text')
+  key: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Relation<Organization>;
+
+  @Column('text')
+  operation: string;
+
+  @Column('text')
+  requestHash: string;
+
+  @Column('jsonb', { nullable: true })
+  response: unknown;
+
+  @TimestampColumn(nowDefault)
+  createdAt: Date;
+}

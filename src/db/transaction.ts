@@ -1,0 +1,214 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from 'pino';
+import { AuditEvent } from '../audit/audit-event.entity';
+import { CommonErrorCode, userError, type UserError } from '../common/user-error';
+import type { Change } from '../common/mutation';
+import { IdempotencyKey } from './idempotency-key.entity';
+import { isRetryableTransactionError } from './pg-errors';
+
+/** Who runs a mutation, for which organization, in which request. */
+export interface Caller {
+  organizationId: string;
+  actor: string;
+  requestId: string | null;
+}
+
+export interface AuditEntry {
+  targetType: string;
+  targetId: string | null;
+  before: unknown;
+  after: unknown;
+  /** Another organization's trail, when a change reaches it (a domain verified away from it). */
+  organizationId?: string;
+  action?: string;
+}
+
+/** What a service's mutation works with: the transaction, the caller, and the audit trail. */
+export interface MutationScope extends Caller {
+  tx: EntityManager;
+  action: string;
+  dryRun: boolean;
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+/** A payload before the runner adds dryRun, replayed and change. */
+export interface PayloadData {
+  userErrors: UserError[];
+  /** Commit even though userErrors is not empty: the refusal itself is state (a failed sync attempt). */
+  persist?: boolean;
+}
+
+export type Payload<P extends PayloadData> = Omit<P, 'persist'> & { dryRun: boolean; replayed: boolean; change: Change | null };
+
+export interface MutationRequest {
+  action: string;
+  /** The arguments that define "the same request" for idempotency. */
+  args: Record<string, unknown>;
+  dryRun?: boolean | null;
+  idempotencyKey?: string | null;
+}
+
+class Rollback<T> {
+  constructor(readonly payload: T) {}
+}
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Runs one mutation in one transaction: the idempotency key is claimed first, the service
+ * applies its rules and writes, the audit event goes in with the change, and a refusal or a dry
+ * run rolls everything back. Unique-index waits make concurrent repeats of one key serialize,
+ * so a key applies once however many copies race.
+ */
+export async function runMutation<P extends PayloadData>(
+  db: DataSource,
+  caller: Caller,
+  request: MutationRequest,
+  execute: (scope: MutationScope) => Promise<P>,
+  logger?: Logger,
+): Promise<Payload<P>> {
+  const dryRun = request.dryRun === true;
+  const key = dryRun ? null : (request.idempotencyKey ?? null);
+  if (key !== null && (key.length === 0 || key.length > 200)) {
+    return refusal<P>(userError(CommonErrorCode.INVALID_INPUT, 'idempotencyKey must be 1 to 200 characters.', 'idempotencyKey'));
+  }
+  const requestHash = hashRequest(request);
+
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(async (tx) => {
+        if (key !== null) {
+          const replay = await claimIdempotencyKey(tx, caller.organizationId, key, request.action, requestHash);
+          if (replay) throw new Rollback(replay.kind === 'replay' ? { ...revive(db, replay.response), replayed: true } : replay.payload);
+        }
+
+        const changes: Change[] = [];
+        const scope: MutationScope = {
+          ...caller,
+          tx,
+          action: request.action,
+          dryRun,
+          audit: async (entry) => {
+            const event = tx.create(AuditEvent, {
+              organizationId: entry.organizationId ?? caller.organizationId,
+              actor: caller.actor,
+              action: entry.action ?? request.action,
+              targetType: entry.targetType,
+              targetId: entry.targetId,
+              before: entry.before ?? null,
+              after: entry.after ?? null,
+              requestId: caller.requestId,
+            });
+            await tx.createQueryBuilder().insert().into(AuditEvent).values(event as never).execute();
+            if (event.organizationId === caller.organizationId) {
+              changes.push({ action: event.action, targetType: event.targetType, targetId: event.targetId, before: event.before, after: event.after });
+            }
+          },
+        };
+
+        const { persist, ...data } = await execute(scope);
+        const payload = { ...data, dryRun, replayed: false, change: changes[0] ?? null } as Payload<P>;
+        const commit = !dryRun && (data.userErrors.length === 0 || persist === true);
+        if (!commit) throw new Rollback(payload);
+        if (key !== null) {
+          await tx.update(IdempotencyKey, { organizationId: caller.organizationId, key }, { response: store(db, payload) as never });
+        }
+        return payload;
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.payload as Payload<P>;
+      if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) {
+        logger?.warn({ action: request.action, attempt }, 'transaction conflict; retrying the mutation');
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+function refusal<P extends PayloadData>(error: UserError): Payload<P> {
+  return { userErrors: [error], dryRun: false, replayed: false, change: null } as unknown as Payload<P>;
+}
+
+type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused'; payload: unknown };
+
+/** Inserts the key, or (after any concurrent holder of it commits) reads what it stored. */
+async function claimIdempotencyKey(tx: EntityManager, organizationId: string, key: string, operation: string, requestHash: string): Promise<KeyClaim | null> {
+  const inserted = await tx.query(
+    `INSERT INTO idempotency_key (organization_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
+     ON CONFLICT DO NOTHING RETURNING key`,
+    [organizationId, key, operation, requestHash],
+  );
+  if (inserted.length > 0) return null;
+  const [existing] = await tx.query(`SELECT request_hash, response FROM idempotency_key WHERE organization_id = $1 AND key = $2`, [organizationId, key]);
+  if (existing && existing.request_hash === requestHash && existing.response !== null) return { kind: 'replay', response: existing.response };
+  return {
+    kind: 'reused',
+    payload: refusal(
+      userError(CommonErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was already used for a different request.', 'idempotencyKey'),
+    ),
+  };
+}
+
+function hashRequest(request: MutationRequest): string {
+  return createHash('sha256').update(`${request.action}\n${stableJson(request.args)}`).digest('hex');
+}
+
+/** JSON with sorted keys and undefined dropped, so equal arguments always hash alike. */
+export function stableJson(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A payload as JSON that keeps which objects were entities and which values were dates. */
+function store(db: DataSource, value: unknown): unknown {
+  if (value instanceof Date) return { $date: value.toISOString() };
+  if (Array.isArray(value)) return value.map((item) => store(db, item));
+  if (value !== null && typeof value === 'object') {
+    const fields = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, store(db, v)]));
+    return db.hasMetadata(value.constructor) ? { $entity: db.getMetadata(value.constructor).name, fields } : fields;
+  }
+  return value;
+}
+
+function revive(db: DataSource, value: unknown): any {
+  if (Array.isArray(value)) return value.map((item) => revive(db, item));
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (typeof record.$date === 'string') return new Date(record.$date);
+    if (typeof record.$entity === 'string') {
+      const target = db.getMetadata(record.$entity).target as new () => object;
+      return Object.assign(Object.create(target.prototype), revive(db, record.fields));
+    }
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revive(db, v)]));
+  }
+  return value;
+}
+
+let savepointCounter = 0;
+
+/**
+ * Runs `fn` so that if it fails only its own statements are undone and the transaction stays
+ * usable: how a unique violation becomes "try the next placeholder" instead of an aborted
+ * transaction.
+ */
+export async function savepoint<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
+  const name = `sp_${++savepointCounter}`;
+  await tx.query(`SAVEPOINT ${name}`);
+  try {
+    const result = await fn();
+    await tx.query(`RELEASE SAVEPOINT ${name}`);
+    return result;
+  } catch (error) {
+    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
+    throw error;
+  }
+}

@@ -1,0 +1,4 @@
+export enum DirectoryErrorCode {
+  INVALID_ATTRIBUTE = 'INVALID_ATTRIBUTE',
+  DIRECTORY_EXISTS = 'DIRECTORY_EXISTS',
+}

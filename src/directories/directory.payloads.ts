@@ -1,0 +1,22 @@
+import { Field, ObjectType } from 'type-graphql';
+import { MutationPayload } from '../common/mutation';
+import { Conflict } from '../conflicts/conflict.entity';
+import { Directory } from './directory.entity';
+
+@ObjectType({ implements: MutationPayload })
+export class DirectoryPayload extends MutationPayload {
+  @Field(() => Directory, { nullable: true })
+  directory: Directory | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'createDirectory and rotateDirectoryToken only: the SCIM bearer token, shown this once (only its hash is stored).',
+  })
+  scimToken?: string | null;
+
+  @Field(() => Conflict, { nullable: true, description: 'The MAPPING_MISMATCH conflict the mapping keeps open (rule R2), if any.' })
+  mappingConflict?: Conflict | null;
+
+  @Field(() => [Conflict], { description: 'Conflicts this change resolved.' })
+  resolvedConflicts: Conflict[];
+}

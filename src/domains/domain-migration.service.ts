@@ -1,0 +1,93 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
+import { savepoint, type MutationScope } from '../db/transaction';
+import { violatedUniqueConstraint } from '../db/pg-errors';
+import { R4, R5, check } from '../rules/rules';
+import { Account } from '../accounts/account.entity';
+import { AccountStatus } from '../accounts/account.enums';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { causeKey, openConflict } from '../conflicts/conflict.ledger';
+import { DomainErrorCode } from './domain.errors';
+import { DomainMigration, MigrationStatus } from './domain-migration.entity';
+import { domainFacts, findDomainsByName } from './domain.service';
+import { asciiDomain } from './domain-name';
+
+export type MigrationOutcome =
+  | { kind: 'started'; migration: DomainMigration; staleAccounts: Account[] }
+  | { kind: 'refused'; errors: UserError[] };
+
+/**
+ * Accounts on `domainName` that no SCIM record backs and that are still active: during a
+ * migration away from the domain they are reviewed and suspended (rule R5).
+ */
+export function staleAccounts(tx: EntityManager | DataSource, organizationId: string, domainName: string): Promise<Account[]> {
+  return tx
+    .getRepository(Account)
+    .createQueryBuilder('a')
+    .comment('staleAccounts')
+    .where('a.organizationId = :organizationId AND a.emailDomain = :domainName AND a.status = :active', {
+      organizationId,
+      domainName,
+      active: AccountStatus.ACTIVE,
+    })
+    .andWhere('NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)')
+    .orderBy('lower(a.email)')
+    .getMany();
+}
+
+export const migrationMutations = {
+  /**
+   * Starts moving accounts from one domain to another once rule R4 holds (both verified and
+   * claimed), and opens a STALE_EXTERNAL_ACCOUNT conflict for every account on the old domain
+   * that no identity provider backs, for review or suspension (rule R5).
+   */
+  async start(m: MutationScope, input: { fromDomain: string; toDomain: string }): Promise<MigrationOutcome> {
+    const [fromName, toName] = [asciiDomain(input.fromDomain), asciiDomain(input.toDomain)];
+    if (fromName === toName) {
+      return { kind: 'refused', errors: [userError(CommonErrorCode.INVALID_INPUT, 'A migration needs two different domains.', 'toDomain')] };
+    }
+    const domains = await findDomainsByName(m.tx, m.organizationId, [fromName, toName].filter(Boolean));
+    const [from, to] = [domains.get(fromName), domains.get(toName)];
+    const missing = [...(from ? [] : [notFoundError('domain', 'fromDomain')]), ...(to ? [] : [notFoundError('domain', 'toDomain')])];
+    if (!from || !to) return { kind: 'refused', errors: missing };
+    const notReady = check(R4, { from: domainFacts(from)!, to: domainFacts(to)! }, 'fromDomain');
+    if (notReady) return { kind: 'refused', errors: [notReady] };
+
+    const migration = m.tx.create(DomainMigration, {
+      organizationId: m.organizationId,
+      fromDomainId: from.id,
+      toDomainId: to.id,
+      status: MigrationStatus.IN_PROGRESS,
+      startedBy: m.actor,
+    });
+    try {
+      await savepoint(m.tx, () => m.tx.save(migration));
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== 'domain_migration_in_progress_key') throw error;
+      return {
+        kind: 'refused',
+        errors: [userError(DomainErrorCode.MIGRATION_IN_PROGRESS, `A migration away from ${from.name} is already in progress.`, 'fromDomain')],
+      };
+    }
+    const stale = await staleAccounts(m.tx, m.organizationId, from.name);
+    for (const account of stale) {
+      const summary = R5.evaluate({ email: account.email, status: account.status, backedByRecord: false, migration: { from: from.name, to: to.name } });
+      if (summary === null) continue;
+      await openConflict(m.tx, m.organizationId, {
+        kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
+        causeKey: causeKey.account(account.id),
+        summary,
+        email: account.email,
+        accountId: account.id,
+        domainId: from.id,
+      });
+    }
+    await m.audit({
+      targetType: 'DomainMigration',
+      targetId: migration.id,
+      before: null,
+      after: { from: from.name, to: to.name, status: migration.status, staleAccounts: stale.map((account) => account.email) },
+    });
+    return { kind: 'started', migration, staleAccounts: stale };
+  },
+};

@@ -1,0 +1,23 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { MutationPayload } from '../common/mutation';
+import { Account } from '../accounts/account.entity';
+import { Domain } from './domain.entity';
+import { DomainMigration } from './domain-migration.entity';
+
+@ObjectType({ implements: MutationPayload })
+export class DomainPayload extends MutationPayload {
+  @Field(() => Domain, { nullable: true })
+  domain: Domain | null;
+
+  @Field(() => Int, { nullable: true, description: 'claimDomain: how many unmanaged accounts on it became managed.' })
+  claimedAccounts?: number | null;
+}
+
+@ObjectType({ implements: MutationPayload })
+export class DomainMigrationPayload extends MutationPayload {
+  @Field(() => DomainMigration, { nullable: true })
+  migration: DomainMigration | null;
+
+  @Field(() => [Account], { description: 'Active accounts on the old domain that no SCIM record backs: review and suspend them (rule R5).' })
+  staleAccounts: Account[];
+}

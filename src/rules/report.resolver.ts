@@ -1,0 +1,16 @@
+import { Ctx, Query, Resolver } from 'type-graphql';
+import { RequireScope } from '../auth/authorization';
+import { Scope } from '../auth/scopes';
+import type { Context } from '../context';
+import { GovernanceReport, buildGovernanceReport } from './report';
+
+@Resolver()
+export class GovernanceReportResolver {
+  @Query(() => GovernanceReport, {
+    description: 'Open conflicts by kind, domains by status, claimable accounts, mismatched directories, failed records, migration readiness, and the findings of every rule.',
+  })
+  @RequireScope(Scope.READ)
+  governanceReport(@Ctx() ctx: Context): Promise<GovernanceReport> {
+    return buildGovernanceReport(ctx.services.db, ctx.organizationId);
+  }
+}

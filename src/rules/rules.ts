@@ -1,0 +1,118 @@
+import { AccountErrorCode } from '../accounts/account.errors';
+import { DomainErrorCode } from '../domains/domain.errors';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { userError, type UserError, type UserErrorCode } from '../common/user-error';
+import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+
+export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7';
+
+/**
+ * A best-practice rule of the design: data plus one pure function over facts. Mutations use
+ * `evaluate` as their guard and the governance report runs the very same function over every
+ * object, so the report and the API cannot disagree. `evaluate` returns why the facts break
+ * the rule, or null.
+ */
+export interface Rule<Facts> {
+  id: RuleId;
+  title: string;
+  description: string;
+  /** The userErrors code when a mutation is refused by this rule (null: the rule only reports findings). */
+  code: UserErrorCode | ((facts: Facts) => UserErrorCode) | null;
+  evaluate(facts: Facts): string | null;
+}
+
+export interface DomainFacts {
+  name: string;
+  status: string;
+  claimed: boolean;
+}
+
+export const R1: Rule<{ email: string; linkedDirectories: string[] }> = {
+  id: 'R1',
+  title: 'No late manual changes to IdP-managed accounts',
+  description: 'An account linked to a SCIM record is changed at the identity provider and pushed, never edited here.',
+  code: AccountErrorCode.IDP_MANAGED_ACCOUNT,
+  evaluate: ({ email, linkedDirectories }) =>
+    linkedDirectories.length === 0
+      ? null
+      : `${email} is managed by ${linkedDirectories.join(' and ')}: change it at the identity provider and push, or unlink its SCIM record first.`,
+};
+
+const normalizeAttribute = (attribute: string) => attribute.trim().toLowerCase();
+
+export const R2: Rule<{ name: string; ssoEmailAttribute: string; scimEmailAttribute: string }> = {
+  id: 'R2',
+  title: 'SSO and SCIM email mappings must agree',
+  description: 'A directory whose SSO and SCIM map the email to different attributes causes sync errors and duplicate accounts.',
+  code: null,
+  evaluate: ({ name, ssoEmailAttribute, scimEmailAttribute }) =>
+    normalizeAttribute(ssoEmailAttribute) === normalizeAttribute(scimEmailAttribute)
+      ? null
+      : formatSummary(SUMMARY_TEMPLATES.MAPPING_MISMATCH, name, ssoEmailAttribute, scimEmailAttribute),
+};
+
+export const R3: Rule<{ email: string; domain: DomainFacts | null }> = {
+  id: 'R3',
+  title: 'Claim only on verified domains',
+  description: 'An account can be claimed (managed) only when the organization has verified its email domain.',
+  code: DomainErrorCode.DOMAIN_NOT_VERIFIED,
+  evaluate: ({ email, domain }) => {
+    if (domain === null) return `${email} is not on a domain of your organization: add and verify ${email.split('@')[1]} first.`;
+    return domain.status === 'VERIFIED' ? null : `${domain.name} is ${domain.status}, not VERIFIED: verify it before claiming accounts on it.`;
+  },
+};
+
+export const R4: Rule<{ from: DomainFacts; to: DomainFacts }> = {
+  id: 'R4',
+  title: 'Migrations need both domains verified and claimed',
+  description: 'Before any account moves from an old domain to a new one, the organization verifies and claims both.',
+  code: ({ from, to }) =>
+    from.status === 'VERIFIED' && to.status === 'VERIFIED' ? DomainErrorCode.DOMAIN_NOT_CLAIMED : DomainErrorCode.DOMAIN_NOT_VERIFIED,
+  evaluate: ({ from, to }) => {
+    const missing = [from, to].flatMap((domain) => [
+      ...(domain.status === 'VERIFIED' ? [] : [`${domain.name} is not verified`]),
+      ...(domain.claimed ? [] : [`${domain.name} is not claimed`]),
+    ]);
+    return missing.length === 0 ? null : `Not ready to migrate ${from.name} to ${to.name}: ${missing.join(', ')}.`;
+  },
+};
+
+export const R5: Rule<{ email: string; status: string; backedByRecord: boolean; migration: { from: string; to: string } | null }> = {
+  id: 'R5',
+  title: 'Review and suspend outdated or external accounts during transitions',
+  description: 'During a domain migration, an active account on the old domain that no SCIM record backs is reviewed and suspended.',
+  code: null,
+  evaluate: ({ email, status, backedByRecord, migration }) =>
+    migration !== null && !backedByRecord && status === 'ACTIVE'
+      ? formatSummary(SUMMARY_TEMPLATES.STALE_EXTERNAL_ACCOUNT, email, migration.from, migration.to)
+      : null,
+};
+
+export const R6: Rule<{ newEmail: string; takenBy: string | null }> = {
+  id: 'R6',
+  title: 'A rename never loses data',
+  description: 'The old email stays in the account history, and a new email (or placeholder) never collides with another account.',
+  code: AccountErrorCode.EMAIL_TAKEN,
+  evaluate: ({ newEmail, takenBy }) => (takenBy === null ? null : `${newEmail} already belongs to ${takenBy}.`),
+};
+
+export const R7: Rule<{ kind: ConflictKind; open: boolean; recordSynced: boolean; accountHasDesiredEmail: boolean }> = {
+  id: 'R7',
+  title: 'A successful resync resolves the conflicts it cleared',
+  description: 'Once a record is SYNCED with the email it wanted, its EMAIL_TAKEN conflict is RESOLVED automatically.',
+  code: null,
+  evaluate: ({ kind, open, recordSynced, accountHasDesiredEmail }) =>
+    kind === ConflictKind.EMAIL_TAKEN && open && recordSynced && accountHasDesiredEmail
+      ? 'The record synced with the email it wanted, yet its EMAIL_TAKEN conflict is still open.'
+      : null,
+};
+
+export const RULES = [R1, R2, R3, R4, R5, R6, R7] as const;
+
+/** A rule's refusal as a userError, or null when the facts satisfy it. */
+export function check<F>(rule: Rule<F>, facts: F, field: string | null = null): UserError | null {
+  const message = rule.evaluate(facts);
+  if (message === null) return null;
+  if (rule.code === null) throw new Error(`Rule ${rule.id} reports findings; it does not refuse mutations`);
+  return userError(typeof rule.code === 'function' ? rule.code(facts) : rule.code, message, field, rule.id);
+}

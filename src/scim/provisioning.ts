@@ -1,0 +1,423 @@
+import type { EntityManager } from 'typeorm';
+import { Account } from '../accounts/account.entity';
+import { AccountEmailChange } from '../accounts/account-email-change.entity';
+import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
+import { AccountErrorCode } from '../accounts/account.errors';
+import { normalizeEmail } from '../accounts/email';
+import { userError, type UserError } from '../common/user-error';
+import { Conflict } from '../conflicts/conflict.entity';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
+import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { Directory } from '../directories/directory.entity';
+import { findDomainsByName } from '../domains/domain.service';
+import { DomainStatus } from '../domains/domain.enums';
+import { violatedUniqueConstraint } from '../db/pg-errors';
+import { updateRow } from '../db/rows';
+import { savepoint, type MutationScope } from '../db/transaction';
+import { R2 } from '../rules/rules';
+import { ScimRecord, type ScimEmail } from './scim-record.entity';
+import { ScimPush } from './scim-push.entity';
+import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
+import { nextRetryAt } from './retry-policy';
+
+/** The user as the IdP last described it: what the linked account should look like. */
+export interface DesiredUser {
+  externalId: string | null;
+  userName: string;
+  emails: ScimEmail[];
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  active: boolean;
+  /** The request body, credentials removed. */
+  raw: Record<string, unknown>;
+}
+
+/** The message Atlassian Guard answers with; IdPs and admins search for it. */
+export const emailTakenDetail = (email: string) => `Resource [USER]: with email[${email}] already exists.`;
+
+export type SyncOutcome =
+  | { kind: 'synced'; record: ScimRecord; account: Account | null; createdAccount: boolean; resolved: Conflict[]; findings: string[] }
+  | { kind: 'pending'; record: ScimRecord; conflict: Conflict; findings: string[] }
+  | { kind: 'failed'; record: ScimRecord; conflict: Conflict; error: UserError; findings: string[] };
+
+/** The email a record wants: the primary one, else the first, else a userName that is an email. */
+export function primaryEmail(emails: ScimEmail[], userName: string): string | null {
+  const chosen = emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails[0];
+  const candidate = chosen?.value ?? (userName.includes('@') ? userName : null);
+  if (!candidate) return null;
+  const parsed = normalizeEmail(candidate);
+  return parsed.ok ? parsed.email : candidate.trim();
+}
+
+/** Copies an IdP push onto a record's columns (the desired state), keeping the raw payload. */
+export function applyDesiredState(record: ScimRecord, desired: DesiredUser): void {
+  Object.assign(record, {
+    externalId: desired.externalId,
+    userName: desired.userName,
+    emails: desired.emails,
+    email: primaryEmail(desired.emails, desired.userName),
+    givenName: desired.givenName,
+    familyName: desired.familyName,
+    displayName: desired.displayName,
+    active: desired.active,
+    rawPayload: desired.raw,
+  });
+}
+
+const displayNameOf = (record: ScimRecord) =>
+  record.displayName ?? ([record.givenName, record.familyName].filter(Boolean).join(' ') || null);
+
+/**
+ * Makes the record's account match the record (the IdP's last push), or explains why it cannot:
+ * - no account yet: link the managed account that owns the email, wait (PENDING) on an
+ *   unmanaged one (never a silent takeover), or create one;
+ * - the wanted email belongs to another account: FAILED with the IdP's error, an EMAIL_TAKEN
+ *   conflict naming that account, and the next automatic retry (exponential backoff);
+ * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
+ * The caller holds the record's row lock.
+ */
+export async function syncRecord(m: MutationScope, record: ScimRecord, directory: Directory): Promise<SyncOutcome> {
+  const findings: string[] = [];
+  const mismatch = R2.evaluate(directory);
+  if (mismatch) {
+    // Rule R2: every push through a mismatched directory carries the finding.
+    findings.push(mismatch);
+    await openConflict(m.tx, m.organizationId, {
+      kind: ConflictKind.MAPPING_MISMATCH,
+      causeKey: causeKey.directory(directory.id),
+      summary: mismatch,
+      directoryId: directory.id,
+    });
+  }
+
+  const email = record.email;
+  const emailDomain = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
+  const domain = emailDomain ? (await findDomainsByName(m.tx, m.organizationId, [emailDomain])).get(emailDomain) : undefined;
+  if (email && domain?.status !== DomainStatus.VERIFIED) {
+    const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
+    findings.push(summary);
+    await openConflict(m.tx, m.organizationId, {
+      kind: ConflictKind.UNVERIFIED_DOMAIN,
+      causeKey: causeKey.record(record.id),
+      summary,
+      email,
+      scimRecordId: record.id,
+      directoryId: directory.id,
+      domainId: domain?.id ?? null,
+      accountId: record.accountId,
+    });
+  } else {
+    await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] }, m.action, m.actor);
+  }
+  const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
+
+  let account: Account | null = record.accountId ? await lockAccount(m.tx, record.accountId) : null;
+  let createdAccount = false;
+  if (!account && email) {
+    const holder = await lockAccountByEmail(m.tx, email);
+    if (holder && holder.organizationId !== m.organizationId) {
+      return fail(m, record, directory, email, null, findings);
+    }
+    if (holder && !holder.managed) {
+      return waitForClaim(m, record, directory, holder, findings);
+    }
+    if (holder) {
+      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id)) return fail(m, record, directory, email, holder, findings);
+      account = holder;
+      record.accountId = holder.id;
+    } else {
+      const created = await createAccount(m, record, email, verifiedDomain);
+      if (!created) return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings);
+      account = created;
+      createdAccount = true;
+      record.accountId = created.id;
+    }
+  }
+
+  if (account && email && email !== account.email) {
+    if (email.toLowerCase() !== account.email.toLowerCase()) {
+      const holder = await lockAccountByEmail(m.tx, email);
+      if (holder && holder.id !== account.id) return fail(m, record, directory, email, holder, findings);
+    }
+    const previousEmail = account.email;
+    try {
+      await savepoint(m.tx, () => updateRow(m.tx, Account, account!, { email, emailDomain: emailDomain! }));
+    } catch (error) {
+      if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
+      return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings);
+    }
+    await m.tx.insert(AccountEmailChange, {
+      organizationId: m.organizationId,
+      accountId: account.id,
+      previousEmail,
+      newEmail: email,
+      action: m.action,
+      actor: m.actor,
+    });
+  }
+
+  if (account) {
+    const changes: Partial<Account> = {};
+    const displayName = displayNameOf(record);
+    if (displayName && displayName !== account.displayName) changes.displayName = displayName;
+    if (!record.active && account.status !== AccountStatus.DEACTIVATED) {
+      Object.assign(changes, { status: AccountStatus.DEACTIVATED, statusReason: `Deactivated by ${directory.name}` });
+    } else if (record.active && account.status === AccountStatus.DEACTIVATED) {
+      Object.assign(changes, { status: AccountStatus.ACTIVE, statusReason: null });
+    }
+    if (Object.keys(changes).length > 0) await updateRow(m.tx, Account, account, changes);
+  }
+
+  await updateRow(m.tx, ScimRecord, record, {
+    accountId: record.accountId,
+    syncStatus: SyncStatus.SYNCED,
+    attempts: 0,
+    lastError: null,
+    nextRetryAt: null,
+    lastSyncedAt: new Date(),
+  });
+  const resolved = await resolveConflicts(
+    m.tx,
+    m.organizationId,
+    { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] },
+    m.action,
+    m.actor,
+  );
+  // A record without any email has no account to link yet; it is still in sync with itself.
+  return { kind: 'synced', record, account, createdAccount, resolved, findings };
+}
+
+async function lockAccount(tx: EntityManager, id: string): Promise<Account | null> {
+  return tx.getRepository(Account).createQueryBuilder('a').comment('syncRecord').setLock('pessimistic_write').where('a.id = :id', { id }).getOne();
+}
+
+async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Account | null> {
+  return tx
+    .getRepository(Account)
+    .createQueryBuilder('a')
+    .comment('syncRecord:holder')
+    .setLock('pessimistic_write')
+    .where('lower(a.email) = lower(:email)', { email })
+    .getOne();
+}
+
+async function linkedInDirectory(tx: EntityManager, directoryId: string, accountId: string, exceptRecordId: string): Promise<boolean> {
+  const rows = await tx.query(`SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`, [
+    directoryId,
+    accountId,
+    exceptRecordId,
+  ]);
+  return rows.length > 0;
+}
+
+/** A new SCIM account; managed when its domain is verified. Null when another account took the email meanwhile. */
+async function createAccount(m: MutationScope, record: ScimRecord, email: string, verifiedDomain: boolean): Promise<Account | null> {
+  const account = m.tx.create(Account, {
+    organizationId: m.organizationId,
+    email,
+    emailDomain: email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
+    displayName: displayNameOf(record),
+    origin: AccountOrigin.SCIM,
+    status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
+    managed: verifiedDomain,
+    claimedAt: verifiedDomain ? new Date() : null,
+  });
+  try {
+    return await savepoint(m.tx, () => m.tx.save(account));
+  } catch (error) {
+    if (violatedUniqueConstraint(error) === 'account_email_lower_key') return null;
+    throw error;
+  }
+}
+
+async function fail(
+  m: MutationScope,
+  record: ScimRecord,
+  directory: Directory,
+  email: string,
+  holder: Account | null,
+  findings: string[],
+): Promise<SyncOutcome> {
+  const detail = emailTakenDetail(email);
+  const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
+  const { conflict } = await openConflict(m.tx, m.organizationId, {
+    kind: ConflictKind.EMAIL_TAKEN,
+    causeKey: causeKey.record(record.id),
+    summary: record.accountId
+      ? `${directory.name} wants its account for ${record.userName} to have ${email}, which ${sameOrganization ? `the account ${holder!.email}` : 'an account outside your organization'} already owns.`
+      : `${directory.name} provisions ${record.userName} with ${email}, which ${sameOrganization ? `the account ${holder!.email}` : 'an account outside your organization'} already owns.`,
+    email,
+    accountId: record.accountId,
+    conflictingAccountId: sameOrganization ? holder!.id : null,
+    scimRecordId: record.id,
+    directoryId: directory.id,
+    domainId: (await findDomainsByName(m.tx, m.organizationId, [email.slice(email.lastIndexOf('@') + 1).toLowerCase()])).get(
+      email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
+    )?.id,
+  });
+  const attempts = record.attempts + 1;
+  await updateRow(m.tx, ScimRecord, record, {
+    accountId: record.accountId,
+    syncStatus: SyncStatus.FAILED,
+    attempts,
+    lastError: detail,
+    nextRetryAt: nextRetryAt(attempts),
+  });
+  return { kind: 'failed', record, conflict, error: userError(AccountErrorCode.EMAIL_TAKEN, detail, 'email'), findings };
+}
+
+async function waitForClaim(m: MutationScope, record: ScimRecord, directory: Directory, holder: Account, findings: string[]): Promise<SyncOutcome> {
+  const { conflict } = await openConflict(m.tx, m.organizationId, {
+    kind: ConflictKind.UNMANAGED_ACCOUNT,
+    causeKey: causeKey.account(holder.id),
+    summary: `${directory.name} provisions ${holder.email}, which belongs to an account your organization has not claimed: claim it, then link and resync the record.`,
+    email: holder.email,
+    accountId: holder.id,
+    scimRecordId: record.id,
+    directoryId: directory.id,
+  });
+  await updateRow(m.tx, ScimRecord, record, {
+    syncStatus: SyncStatus.PENDING,
+    lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
+    nextRetryAt: null,
+  });
+  return { kind: 'pending', record, conflict, findings };
+}
+
+/** Appends one push (or resync) to the record's history. */
+export async function recordPush(
+  m: MutationScope,
+  record: { id: string | null; directoryId: string },
+  push: { operation: ScimOperation; outcome: PushOutcome; httpStatus: number | null; detail: string | null; payload: unknown },
+): Promise<void> {
+  await m.tx.insert(ScimPush, {
+    organizationId: m.organizationId,
+    directoryId: record.directoryId,
+    scimRecordId: record.id,
+    actor: m.actor,
+    requestId: m.requestId,
+    ...push,
+    payload: push.payload as never,
+  });
+}
+
+export const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
+  outcome.kind === 'synced' ? PushOutcome.APPLIED : outcome.kind === 'pending' ? PushOutcome.PENDING : PushOutcome.CONFLICT;
+
+export type PushResult =
+  | { kind: 'synced' | 'pending'; status: 200 | 201; record: ScimRecord; sync: SyncOutcome }
+  | { kind: 'failed'; status: 409; record: ScimRecord; sync: SyncOutcome & { kind: 'failed' } }
+  | { kind: 'duplicate'; status: 409; detail: string };
+
+async function lockRecordBy(tx: EntityManager, directoryId: string, where: string, params: Record<string, unknown>): Promise<ScimRecord | null> {
+  return tx
+    .getRepository(ScimRecord)
+    .createQueryBuilder('r')
+    .comment('scim:findRecord')
+    .setLock('pessimistic_write')
+    .where('r.directoryId = :directoryId', { directoryId })
+    .andWhere(where, params)
+    .getOne();
+}
+
+/**
+ * An IdP's create. A retry of the same create (same externalId, or same userName without one)
+ * updates the record it made the first time instead of making a second; another user's
+ * userName is a uniqueness error. The push is stored as the desired state even when it cannot
+ * be applied, so a later resync can apply it without the IdP.
+ */
+export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const byUserName = await lockRecordBy(m.tx, directory.id, 'lower(r.userName) = lower(:userName)', { userName: desired.userName });
+    const byExternalId = desired.externalId
+      ? await lockRecordBy(m.tx, directory.id, 'r.externalId = :externalId', { externalId: desired.externalId })
+      : null;
+    const existing = byExternalId ?? byUserName;
+    if (existing && byUserName && byUserName.id !== existing.id) {
+      return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+    }
+    if (existing && !byExternalId && existing.externalId !== null && desired.externalId !== null) {
+      return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+    }
+    if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
+
+    const record = m.tx.create(ScimRecord, { organizationId: m.organizationId, directoryId: directory.id, attempts: 0, syncStatus: SyncStatus.PENDING });
+    applyDesiredState(record, desired);
+    try {
+      await savepoint(m.tx, () => m.tx.save(record));
+    } catch (error) {
+      const constraint = violatedUniqueConstraint(error);
+      // A concurrent create of the same user won the insert: read it on the next pass.
+      if (constraint === 'scim_record_directory_user_name_key' || constraint === 'scim_record_directory_id_external_id_key') continue;
+      throw error;
+    }
+    return settle(m, directory, record, ScimOperation.CREATE, 201, null);
+  }
+  return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+}
+
+/** An IdP's full replace or patch (already applied to the current resource): new desired state, then sync. */
+export async function updateUser(
+  m: MutationScope,
+  directory: Directory,
+  record: ScimRecord,
+  desired: DesiredUser,
+  operation: ScimOperation,
+  successStatus: 200 | 201 = 200,
+): Promise<PushResult> {
+  const before = snapshot(record);
+  applyDesiredState(record, desired);
+  if (desired.userName.toLowerCase() !== before.userName.toLowerCase()) {
+    const clash = await lockRecordBy(m.tx, directory.id, 'lower(r.userName) = lower(:userName) AND r.id <> :id', { userName: desired.userName, id: record.id });
+    if (clash) return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+  }
+  await updateRow(m.tx, ScimRecord, record, {
+    externalId: record.externalId,
+    userName: record.userName,
+    emails: record.emails,
+    email: record.email,
+    givenName: record.givenName,
+    familyName: record.familyName,
+    displayName: record.displayName,
+    active: record.active,
+    rawPayload: record.rawPayload,
+  });
+  return settle(m, directory, record, operation, successStatus, before);
+}
+
+async function settle(
+  m: MutationScope,
+  directory: Directory,
+  record: ScimRecord,
+  operation: ScimOperation,
+  successStatus: 200 | 201,
+  before: ReturnType<typeof snapshot> | null,
+): Promise<PushResult> {
+  const sync = await syncRecord(m, record, directory);
+  const status = sync.kind === 'failed' ? 409 : successStatus;
+  await recordPush(m, record, {
+    operation,
+    outcome: pushOutcomeOf(sync),
+    httpStatus: status,
+    detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
+    payload: record.rawPayload,
+  });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  if (sync.kind === 'failed') return { kind: 'failed', status: 409, record, sync };
+  return { kind: sync.kind, status: successStatus, record, sync };
+}
+
+/** What the audit trail keeps of a record: its identity, wanted email and sync state. */
+export function snapshot(record: ScimRecord) {
+  return {
+    externalId: record.externalId,
+    userName: record.userName,
+    email: record.email,
+    active: record.active,
+    accountId: record.accountId,
+    syncStatus: record.syncStatus,
+    attempts: record.attempts,
+  };
+}
