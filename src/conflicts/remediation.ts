@@ -109,8 +109,13 @@ function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain
       return [
         ...verifyFirst,
         mutation('claimAccount', { accountId: conflict.accountId }, 'Claim the account so your organization (and its identity provider) manages it.'),
-        ...(record && !recordLinked
-          ? [mutation('linkScimRecord', { id: record, accountId: conflict.accountId }, 'Link the waiting SCIM record to the claimed account.'), ...resync]
+        ...(record
+          ? [
+              ...(recordLinked && !conflict.actionsTaken.includes('linkScimRecord')
+                ? []
+                : [mutation('linkScimRecord', { id: record, accountId: conflict.accountId }, 'Link the waiting SCIM record to the claimed account.')]),
+              ...resync,
+            ]
           : []),
       ];
     case ConflictKind.DUPLICATE_ACCOUNTS:

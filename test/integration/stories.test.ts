@@ -143,4 +143,350 @@ describe('the stories of the design, end to end over HTTP', () => {
       expect(events[3]).toMatchObject({ before: { syncStatus: 'FAILED' }, after: { syncStatus: 'SYNCED', accountId: aliceId } });
     });
   });
+
+  describe('story 2: a directory whose SSO and SCIM mappings disagree', () => {
+    let organizationId: string;
+    let token: string;
+    let directoryId: string;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      organizationId = (await given.organization('story2')).id;
+      await given.domain(organizationId, 'mapping.example', { verified: true, claimed: true });
+      token = await app.token(organizationId, undefined, 'admin@mapping.example');
+    });
+
+    it('opens MAPPING_MISMATCH as soon as the directory is created with mismatched mappings', async () => {
+      const { data } = await app.gql<{ createDirectory: { directory: { id: string; mappingConsistent: boolean }; scimToken: string; mappingConflict: { kind: string; summary: string }; userErrors: unknown[] } }>(
+        `mutation { createDirectory(name: "Entra", provider: ENTRA_ID, ssoEmailAttribute: "user.mail", scimEmailAttribute: "user.userprincipalname") {
+            directory { id mappingConsistent } scimToken mappingConflict { kind summary } userErrors { code } } }`,
+        undefined,
+        { token },
+      );
+      expect(data!.createDirectory).toMatchObject({
+        directory: { mappingConsistent: false },
+        mappingConflict: { kind: 'MAPPING_MISMATCH', summary: 'Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.' },
+        userErrors: [],
+      });
+      expect(data!.createDirectory.scimToken).toMatch(/^scim_/);
+      directoryId = data!.createDirectory.directory.id;
+    });
+
+    it('flags every push through it, with still one open conflict', async () => {
+      const idp = identityProvider(db.dataSource, organizationId, directoryId);
+      for (const user of ['ann', 'ben', 'cat']) {
+        const pushed = await idp.create({ externalId: user, userName: `${user}@mapping.example` });
+        expect(pushed.kind).toBe('synced');
+        expect(pushed.kind !== 'duplicate' && pushed.sync.findings).toEqual(['Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.']);
+      }
+      const { data } = await app.gql<{ conflicts: { totalCount: number } }>(`{ conflicts(filter: { kind: MAPPING_MISMATCH, status: OPEN }) { totalCount } }`, undefined, { token });
+      expect(data!.conflicts.totalCount).toBe(1);
+    });
+
+    it('resolves it when the mapping is fixed, and refuses to touch the mapping with a stale version', async () => {
+      const stale = await app.gql<{ updateDirectoryMapping: { userErrors: Array<{ code: string }> } }>(
+        `mutation($id: ID!) { updateDirectoryMapping(directoryId: $id, ssoEmailAttribute: "user.mail", scimEmailAttribute: "user.mail", expectedVersion: 99) { userErrors { code } } }`,
+        { id: directoryId },
+        { token },
+      );
+      expect(stale.data!.updateDirectoryMapping.userErrors).toEqual([{ code: 'VERSION_CONFLICT' }]);
+
+      const { data } = await app.gql<{ updateDirectoryMapping: Record<string, unknown> }>(
+        `mutation($id: ID!) { updateDirectoryMapping(directoryId: $id, ssoEmailAttribute: "user.mail", scimEmailAttribute: "user.mail") {
+            directory { mappingConsistent } mappingConflict { id } resolvedConflicts { kind status resolution } userErrors { code } } }`,
+        { id: directoryId },
+        { token },
+      );
+      expect(data!.updateDirectoryMapping).toEqual({
+        directory: { mappingConsistent: true },
+        mappingConflict: null,
+        resolvedConflicts: [{ kind: 'MAPPING_MISMATCH', status: 'RESOLVED', resolution: 'updateDirectoryMapping' }],
+        userErrors: [],
+      });
+      const events = await trail(token, { targetId: directoryId });
+      expect(events.map((event) => event.action)).toEqual(['createDirectory', 'updateDirectoryMapping']);
+      expect(events[1]).toMatchObject({ before: { scimEmailAttribute: 'user.userprincipalname' }, after: { scimEmailAttribute: 'user.mail' } });
+    });
+  });
+
+  describe('story 3: an unmanaged account on a verified domain', () => {
+    let organizationId: string;
+    let token: string;
+    let bobId: string;
+    let recordId: string;
+    let directoryId: string;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      organizationId = (await given.organization('story3')).id;
+      await given.domain(organizationId, 'unmanaged.example', { verified: true });
+      await given.domain(organizationId, 'unverified.example');
+      directoryId = (await given.directory(organizationId, 'Okta')).id;
+      bobId = (await given.account(organizationId, 'bob@unmanaged.example')).id;
+      token = await app.token(organizationId, undefined, 'admin@unmanaged.example');
+    });
+
+    it('is not taken over by SCIM: the record waits, PENDING, with an UNMANAGED_ACCOUNT conflict', async () => {
+      const pushed = await identityProvider(db.dataSource, organizationId, directoryId).create({ externalId: 'bob', userName: 'bob@unmanaged.example' });
+      expect(pushed).toMatchObject({ kind: 'pending', status: 201 });
+      recordId = pushed.kind === 'pending' ? pushed.record.id : '';
+      const { data } = await app.gql<Record<string, Record<string, unknown>>>(
+        `query($record: ID!, $bob: ID!) {
+          scimRecord(id: $record) { syncStatus account { id } conflicts(status: OPEN) { kind account { email } remediation { action arguments } } }
+          account(id: $bob) { managed idpManaged }
+        }`,
+        { record: recordId, bob: bobId },
+        { token },
+      );
+      expect(data).toEqual({
+        scimRecord: {
+          syncStatus: 'PENDING',
+          account: null,
+          conflicts: [
+            {
+              kind: 'UNMANAGED_ACCOUNT',
+              account: { email: 'bob@unmanaged.example' },
+              remediation: [
+                { action: 'claimAccount', arguments: { accountId: bobId } },
+                { action: 'linkScimRecord', arguments: { id: recordId, accountId: bobId } },
+                { action: 'resyncScimRecord', arguments: { id: recordId } },
+              ],
+            },
+          ],
+        },
+        account: { managed: false, idpManaged: false },
+      });
+    });
+
+    it('refuses to link the record to the account before it is claimed (no silent takeover)', async () => {
+      const { data } = await app.gql<{ linkScimRecord: { userErrors: Array<{ code: string }> } }>(
+        `mutation($id: ID!, $account: ID!) { linkScimRecord(id: $id, accountId: $account) { userErrors { code } } }`,
+        { id: recordId, account: bobId },
+        { token },
+      );
+      expect(data!.linkScimRecord.userErrors).toEqual([{ code: 'ACCOUNT_NOT_CLAIMED' }]);
+    });
+
+    it('refuses to claim an account on a domain that is not verified (rule R3)', async () => {
+      const carol = await fixtures(db.dataSource).account(organizationId, 'carol@unverified.example');
+      const { data } = await app.gql<{ claimAccount: { account: unknown; userErrors: Array<Record<string, string>> } }>(
+        `mutation($id: ID!) { claimAccount(accountId: $id) { account { managed } userErrors { code field rule message } } }`,
+        { id: carol.id },
+        { token },
+      );
+      expect(data!.claimAccount).toEqual({
+        account: null,
+        userErrors: [
+          {
+            code: 'DOMAIN_NOT_VERIFIED',
+            field: 'accountId',
+            rule: 'R3',
+            message: 'unverified.example is UNVERIFIED, not VERIFIED: verify it before claiming accounts on it.',
+          },
+        ],
+      });
+    });
+
+    it('syncs once the account is claimed, linked and resynced, and resolves the conflict', async () => {
+      const { data } = await app.gql<{ conflicts: { edges: Array<{ node: { id: string } }> } }>(
+        `{ conflicts(filter: { kind: UNMANAGED_ACCOUNT, status: OPEN }) { edges { node { id } } } }`,
+        undefined,
+        { token },
+      );
+      expect(await followRemediation(app, token, data!.conflicts.edges[0].node.id)).toEqual(['claimAccount', 'linkScimRecord', 'resyncScimRecord']);
+      const after = await app.gql<Record<string, Record<string, unknown>>>(
+        `query($record: ID!, $bob: ID!) { scimRecord(id: $record) { syncStatus account { email } } account(id: $bob) { managed idpManaged conflicts { kind status resolution actionsTaken } } }`,
+        { record: recordId, bob: bobId },
+        { token },
+      );
+      expect(after.data).toEqual({
+        scimRecord: { syncStatus: 'SYNCED', account: { email: 'bob@unmanaged.example' } },
+        account: {
+          managed: true,
+          idpManaged: true,
+          conflicts: [{ kind: 'UNMANAGED_ACCOUNT', status: 'RESOLVED', resolution: 'resyncScimRecord', actionsTaken: ['claimAccount', 'linkScimRecord', 'resyncScimRecord'] }],
+        },
+      });
+    });
+  });
+
+  describe('story 4: a domain migration old.example -> new.example', () => {
+    let organizationId: string;
+    let token: string;
+    let oldId: string;
+    let newId: string;
+    let daveId: string;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      organizationId = (await given.organization('story4')).id;
+      oldId = (await given.domain(organizationId, 'old.example', { verified: true })).id;
+      newId = (await given.domain(organizationId, 'new.example')).id;
+      const directoryId = (await given.directory(organizationId, 'Okta')).id;
+      await identityProvider(db.dataSource, organizationId, directoryId).create({ externalId: 'carol', userName: 'carol@old.example' });
+      daveId = (await given.account(organizationId, 'dave@old.example', { origin: 'INVITATION' as never, managed: true })).id;
+      await given.account(organizationId, 'erin@old.example', { managed: true });
+      token = await app.token(organizationId, undefined, 'admin@new.example');
+    });
+
+    const start = () =>
+      app.gql<{ startDomainMigration: { migration: { status: string; fromDomain: { name: string } } | null; staleAccounts: Array<{ email: string }>; userErrors: Array<{ code: string; rule: string }> } }>(
+        `mutation { startDomainMigration(fromDomain: "old.example", toDomain: "NEW.example") {
+            migration { status fromDomain { name } } staleAccounts { email } userErrors { code rule message } } }`,
+        undefined,
+        { token },
+      );
+
+    it('is refused until both domains are verified (rule R4)', async () => {
+      const { data } = await start();
+      expect(data!.startDomainMigration).toMatchObject({ migration: null, userErrors: [{ code: 'DOMAIN_NOT_VERIFIED', rule: 'R4' }] });
+    });
+
+    it('is refused until both domains are claimed (rule R4)', async () => {
+      await db.dataSource.query(`UPDATE domain SET status = 'VERIFIED', verified_at = now() WHERE id = $1`, [newId]);
+      const { data } = await start();
+      expect(data!.startDomainMigration).toMatchObject({ migration: null, userErrors: [{ code: 'DOMAIN_NOT_CLAIMED', rule: 'R4' }] });
+    });
+
+    it('starts once both are claimed, listing the accounts no SCIM record backs (rule R5)', async () => {
+      for (const id of [oldId, newId]) {
+        const { data } = await app.gql<{ claimDomain: { userErrors: unknown[] } }>(`mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`, { id }, { token });
+        expect(data!.claimDomain.userErrors).toEqual([]);
+      }
+      const started = await start();
+      expect(started.data!.startDomainMigration).toEqual({
+        migration: { status: 'IN_PROGRESS', fromDomain: { name: 'old.example' } },
+        staleAccounts: [{ email: 'dave@old.example' }, { email: 'erin@old.example' }],
+        userErrors: [],
+      });
+      const { data } = await app.gql<Record<string, { totalCount: number }>>(`{ conflicts(filter: { kind: STALE_EXTERNAL_ACCOUNT }) { totalCount } }`, undefined, { token });
+      expect(data!.conflicts.totalCount).toBe(2);
+      const migrations = await app.gql<{ domainMigrations: Array<Record<string, unknown>> }>(
+        `{ domainMigrations { status fromDomain { name } toDomain { name } staleAccounts { email } } }`,
+        undefined,
+        { token },
+      );
+      expect(migrations.data!.domainMigrations).toEqual([
+        { status: 'IN_PROGRESS', fromDomain: { name: 'old.example' }, toDomain: { name: 'new.example' }, staleAccounts: [{ email: 'dave@old.example' }, { email: 'erin@old.example' }] },
+      ]);
+      const again = await start();
+      expect(again.data!.startDomainMigration.userErrors).toMatchObject([{ code: 'MIGRATION_IN_PROGRESS' }]);
+    });
+
+    it('lets the stale accounts be suspended (resolving their conflicts) and restored again', async () => {
+      const suspended = await app.gql<{ suspendAccount: { account: { status: string; statusReason: string }; userErrors: unknown[] } }>(
+        `mutation($id: ID!) { suspendAccount(id: $id, reason: "No IdP backs it after the migration") { account { status statusReason } userErrors { code } } }`,
+        { id: daveId },
+        { token },
+      );
+      expect(suspended.data!.suspendAccount).toEqual({ account: { status: 'SUSPENDED', statusReason: 'No IdP backs it after the migration' }, userErrors: [] });
+      const { data } = await app.gql<{ account: { conflicts: Array<Record<string, unknown>> } }>(
+        `query($id: ID!) { account(id: $id) { conflicts { kind status resolution } } }`,
+        { id: daveId },
+        { token },
+      );
+      expect(data!.account.conflicts).toEqual([{ kind: 'STALE_EXTERNAL_ACCOUNT', status: 'RESOLVED', resolution: 'suspendAccount' }]);
+      const restored = await app.gql<{ restoreAccount: { account: { status: string; statusReason: string | null } } }>(
+        `mutation($id: ID!) { restoreAccount(id: $id) { account { status statusReason } } }`,
+        { id: daveId },
+        { token },
+      );
+      expect(restored.data!.restoreAccount.account).toEqual({ status: 'ACTIVE', statusReason: null });
+    });
+  });
+
+  describe('story 5: a stuck sync, fixed by deleting the record', () => {
+    let organizationId: string;
+    let token: string;
+    let stuckId: string;
+    let graceId: string;
+    let legacyId: string;
+    let entraId: string;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      organizationId = (await given.organization('story5')).id;
+      await given.domain(organizationId, 'stuck.example', { verified: true, claimed: true });
+      await given.domain(organizationId, 'legacy.example', { verified: true, claimed: true });
+      const oktaId = (await given.directory(organizationId, 'Okta')).id;
+      entraId = (await given.directory(organizationId, 'Entra')).id;
+      const okta = identityProvider(db.dataSource, organizationId, oktaId);
+      const entra = identityProvider(db.dataSource, organizationId, entraId);
+      const grace = await okta.create({ externalId: 'o-grace', userName: 'grace@stuck.example' });
+      graceId = grace.kind === 'synced' ? grace.record.accountId! : '';
+      // Entra provisioned Grace long ago on her old address, then renamed her to the address Okta manages.
+      const old = await entra.create({ externalId: 'e-grace', userName: 'grace@legacy.example' });
+      stuckId = old.kind === 'synced' ? old.record.id : '';
+      legacyId = old.kind === 'synced' ? old.record.accountId! : '';
+      expect((await entra.replace(stuckId, { externalId: 'e-grace', userName: 'grace@legacy.example', email: 'grace@stuck.example' })).kind).toBe('failed');
+      token = await app.token(organizationId, undefined, 'admin@stuck.example');
+    });
+
+    const resync = () =>
+      app.gql<{ resyncScimRecord: { scimRecord: { syncStatus: string; attempts: number }; userErrors: Array<{ code: string }> } }>(
+        `mutation($id: ID!) { resyncScimRecord(id: $id) { scimRecord { syncStatus attempts } userErrors { code } } }`,
+        { id: stuckId },
+        { token },
+      );
+
+    it('keeps failing on resync, counting attempts, and renaming the holder is refused (rule R1)', async () => {
+      const first = await resync();
+      const second = await resync();
+      expect(first.data!.resyncScimRecord).toEqual({ scimRecord: { syncStatus: 'FAILED', attempts: 2 }, userErrors: [{ code: 'EMAIL_TAKEN' }] });
+      expect(second.data!.resyncScimRecord.scimRecord.attempts).toBe(3);
+      const rename = await app.gql<{ renameAccountEmail: { userErrors: Array<{ code: string; rule: string }> } }>(
+        `mutation($id: ID!) { renameAccountEmail(accountId: $id) { userErrors { code rule } } }`,
+        { id: graceId },
+        { token },
+      );
+      expect(rename.data!.renameAccountEmail.userErrors).toEqual([{ code: 'IDP_MANAGED_ACCOUNT', rule: 'R1' }]);
+      const { data } = await app.gql<{ scimRecord: { conflicts: Array<{ remediation: Array<{ action: string; automated: boolean }> }> } }>(
+        `query($id: ID!) { scimRecord(id: $id) { conflicts(status: OPEN) { remediation { action automated } } } }`,
+        { id: stuckId },
+        { token },
+      );
+      expect(data!.scimRecord.conflicts[0].remediation).toEqual([
+        { action: 'deleteScimRecord', automated: true },
+        { action: 'pushFromIdentityProvider', automated: false },
+      ]);
+    });
+
+    it('deletes the record: the account and its history stay, the conflicts close', async () => {
+      const { data } = await app.gql<{ deleteScimRecord: { resolvedConflicts: Array<{ kind: string }>; userErrors: unknown[] } }>(
+        `mutation($id: ID!) { deleteScimRecord(id: $id) { resolvedConflicts { kind } userErrors { code } } }`,
+        { id: stuckId },
+        { token },
+      );
+      expect(data!.deleteScimRecord).toEqual({ resolvedConflicts: [{ kind: 'EMAIL_TAKEN' }], userErrors: [] });
+      const after = await app.gql<Record<string, unknown>>(
+        `query($record: ID!, $legacy: ID!) { scimRecord(id: $record) { id } account(id: $legacy) { email idpManaged } }`,
+        { record: stuckId, legacy: legacyId },
+        { token },
+      );
+      expect(after.data).toEqual({ scimRecord: null, account: { email: 'grace@legacy.example', idpManaged: false } });
+      const pushes = await db.dataSource.query(`SELECT operation, scim_record_id FROM scim_push WHERE directory_id = $1 ORDER BY id`, [entraId]);
+      expect(pushes.map((push: { operation: string; scim_record_id: string | null }) => [push.operation, push.scim_record_id])).toEqual([
+        ['CREATE', null],
+        ['REPLACE', null],
+        ['RESYNC', null],
+        ['RESYNC', null],
+        ['DELETE', null],
+      ]);
+    });
+
+    it("is recreated by the IdP's next push and linked to the account that owns the email", async () => {
+      const pushed = await identityProvider(db.dataSource, organizationId, entraId).create({ externalId: 'e-grace', userName: 'grace@legacy.example', email: 'grace@stuck.example' });
+      expect(pushed).toMatchObject({ kind: 'synced', status: 201 });
+      expect(pushed.kind === 'synced' && pushed.record.accountId).toBe(graceId);
+      const { data } = await app.gql<{ account: { scimRecords: Array<{ directory: { name: string } }> } }>(
+        `query($id: ID!) { account(id: $id) { scimRecords { syncStatus directory { name } } } }`,
+        { id: graceId },
+        { token },
+      );
+      expect(data!.account.scimRecords).toEqual([
+        { syncStatus: 'SYNCED', directory: { name: 'Okta' } },
+        { syncStatus: 'SYNCED', directory: { name: 'Entra' } },
+      ]);
+    });
+  });
 });
