@@ -142,8 +142,8 @@ export class ConflictMutationResolver {
     @Args() options: MutationOptions,
     @Ctx() ctx: Context,
   ) {
-    return ctx.mutate({ action: 'detectConflicts', args: { organizationId }, ...options }, async (m) => {
-      if (organizationId !== null && organizationId.toLowerCase() !== m.organizationId) {
+    return ctx.mutate({ action: 'detectConflicts', args: { organizationId: organizationId ?? null }, ...options }, async (m) => {
+      if (organizationId != null && organizationId.toLowerCase() !== m.organizationId) {
         return conflictPayload({ kind: 'refused', error: notFoundError('organization', 'organizationId') });
       }
       return conflictPayload(await conflictMutations.detect(m));
