@@ -8,12 +8,15 @@ import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
 import { AccountEmailChange } from '../accounts/account-email-change.entity';
 import { Directory } from '../directories/directory.entity';
 import { IdentityProvider } from '../directories/directory.enums';
-import { newDirectoryToken } from '../directories/directory-token';
+import { directoryMutations } from '../directories/directory.service';
 import { ScimRecord } from '../scim/scim-record.entity';
-import { ScimPush } from '../scim/scim-push.entity';
-import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
+import { ScimOperation } from '../scim/scim-record.enums';
+import { provisionUser, updateUser, type DesiredUser, type PushResult } from '../scim/provisioning';
+import { scimRecordMutations } from '../scim/scim-record.service';
+import { conflictMutations } from '../conflicts/conflict.service';
 import { Conflict } from '../conflicts/conflict.entity';
-import { ConflictKind } from '../conflicts/conflict.enums';
+import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
+import { runMutation, type MutationScope } from '../db/transaction';
 
 /** What the demo created, by role in the stories, so tests and the CLI can point at it. */
 export interface DemoData {
@@ -23,7 +26,7 @@ export interface DemoData {
     directories: { okta: string; entra: string };
     directoryTokens: { okta: string; entra: string };
     accounts: { alice: string; aliceSmith: string; bob: string; graceLee: string; graceLegacy: string; carol: string; dave: string; erin: string };
-    records: { alice: string; graceOkta: string; graceEntraStuck: string; carol: string };
+    records: { alice: string; graceOkta: string; graceEntraStuck: string; carol: string; contractor: string };
     conflicts: { emailTaken: string; mappingMismatch: string; unmanagedBob: string; unmanagedAliceSmith: string; stuckEmailTaken: string; duplicateGrace: string };
   };
   globex: { organizationId: string; directoryId: string; directoryToken: string; accountIds: string[] };
@@ -36,15 +39,9 @@ const PEOPLE = [
   'yusuf.demir', 'zoe.clark', 'noah.fischer', 'mia.schmidt', 'leo.dubois', 'ava.johnson',
 ];
 
-const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
-const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
-const displayNameOf = (local: string) =>
-  local
-    .split('.')
-    .map((part) => part[0].toUpperCase() + part.slice(1))
-    .join(' ');
-
 export const DEMO_SLUGS = ['acme', 'globex'];
+const ADMIN = 'admin@acme.com';
+const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
 /** True when the demo organizations are already there. */
 export async function demoExists(db: DataSource): Promise<boolean> {
@@ -55,199 +52,172 @@ export async function removeDemo(db: DataSource): Promise<void> {
   await db.query('DELETE FROM organization WHERE slug = ANY($1)', [DEMO_SLUGS]);
 }
 
-/**
- * A realistic organization holding every story of the design in its starting state: the
- * article's EMAIL_TAKEN case, a directory whose SSO and SCIM mappings disagree, an unmanaged
- * account on a verified domain, a half-ready domain migration, and a record stuck FAILED.
- * A second, small organization exists so tenant isolation has something to isolate.
- */
-export function seedDemo(db: DataSource): Promise<DemoData> {
-  return db.transaction(async (tx) => ({ acme: await seedAcme(tx), globex: await seedGlobex(tx) }));
+function user(userName: string, options: { externalId: string; email?: string; active?: boolean }): DesiredUser {
+  const email = options.email ?? userName;
+  const [givenName, familyName] = userName
+    .split('@')[0]
+    .split('.')
+    .map((part) => part[0].toUpperCase() + part.slice(1));
+  const emails = [{ value: email, type: 'work', primary: true }];
+  const active = options.active ?? true;
+  return {
+    externalId: options.externalId,
+    userName,
+    emails,
+    givenName,
+    familyName: familyName ?? null,
+    displayName: null,
+    active,
+    raw: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], externalId: options.externalId, userName, name: { givenName, familyName }, emails, active },
+  };
 }
 
-async function seedAcme(tx: EntityManager): Promise<DemoData['acme']> {
+/**
+ * A realistic organization holding every story of the design in its starting state, produced
+ * the way production produces it: accounts that predate the IdP, then the IdPs' pushes through
+ * the provisioning service (so the 409s, FAILED records and conflicts are the real ones), then
+ * an organization-wide rescan. A second, small organization exists for tenant isolation.
+ */
+export async function seedDemo(db: DataSource): Promise<DemoData> {
+  const acme = await db.transaction((tx) => acmeBeforeProvisioning(tx));
+  const admin = (action: string, fn: (m: MutationScope) => Promise<unknown>, actor = ADMIN) =>
+    runMutation(db, { organizationId: acme.organizationId, actor, requestId: 'seed' }, { action, args: {} }, async (m) => {
+      await fn(m);
+      return { userErrors: [] };
+    });
+
+  const directoryTokens = { okta: '', entra: '' };
+  const directories = { okta: '', entra: '' };
+  await admin('createDirectory', async (m) => {
+    const okta = await directoryMutations.create(m, { name: 'Okta', provider: IdentityProvider.OKTA, ssoEmailAttribute: 'user.email', scimEmailAttribute: 'user.email' });
+    if (okta.kind !== 'changed') throw new Error('seed: Okta directory refused');
+    [directories.okta, directoryTokens.okta] = [okta.directory.id, okta.token!];
+  });
+  // The article's second cause: SSO sends user.mail, SCIM sends user.userprincipalname.
+  await admin('createDirectory', async (m) => {
+    const entra = await directoryMutations.create(m, {
+      name: 'Microsoft Entra ID',
+      provider: IdentityProvider.ENTRA_ID,
+      ssoEmailAttribute: 'user.mail',
+      scimEmailAttribute: 'user.userprincipalname',
+    });
+    if (entra.kind !== 'changed') throw new Error('seed: Entra directory refused');
+    [directories.entra, directoryTokens.entra] = [entra.directory.id, entra.token!];
+  });
+
+  const push = async (directoryId: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>) => {
+    const directory = await db.getRepository(Directory).findOneByOrFail({ id: directoryId });
+    const caller = { organizationId: acme.organizationId, actor: `scim:${directoryId}`, requestId: 'seed' };
+    const payload = await runMutation(db, caller, { action: 'scim.push', args: {} }, async (m) => ({ result: await fn(m, directory), userErrors: [] }));
+    if (payload.result.kind === 'duplicate') throw new Error(`seed: ${payload.result.detail}`);
+    return payload.result.record;
+  };
+  const create = (directoryId: string, desired: DesiredUser) => push(directoryId, (m, directory) => provisionUser(m, directory, desired));
+  const replace = (directoryId: string, record: ScimRecord, desired: DesiredUser) =>
+    push(directoryId, async (m, directory) => updateUser(m, directory, await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: record.id }), desired, ScimOperation.REPLACE));
+
+  const alice = await create(directories.okta, user('alice@acme.com', { externalId: '00u1alice' }));
+  const graceOkta = await create(directories.okta, user('grace.lee@acme.com', { externalId: '00u1grace' }));
+  for (const [i, person] of PEOPLE.entries()) await create(directories.okta, user(`${person}@acme.com`, { externalId: `00u2${String(i).padStart(4, '0')}` }));
+  // Accepted, and flagged: acme.dev is not verified yet.
+  const contractor = await create(directories.okta, user('contractor@acme.dev', { externalId: '00u3contractor' }));
+  const carol = await create(directories.entra, user('carol@acme-legacy.com', { externalId: 'e1-carol' }));
+  const graceEntra = await create(directories.entra, user('grace@acme-legacy.com', { externalId: 'e1-grace' }));
+
+  // Story 1: Okta renames alice@ to alice.smith@, which a self-signed-up account owns: 409, FAILED.
+  await replace(directories.okta, alice, user('alice@acme.com', { externalId: '00u1alice', email: 'alice.smith@acme.com' }));
+  // Story 5: Entra moves Grace to the address Okta already manages, and keeps failing on retry.
+  await replace(directories.entra, graceEntra, user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }));
+  for (let retry = 0; retry < 5; retry++) {
+    await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), 'system:retry');
+  }
+  // The unmanaged accounts and the duplicate person, as a rescan finds them.
+  await admin('detectConflicts', (m) => conflictMutations.detect(m));
+
+  const conflicts = await db.getRepository(Conflict).findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
+  const conflict = (kind: ConflictKind, accountId?: string, recordId?: string) =>
+    conflicts.find((c) => c.kind === kind && (!accountId || c.accountId === accountId) && (!recordId || c.scimRecordId === recordId))!.id;
+
+  const accounts = {
+    ...acme.accounts,
+    alice: alice.accountId!,
+    graceLee: graceOkta.accountId!,
+    graceLegacy: graceEntra.accountId!,
+    carol: carol.accountId!,
+  };
+  return {
+    acme: {
+      organizationId: acme.organizationId,
+      domains: acme.domains,
+      directories,
+      directoryTokens,
+      accounts,
+      records: { alice: alice.id, graceOkta: graceOkta.id, graceEntraStuck: graceEntra.id, carol: carol.id, contractor: contractor.id },
+      conflicts: {
+        emailTaken: conflict(ConflictKind.EMAIL_TAKEN, undefined, alice.id),
+        mappingMismatch: conflict(ConflictKind.MAPPING_MISMATCH),
+        unmanagedBob: conflict(ConflictKind.UNMANAGED_ACCOUNT, accounts.bob),
+        unmanagedAliceSmith: conflict(ConflictKind.UNMANAGED_ACCOUNT, accounts.aliceSmith),
+        stuckEmailTaken: conflict(ConflictKind.EMAIL_TAKEN, undefined, graceEntra.id),
+        duplicateGrace: conflict(ConflictKind.DUPLICATE_ACCOUNTS),
+      },
+    },
+    globex: await seedGlobex(db),
+  };
+}
+
+/** What exists before any IdP connects: the domains, and accounts people made themselves or were invited to. */
+async function acmeBeforeProvisioning(tx: EntityManager) {
   const org = await tx.save(tx.create(Organization, { name: 'Acme Corporation', slug: 'acme' }));
   const organizationId = org.id;
-
   const domain = (name: string, fields: Partial<Domain>) =>
     tx.save(tx.create(Domain, { organizationId, name, verificationToken: newVerificationToken(), ...fields }));
-  const acmeDomain = await domain('acme.com', { status: DomainStatus.VERIFIED, verifiedAt: minutesAgo(60 * 24 * 90), claimedAt: minutesAgo(60 * 24 * 89) });
-  // Half of a migration acme-legacy.com -> acme.com: verified, but not claimed yet (rule R4 says not ready).
-  const legacyDomain = await domain('acme-legacy.com', { status: DomainStatus.VERIFIED, verifiedAt: minutesAgo(60 * 24 * 10) });
-  const devDomain = await domain('acme.dev', { verificationMethod: DomainVerificationMethod.HTTPS_FILE });
-
-  const oktaToken = newDirectoryToken();
-  const entraToken = newDirectoryToken();
-  const okta = await tx.save(
-    tx.create(Directory, {
-      organizationId, name: 'Okta', provider: IdentityProvider.OKTA,
-      ssoEmailAttribute: 'user.email', scimEmailAttribute: 'user.email',
-      tokenHash: oktaToken.hash, tokenIssuedAt: minutesAgo(60 * 24 * 80),
-    }),
-  );
-  // The article's second cause: SSO sends user.mail, SCIM sends user.userprincipalname.
-  const entra = await tx.save(
-    tx.create(Directory, {
-      organizationId, name: 'Microsoft Entra ID', provider: IdentityProvider.ENTRA_ID,
-      ssoEmailAttribute: 'user.mail', scimEmailAttribute: 'user.userprincipalname',
-      tokenHash: entraToken.hash, tokenIssuedAt: minutesAgo(60 * 24 * 20),
-    }),
-  );
+  const acmeDomain = await domain('acme.com', { status: DomainStatus.VERIFIED, verifiedAt: daysAgo(90), claimedAt: daysAgo(89) });
+  // Half of a migration acme-legacy.com -> acme.com: verified, not claimed yet (rule R4 says not ready).
+  const legacy = await domain('acme-legacy.com', { status: DomainStatus.VERIFIED, verifiedAt: daysAgo(10) });
+  const dev = await domain('acme.dev', { verificationMethod: DomainVerificationMethod.HTTPS_FILE });
 
   const account = (email: string, origin: AccountOrigin, fields: Partial<Account> = {}) =>
-    tx.save(
-      tx.create(Account, {
-        organizationId, email, emailDomain: email.split('@')[1].toLowerCase(), origin,
-        displayName: displayNameOf(email.split('@')[0]), managed: false, ...fields,
-      }),
-    );
-  const managedNow = { managed: true, claimedAt: minutesAgo(60 * 24 * 89) };
-
-  const alice = await account('alice@acme.com', AccountOrigin.SCIM, { ...managedNow, displayName: 'Alice Smith' });
-  const aliceSmith = await account('alice.smith@acme.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Alice Smith', createdAt: minutesAgo(60 * 24 * 200) });
+    tx.save(tx.create(Account, { organizationId, email, emailDomain: email.split('@')[1], origin, managed: false, ...fields }));
+  const aliceSmith = await account('alice.smith@acme.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Alice Smith', createdAt: daysAgo(200) });
   const bob = await account('bob@acme.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Bob Martin' });
-  const graceLee = await account('grace.lee@acme.com', AccountOrigin.SCIM, managedNow);
-  const graceLegacy = await account('grace@acme-legacy.com', AccountOrigin.SCIM, { displayName: 'Grace Lee' });
-  const carol = await account('carol@acme-legacy.com', AccountOrigin.SCIM);
-  const dave = await account('dave@acme-legacy.com', AccountOrigin.INVITATION);
-  const erin = await account('erin@acme-legacy.com', AccountOrigin.SELF_SIGNUP);
-  const henry = await account('henry@acme.com', AccountOrigin.INVITATION, managedNow);
-  await account('ines@acme.com', AccountOrigin.INVITATION, { ...managedNow, status: AccountStatus.SUSPENDED, statusReason: 'Left the company' });
+  const dave = await account('dave@acme-legacy.com', AccountOrigin.INVITATION, { displayName: 'Dave Okafor' });
+  const erin = await account('erin@acme-legacy.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Erin Walsh' });
+  const managed = { managed: true, claimedAt: daysAgo(89) };
+  const henry = await account('henry@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Henry Adams' });
+  await account('ines@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Ines Duarte', status: AccountStatus.SUSPENDED, statusReason: 'Left the company' });
   await tx.save(
     tx.create(AccountEmailChange, {
       organizationId, accountId: henry.id, previousEmail: 'hank@acme.com', newEmail: 'henry@acme.com',
-      action: 'renameAccountEmail', actor: 'admin@acme.com', changedAt: minutesAgo(60 * 24 * 30),
+      action: 'renameAccountEmail', actor: ADMIN, changedAt: daysAgo(30),
     }),
   );
-
-  const record = (directory: Directory, linked: Account | null, fields: Partial<ScimRecord> & { userName: string; email: string }) => {
-    const [givenName, familyName] = displayNameOf(fields.userName.split('@')[0]).split(' ');
-    const emails = [{ value: fields.email, type: 'work', primary: true }];
-    const rawPayload = {
-      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
-      externalId: fields.externalId, userName: fields.userName, name: { givenName, familyName }, emails, active: true,
-    };
-    return tx.save(
-      tx.create(ScimRecord, {
-        organizationId, directoryId: directory.id, accountId: linked?.id ?? null, givenName, familyName: familyName ?? null,
-        displayName: linked?.displayName ?? null, emails, rawPayload, syncStatus: SyncStatus.SYNCED, lastSyncedAt: minutesAgo(30), ...fields,
-      }),
-    );
-  };
-
-  // Story 1: the IdP renamed alice@ to alice.smith@, which a self-signed-up account owns.
-  const aliceEmailTaken = 'Resource [USER]: with email[alice.smith@acme.com] already exists.';
-  const aliceRecord = await record(okta, alice, {
-    externalId: '00u1alice', userName: 'alice@acme.com', email: 'alice.smith@acme.com',
-    syncStatus: SyncStatus.FAILED, lastError: aliceEmailTaken, attempts: 1, nextRetryAt: minutesFromNow(2), lastSyncedAt: minutesAgo(60 * 24),
-  });
-  const graceOkta = await record(okta, graceLee, { externalId: '00u1grace', userName: 'grace.lee@acme.com', email: 'grace.lee@acme.com' });
-  const carolRecord = await record(entra, carol, { externalId: 'e1-carol', userName: 'carol@acme-legacy.com', email: 'carol@acme-legacy.com' });
-  // Story 5: Entra's record for Grace points at her old account and keeps failing.
-  const graceStuckError = 'Resource [USER]: with email[grace.lee@acme.com] already exists.';
-  const graceStuck = await record(entra, graceLegacy, {
-    externalId: 'e1-grace', userName: 'grace.lee@acme.com', email: 'grace.lee@acme.com',
-    syncStatus: SyncStatus.FAILED, lastError: graceStuckError, attempts: 6, nextRetryAt: minutesFromNow(64), lastSyncedAt: minutesAgo(60 * 24 * 12),
-  });
-
-  for (const [i, local] of PEOPLE.entries()) {
-    const person = await account(`${local}@acme.com`, AccountOrigin.SCIM, managedNow);
-    await record(okta, person, { externalId: `00u2${String(i).padStart(4, '0')}`, userName: person.email, email: person.email });
-  }
-
-  const push = (scimRecord: ScimRecord, operation: ScimOperation, outcome: PushOutcome, httpStatus: number, minutes: number, detail: string | null = null) =>
-    tx.save(
-      tx.create(ScimPush, {
-        organizationId, directoryId: scimRecord.directoryId, scimRecordId: scimRecord.id, operation, outcome, httpStatus, detail,
-        payload: scimRecord.rawPayload, actor: `scim:${scimRecord.directoryId}`, receivedAt: minutesAgo(minutes),
-      }),
-    );
-  await push(aliceRecord, ScimOperation.CREATE, PushOutcome.APPLIED, 201, 60 * 24 * 60);
-  await push(aliceRecord, ScimOperation.REPLACE, PushOutcome.CONFLICT, 409, 3, aliceEmailTaken);
-  await push(graceStuck, ScimOperation.CREATE, PushOutcome.APPLIED, 201, 60 * 24 * 15);
-  for (let attempt = 0; attempt < 6; attempt++) await push(graceStuck, ScimOperation.REPLACE, PushOutcome.CONFLICT, 409, 60 * (6 - attempt), graceStuckError);
-
-  const conflict = (fields: Partial<Conflict> & { kind: ConflictKind; causeKey: string; summary: string }) =>
-    tx.save(tx.create(Conflict, { organizationId, detectedAt: minutesAgo(3), ...fields }));
-  const emailTaken = await conflict({
-    kind: ConflictKind.EMAIL_TAKEN, causeKey: `record:${aliceRecord.id}`, email: 'alice.smith@acme.com',
-    accountId: alice.id, conflictingAccountId: aliceSmith.id, scimRecordId: aliceRecord.id, directoryId: okta.id, domainId: acmeDomain.id,
-    summary: 'Okta wants alice@acme.com renamed to alice.smith@acme.com, which a self-signed-up account already owns.',
-  });
-  const mappingMismatch = await conflict({
-    kind: ConflictKind.MAPPING_MISMATCH, causeKey: `directory:${entra.id}`, directoryId: entra.id, detectedAt: minutesAgo(60 * 24 * 20),
-    summary: 'Microsoft Entra ID maps the SSO email to user.mail but the SCIM email to user.userprincipalname.',
-  });
-  const unmanagedBob = await conflict({
-    kind: ConflictKind.UNMANAGED_ACCOUNT, causeKey: `account:${bob.id}`, accountId: bob.id, domainId: acmeDomain.id, email: bob.email,
-    detectedAt: minutesAgo(60 * 24 * 5), summary: 'bob@acme.com is on the verified domain acme.com but not claimed; the IdP cannot manage it.',
-  });
-  const unmanagedAliceSmith = await conflict({
-    kind: ConflictKind.UNMANAGED_ACCOUNT, causeKey: `account:${aliceSmith.id}`, accountId: aliceSmith.id, domainId: acmeDomain.id,
-    email: aliceSmith.email, detectedAt: minutesAgo(60 * 24 * 5),
-    summary: 'alice.smith@acme.com is on the verified domain acme.com but not claimed; the IdP cannot manage it.',
-  });
-  const stuckEmailTaken = await conflict({
-    kind: ConflictKind.EMAIL_TAKEN, causeKey: `record:${graceStuck.id}`, email: 'grace.lee@acme.com', accountId: graceLegacy.id,
-    conflictingAccountId: graceLee.id, scimRecordId: graceStuck.id, directoryId: entra.id, domainId: acmeDomain.id,
-    detectedAt: minutesAgo(60 * 6),
-    summary: 'Microsoft Entra ID wants grace@acme-legacy.com renamed to grace.lee@acme.com, which Okta already provisions.',
-  });
-  const duplicateGrace = await conflict({
-    kind: ConflictKind.DUPLICATE_ACCOUNTS, causeKey: 'email:grace.lee@acme.com', email: 'grace.lee@acme.com', accountId: graceLegacy.id,
-    conflictingAccountId: graceLee.id, scimRecordId: graceStuck.id, detectedAt: minutesAgo(60 * 6),
-    summary: 'grace.lee@acme.com is pushed by two directories (Okta and Microsoft Entra ID) onto two different accounts.',
-  });
-
   return {
     organizationId,
-    domains: { acme: acmeDomain.id, legacy: legacyDomain.id, dev: devDomain.id },
-    directories: { okta: okta.id, entra: entra.id },
-    directoryTokens: { okta: oktaToken.token, entra: entraToken.token },
-    accounts: {
-      alice: alice.id, aliceSmith: aliceSmith.id, bob: bob.id, graceLee: graceLee.id, graceLegacy: graceLegacy.id,
-      carol: carol.id, dave: dave.id, erin: erin.id,
-    },
-    records: { alice: aliceRecord.id, graceOkta: graceOkta.id, graceEntraStuck: graceStuck.id, carol: carolRecord.id },
-    conflicts: {
-      emailTaken: emailTaken.id, mappingMismatch: mappingMismatch.id, unmanagedBob: unmanagedBob.id,
-      unmanagedAliceSmith: unmanagedAliceSmith.id, stuckEmailTaken: stuckEmailTaken.id, duplicateGrace: duplicateGrace.id,
-    },
+    domains: { acme: acmeDomain.id, legacy: legacy.id, dev: dev.id },
+    accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id },
   };
 }
 
-async function seedGlobex(tx: EntityManager): Promise<DemoData['globex']> {
-  const org = await tx.save(tx.create(Organization, { name: 'Globex', slug: 'globex' }));
-  const organizationId = org.id;
-  await tx.save(
-    tx.create(Domain, {
-      organizationId, name: 'globex.com', status: DomainStatus.VERIFIED, verificationToken: newVerificationToken(),
-      verifiedAt: minutesAgo(60 * 24 * 40), claimedAt: minutesAgo(60 * 24 * 40),
-    }),
-  );
-  const token = newDirectoryToken();
-  const directory = await tx.save(
-    tx.create(Directory, {
-      organizationId, name: 'Google Workspace', provider: IdentityProvider.GOOGLE,
-      ssoEmailAttribute: 'primaryEmail', scimEmailAttribute: 'primaryEmail', tokenHash: token.hash, tokenIssuedAt: minutesAgo(60),
-    }),
-  );
+async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
+  const organizationId = (await db.getRepository(Organization).save({ name: 'Globex', slug: 'globex' })).id;
+  await db.getRepository(Domain).save({
+    organizationId, name: 'globex.com', status: DomainStatus.VERIFIED, verificationToken: newVerificationToken(), verifiedAt: daysAgo(40), claimedAt: daysAgo(40),
+  });
+  const caller = (actor: string) => ({ organizationId, actor, requestId: 'seed' });
+  const created = await runMutation(db, caller('admin@globex.com'), { action: 'createDirectory', args: {} }, async (m) => {
+    const outcome = await directoryMutations.create(m, { name: 'Google Workspace', provider: IdentityProvider.GOOGLE, ssoEmailAttribute: 'primaryEmail', scimEmailAttribute: 'primaryEmail' });
+    if (outcome.kind !== 'changed') throw new Error('seed: Globex directory refused');
+    return { directory: outcome.directory, token: outcome.token!, userErrors: [] };
+  });
   const accountIds: string[] = [];
-  for (const local of ['hank.scorpio', 'frank.grimes', 'mindy.simmons']) {
-    const email = `${local}@globex.com`;
-    const account = await tx.save(
-      tx.create(Account, {
-        organizationId, email, emailDomain: 'globex.com', origin: AccountOrigin.SCIM, displayName: displayNameOf(local),
-        managed: true, claimedAt: minutesAgo(60 * 24 * 40),
-      }),
-    );
-    accountIds.push(account.id);
-    await tx.save(
-      tx.create(ScimRecord, {
-        organizationId, directoryId: directory.id, accountId: account.id, externalId: `g-${local}`, userName: email, email,
-        emails: [{ value: email, primary: true }], rawPayload: { userName: email }, syncStatus: SyncStatus.SYNCED, lastSyncedAt: minutesAgo(10),
-      }),
-    );
+  for (const person of ['hank.scorpio', 'frank.grimes', 'mindy.simmons']) {
+    const pushed = await runMutation(db, caller(`scim:${created.directory.id}`), { action: 'scim.push', args: {} }, async (m) => ({
+      result: await provisionUser(m, created.directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
+      userErrors: [],
+    }));
+    if (pushed.result.kind === 'duplicate') throw new Error('seed: Globex push refused');
+    accountIds.push(pushed.result.record.accountId!);
   }
-  return { organizationId, directoryId: directory.id, directoryToken: token.token, accountIds };
+  return { organizationId, directoryId: created.directory.id, directoryToken: created.token, accountIds };
 }

@@ -45,6 +45,14 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
   const VARIABLE_TYPES: Record<string, string> = { ids: '[ID!]!', email: 'String', name: 'String!', reason: 'String!', key: 'String' };
 
   describe('dryRun: every check and the computed change, with the database left byte for byte as it was', () => {
+    beforeAll(async () => {
+      // Something for a rescan to find: a self-signup on the verified domain since the last rescan.
+      await db.dataSource.query(
+        `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'newcomer@acme.com', 'acme.com', 'SELF_SIGNUP')`,
+        [demo.acme.organizationId],
+      );
+    });
+
     const cases: Array<[string, () => [string, string, Record<string, unknown>]]> = [
       ['renameAccountEmail to a placeholder', () => ['renameAccountEmail', 'accountId: $id, dryRun: true', { id: demo.acme.accounts.aliceSmith }]],
       ['renameAccountEmail to a new email', () => ['renameAccountEmail', 'accountId: $id, newEmail: "robert@acme.com", dryRun: true', { id: demo.acme.accounts.bob }]],
