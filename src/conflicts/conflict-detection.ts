@@ -13,6 +13,11 @@ export interface DetectionResult {
  * Every conflict the organization's current state implies, as one set-based query (no loop per
  * row): the same conditions as the per-push paths, with the same summary templates.
  */
+// The stray first: the record whose account does not have the email it wants, then the newest account.
+const STRAY_FIRST = `(array_agg(a.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id))[1],
+         (array_agg(a.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id))[2],
+         (array_agg(r.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id))[1], NULL::uuid, NULL::uuid`;
+
 const DETECTED = `
   WITH verified AS (SELECT id, name FROM domain WHERE organization_id = $1 AND status = 'VERIFIED')
   SELECT 'MAPPING_MISMATCH'::text AS kind, 'directory:' || d.id AS cause_key,
@@ -40,38 +45,37 @@ const DETECTED = `
    WHERE r.organization_id = $1 AND r.email IS NOT NULL AND (dom.id IS NULL OR dom.status <> 'VERIFIED')
   UNION ALL
   -- A record wants an email another account holds; an unlinked record whose holder it could
-  -- link (managed) or waits on (unmanaged) is not in conflict.
+  -- link (managed) or waits on (unmanaged) is not in conflict. Only records whose account lacks
+  -- the wanted email are candidates, so the holder lookup uses the unique email index.
   SELECT 'EMAIL_TAKEN', 'record:' || r.id,
-         format($5, dir.name, coalesce(a.email, r.user_name), r.email,
+         format($5, dir.name, coalesce(r.account_email, r.user_name), r.email,
                 CASE WHEN h.organization_id = $1 THEN h.email ELSE 'outside your organization' END),
          r.email, r.account_id, CASE WHEN h.organization_id = $1 THEN h.id END, r.id, r.directory_id, dom.id
-    FROM scim_record r
-    JOIN account h ON lower(h.email) = lower(r.email) AND h.id IS DISTINCT FROM r.account_id
+    FROM (SELECT r.*, a.email AS account_email FROM scim_record r LEFT JOIN account a ON a.id = r.account_id
+           WHERE r.organization_id = $1 AND r.email IS NOT NULL AND (a.id IS NULL OR lower(a.email) <> lower(r.email))) r
+    JOIN account h ON lower(h.email) = lower(r.email)
     JOIN directory dir ON dir.id = r.directory_id
-    LEFT JOIN account a ON a.id = r.account_id
     LEFT JOIN domain dom ON dom.organization_id = $1 AND dom.name = split_part(lower(r.email), '@', 2)
-   WHERE r.organization_id = $1
-     AND NOT (r.account_id IS NULL AND h.organization_id = $1
+   WHERE NOT (r.account_id IS NULL AND h.organization_id = $1
               AND (NOT h.managed OR NOT EXISTS (SELECT 1 FROM scim_record o WHERE o.directory_id = r.directory_id AND o.account_id = h.id)))
   UNION ALL
-  -- One person, several accounts: the same wanted email or the same externalId on different accounts.
-  SELECT 'DUPLICATE_ACCOUNTS', g.cause_key, format($6, g.label, g.accounts, g.emails),
-         g.email, g.account_ids[1], g.account_ids[2], g.record_ids[1], NULL, NULL
-    FROM (SELECT 'email:' || lower(r.email) AS cause_key, lower(r.email) AS label, lower(r.email) AS email,
-                 count(DISTINCT r.account_id) AS accounts, string_agg(DISTINCT a.email, ', ') AS emails,
-                 -- The stray first: the record whose account does not have the email it wants.
-                 array_agg(a.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id) AS account_ids,
-                 array_agg(r.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id) AS record_ids
-            FROM scim_record r JOIN account a ON a.id = r.account_id
-           WHERE r.organization_id = $1 AND r.email IS NOT NULL
-           GROUP BY lower(r.email) HAVING count(DISTINCT r.account_id) > 1
-          UNION ALL
-          SELECT 'externalId:' || r.external_id, 'externalId ' || r.external_id, NULL,
-                 count(DISTINCT r.account_id), string_agg(DISTINCT a.email, ', '),
-                 array_agg(a.id ORDER BY a.created_at, a.id), array_agg(r.id ORDER BY a.created_at, a.id)
-            FROM scim_record r JOIN account a ON a.id = r.account_id
-           WHERE r.organization_id = $1 AND r.external_id IS NOT NULL
-           GROUP BY r.external_id HAVING count(DISTINCT r.account_id) > 1) g
+  -- One person, several accounts: the same wanted email, or the same externalId, on different
+  -- accounts. Keys are found by hashing (no sort of every record); details only for those keys.
+  SELECT 'DUPLICATE_ACCOUNTS', 'email:' || e.key, format($6, e.key, count(DISTINCT a.id), string_agg(DISTINCT a.email, ', ')),
+         e.key, ${STRAY_FIRST}
+    FROM (SELECT lower(email) AS key FROM scim_record WHERE organization_id = $1 AND email IS NOT NULL AND account_id IS NOT NULL
+           GROUP BY lower(email) HAVING min(account_id::text) <> max(account_id::text)) e
+    JOIN scim_record r ON r.organization_id = $1 AND r.account_id IS NOT NULL AND lower(r.email) = e.key
+    JOIN account a ON a.id = r.account_id
+   GROUP BY e.key
+  UNION ALL
+  SELECT 'DUPLICATE_ACCOUNTS', 'externalId:' || x.key, format($6, 'externalId ' || x.key, count(DISTINCT a.id), string_agg(DISTINCT a.email, ', ')),
+         NULL, ${STRAY_FIRST}
+    FROM (SELECT external_id AS key FROM scim_record WHERE organization_id = $1 AND external_id IS NOT NULL AND account_id IS NOT NULL
+           GROUP BY external_id HAVING min(account_id::text) <> max(account_id::text)) x
+    JOIN scim_record r ON r.organization_id = $1 AND r.account_id IS NOT NULL AND r.external_id = x.key
+    JOIN account a ON a.id = r.account_id
+   GROUP BY x.key
   UNION ALL
   SELECT 'STALE_EXTERNAL_ACCOUNT', 'account:' || a.id, format($7, a.email, f.name, t.name),
          a.email, a.id, NULL, NULL, NULL, f.id
@@ -101,6 +105,9 @@ export const DETECTED_KINDS = Object.values(ConflictKind);
  */
 export async function detectConflicts(tx: EntityManager, organizationId: string, actor: string, action: string): Promise<DetectionResult> {
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || $1))`, [organizationId]);
+  // Enough memory to hash the detected set: with the default 4 MB, resolving compares every open
+  // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
+  await tx.query(`SET LOCAL work_mem = '64MB'`);
   const rows: Array<Record<string, unknown> & { change: 'opened' | 'resolved' }> = await tx.query(
     `/* detectConflicts */ WITH detected AS (${DETECTED}),
      opened AS (
@@ -112,7 +119,7 @@ export async function detectConflicts(tx: EntityManager, organizationId: string,
        UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = $8, closed_by = $9,
          actions_taken = array_append(c.actions_taken, $8), version = c.version + 1, updated_at = now()
        WHERE c.organization_id = $1 AND c.status = 'OPEN'
-         AND NOT EXISTS (SELECT 1 FROM detected d WHERE d.kind = c.kind AND d.cause_key = c.cause_key)
+         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
        RETURNING c.*)
      SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`,
     [organizationId, ...TEMPLATES, action, actor],

@@ -29,6 +29,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       application_name: options.applicationName ?? 'identity-governance',
       // A query stuck longer than this is a bug or an outage; fail it rather than hold a connection.
       statement_timeout: 30_000,
+      // Short OLTP queries: JIT compilation costs more than it saves (seen: ~1 s on the rescan).
+      options: '-c jit=off',
       connectionTimeoutMillis: 10_000,
     },
   });
