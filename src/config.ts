@@ -18,6 +18,7 @@ export interface Config {
   shutdownTimeoutMs: number;
   auth: AuthConfig;
   domainCheck: DomainCheckConfig;
+  retryWorker: { enabled: boolean; intervalMs: number; batchSize: number; idempotencyTtlHours: number };
 }
 
 export interface DomainCheckConfig {
@@ -127,6 +128,12 @@ export function loadConfig(env: Env = process.env): Config {
       issuer: read.string('JWT_ISSUER'),
       audience: read.string('JWT_AUDIENCE'),
       clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600)!,
+    },
+    retryWorker: {
+      enabled: read.boolean('RETRY_WORKER_ENABLED', true),
+      intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000)!,
+      batchSize: read.integer('RETRY_BATCH_SIZE', 50, 1, 10_000)!,
+      idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30)!,
     },
     domainCheck: {
       dnsServers: (read.string('DNS_SERVERS') ?? '').split(',').map((server) => server.trim()).filter(Boolean),

@@ -5,6 +5,7 @@ import { setUpAuth } from './auth/setup';
 import { openDatabase } from './db/database';
 import { createServer } from './server';
 import { printDevelopmentTokens } from './auth/dev-tokens';
+import { RetryWorker } from './scim/retry-worker';
 
 /** Start-up only: config, database, server, listen, and a clean shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     { url: `${baseUrl}/graphql`, embeddedPostgres: Boolean(database.embedded), startupMs: Math.round(performance.now() - startedAt) },
     'identity-governance subgraph ready',
   );
+  const retryWorker = new RetryWorker(database.dataSource, logger.child({ component: 'retry-worker' }), config.retryWorker);
+  if (config.retryWorker.enabled) retryWorker.start();
   if (auth.developmentSecret) {
     const localUrl = baseUrl.replace('0.0.0.0', '127.0.0.1');
     await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, localUrl);
@@ -45,6 +48,7 @@ async function main(): Promise<void> {
     deadline.unref();
     try {
       await server.stop();
+      await retryWorker.stop();
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -17,6 +17,7 @@ import { conflictMutations } from '../conflicts/conflict.service';
 import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import { runMutation, type MutationScope } from '../db/transaction';
+import { RETRY_ACTOR } from '../scim/retry-worker';
 
 /** What the demo created, by role in the stories, so tests and the CLI can point at it. */
 export interface DemoData {
@@ -129,7 +130,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
   // Story 5: Entra moves Grace to the address Okta already manages, and keeps failing on retry.
   await replace(directories.entra, graceEntra, user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }));
   for (let retry = 0; retry < 5; retry++) {
-    await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), 'system:retry');
+    await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), RETRY_ACTOR);
   }
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));

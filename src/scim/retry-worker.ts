@@ -1,0 +1,92 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { runMutation } from '../db/transaction';
+import { scimRecordMutations } from './scim-record.service';
+
+export interface RetryWorkerOptions {
+  intervalMs: number;
+  batchSize: number;
+  /** Idempotency keys older than this are forgotten. */
+  idempotencyTtlHours: number;
+}
+
+export const RETRY_ACTOR = 'system:retry';
+
+/**
+ * Retries FAILED records when their backoff expires, safely on any number of replicas: each
+ * record is claimed with FOR UPDATE SKIP LOCKED inside the transaction that resyncs it, and
+ * re-checked as still due there, so no record is retried twice for one due time.
+ */
+export class RetryWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly logger: Logger,
+    private readonly options: RetryWorkerOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule();
+  }
+
+  /** Waits for the pass in progress, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.runOnce()
+        .then((outcome) => {
+          if (outcome.retried > 0) this.logger.info(outcome, 'retried due SCIM records');
+        })
+        .catch((error: unknown) => this.logger.error({ err: error }, 'retry pass failed; will try again'))
+        .finally(() => this.schedule());
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** One pass: every due record (up to the batch size) gets one attempt. */
+  async runOnce(): Promise<{ retried: number; synced: number; skipped: number }> {
+    const due: Array<{ id: string; organization_id: string }> = await this.db.query(
+      `/* retryWorker:due */ SELECT id, organization_id FROM scim_record
+        WHERE sync_status = 'FAILED' AND next_retry_at <= now() ORDER BY next_retry_at LIMIT $1`,
+      [this.options.batchSize],
+    );
+    let retried = 0;
+    let synced = 0;
+    for (const { id, organization_id: organizationId } of due) {
+      if (this.stopped) break;
+      const payload = await runMutation(
+        this.db,
+        { organizationId, actor: RETRY_ACTOR, requestId: null },
+        { action: 'resyncScimRecord', args: { id } },
+        async (m) => {
+          const [claimed] = await m.tx.query(
+            `/* retryWorker:claim */ SELECT id FROM scim_record
+              WHERE id = $1 AND sync_status = 'FAILED' AND next_retry_at <= now() FOR UPDATE SKIP LOCKED`,
+            [id],
+          );
+          // Another replica holds it, or already retried it: nothing to do.
+          if (!claimed) return { attempted: false, synced: false, userErrors: [] };
+          const outcome = await scimRecordMutations.resync(m, { id });
+          return { attempted: true, synced: outcome.kind === 'sync' && outcome.sync.kind === 'synced', userErrors: [] };
+        },
+        this.logger,
+      );
+      if (payload.attempted) retried++;
+      if (payload.synced) synced++;
+    }
+    await this.db.query(`/* retryWorker:expireKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`, [
+      this.options.idempotencyTtlHours,
+    ]);
+    return { retried, synced, skipped: due.length - retried };
+  }
+}
