@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../config';
 import { isUuid } from '../common/ids';
 import { ALL_SCOPES, type Scope } from './scopes';
@@ -11,21 +11,24 @@ export class InvalidTokenError extends Error {
   }
 }
 
-const HS256 = ['HS256'];
-const ASYMMETRIC = ['RS256', 'ES256'];
-
 /** Verifies bearer JWTs (HS256 secret, or RS256/ES256 keys from a JWKS URL) into Principals. */
 export class TokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
-  private readonly algorithms: string[];
+  private readonly verifyJwt: (token: string) => Promise<JWTPayload>;
 
-  constructor(private readonly config: AuthConfig & { jwtSecret?: string }) {
+  constructor(config: AuthConfig & { jwtSecret?: string }) {
+    // One algorithm family per deployment: an HS256 token is never checked against a public key.
+    const options = {
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockToleranceSeconds,
+      requiredClaims: ['sub', 'exp'],
+    };
     if (config.jwksUrl) {
-      this.key = createRemoteJWKSet(new URL(config.jwksUrl));
-      this.algorithms = ASYMMETRIC;
+      const keys = createRemoteJWKSet(new URL(config.jwksUrl));
+      this.verifyJwt = async (token) => (await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
     } else if (config.jwtSecret) {
-      this.key = new TextEncoder().encode(config.jwtSecret);
-      this.algorithms = HS256;
+      const secret = new TextEncoder().encode(config.jwtSecret);
+      this.verifyJwt = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
     } else {
       throw new Error('TokenVerifier needs JWT_SECRET or JWT_JWKS_URL');
     }
@@ -34,17 +37,7 @@ export class TokenVerifier {
   async verify(token: string): Promise<Principal> {
     let payload: JWTPayload;
     try {
-      const options = {
-        algorithms: this.algorithms,
-        issuer: this.config.issuer,
-        audience: this.config.audience,
-        clockTolerance: this.config.clockToleranceSeconds,
-        requiredClaims: ['sub', 'exp'],
-      };
-      payload =
-        typeof this.key === 'function'
-          ? (await jwtVerify(token, this.key, options)).payload
-          : (await jwtVerify(token, this.key, options)).payload;
+      payload = await this.verifyJwt(token);
     } catch (error) {
       // jose's messages name the failed check (expired, signature, audience) and never echo the token.
       throw new InvalidTokenError((error as Error).message);
