@@ -7,13 +7,14 @@ import { setUpAuth } from '../../src/auth/setup';
 import { loadConfig } from '../../src/config';
 
 const ORG = randomUUID();
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
 /** Bearer JWT verification against a real JWKS endpoint on loopback. */
 describe('token verification', () => {
   let jwks: http.Server;
   let jwksUrl: string;
-  let rsa: CryptoKey;
-  let ec: CryptoKey;
+  let rsa: PrivateKey;
+  let ec: PrivateKey;
   const keys: JWK[] = [];
 
   beforeAll(async () => {
@@ -29,7 +30,7 @@ describe('token verification', () => {
   afterAll(() => new Promise((resolve) => jwks.close(resolve)));
 
   const verifier = () => new TokenVerifier({ jwtSecret: undefined, jwksUrl, issuer: 'https://idp.example', audience: 'governance', clockToleranceSeconds: 30 });
-  const sign = (key: CryptoKey | Uint8Array, alg: string, kid: string | undefined, claims: Record<string, unknown> = {}, expires: string | number = '5m') =>
+  const sign = (key: PrivateKey | Uint8Array, alg: string, kid: string | undefined, claims: Record<string, unknown> = {}, expires: string | number = '5m') =>
     new SignJWT({ org: ORG, scope: 'governance:read audit:read unknown:scope', ...claims })
       .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
       .setSubject('alice@example.com')
