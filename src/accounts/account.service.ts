@@ -16,7 +16,7 @@ import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountStatus } from './account.enums';
 import { AccountErrorCode } from './account.errors';
-import { firstFreePlaceholder, normalizeEmail } from './email';
+import { firstFreePlaceholder, normalizeEmail, placeholderSeriesPrefix } from './email';
 import type { AccountFilter } from './account.inputs';
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
@@ -248,10 +248,9 @@ async function setEmail(m: MutationScope, account: Account, email: string, domai
 async function renameToPlaceholder(m: MutationScope, account: Account, local: string, domain: string): Promise<{ email: string; domain: string }> {
   let from = 1;
   for (let attempt = 0; attempt < MAX_PLACEHOLDER_ATTEMPTS; attempt++) {
-    const base = local.split('+')[0];
     const rows: Array<{ email: string }> = await m.tx.query(
-      `/* placeholders */ SELECT lower(email) AS email FROM account WHERE lower(email) LIKE lower($1) || '+duplicated%@' || $2`,
-      [escapeLike(base), escapeLike(domain)],
+      `/* placeholders */ SELECT lower(email) AS email FROM account WHERE lower(email) LIKE lower($1) || '%+duplicated%@' || $2`,
+      [escapeLike(placeholderSeriesPrefix(local, domain)), escapeLike(domain)],
     );
     const candidate = firstFreePlaceholder(local, domain, new Set(rows.map((row) => row.email)), from);
     try {

@@ -27,9 +27,22 @@ export function normalizeEmail(input: string): EmailResult {
  * every account sharing a local part draws from one numbered series.
  */
 export function placeholderEmail(local: string, domain: string, n: number): string {
-  const base = local.split('+')[0];
-  return `${base}+duplicated${n === 1 ? '' : n}@${domain}`;
+  const suffix = `+duplicated${n === 1 ? '' : n}`;
+  // A long name part is shortened so the placeholder stays a valid email (64-char local part, 254 in all).
+  const room = Math.min(MAX_LOCAL, MAX_EMAIL - 1 - domain.length) - suffix.length;
+  return `${placeholderBase(local).slice(0, room)}${suffix}@${domain}`;
 }
+
+const MAX_LOCAL = 64;
+const MAX_EMAIL = 254;
+
+/** The part every placeholder of `local` starts with, whatever its number (for finding the series). */
+export function placeholderSeriesPrefix(local: string, domain: string): string {
+  const shortest = Math.min(MAX_LOCAL, MAX_EMAIL - 1 - domain.length) - '+duplicated999999'.length;
+  return placeholderBase(local).slice(0, shortest);
+}
+
+const placeholderBase = (local: string) => local.split('+')[0];
 
 /** The lowest n whose placeholder is not in `taken` (lower-cased emails). */
 export function firstFreePlaceholder(local: string, domain: string, taken: ReadonlySet<string>, from = 1): { email: string; n: number } {

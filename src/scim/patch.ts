@@ -234,7 +234,7 @@ function seedFromFilter(filter: Filter): Json | undefined {
 /** Copies `value`, canonicalising key case, converting boolean strings and `manager: "id"`; rejects bad booleans. */
 function normalize(name: string, value: unknown, ctx: Context): unknown {
   if (value === null || value === undefined) return value;
-  if (Array.isArray(value)) return value.map((v) => normalize(name, v, ctx));
+  if (Array.isArray(value) && !ctx.booleans.has(name)) return value.map((v) => normalize(name, v, ctx));
   if (ctx.booleans.has(name)) {
     if (typeof value === 'boolean') return value;
     if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
