@@ -7,6 +7,7 @@ import { createAccountLoaders } from './accounts/account.loaders';
 import { createDomainLoaders } from './domains/domain.loaders';
 import { createDirectoryLoaders } from './directories/directory.loaders';
 import { createScimLoaders } from './scim/scim.loaders';
+import { createScimGroupLoaders } from './scim/scim-group.loaders';
 import { createConflictLoaders } from './conflicts/conflict.loaders';
 import { ConflictService } from './conflicts/conflict.service';
 import { ScimRecordService } from './scim/scim-record.service';
@@ -38,6 +39,7 @@ function createLoaders(db: DataSource, organizationId: string) {
     domains: createDomainLoaders(db, organizationId),
     directories: createDirectoryLoaders(db, organizationId),
     scim: createScimLoaders(db, organizationId),
+    scimGroups: createScimGroupLoaders(db, organizationId),
     conflicts: createConflictLoaders(db, organizationId),
   };
 }
@@ -54,6 +56,8 @@ export class Context implements AuthState {
     readonly requestId: string,
     readonly principal?: Principal,
     readonly authError?: string,
+    /** The HTTP response's locals, where the request log finds the operation name. */
+    readonly responseLocals?: Record<string, unknown>,
   ) {}
 
   /** The caller's organization: every read and write is scoped to it. */

@@ -10,6 +10,7 @@ import { DomainMutationResolver } from './domains/domain-mutation.resolver';
 import { DirectoryResolver, directoryReferenceResolvers } from './directories/directory.resolver';
 import { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
 import { ScimRecordMutationResolver, ScimRecordResolver, scimRecordReferenceResolvers } from './scim/scim-record.resolver';
+import { AccountScimGroupsResolver, ScimGroupResolver, ScimRecordGroupsResolver } from './scim/scim-group.resolver';
 import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers } from './conflicts/conflict.resolver';
 import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
@@ -32,6 +33,9 @@ const resolvers = [
   DirectoryMutationResolver,
   ScimRecordResolver,
   ScimRecordMutationResolver,
+  ScimGroupResolver,
+  AccountScimGroupsResolver,
+  ScimRecordGroupsResolver,
   ConflictResolver,
   ConflictMutationResolver,
   AuditResolver,

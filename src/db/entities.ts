@@ -5,9 +5,10 @@ import { AccountEmailChange } from '../accounts/account-email-change.entity';
 import { Directory } from '../directories/directory.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { ScimPush } from '../scim/scim-push.entity';
+import { ScimGroup, ScimGroupMember } from '../scim/scim-group.entity';
 import { Conflict } from '../conflicts/conflict.entity';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { DomainMigration } from '../domains/domain-migration.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 
-export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, Conflict, AuditEvent, DomainMigration, IdempotencyKey];
+export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, ScimGroup, ScimGroupMember, Conflict, AuditEvent, DomainMigration, IdempotencyKey];

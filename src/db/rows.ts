@@ -42,7 +42,8 @@ export async function updateRow<T extends Versioned>(tx: EntityManager, entity: 
     .update(entity)
     .set({ ...changes, version: () => 'version + 1', updatedAt: () => 'now()' } as never)
     .where('id = :id', { id: row.id })
-    .returning(['version', 'updated_at'])
+    // Property names: TypeORM 1.x silently drops a column name here (updated_at came back undefined).
+    .returning(['version', 'updatedAt'])
     .execute();
   const [{ version, updated_at: updatedAt }] = result.raw as Array<{ version: number; updated_at: Date }>;
   return Object.assign(row, changes, { version, updatedAt });

@@ -103,12 +103,19 @@ export const scimRecordMutations = {
    * history stays (unlinked), and the conflicts it raised close. The IdP's next push creates a
    * fresh record and links it again.
    */
-  async remove(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+  async remove(m: MutationScope, input: { id: string; expectedVersion?: number | null; httpStatus?: number | null }): Promise<RecordOutcome> {
     const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
     if (!found.directory) return refusedWith(found.error, found.record);
     const { record } = found;
     const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
-    await recordPush(m, record, { operation: ScimOperation.DELETE, outcome: PushOutcome.APPLIED, httpStatus: null, detail: `Deleted by ${m.actor}`, payload: null });
+    // httpStatus: what the IdP was answered when it is the IdP deleting (SCIM DELETE), null for an admin.
+    await recordPush(m, record, {
+      operation: ScimOperation.DELETE,
+      outcome: PushOutcome.APPLIED,
+      httpStatus: input.httpStatus ?? null,
+      detail: `Deleted by ${m.actor}`,
+      payload: null,
+    });
     await m.tx.delete(ScimRecord, { id: record.id });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
     return { kind: 'changed', record, resolved };

@@ -1,0 +1,55 @@
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { runMutation, type MutationScope } from '../../db/transaction';
+import type { Directory } from '../../directories/directory.entity';
+import { ScimError } from '../scim-error';
+import { assertStorable, isJsonObject } from './scim-http';
+
+/** One authenticated SCIM request: which directory calls, and how to trace it. */
+export interface ScimCall {
+  directory: Directory;
+  requestId: string;
+  log: Logger;
+}
+
+/** The audit actor of everything an IdP does through its directory's token. */
+export const scimActor = (directoryId: string) => `scim:${directoryId}`;
+
+/**
+ * Runs one SCIM write as one transaction with the directory as actor (so its audit events name
+ * the IdP). The outcome is data: a refusal that must still leave a trace (a stored failed push,
+ * a rejected push's history row) commits like a success.
+ */
+export async function inScimTransaction<T>(db: DataSource, call: ScimCall, action: string, execute: (m: MutationScope) => Promise<T>): Promise<T> {
+  const caller = { organizationId: call.directory.organizationId, actor: scimActor(call.directory.id), requestId: call.requestId };
+  const payload = await runMutation(db, caller, { action, args: {} }, async (m) => ({ outcome: await execute(m), userErrors: [] }), call.log);
+  return payload.outcome;
+}
+
+/**
+ * A request body as push history may keep it: credentials removed wherever they appear (a
+ * `password` attribute, or a PATCH operation whose path is `password`), and null when it holds
+ * something Postgres cannot store.
+ */
+export function storablePayload(body: unknown): unknown {
+  const redact = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(redact);
+    if (!isJsonObject(value)) return value;
+    const path = Object.entries(value).find(([key]) => key.toLowerCase() === 'path')?.[1];
+    const credentialOperation = typeof path === 'string' && path.trim().toLowerCase() === 'password';
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => key.toLowerCase() !== 'password')
+        .map(([key, item]) => [key, credentialOperation && key.toLowerCase() === 'value' ? '[redacted]' : redact(item)]),
+    );
+  };
+  if (body === undefined) return null;
+  const redacted = redact(body);
+  try {
+    assertStorable(redacted);
+    return redacted;
+  } catch (error) {
+    if (error instanceof ScimError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import type { DataSource } from 'typeorm';
+import type { MutationScope } from '../../db/transaction';
+import type { Directory } from '../../directories/directory.entity';
+import { GROUP_PATCH_OPTIONS, applyPatch } from '../patch';
+import { ScimError } from '../scim-error';
+import { GROUP_FILTER_SCHEMA } from '../scim-group.filter';
+import { ScimGroup } from '../scim-group.entity';
+import { findGroup, lockGroup, memberIdsOf, memberRefsOf, scimGroupMutations, type GroupMemberRef, type GroupOutcome } from '../scim-group.service';
+import { desiredGroupFrom, groupResource } from './group-representation';
+import { queryPage, type ListSource } from './list-query';
+import type { ListRequest } from './list-request';
+import { inScimTransaction, type ScimCall } from './scim-call';
+import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
+
+const GROUPS: ListSource<ScimGroup> = { entity: ScimGroup, table: 'scim_group', alias: 'g', schema: GROUP_FILTER_SCHEMA, comment: 'scim:listGroups' };
+
+/**
+ * The Groups endpoint's operations, each write one transaction as the IdP. Group changes are
+ * audited (they are not user pushes, so they do not enter a record's push history).
+ */
+export class ScimGroupService {
+  constructor(private readonly db: DataSource) {}
+
+  /** Runs a group write; a ScimError thrown by validation becomes a rejected outcome (nothing written). */
+  private write(call: ScimCall, action: string, execute: (m: MutationScope) => Promise<GroupOutcome>): Promise<GroupOutcome> {
+    return inScimTransaction(this.db, call, action, async (m) => {
+      try {
+        return await execute(m);
+      } catch (error) {
+        if (error instanceof ScimError) return { kind: 'rejected', error };
+        throw error;
+      }
+    });
+  }
+
+  create(call: ScimCall, body: unknown): Promise<GroupOutcome> {
+    return this.write(call, 'scim.createGroup', (m) => scimGroupMutations.create(m, call.directory, desiredGroupFrom(body)));
+  }
+
+  replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupOutcome> {
+    return this.write(call, 'scim.replaceGroup', async (m) => {
+      const group = await lockGroup(m, call.directory, id);
+      if (!group) throw notFound('Group');
+      if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
+      return scimGroupMutations.replace(m, call.directory, group, desiredGroupFrom(body));
+    });
+  }
+
+  /** Members add/remove (Okta's value filters and Entra's value lists), displayName replace, and the rest of RFC 7644 §3.5.2. */
+  patch(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined, location: string): Promise<GroupOutcome> {
+    return this.write(call, 'scim.patchGroup', async (m) => {
+      const group = await lockGroup(m, call.directory, id);
+      if (!group) throw notFound('Group');
+      if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
+      const current = await memberIdsOf(m.tx, group.id);
+      // Members as their ids only: `value` is all a PATCH filter or removal can address.
+      const resource = { ...groupResource(group, location, null), members: current.map((memberId) => ({ value: memberId })) };
+      const patched = applyPatch(resource, body, GROUP_PATCH_OPTIONS);
+      return scimGroupMutations.replace(m, call.directory, group, desiredGroupFrom(patched), current);
+    });
+  }
+
+  remove(call: ScimCall, id: string, ifMatch: string | undefined): Promise<GroupOutcome> {
+    return this.write(call, 'scim.deleteGroup', async (m) => {
+      const group = await lockGroup(m, call.directory, id);
+      if (!group) throw notFound('Group');
+      if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
+      return scimGroupMutations.remove(m, group);
+    });
+  }
+
+  find(directory: Directory, id: string): Promise<ScimGroup | null> {
+    return findGroup(this.db.manager, directory, id);
+  }
+
+  list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimGroup[] }> {
+    return queryPage(this.db, GROUPS, directory, request);
+  }
+
+  membersOf(groupIds: string[]): Promise<Map<string, GroupMemberRef[]>> {
+    return memberRefsOf(this.db.manager, groupIds);
+  }
+}
