@@ -19,6 +19,10 @@ export interface Config {
   auth: AuthConfig;
   domainCheck: DomainCheckConfig;
   retryWorker: { enabled: boolean; intervalMs: number; batchSize: number; idempotencyTtlHours: number };
+  /** Set: /graphql answers only requests carrying it in x-router-secret (the router adds it). */
+  routerSharedSecret: string | undefined;
+  /** Per caller (GraphQL mutations) and per directory token (SCIM); 0 turns a limit off. */
+  rateLimits: { mutationsPerMinute: number; scimPerMinute: number };
 }
 
 export interface DomainCheckConfig {
@@ -128,6 +132,11 @@ export function loadConfig(env: Env = process.env): Config {
       issuer: read.string('JWT_ISSUER'),
       audience: read.string('JWT_AUDIENCE'),
       clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600)!,
+    },
+    routerSharedSecret: read.string('ROUTER_SHARED_SECRET'),
+    rateLimits: {
+      mutationsPerMinute: read.integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600, 0, 1_000_000)!,
+      scimPerMinute: read.integer('RATE_LIMIT_SCIM_PER_MINUTE', 6000, 0, 10_000_000)!,
     },
     retryWorker: {
       enabled: read.boolean('RETRY_WORKER_ENABLED', true),

@@ -13,9 +13,15 @@ import type { Config } from './config';
 import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
+import { createScimRouter } from './scim/http/scim-router';
+import { RateLimiter } from './http/rate-limit';
+import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/graphql-limits';
+import { requireRouterSecret } from './http/router-secret';
+import { requestLog } from './http/request-log';
+import { createMetrics } from './observability/metrics';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck'>;
+  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -27,7 +33,7 @@ export interface GovernanceServer {
   services: Services;
   /** Listens (port 0: any free port) and returns the base URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Stops accepting, lets in-flight requests finish, stops Apollo. Does not close the database. */
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown deadline), stops Apollo. Does not close the database. */
   stop(): Promise<void>;
 }
 
@@ -46,29 +52,53 @@ const EXPOSED_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
+const limiterFor = (perMinute: number) => (perMinute > 0 ? new RateLimiter(perMinute) : undefined);
+
 export async function createServer(deps: ServerDeps): Promise<GovernanceServer> {
   const { config, dataSource, logger, verifier } = deps;
+  const production = config.nodeEnv === 'production';
+  const development = config.nodeEnv === 'development';
   const services = createServices(dataSource, { domainCheck: config.domainCheck });
   const schema = await buildGovernanceSchema();
+  const metrics = createMetrics(dataSource);
   const app = express();
   const httpServer = http.createServer(app);
-  const development = config.nodeEnv === 'development';
+  const armor = graphqlArmor(production);
+  const mutationLimiter = limiterFor(config.rateLimits.mutationsPerMinute);
 
   const apollo = new ApolloServer<Context>({
     schema,
-    introspection: config.nodeEnv !== 'production',
+    // _service stays available for composition: introspection off hides __schema, not the subgraph SDL.
+    introspection: !production,
     csrfPrevention: true,
+    includeStacktraceInErrorResponses: development,
     // main.ts owns the shutdown order (HTTP, then the pool, then embedded Postgres).
     stopOnTerminationSignals: false,
     logger,
-    includeStacktraceInErrorResponses: development,
+    validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      ...(config.nodeEnv === 'production' ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...armor.plugins,
+      rejectNulCharacters,
+      ...(mutationLimiter ? [mutationRateLimit(mutationLimiter)] : []),
+      metrics.graphqlPlugin,
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operationName, contextValue }) {
+              // The request log line names the operation.
+              if (contextValue.responseLocals) contextValue.responseLocals.operationName = operationName ?? 'anonymous';
+            },
+          };
+        },
+      },
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
       const code = formatted.extensions?.code;
-      if (typeof code === 'string' && EXPOSED_CODES.has(code)) return formatted;
+      if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
+        return development ? formatted : { ...formatted, extensions: { ...formatted.extensions, stacktrace: undefined } };
+      }
       // Internal failure: log it whole, tell the client only that it happened.
       logger.error({ err: error, path: formatted.path }, 'internal error in GraphQL request');
       return {
@@ -89,31 +119,48 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     res.setHeader('x-request-id', requestId);
     next();
   });
+  app.use(requestLog(logger));
 
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/health/ready', async (_req, res) => {
     try {
-      await dataSource.query('SELECT 1');
+      // Ready means: the database answers and every migration this build knows is applied.
+      if (await dataSource.showMigrations()) {
+        res.status(503).json({ status: 'unavailable', reason: 'pending migrations' });
+        return;
+      }
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
+  app.get('/metrics', metrics.handler);
+
+  // The SCIM 2.0 service provider IdPs push to: /scim/directory/{directoryId}/Users, /Groups, discovery.
+  // IdPs call it directly, not through the router, so the router secret does not apply.
+  app.use('/scim', metrics.timeRoute('scim'), createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }));
 
   app.use(
     '/graphql',
+    ...(config.routerSharedSecret ? [requireRouterSecret(config.routerSharedSecret)] : []),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
         const log = logger.child({ requestId });
         const { principal, authError } = await authenticate(req, verifier);
-        return new Context(services, log, requestId, principal, authError);
+        return new Context(services, log, requestId, principal, authError, res.locals);
       },
     }),
   );
+  app.use((error: { type?: string; status?: number }, _req: Request, res: express.Response, next: express.NextFunction) => {
+    // Body-parser refusals on /graphql (too large, not JSON) as GraphQL-shaped client errors.
+    if (error?.type === 'entity.too.large') return void res.status(413).json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
+    if (error?.status && error.status < 500) return void res.status(error.status).json({ errors: [{ message: 'The request could not be read.', extensions: { code: 'BAD_REQUEST' } }] });
+    next(error);
+  });
 
   return {
     app,

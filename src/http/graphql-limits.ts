@@ -42,3 +42,25 @@ export function mutationRateLimit(limiter: RateLimiter): ApolloServerPlugin<Cont
   };
 }
 
+
+/** Postgres text cannot hold NUL: refuse it up front, as bad input, rather than fail as a 500 later. */
+export const rejectNulCharacters: ApolloServerPlugin<Context> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ request }) {
+        if (/\\u0000/i.test(request.query ?? '') || containsNul(request.variables)) {
+          throw new GraphQLError('Text arguments cannot contain the NUL character (\\u0000).', {
+            extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  return false;
+}

@@ -31,7 +31,7 @@ export function createMetrics(db: DataSource) {
   });
   const scimPushes = new Counter({
     name: 'governance_scim_pushes_total',
-    help: 'SCIM pushes by operation and outcome (applied, pending, conflict, rejected).',
+    help: 'SCIM user pushes by operation and how the IdP was answered (applied, conflict: 409, rejected: other 4xx/5xx).',
     labelNames: ['operation', 'outcome'] as const,
     registers: [registry],
   });

@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { createServer, type GovernanceServer } from '../../src/server';
 import { TokenVerifier, mintToken } from '../../src/auth/tokens';
 import { ALL_SCOPES, type Scope } from '../../src/auth/scopes';
-import type { DomainCheckConfig } from '../../src/config';
+import type { Config, DomainCheckConfig } from '../../src/config';
+import type { Logger } from 'pino';
 
 export const TEST_JWT_SECRET = 'test-only-secret-that-is-long-enough-for-hs256';
 
@@ -28,8 +29,17 @@ export interface TestServer {
 }
 
 /** The real HTTP server on a free port, against the given database, with a test signing key. */
-export async function startTestServer(dataSource: DataSource, options: { domainCheck?: Partial<DomainCheckConfig> } = {}): Promise<TestServer> {
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export interface TestServerOptions {
+  domainCheck?: Partial<DomainCheckConfig>;
+  routerSharedSecret?: string;
+  rateLimits?: Partial<Config['rateLimits']>;
+  nodeEnv?: Config['nodeEnv'];
+  /** Where log lines go (tests that inspect logs pass a stream). */
+  logger?: Logger;
+}
+
+export async function startTestServer(dataSource: DataSource, options: TestServerOptions = {}): Promise<TestServer> {
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: 5 });
   const domainCheck: DomainCheckConfig = {
     // Tests that verify domains pass their own loopback DNS and HTTP servers.
@@ -41,7 +51,15 @@ export async function startTestServer(dataSource: DataSource, options: { domainC
     allowPrivateAddresses: true,
     ...options.domainCheck,
   };
-  const server = await createServer({ config: { nodeEnv: 'test', shutdownTimeoutMs: 2000, domainCheck }, dataSource, logger, verifier });
+  const config = {
+    nodeEnv: options.nodeEnv ?? 'test',
+    shutdownTimeoutMs: 2000,
+    domainCheck,
+    routerSharedSecret: options.routerSharedSecret,
+    // Off unless a test is about them: suites send many requests from one caller.
+    rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, ...options.rateLimits },
+  } as const;
+  const server = await createServer({ config, dataSource, logger, verifier });
   const url = await server.listen(0);
   const token = (organizationId: string, scopes: Scope[] = ALL_SCOPES, subject = 'test-admin') =>
     mintToken({ secret: TEST_JWT_SECRET, organizationId, scopes, subject });
