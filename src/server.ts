@@ -19,6 +19,7 @@ import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/gra
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
 import { createMetrics } from './observability/metrics';
+import { isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
   config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
@@ -50,6 +51,7 @@ const EXPOSED_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 const limiterFor = (perMinute: number) => (perMinute > 0 ? new RateLimiter(perMinute) : undefined);
@@ -86,6 +88,19 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       {
         async requestDidStart() {
           return {
+            async willSendResponse({ response }) {
+              const body = response.body;
+              if (body.kind === 'single' && body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) {
+                response.http.status = 503;
+                response.http.headers.set('retry-after', '2');
+              }
+            },
+          };
+        },
+      },
+      {
+        async requestDidStart() {
+          return {
             async didResolveOperation({ operationName, contextValue }) {
               // The request log line names the operation.
               if (contextValue.responseLocals) contextValue.responseLocals.operationName = operationName ?? 'anonymous';
@@ -95,6 +110,11 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       },
     ],
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      if (isDatabaseUnavailable(error)) {
+        // The change was rolled back, or (connection lost during COMMIT) its fate is unknown: say so, and when to retry.
+        logger.warn({ err: error, path: formatted.path }, 'database unavailable during a GraphQL request');
+        return { message: 'The database is unreachable right now and the change was not confirmed; retry shortly (an idempotencyKey makes the retry safe).', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+      }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
         return development ? formatted : { ...formatted, extensions: { ...formatted.extensions, stacktrace: undefined } };

@@ -22,3 +22,16 @@ export function isRetryableTransactionError(error: unknown): boolean {
   const code = driverError(error)?.code;
   return code === '40001' || code === '40P01';
 }
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i;
+
+/** The database could not be reached or dropped the connection: a retry later may well succeed. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const candidate = current as { code?: string; message?: string; driverError?: unknown; originalError?: unknown; cause?: unknown };
+    if ((candidate.code && CONNECTION_CODES.has(candidate.code)) || (candidate.message && CONNECTION_MESSAGES.test(candidate.message))) return true;
+    current = candidate.driverError ?? candidate.originalError ?? candidate.cause;
+  }
+  return false;
+}

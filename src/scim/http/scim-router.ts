@@ -14,6 +14,7 @@ import { ScimUserService } from './scim-users.service';
 import { userRoutes } from './users.routes';
 import type { RateLimiter } from '../../http/rate-limit';
 import type { Metrics } from '../../observability/metrics';
+import { isDatabaseUnavailable } from '../../db/pg-errors';
 
 export interface ScimRouterOptions {
   db: DataSource;
@@ -138,6 +139,11 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Express' own client errors (a malformed %-escape in the path, ...).
       sendScimError(res, new ScimError(status, 'The request could not be read.', status === 400 ? 'invalidSyntax' : undefined));
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      locals.log.warn({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'database unavailable during a SCIM request');
+      sendScimError(res, new ScimError(503, 'The database is unreachable right now and the change was not confirmed; retry shortly (an idempotencyKey makes the retry safe).'), { 'Retry-After': '2' });
       return;
     }
     locals.log.error({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'SCIM request failed');
