@@ -3,7 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
@@ -81,6 +85,9 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
       ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Both instrument every field resolver; we send no cache hints and no traces to Apollo Studio.
+      ApolloServerPluginCacheControlDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
       ...armor.plugins,
       rejectNulCharacters,
       ...(mutationLimiter ? [mutationRateLimit(mutationLimiter)] : []),

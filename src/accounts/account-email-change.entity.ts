@@ -5,7 +5,7 @@ import { Organization } from '../organizations/organization.entity';
 import { Account } from './account.entity';
 
 /** One entry of an account's email history: a rename never loses the old address (rule R6). */
-@ObjectType({ description: 'A past email of an account and what replaced it.' })
+@ObjectType({ description: 'A past email of an account and what replaced it.', simpleResolvers: true })
 @Entity('account_email_change')
 @Index('account_email_change_account_id_changed_at_idx', ['accountId', 'changedAt'])
 @Index('account_email_change_previous_email_lower_idx', { synchronize: false })

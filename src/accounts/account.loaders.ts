@@ -1,30 +1,15 @@
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
+import { selectRows } from '../db/select';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 
 export function createAccountLoaders(db: DataSource, organizationId: string) {
   return {
-    byId: loaderById((ids) =>
-      db
-        .getRepository(Account)
-        .createQueryBuilder('a')
-        .comment('loader:accountById')
-        .where('a.id = ANY(:ids)', { ids })
-        .andWhere('a.organizationId = :organizationId', { organizationId })
-        .getMany(),
-    ),
+    byId: loaderById((ids) => selectRows(db, Account, 'loader:accountById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId])),
     emailHistory: loaderGrouped(
       (accountIds) =>
-        db
-          .getRepository(AccountEmailChange)
-          .createQueryBuilder('h')
-          .comment('loader:emailHistoryByAccount')
-          .where('h.accountId = ANY(:accountIds)', { accountIds })
-          .andWhere('h.organizationId = :organizationId', { organizationId })
-          .orderBy('h.changedAt', 'DESC')
-          .addOrderBy('h.id', 'DESC')
-          .getMany(),
+        selectRows(db, AccountEmailChange, 'loader:emailHistoryByAccount', 'account_id = ANY($1::uuid[]) AND organization_id = $2', [accountIds, organizationId], { orderBy: 'changed_at DESC, id DESC' }),
       (change) => [change.accountId],
     ),
   };

@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
-import { paginate, type Keyset, type Page } from '../common/pagination';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { escapeLike } from '../common/sql';
 import { asciiDomain } from '../domains/domain-name';
 import { isUuid } from '../common/ids';
@@ -24,8 +24,8 @@ export const ACCOUNT_KEYSET: Keyset<Account> = {
   scope: 'accounts',
   direction: 'ASC',
   keys: [
-    { property: 'email', cast: 'text', expression: (sql) => `lower(${sql}) COLLATE "C"` },
-    { property: 'id', cast: 'uuid' },
+    { property: 'email', column: 'email', cast: 'text', expression: (sql) => `lower(${sql}) COLLATE "C"` },
+    { property: 'id', column: 'id', cast: 'uuid' },
   ],
 };
 
@@ -33,13 +33,8 @@ export class AccountService {
   constructor(private readonly db: DataSource) {}
 
   list(organizationId: string, filter: AccountFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<Account>> {
-    const query = this.db
-      .getRepository(Account)
-      .createQueryBuilder('a')
-      .comment('accounts')
-      .where('a.organizationId = :organizationId', { organizationId });
-    applyAccountFilter(query, filter);
-    return paginate(query, ACCOUNT_KEYSET, page);
+    const where = accountConditions(new Conditions().and('organization_id = ?', organizationId), filter);
+    return paginate(this.db, Account, { comment: 'accounts', where, keyset: ACCOUNT_KEYSET }, page);
   }
 
   findByEmail(organizationId: string, email: string): Promise<Account | null> {
@@ -53,18 +48,14 @@ export class AccountService {
   }
 }
 
-export function applyAccountFilter(query: SelectQueryBuilder<Account>, filter: AccountFilter): void {
-  const a = query.alias;
-  if (filter.status) query.andWhere(`${a}.status = :status`, { status: filter.status });
-  if (filter.origin) query.andWhere(`${a}.origin = :origin`, { origin: filter.origin });
-  if (filter.managed != null) query.andWhere(`${a}.managed = :managed`, { managed: filter.managed });
-  if (filter.domain != null) query.andWhere(`${a}.emailDomain = :domain`, { domain: asciiDomain(filter.domain) });
-  if (filter.emailPrefix) {
-    query.andWhere(`lower(${a}.email) COLLATE "C" LIKE lower(:emailPrefix) || '%'`, { emailPrefix: escapeLike(filter.emailPrefix.trim()) });
-  }
-  if (filter.idpManaged != null) {
-    query.andWhere(`${filter.idpManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = ${a}.id)`);
-  }
+export function accountConditions(where: Conditions, filter: AccountFilter): Conditions {
+  if (filter.status) where.and('status = ?', filter.status);
+  if (filter.origin) where.and('origin = ?', filter.origin);
+  if (filter.managed != null) where.and('managed = ?', filter.managed);
+  if (filter.domain != null) where.and('email_domain = ?', asciiDomain(filter.domain));
+  if (filter.emailPrefix) where.and(`lower(email) COLLATE "C" LIKE lower(?) || '%'`, escapeLike(filter.emailPrefix.trim()));
+  if (filter.idpManaged != null) where.and(`${filter.idpManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id)`);
+  return where;
 }
 
 export type AccountOutcome =

@@ -5,7 +5,7 @@ import { TimestampColumn, nowDefault } from '../db/columns';
 import { Organization } from '../organizations/organization.entity';
 
 /** One change, written in the same transaction as the change itself. Never updated, never deleted. */
-@ObjectType({ description: 'One change: who did what to which object, with its state before and after.' })
+@ObjectType({ description: 'One change: who did what to which object, with its state before and after.', simpleResolvers: true })
 @Entity('audit_event')
 @Index('audit_event_organization_id_id_idx', ['organizationId', 'id'])
 @Index('audit_event_organization_id_target_id_id_idx', ['organizationId', 'targetId', 'id'])

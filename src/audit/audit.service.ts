@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { paginate, type Keyset, type Page } from '../common/pagination';
+import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
 import { AuditEvent } from './audit-event.entity';
 import type { AuditEventFilter } from './audit.inputs';
@@ -8,25 +8,21 @@ import type { AuditEventFilter } from './audit.inputs';
 export const AUDIT_KEYSET: Keyset<AuditEvent> = {
   scope: 'auditEvents',
   direction: 'DESC',
-  keys: [{ property: 'id', cast: 'bigint' }],
+  keys: [{ property: 'id', column: 'id', cast: 'bigint' }],
 };
 
 export class AuditService {
   constructor(private readonly db: DataSource) {}
 
   list(organizationId: string, filter: AuditEventFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<AuditEvent>> {
-    const query = this.db
-      .getRepository(AuditEvent)
-      .createQueryBuilder('e')
-      .comment('auditEvents')
-      .where('e.organizationId = :organizationId', { organizationId });
-    if (filter.actor != null) query.andWhere('e.actor = :actor', { actor: filter.actor });
-    if (filter.action != null) query.andWhere('e.action = :action', { action: filter.action });
-    if (filter.requestId != null) query.andWhere('e.requestId = :requestId', { requestId: filter.requestId });
+    const where = new Conditions().and('organization_id = ?', organizationId);
+    if (filter.actor != null) where.and('actor = ?', filter.actor);
+    if (filter.action != null) where.and('action = ?', filter.action);
+    if (filter.requestId != null) where.and('request_id = ?', filter.requestId);
     if (filter.targetId != null) {
-      if (!isUuid(filter.targetId)) query.andWhere('false');
-      else query.andWhere('e.targetId = :targetId', { targetId: filter.targetId });
+      if (isUuid(filter.targetId)) where.and('target_id = ?', filter.targetId);
+      else where.and('false');
     }
-    return paginate(query, AUDIT_KEYSET, page);
+    return paginate(this.db, AuditEvent, { comment: 'auditEvents', where, keyset: AUDIT_KEYSET }, page);
   }
 }

@@ -1,5 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { selectRows, type SelectOptions } from '../db/select';
 import { badUserInput } from './errors';
 import { isUuid } from './ids';
 
@@ -89,6 +90,7 @@ type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 /** One column of a keyset order. `expression` wraps the column and the cursor value alike. */
 export interface SortKey<T> {
   property: keyof T & string;
+  column: string;
   cast: KeyCast;
   expression?: (sql: string) => string;
 }
@@ -102,6 +104,35 @@ export interface Keyset<T> {
   scope: string;
   direction: 'ASC' | 'DESC';
   keys: SortKey<T>[];
+}
+
+/** A WHERE clause under construction: conditions written with `?`, values kept as parameters. */
+export class Conditions {
+  readonly sql: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** Adds a condition; each `?` in it becomes the next parameter, taken from `values` in order. */
+  and(condition: string, ...values: unknown[]): this {
+    let next = 0;
+    this.sql.push(
+      condition.replace(/\?/g, () => {
+        this.params.push(values[next++]);
+        return `$${this.params.length}`;
+      }),
+    );
+    return this;
+  }
+
+  toString(): string {
+    return this.sql.length > 0 ? this.sql.join(' AND ') : 'true';
+  }
+
+  clone(): Conditions {
+    const copy = new Conditions();
+    copy.sql.push(...this.sql);
+    copy.params.push(...this.params);
+    return copy;
+  }
 }
 
 export function pageSize(first: number | null | undefined): number {
@@ -143,45 +174,43 @@ export function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
   return (decoded as string[]).slice(1);
 }
 
+export interface PageQuery<T> extends Pick<SelectOptions<T>, 'exclude'> {
+  /** Names the statements in the database's logs (a leading SQL comment). */
+  comment: string;
+  where: Conditions;
+  keyset: Keyset<T>;
+}
+
 /**
- * Reads one page of `query` (already filtered) in keyset order: `WHERE (keys) > (cursor)`,
- * never OFFSET, so page 500 costs what page 1 costs.
+ * Reads one page of the rows matching `where`, in keyset order: `WHERE (keys) > (cursor)`,
+ * never OFFSET, so page 500 costs what page 1 costs. The total is counted only when asked for.
  */
 export async function paginate<T extends ObjectLiteral>(
-  query: SelectQueryBuilder<T>,
-  keyset: Keyset<T>,
+  db: DataSource,
+  entity: EntityTarget<T>,
+  { comment, where, keyset, exclude }: PageQuery<T>,
   args: { first?: number | null; after?: string | null },
 ): Promise<Page<T>> {
   const limit = pageSize(args.first);
-  const alias = query.alias;
-  const countQuery = query.clone();
   const wrap = (key: SortKey<T>, sql: string) => (key.expression ? key.expression(sql) : sql);
-
+  const page = where.clone();
   if (args.after) {
     const values = decodeCursor(keyset, args.after);
-    const columns = keyset.keys.map((key) => wrap(key, `${alias}.${key.property}`));
-    const params = keyset.keys.map((key, i) => wrap(key, `:cursor${i}::${key.cast}`));
-    const comparison = keyset.direction === 'ASC' ? '>' : '<';
-    query.andWhere(
-      `(${columns.join(', ')}) ${comparison} (${params.join(', ')})`,
-      Object.fromEntries(values.map((value, i) => [`cursor${i}`, value])),
-    );
+    const columns = keyset.keys.map((key) => wrap(key, key.column));
+    const placeholders = keyset.keys.map((key) => wrap(key, `?::${key.cast}`));
+    page.and(`(${columns.join(', ')}) ${keyset.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`, ...values);
   }
-  keyset.keys.forEach((key, i) => {
-    const sql = wrap(key, `${alias}.${key.property}`);
-    if (i === 0) query.orderBy(sql, keyset.direction);
-    else query.addOrderBy(sql, keyset.direction);
-  });
-
-  const rows = limit === 0 ? [] : await query.limit(limit + 1).getMany();
+  const order = keyset.keys.map((key) => `${wrap(key, key.column)} ${keyset.direction}`).join(', ');
+  const rows = limit === 0 ? [] : await selectRows(db, entity, comment, page.toString(), page.params, { exclude, orderBy: order, limit: limit + 1 });
   const nodes = rows.slice(0, limit);
+  const table = db.getMetadata(entity).tableName;
   return {
     nodes,
     cursors: nodes.map((node) => encodeCursor(keyset, node)),
     hasNextPage: rows.length > limit,
     hasPreviousPage: Boolean(args.after),
     count: memo(async () => {
-      const row = await countQuery.select('count(*)::int', 'count').orderBy().getRawOne<{ count: number }>();
+      const [row] = await db.query(`/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where}`, where.params);
       return row?.count ?? 0;
     }),
   };

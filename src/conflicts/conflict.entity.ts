@@ -14,7 +14,7 @@ import { ConflictKind, ConflictStatus } from './conflict.enums';
  * so detection can run any number of times.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A detected problem that blocks or threatens provisioning, with the steps that fix it.' })
+@ObjectType({ description: 'A detected problem that blocks or threatens provisioning, with the steps that fix it.', simpleResolvers: true })
 @Entity('conflict')
 @Index('conflict_open_cause_key', ['organizationId', 'kind', 'causeKey'], { unique: true, where: `"status" = 'OPEN'` })
 @Index('conflict_organization_id_detected_at_id_idx', ['organizationId', 'detectedAt', 'id'])

@@ -66,21 +66,9 @@ export class ConflictResolver {
   })
   async remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> {
     if (conflict.status !== ConflictStatus.OPEN) return [];
-    const { loaders } = ctx;
-    const emailDomain = conflict.email?.split('@')[1] ?? '';
-    const [holderRecords, record, domain, directory] = await Promise.all([
-      conflict.conflictingAccountId ? loaders.scim.recordsByAccount.load(conflict.conflictingAccountId) : [],
-      conflict.scimRecordId ? loaders.scim.recordById.load(conflict.scimRecordId) : null,
-      conflict.domainId ? loaders.domains.byId.load(conflict.domainId) : loaders.domains.byName.load(emailDomain).then(([found]) => found ?? null),
-      conflict.directoryId ? loaders.directories.byId.load(conflict.directoryId) : null,
-    ]);
-    return remediationFor({
-      conflict,
-      conflictingAccountIdpManaged: holderRecords.length > 0,
-      recordLinked: record?.accountId != null,
-      domain,
-      directory,
-    });
+    // One batched query gathers, for every conflict of the page, what its steps depend on.
+    const facts = await ctx.loaders.conflicts.remediationFacts.load(conflict.id);
+    return facts ? remediationFor({ ...facts, conflict }) : [];
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { paginate, type Keyset, type Page } from '../common/pagination';
+import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import { lockRow, staleVersion, updateRow } from '../db/rows';
@@ -15,8 +15,8 @@ export const CONFLICT_KEYSET: Keyset<Conflict> = {
   scope: 'conflicts',
   direction: 'DESC',
   keys: [
-    { property: 'detectedAt', cast: 'timestamptz' },
-    { property: 'id', cast: 'uuid' },
+    { property: 'detectedAt', column: 'detected_at', cast: 'timestamptz' },
+    { property: 'id', column: 'id', cast: 'uuid' },
   ],
 };
 
@@ -24,18 +24,14 @@ export class ConflictService {
   constructor(private readonly db: DataSource) {}
 
   list(organizationId: string, filter: ConflictFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<Conflict>> {
-    const query = this.db
-      .getRepository(Conflict)
-      .createQueryBuilder('c')
-      .comment('conflicts')
-      .where('c.organizationId = :organizationId', { organizationId });
-    if (filter.kind) query.andWhere('c.kind = :kind', { kind: filter.kind });
-    if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
+    const where = new Conditions().and('organization_id = ?', organizationId);
+    if (filter.kind) where.and('kind = ?', filter.kind);
+    if (filter.status) where.and('status = ?', filter.status);
     if (filter.directoryId != null) {
-      if (!isUuid(filter.directoryId)) query.andWhere('false');
-      else query.andWhere('c.directoryId = :directoryId', { directoryId: filter.directoryId });
+      if (isUuid(filter.directoryId)) where.and('directory_id = ?', filter.directoryId);
+      else where.and('false');
     }
-    return paginate(query, CONFLICT_KEYSET, page);
+    return paginate(this.db, Conflict, { comment: 'conflicts', where, keyset: CONFLICT_KEYSET }, page);
   }
 }
 

@@ -2,6 +2,7 @@ import { DataSource, type Logger } from 'typeorm';
 import { entities } from './entities';
 import { migrations } from '../../migrations';
 import { PostgresNamingStrategy } from './naming-strategy';
+import { installTypeParsers } from './pg-types';
 
 export interface DataSourceOptions {
   url: string;
@@ -12,6 +13,7 @@ export interface DataSourceOptions {
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
+  installTypeParsers();
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -30,7 +32,9 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       // A query stuck longer than this is a bug or an outage; fail it rather than hold a connection.
       statement_timeout: 30_000,
       // Short OLTP queries: JIT compilation costs more than it saves (seen: ~1 s on the rescan).
-      options: '-c jit=off',
+      // The working set lives in memory: with the default random_page_cost (4, tuned for spinning
+      // disks) the planner scanned a whole table rather than look up 100 ids (2.5 ms vs 0.5 ms).
+      options: '-c jit=off -c random_page_cost=1.1',
       connectionTimeoutMillis: 10_000,
     },
   });

@@ -7,7 +7,7 @@ import { TimestampColumn, nowDefault } from './columns';
  * A row that belongs to one organization, deleted with it. Constraint names come from the
  * naming strategy (`<table>_pkey`, `<table>_organization_id_fkey`), as in the migrations.
  */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export abstract class TenantRow {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid')
@@ -22,7 +22,7 @@ export abstract class TenantRow {
 }
 
 /** A tenant row that mutations change: every change bumps `version` (optimistic concurrency). */
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export abstract class VersionedTenantRow extends TenantRow {
   @Field(() => Int, { description: 'Bumped by every change; pass it back as expectedVersion.' })
   @Column('integer', { default: 1 })

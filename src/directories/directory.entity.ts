@@ -7,7 +7,7 @@ import { R2 } from '../rules/rules';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'An identity-provider connection: its SCIM directory and its SSO settings.' })
+@ObjectType({ description: 'An identity-provider connection: its SCIM directory and its SSO settings.', simpleResolvers: true })
 @Entity('directory')
 @Unique('directory_organization_id_name_key', ['organizationId', 'name'])
 @Unique('directory_token_hash_key', ['tokenHash'])

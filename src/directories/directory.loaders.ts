@@ -1,17 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { loaderById } from '../db/loaders';
+import { selectRows } from '../db/select';
 import { Directory } from './directory.entity';
 
 export function createDirectoryLoaders(db: DataSource, organizationId: string) {
   return {
     byId: loaderById((ids) =>
-      db
-        .getRepository(Directory)
-        .createQueryBuilder('dir')
-        .comment('loader:directoryById')
-        .where('dir.id = ANY(:ids)', { ids })
-        .andWhere('dir.organizationId = :organizationId', { organizationId })
-        .getMany(),
+      selectRows(db, Directory, 'loader:directoryById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId]),
     ),
   };
 }

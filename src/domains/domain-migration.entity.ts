@@ -12,7 +12,7 @@ export enum MigrationStatus {
 registerEnumType(MigrationStatus, { name: 'DomainMigrationStatus' });
 
 /** Accounts moving from one email domain to another; started only when rule R4 says both are ready. */
-@ObjectType({ description: 'A move of accounts from one email domain to another.' })
+@ObjectType({ description: 'A move of accounts from one email domain to another.', simpleResolvers: true })
 @Entity('domain_migration')
 @Index('domain_migration_in_progress_key', ['fromDomainId'], { unique: true, where: `"status" = 'IN_PROGRESS'` })
 @Index('domain_migration_organization_id_created_at_idx', ['organizationId', 'createdAt'])

@@ -7,7 +7,7 @@ import { DomainStatus, DomainVerificationMethod } from './domain.enums';
 /** An email domain the organization asserts; verifying it proves ownership, claiming it manages its accounts. */
 @Directive('@key(fields: "id")')
 @Directive('@key(fields: "name")')
-@ObjectType({ description: 'An email domain the organization asserts it owns.' })
+@ObjectType({ description: 'An email domain the organization asserts it owns.', simpleResolvers: true })
 @Entity('domain')
 @Unique('domain_organization_id_name_key', ['organizationId', 'name'])
 // At most one organization can hold a domain VERIFIED at a time.

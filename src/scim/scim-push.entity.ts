@@ -8,7 +8,7 @@ import { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation } from './scim-record.enums';
 
 /** One push from the IdP (or one resync), kept even when the record is later deleted. */
-@ObjectType({ description: 'One push from the identity provider for a record, and what came of it.' })
+@ObjectType({ description: 'One push from the identity provider for a record, and what came of it.', simpleResolvers: true })
 @Entity('scim_push')
 @Index('scim_push_scim_record_id_id_idx', ['scimRecordId', 'id'])
 @Index('scim_push_directory_id_id_idx', ['directoryId', 'id'])

@@ -17,7 +17,7 @@ export interface ScimEmail {
  * columns (filterable, indexed); the raw payload is kept whole for what they do not cover.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "The identity provider's view of one user, as last pushed over SCIM." })
+@ObjectType({ description: "The identity provider's view of one user, as last pushed over SCIM.", simpleResolvers: true })
 @Entity('scim_record')
 @Unique('scim_record_directory_id_external_id_key', ['directoryId', 'externalId'])
 @Index('scim_record_directory_user_name_key', { synchronize: false })

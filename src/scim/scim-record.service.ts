@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { paginate, type Keyset, type Page } from '../common/pagination';
+import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
 import { notFoundError, userError, type UserError } from '../common/user-error';
 import { lockRow, staleVersion, updateRow } from '../db/rows';
@@ -19,8 +19,8 @@ export const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
   scope: 'scimRecords',
   direction: 'DESC',
   keys: [
-    { property: 'createdAt', cast: 'timestamptz' },
-    { property: 'id', cast: 'uuid' },
+    { property: 'createdAt', column: 'created_at', cast: 'timestamptz' },
+    { property: 'id', column: 'id', cast: 'uuid' },
   ],
 };
 
@@ -28,20 +28,17 @@ export class ScimRecordService {
   constructor(private readonly db: DataSource) {}
 
   list(organizationId: string, filter: ScimRecordFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<ScimRecord>> {
-    const query = this.db
-      .getRepository(ScimRecord)
-      .createQueryBuilder('r')
-      .comment('scimRecords')
-      .where('r.organizationId = :organizationId', { organizationId });
-    if (filter.syncStatus) query.andWhere('r.syncStatus = :syncStatus', { syncStatus: filter.syncStatus });
+    const where = new Conditions().and('organization_id = ?', organizationId);
+    if (filter.syncStatus) where.and('sync_status = ?', filter.syncStatus);
     if (filter.directoryId != null) {
-      if (!isUuid(filter.directoryId)) query.andWhere('false');
-      else query.andWhere('r.directoryId = :directoryId', { directoryId: filter.directoryId });
+      if (isUuid(filter.directoryId)) where.and('directory_id = ?', filter.directoryId);
+      else where.and('false');
     }
-    if (filter.active != null) query.andWhere('r.active = :active', { active: filter.active });
-    if (filter.userName != null) query.andWhere('lower(r.userName) = lower(:userName)', { userName: filter.userName });
-    if (filter.externalId != null) query.andWhere('r.externalId = :externalId', { externalId: filter.externalId });
-    return paginate(query, SCIM_RECORD_KEYSET, page);
+    if (filter.active != null) where.and('active = ?', filter.active);
+    if (filter.userName != null) where.and('lower(user_name) = lower(?)', filter.userName);
+    if (filter.externalId != null) where.and('external_id = ?', filter.externalId);
+    // GraphQL reads the columns; the IdP's raw payload stays out of the page.
+    return paginate(this.db, ScimRecord, { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: ['rawPayload', 'emails'] }, page);
   }
 }
 

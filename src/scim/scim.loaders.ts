@@ -1,28 +1,25 @@
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
+import { selectRows } from '../db/select';
 import { ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 
+/** The IdP's raw payload and email list are SCIM's business; GraphQL reads the columns. */
+const HEAVY: Array<keyof ScimRecord & string> = ['rawPayload', 'emails'];
+
 export function createScimLoaders(db: DataSource, organizationId: string) {
-  const records = (comment: string) =>
-    db.getRepository(ScimRecord).createQueryBuilder('r').comment(comment).where('r.organizationId = :organizationId', { organizationId });
   return {
-    recordById: loaderById((ids) => records('loader:scimRecordById').andWhere('r.id = ANY(:ids)', { ids }).getMany()),
+    recordById: loaderById((ids) =>
+      selectRows(db, ScimRecord, 'loader:scimRecordById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId], { exclude: HEAVY }),
+    ),
     recordsByAccount: loaderGrouped(
       (accountIds) =>
-        records('loader:scimRecordsByAccount').andWhere('r.accountId = ANY(:accountIds)', { accountIds }).orderBy('r.createdAt').getMany(),
+        selectRows(db, ScimRecord, 'loader:scimRecordsByAccount', 'account_id = ANY($1::uuid[]) AND organization_id = $2', [accountIds, organizationId], { orderBy: 'created_at', exclude: HEAVY }),
       (record) => [record.accountId],
     ),
     pushesByRecord: loaderGrouped(
       (recordIds) =>
-        db
-          .getRepository(ScimPush)
-          .createQueryBuilder('p')
-          .comment('loader:pushesByRecord')
-          .where('p.scimRecordId = ANY(:recordIds)', { recordIds })
-          .andWhere('p.organizationId = :organizationId', { organizationId })
-          .orderBy('p.id', 'DESC')
-          .getMany(),
+        selectRows(db, ScimPush, 'loader:pushesByRecord', 'scim_record_id = ANY($1::uuid[]) AND organization_id = $2', [recordIds, organizationId], { orderBy: 'id DESC' }),
       (push) => [push.scimRecordId],
     ),
   };
