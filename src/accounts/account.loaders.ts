@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
-import { selectRows } from '../db/select';
+import { selectRows } from '../db/statements';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 

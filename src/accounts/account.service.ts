@@ -111,7 +111,7 @@ export const accountMutations = {
       target = await renameToPlaceholder(m, account, local, domain);
     }
 
-    await m.tx.insert(AccountEmailChange, {
+    m.later(AccountEmailChange, {
       organizationId: m.organizationId,
       accountId: account.id,
       previousEmail,

@@ -1,6 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { selectRows, type SelectOptions } from '../db/select';
+import { selectRows, type SelectOptions } from '../db/statements';
 import { badUserInput } from './errors';
 import { isUuid } from './ids';
 

@@ -1,7 +1,7 @@
 import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
-import { selectRows } from '../db/select';
+import { selectRows } from '../db/statements';
 import { Conflict } from './conflict.entity';
 import type { ConflictStatus } from './conflict.enums';
 import type { RemediationFacts } from './remediation';

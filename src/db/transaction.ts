@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Logger } from 'pino';
 import { AuditEvent } from '../audit/audit-event.entity';
 import { CommonErrorCode, userError, type UserError } from '../common/user-error';
 import type { Change } from '../common/mutation';
 import { IdempotencyKey } from './idempotency-key.entity';
 import { isRetryableTransactionError } from './pg-errors';
+import { insertAll, type PendingInsert } from './statements';
 
 /** Who runs a mutation, for which organization, in which request. */
 export interface Caller {
@@ -30,6 +31,8 @@ export interface MutationScope extends Caller {
   action: string;
   dryRun: boolean;
   audit(entry: AuditEntry): Promise<void>;
+  /** Inserts a row nothing in this transaction reads back (history, push log) with the commit's last statement. */
+  later<T extends ObjectLiteral>(entity: EntityTarget<T>, values: Partial<T>): void;
 }
 
 /** A payload before the runner adds dryRun, replayed and change. */
@@ -84,13 +87,14 @@ export async function runMutation<P extends PayloadData>(
         }
 
         const changes: Change[] = [];
+        const pending: PendingInsert[] = [];
         const scope: MutationScope = {
           ...caller,
           tx,
           action: request.action,
           dryRun,
           audit: async (entry) => {
-            const event = tx.create(AuditEvent, {
+            const event = {
               organizationId: entry.organizationId ?? caller.organizationId,
               actor: caller.actor,
               action: entry.action ?? request.action,
@@ -99,18 +103,21 @@ export async function runMutation<P extends PayloadData>(
               before: entry.before ?? null,
               after: entry.after ?? null,
               requestId: caller.requestId,
-            });
-            await tx.createQueryBuilder().insert().into(AuditEvent).values(event as never).execute();
+            };
+            pending.push({ entity: AuditEvent, values: event });
             if (event.organizationId === caller.organizationId) {
               changes.push({ action: event.action, targetType: event.targetType, targetId: event.targetId, before: event.before, after: event.after });
             }
           },
+          later: (entity, values) => void pending.push({ entity: entity as EntityTarget<ObjectLiteral>, values }),
         };
 
         const { persist, ...data } = await execute(scope);
         const payload = { ...data, dryRun, replayed: false, change: changes[0] ?? null } as Payload<P>;
         const commit = !dryRun && (data.userErrors.length === 0 || persist === true);
         if (!commit) throw new Rollback(payload);
+        // The audit events (and other write-only rows) go in with one statement, in this transaction.
+        await insertAll(tx, pending, request.action);
         if (key !== null) {
           await tx.update(IdempotencyKey, { organizationId: caller.organizationId, key }, { response: store(db, payload) as never });
         }

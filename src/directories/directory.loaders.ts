@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { loaderById } from '../db/loaders';
-import { selectRows } from '../db/select';
+import { selectRows } from '../db/statements';
 import { Directory } from './directory.entity';
 
 export function createDirectoryLoaders(db: DataSource, organizationId: string) {

@@ -10,10 +10,11 @@ import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
 import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 import { Directory } from '../directories/directory.entity';
-import { findDomainsByName } from '../domains/domain.service';
+import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { violatedUniqueConstraint } from '../db/pg-errors';
 import { updateRow } from '../db/rows';
+import { insertRow, selectRows } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { R2 } from '../rules/rules';
 import { ScimRecord, type ScimEmail } from './scim-record.entity';
@@ -78,7 +79,7 @@ const displayNameOf = (record: ScimRecord) =>
  * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
  * The caller holds the record's row lock.
  */
-export async function syncRecord(m: MutationScope, record: ScimRecord, directory: Directory): Promise<SyncOutcome> {
+export async function syncRecord(m: MutationScope, record: ScimRecord, directory: Directory, { isNew = false } = {}): Promise<SyncOutcome> {
   const findings: string[] = [];
   const mismatch = R2.evaluate(directory);
   if (mismatch) {
@@ -94,7 +95,9 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
 
   const email = record.email;
   const emailDomain = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
-  const domain = emailDomain ? (await findDomainsByName(m.tx, m.organizationId, [emailDomain])).get(emailDomain) : undefined;
+  const [domain] = emailDomain
+    ? await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [m.organizationId, emailDomain])
+    : [];
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
     findings.push(summary);
@@ -108,7 +111,8 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
       domainId: domain?.id ?? null,
       accountId: record.accountId,
     });
-  } else {
+  } else if (!isNew) {
+    // A record created in this transaction has no conflicts to resolve yet.
     await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] }, m.action, m.actor);
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
@@ -118,18 +122,18 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
   if (!account && email) {
     const holder = await lockAccountByEmail(m.tx, email);
     if (holder && holder.organizationId !== m.organizationId) {
-      return fail(m, record, directory, email, null, findings);
+      return fail(m, record, directory, email, null, findings, domain);
     }
     if (holder && !holder.managed) {
       return waitForClaim(m, record, directory, holder, findings);
     }
     if (holder) {
-      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id)) return fail(m, record, directory, email, holder, findings);
+      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id)) return fail(m, record, directory, email, holder, findings, domain);
       account = holder;
       record.accountId = holder.id;
     } else {
       const created = await createAccount(m, record, email, verifiedDomain);
-      if (!created) return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings);
+      if (!created) return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
       account = created;
       createdAccount = true;
       record.accountId = created.id;
@@ -139,16 +143,16 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
   if (account && email && email !== account.email) {
     if (email.toLowerCase() !== account.email.toLowerCase()) {
       const holder = await lockAccountByEmail(m.tx, email);
-      if (holder && holder.id !== account.id) return fail(m, record, directory, email, holder, findings);
+      if (holder && holder.id !== account.id) return fail(m, record, directory, email, holder, findings, domain);
     }
     const previousEmail = account.email;
     try {
       await savepoint(m.tx, () => updateRow(m.tx, Account, account!, { email, emailDomain: emailDomain! }));
     } catch (error) {
       if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
-      return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings);
+      return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
     }
-    await m.tx.insert(AccountEmailChange, {
+    m.later(AccountEmailChange, {
       organizationId: m.organizationId,
       accountId: account.id,
       previousEmail,
@@ -178,29 +182,21 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
     nextRetryAt: null,
     lastSyncedAt: new Date(),
   });
-  const resolved = await resolveConflicts(
-    m.tx,
-    m.organizationId,
-    { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] },
-    m.action,
-    m.actor,
-  );
+  const resolved = isNew
+    ? []
+    : await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] }, m.action, m.actor);
   // A record without any email has no account to link yet; it is still in sync with itself.
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
 
 async function lockAccount(tx: EntityManager, id: string): Promise<Account | null> {
-  return tx.getRepository(Account).createQueryBuilder('a').comment('syncRecord').setLock('pessimistic_write').where('a.id = :id', { id }).getOne();
+  const [account] = await selectRows(tx, Account, 'syncRecord:account', 'id = $1', [id], { lock: true });
+  return account ?? null;
 }
 
 async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Account | null> {
-  return tx
-    .getRepository(Account)
-    .createQueryBuilder('a')
-    .comment('syncRecord:holder')
-    .setLock('pessimistic_write')
-    .where('lower(a.email) = lower(:email)', { email })
-    .getOne();
+  const [holder] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], { lock: true });
+  return holder ?? null;
 }
 
 async function linkedInDirectory(tx: EntityManager, directoryId: string, accountId: string, exceptRecordId: string): Promise<boolean> {
@@ -214,22 +210,22 @@ async function linkedInDirectory(tx: EntityManager, directoryId: string, account
 
 /** A new SCIM account; managed when its domain is verified. Null when another account took the email meanwhile. */
 async function createAccount(m: MutationScope, record: ScimRecord, email: string, verifiedDomain: boolean): Promise<Account | null> {
-  const account = m.tx.create(Account, {
-    organizationId: m.organizationId,
-    email,
-    emailDomain: email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
-    displayName: displayNameOf(record),
-    origin: AccountOrigin.SCIM,
-    status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
-    managed: verifiedDomain,
-    claimedAt: verifiedDomain ? new Date() : null,
-  });
-  try {
-    return await savepoint(m.tx, () => m.tx.save(account));
-  } catch (error) {
-    if (violatedUniqueConstraint(error) === 'account_email_lower_key') return null;
-    throw error;
-  }
+  return insertRow(
+    m.tx,
+    Account,
+    {
+      organizationId: m.organizationId,
+      email,
+      emailDomain: email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
+      displayName: displayNameOf(record),
+      origin: AccountOrigin.SCIM,
+      status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
+      managed: verifiedDomain,
+      claimedAt: verifiedDomain ? new Date() : null,
+    },
+    // The email's unique index refuses a concurrent twin: the caller then treats it as held.
+    { comment: 'syncRecord:createAccount', skipOnConflict: true },
+  );
 }
 
 async function fail(
@@ -239,6 +235,7 @@ async function fail(
   email: string,
   holder: Account | null,
   findings: string[],
+  domain: Domain | undefined,
 ): Promise<SyncOutcome> {
   const detail = emailTakenDetail(email);
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
@@ -253,9 +250,7 @@ async function fail(
     conflictingAccountId: sameOrganization ? holder!.id : null,
     scimRecordId: record.id,
     directoryId: directory.id,
-    domainId: (await findDomainsByName(m.tx, m.organizationId, [email.slice(email.lastIndexOf('@') + 1).toLowerCase()])).get(
-      email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
-    )?.id,
+    domainId: domain?.id ?? null,
   });
   const attempts = record.attempts + 1;
   await updateRow(m.tx, ScimRecord, record, {
@@ -292,14 +287,13 @@ export async function recordPush(
   record: { id: string | null; directoryId: string },
   push: { operation: ScimOperation; outcome: PushOutcome; httpStatus: number | null; detail: string | null; payload: unknown },
 ): Promise<void> {
-  await m.tx.insert(ScimPush, {
+  m.later(ScimPush, {
     organizationId: m.organizationId,
     directoryId: record.directoryId,
     scimRecordId: record.id,
     actor: m.actor,
     requestId: m.requestId,
     ...push,
-    payload: push.payload as never,
   });
 }
 
@@ -307,19 +301,14 @@ export const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
   outcome.kind === 'synced' ? PushOutcome.APPLIED : outcome.kind === 'pending' ? PushOutcome.PENDING : PushOutcome.CONFLICT;
 
 export type PushResult =
-  | { kind: 'synced' | 'pending'; status: 200 | 201; record: ScimRecord; sync: SyncOutcome }
+  /** `fresh`: the record was created by this push (it has no groups, no history yet). */
+  | { kind: 'synced' | 'pending'; status: 200 | 201; record: ScimRecord; sync: SyncOutcome; fresh: boolean }
   | { kind: 'failed'; status: 409; record: ScimRecord; sync: SyncOutcome & { kind: 'failed' } }
   | { kind: 'duplicate'; status: 409; detail: string };
 
-async function lockRecordBy(tx: EntityManager, directoryId: string, where: string, params: Record<string, unknown>): Promise<ScimRecord | null> {
-  return tx
-    .getRepository(ScimRecord)
-    .createQueryBuilder('r')
-    .comment('scim:findRecord')
-    .setLock('pessimistic_write')
-    .where('r.directoryId = :directoryId', { directoryId })
-    .andWhere(where, params)
-    .getOne();
+async function lockRecordBy(tx: EntityManager, directoryId: string, where: string, params: unknown[]): Promise<ScimRecord | null> {
+  const [record] = await selectRows(tx, ScimRecord, 'scim:findRecord', `directory_id = $1 AND ${where}`, [directoryId, ...params], { lock: true });
+  return record ?? null;
 }
 
 /**
@@ -330,10 +319,17 @@ async function lockRecordBy(tx: EntityManager, directoryId: string, where: strin
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const byUserName = await lockRecordBy(m.tx, directory.id, 'lower(r.userName) = lower(:userName)', { userName: desired.userName });
-    const byExternalId = desired.externalId
-      ? await lockRecordBy(m.tx, directory.id, 'r.externalId = :externalId', { externalId: desired.externalId })
-      : null;
+    // Both identities in one read: the record with this userName and the one with this externalId.
+    const found = await selectRows(
+      m.tx,
+      ScimRecord,
+      'scim:findRecord',
+      'directory_id = $1 AND (lower(user_name) = lower($2) OR external_id = $3)',
+      [directory.id, desired.userName, desired.externalId],
+      { lock: true },
+    );
+    const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
+    const byExternalId = desired.externalId ? (found.find((record) => record.externalId === desired.externalId) ?? null) : null;
     const existing = byExternalId ?? byUserName;
     if (existing && byUserName && byUserName.id !== existing.id) {
       return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
@@ -343,16 +339,11 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     }
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    const record = m.tx.create(ScimRecord, { organizationId: m.organizationId, directoryId: directory.id, attempts: 0, syncStatus: SyncStatus.PENDING });
-    applyDesiredState(record, desired);
-    try {
-      await savepoint(m.tx, () => m.tx.save(record));
-    } catch (error) {
-      const constraint = violatedUniqueConstraint(error);
-      // A concurrent create of the same user won the insert: read it on the next pass.
-      if (constraint === 'scim_record_directory_user_name_key' || constraint === 'scim_record_directory_id_external_id_key') continue;
-      throw error;
-    }
+    const draft = m.tx.create(ScimRecord, { organizationId: m.organizationId, directoryId: directory.id, syncStatus: SyncStatus.PENDING });
+    applyDesiredState(draft, desired);
+    const record = await insertRow(m.tx, ScimRecord, draft, { comment: 'scim:createRecord', skipOnConflict: true });
+    // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
+    if (!record) continue;
     return settle(m, directory, record, ScimOperation.CREATE, 201, null);
   }
   return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
@@ -370,7 +361,7 @@ export async function updateUser(
   const before = snapshot(record);
   applyDesiredState(record, desired);
   if (desired.userName.toLowerCase() !== before.userName.toLowerCase()) {
-    const clash = await lockRecordBy(m.tx, directory.id, 'lower(r.userName) = lower(:userName) AND r.id <> :id', { userName: desired.userName, id: record.id });
+    const clash = await lockRecordBy(m.tx, directory.id, 'lower(user_name) = lower($2) AND id <> $3', [desired.userName, record.id]);
     if (clash) return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
   }
   await updateRow(m.tx, ScimRecord, record, {
@@ -395,7 +386,7 @@ async function settle(
   successStatus: 200 | 201,
   before: ReturnType<typeof snapshot> | null,
 ): Promise<PushResult> {
-  const sync = await syncRecord(m, record, directory);
+  const sync = await syncRecord(m, record, directory, { isNew: before === null });
   const status = sync.kind === 'failed' ? 409 : successStatus;
   await recordPush(m, record, {
     operation,
@@ -406,7 +397,7 @@ async function settle(
   });
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
   if (sync.kind === 'failed') return { kind: 'failed', status: 409, record, sync };
-  return { kind: sync.kind, status: successStatus, record, sync };
+  return { kind: sync.kind, status: successStatus, record, sync, fresh: before === null };
 }
 
 /** What the audit trail keeps of a record: its identity, wanted email and sync state. */

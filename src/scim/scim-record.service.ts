@@ -106,7 +106,8 @@ export const scimRecordMutations = {
     const { record } = found;
     const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
     // httpStatus: what the IdP was answered when it is the IdP deleting (SCIM DELETE), null for an admin.
-    await recordPush(m, record, {
+    // Written at commit, after the record is gone: unlinked already, as the foreign key would leave it.
+    await recordPush(m, { id: null, directoryId: record.directoryId }, {
       operation: ScimOperation.DELETE,
       outcome: PushOutcome.APPLIED,
       httpStatus: input.httpStatus ?? null,

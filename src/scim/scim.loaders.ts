@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
-import { selectRows } from '../db/select';
+import { selectRows } from '../db/statements';
 import { ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 

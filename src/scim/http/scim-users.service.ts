@@ -19,7 +19,7 @@ import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
 import { desiredUserFrom, userResource, type UserGroupRef } from './user-representation';
 
 export type UserOutcome =
-  | { kind: 'written'; status: 200 | 201; record: ScimRecord }
+  | { kind: 'written'; status: 200 | 201; record: ScimRecord; fresh?: boolean }
   | { kind: 'deleted' }
   /** The push was refused; the refusal is in the record's push history (and, for a conflict, in its state). */
   | { kind: 'rejected'; error: ScimError };
@@ -76,7 +76,7 @@ export class ScimUserService {
     switch (result.kind) {
       case 'synced':
       case 'pending':
-        return { kind: 'written', status: result.status, record: result.record };
+        return { kind: 'written', status: result.status, record: result.record, fresh: result.fresh };
       case 'failed':
         return { kind: 'rejected', error: new ScimError(409, result.sync.error.message, 'uniqueness') };
       case 'duplicate':

@@ -14,8 +14,10 @@ export function userRoutes(users: ScimUserService): Router {
   const router = Router();
 
   /** Records as SCIM Users; their groups in one query, unless the projection leaves groups out. */
-  const represent = async (req: Request, res: Response, records: ScimRecord[], projection: Projection): Promise<Json[]> => {
-    const groups = projectionOmits(projection, 'groups', SCHEMA.user) ? null : await users.groupsOf(records.map((record) => record.id));
+  const represent = async (req: Request, res: Response, records: ScimRecord[], projection: Projection, fresh = false): Promise<Json[]> => {
+    // A user this very request created belongs to no group yet: no query needed.
+    const groups =
+      projectionOmits(projection, 'groups', SCHEMA.user) ? null : fresh ? new Map() : await users.groupsOf(records.map((record) => record.id));
     return records.map((record) =>
       project(userResource(record, resourceUrl(req, res, 'Users', record.id), groups?.get(record.id) ?? null), projection, SCHEMA.user),
     );
@@ -29,7 +31,7 @@ export function userRoutes(users: ScimUserService): Router {
   const answer = async (req: Request, res: Response, outcome: UserOutcome, projection: Projection) => {
     switch (outcome.kind) {
       case 'written': {
-        const [resource] = await represent(req, res, [outcome.record], projection);
+        const [resource] = await represent(req, res, [outcome.record], projection, outcome.fresh);
         const location = resourceUrl(req, res, 'Users', outcome.record.id);
         sendScim(res, outcome.status, resource, { ETag: etagOf(outcome.record.version), ...(outcome.status === 201 ? { Location: location } : {}) });
         return;
