@@ -20,21 +20,19 @@ const CONFLICT_QUEUE = `
          r.id AS r_id, r.user_name AS r_user_name, r.email AS r_email, r.sync_status AS r_sync_status, r.last_error AS r_last_error, r.account_id AS r_account_id,
          d.id AS d_id, d.name AS d_name, d.sso_email_attribute AS d_sso, d.scim_email_attribute AS d_scim,
          dom.id AS dom_id, dom.name AS dom_name, dom.status AS dom_status
-    FROM conflict c
+    FROM (SELECT * FROM conflict WHERE organization_id = $1 AND status = 'OPEN' ORDER BY detected_at DESC, id DESC LIMIT 50) c
     LEFT JOIN account a ON a.id = c.account_id
     LEFT JOIN account h ON h.id = c.conflicting_account_id
     LEFT JOIN scim_record r ON r.id = c.scim_record_id
     LEFT JOIN directory d ON d.id = c.directory_id
     LEFT JOIN domain dom ON dom.id = c.domain_id
-   WHERE c.organization_id = $1 AND c.status = 'OPEN'
-   ORDER BY c.detected_at DESC, c.id DESC
-   LIMIT 50`;
+   ORDER BY c.detected_at DESC, c.id DESC`;
 
 const ACCOUNT_SEARCH = `
   SELECT a.id, a.email, a.status, a.managed, d.id AS d_id, d.name AS d_name, d.status AS d_status,
-         coalesce((SELECT json_agg(json_build_object('id', c.id, 'kind', c.kind)) FROM conflict c
-                    WHERE c.status = 'OPEN' AND c.organization_id = a.organization_id
-                      AND (c.account_id = a.id OR c.conflicting_account_id = a.id)), '[]') AS conflicts
+         coalesce((SELECT json_agg(json_build_object('id', c.id, 'kind', c.kind)) FROM (
+                     SELECT id, kind FROM conflict WHERE status = 'OPEN' AND account_id = a.id
+                     UNION SELECT id, kind FROM conflict WHERE status = 'OPEN' AND conflicting_account_id = a.id) c), '[]') AS conflicts
     FROM account a
     LEFT JOIN domain d ON d.organization_id = a.organization_id AND d.name = a.email_domain
    WHERE a.organization_id = $1 AND lower(a.email) COLLATE "C" LIKE lower($2) || '%'
