@@ -28,3 +28,9 @@ export class ScimError extends Error {
     return { schemas: [SCIM_ERROR_SCHEMA], status: String(this.status), ...(this.scimType ? { scimType: this.scimType } : {}), detail: this.detail };
   }
 }
+
+/** What a SCIM write answers: the resource written, its removal, or the client's error (nothing written). */
+export type ScimOutcome<T> =
+  | { kind: 'written'; status: 200 | 201; resource: T; /** Created by this very request. */ fresh?: boolean }
+  | { kind: 'deleted' }
+  | { kind: 'rejected'; error: ScimError };

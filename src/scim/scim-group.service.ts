@@ -6,7 +6,7 @@ import { lockRow, updateRow } from '../db/rows';
 import { savepoint, type MutationScope } from '../db/transaction';
 import type { Directory } from '../directories/directory.entity';
 import { ScimGroup } from './scim-group.entity';
-import { ScimError } from './scim-error';
+import { ScimError, type ScimOutcome } from './scim-error';
 
 /** A group as the IdP last described it; member ids are lower-case ScimRecord ids, deduplicated. */
 export interface DesiredGroup {
@@ -23,10 +23,7 @@ export interface GroupMemberRef {
   display: string;
 }
 
-export type GroupOutcome =
-  | { kind: 'written'; status: 200 | 201; group: ScimGroup }
-  | { kind: 'deleted'; group: ScimGroup }
-  | { kind: 'rejected'; error: ScimError };
+export type GroupOutcome = ScimOutcome<ScimGroup>;
 
 const rejected = (error: ScimError): GroupOutcome => ({ kind: 'rejected', error });
 const externalIdTaken = (externalId: string) =>
@@ -114,7 +111,7 @@ export const scimGroupMutations = {
     const [group] = hydrate(m.tx, ScimGroup, rows);
     await addMembers(m.tx, group.id, desired.memberIds);
     await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: null, after: { ...groupSnapshot(group, desired.memberIds.length), addedMembers: desired.memberIds } });
-    return { kind: 'written', status: 201, group };
+    return { kind: 'written', status: 201, resource: group };
   },
 
   /** PUT, or a PATCH already applied: the group becomes `desired`, members by difference. */
@@ -154,7 +151,7 @@ export const scimGroupMutations = {
       before,
       after: { ...groupSnapshot(group, wanted.size), addedMembers: added, removedMembers: removed },
     });
-    return { kind: 'written', status: 200, group };
+    return { kind: 'written', status: 200, resource: group };
   },
 
   /** The group and its memberships go; the members' records and accounts stay. */
@@ -162,7 +159,7 @@ export const scimGroupMutations = {
     const memberCount = (await memberIdsOf(m.tx, group.id)).length;
     await m.tx.query(`/* scim:deleteGroup */ DELETE FROM scim_group WHERE id = $1`, [group.id]);
     await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: groupSnapshot(group, memberCount), after: null });
-    return { kind: 'deleted', group };
+    return { kind: 'deleted' };
   },
 };
 

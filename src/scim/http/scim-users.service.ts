@@ -7,7 +7,7 @@ import type { Directory } from '../../directories/directory.entity';
 import { USER_FILTER_SCHEMA } from '../filter';
 import { USER_PATCH_OPTIONS, applyPatch } from '../patch';
 import { provisionUser, recordPush, updateUser, type DesiredUser, type PushResult } from '../provisioning';
-import { ScimError } from '../scim-error';
+import { ScimError, type ScimOutcome } from '../scim-error';
 import { groupRefsOf } from '../scim-group.service';
 import { ScimRecord } from '../scim-record.entity';
 import { PushOutcome, ScimOperation } from '../scim-record.enums';
@@ -18,11 +18,8 @@ import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
 import { desiredUserFrom, userResource, type UserGroupRef } from './user-representation';
 
-export type UserOutcome =
-  | { kind: 'written'; status: 200 | 201; record: ScimRecord; fresh?: boolean }
-  | { kind: 'deleted' }
-  /** The push was refused; the refusal is in the record's push history (and, for a conflict, in its state). */
-  | { kind: 'rejected'; error: ScimError };
+/** A rejected push is still in the record's push history (and, for a conflict, in its state). */
+export type UserOutcome = ScimOutcome<ScimRecord>;
 
 const USERS: ListSource<ScimRecord> = { entity: ScimRecord, table: 'scim_record', alias: 'r', schema: USER_FILTER_SCHEMA, comment: 'scim:listUsers' };
 
@@ -76,7 +73,7 @@ export class ScimUserService {
     switch (result.kind) {
       case 'synced':
       case 'pending':
-        return { kind: 'written', status: result.status, record: result.record, fresh: result.fresh };
+        return { kind: 'written', status: result.status, resource: result.record, fresh: result.fresh };
       case 'failed':
         return { kind: 'rejected', error: new ScimError(409, result.sync.error.message, 'uniqueness') };
       case 'duplicate':
