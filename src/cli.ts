@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig, type Config } from './config';
+import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { openDatabase, type Database } from './db/database';
 
@@ -19,7 +19,7 @@ export async function runCli(
     database = await openDatabase({ ...config, migrateOnStart: options.migrate ?? config.migrateOnStart }, logger);
     await task({ config, logger, database, args: process.argv.slice(2) });
   } catch (error) {
-    process.stderr.write(`${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   } finally {
     await database?.close();

@@ -55,7 +55,6 @@ const EXPOSED_CODES = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  'SERVICE_UNAVAILABLE',
 ]);
 
 const limiterFor = (perMinute: number) => (perMinute > 0 ? new RateLimiter(perMinute) : undefined);
@@ -124,7 +123,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
-        return development ? formatted : { ...formatted, extensions: { ...formatted.extensions, stacktrace: undefined } };
+        // Apollo adds a stacktrace only in development (includeStacktraceInErrorResponses).
+        return formatted;
       }
       // Internal failure: log it whole, tell the client only that it happened.
       logger.error({ err: error, path: formatted.path }, 'internal error in GraphQL request');
@@ -151,13 +151,18 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Migrations only ever get applied, so once none is pending a probe needs only the round trip
+  // (showMigrations costs three queries and may create the migrations table).
+  let migrationsApplied = false;
   app.get('/health/ready', async (_req, res) => {
     try {
       // Ready means: the database answers and every migration this build knows is applied.
-      if (await dataSource.showMigrations()) {
+      if (!migrationsApplied) migrationsApplied = !(await dataSource.showMigrations());
+      if (!migrationsApplied) {
         res.status(503).json({ status: 'unavailable', reason: 'pending migrations' });
         return;
       }
+      await dataSource.query('SELECT 1');
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });

@@ -76,7 +76,8 @@ export async function runMutation<P extends PayloadData>(
   if (key !== null && (key.length === 0 || key.length > 200)) {
     return refusal<P>(userError(CommonErrorCode.INVALID_INPUT, 'idempotencyKey must be 1 to 200 characters.', 'idempotencyKey'));
   }
-  const requestHash = hashRequest(request);
+  // Only keyed requests are ever compared, and most mutations (every SCIM push) carry no key.
+  const requestHash = key === null ? '' : hashRequest(request);
 
   for (let attempt = 1; ; attempt++) {
     try {
@@ -163,7 +164,7 @@ function hashRequest(request: MutationRequest): string {
 }
 
 /** JSON with sorted keys and undefined dropped, so equal arguments always hash alike. */
-export function stableJson(value: unknown): string {
+function stableJson(value: unknown): string {
   if (value === undefined || value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (typeof value === 'object') {
