@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { DomainCheckerOptions } from './domains/domain-checker';
 
 /**
  * Every setting the service reads from the environment, parsed and validated once at start-up.
@@ -17,22 +18,12 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
   auth: AuthConfig;
-  domainCheck: DomainCheckConfig;
+  domainCheck: DomainCheckerOptions;
   retryWorker: { enabled: boolean; intervalMs: number; batchSize: number; idempotencyTtlHours: number };
   /** Set: /graphql answers only requests carrying it in x-router-secret (the router adds it). */
   routerSharedSecret: string | undefined;
   /** Per caller (GraphQL mutations) and per directory token (SCIM); 0 turns a limit off. */
   rateLimits: { mutationsPerMinute: number; scimPerMinute: number };
-}
-
-export interface DomainCheckConfig {
-  /** DNS servers asked for TXT records and file hosts; empty: the system's. */
-  dnsServers: string[];
-  timeoutMs: number;
-  maxBytes: number;
-  fileScheme: 'https' | 'http';
-  filePort: number | undefined;
-  allowPrivateAddresses: boolean;
 }
 
 export interface AuthConfig {

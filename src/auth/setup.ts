@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
 import { TokenVerifier, mintToken } from './tokens';
-import { ALL_SCOPES } from './scopes';
+import { ALL_SCOPES, type Scope } from './scopes';
 
 export interface AuthSetup {
   verifier: TokenVerifier;
@@ -24,11 +24,17 @@ export function setUpAuth(config: Config): AuthSetup {
         'Production never generates its own keys.',
     );
   }
-  const developmentSecret = loadOrCreateDevelopmentSecret(config.dataDir);
-  return { verifier: new TokenVerifier({ ...auth, jwtSecret: developmentSecret }), developmentSecret };
+  const secret = developmentSecret(config)!;
+  return { verifier: new TokenVerifier({ ...auth, jwtSecret: secret }), developmentSecret: secret };
 }
 
-export function loadOrCreateDevelopmentSecret(dataDir: string): string {
+/** The generated secret the server verifies with when no key is configured outside production; else undefined. */
+export function developmentSecret(config: Config): string | undefined {
+  if (config.auth.jwtSecret || config.auth.jwksUrl || config.nodeEnv === 'production') return undefined;
+  return loadOrCreateDevelopmentSecret(config.dataDir);
+}
+
+function loadOrCreateDevelopmentSecret(dataDir: string): string {
   const file = path.join(dataDir, 'dev-jwt-secret');
   try {
     return fs.readFileSync(file, 'utf8').trim();
@@ -40,13 +46,20 @@ export function loadOrCreateDevelopmentSecret(dataDir: string): string {
   }
 }
 
-/** An all-scopes token signed with the development secret, honouring a configured issuer and audience. */
-export function mintDevelopmentToken(config: Config, secret: string, organizationId: string): Promise<string> {
+export interface TokenOptions {
+  subject?: string;
+  scopes?: Scope[];
+  expiresIn?: string;
+}
+
+/** A token (all scopes unless told) signed with `secret`, honouring a configured issuer and audience. */
+export function mintDevelopmentToken(config: Config, secret: string, organizationId: string, options: TokenOptions = {}): Promise<string> {
   return mintToken({
     secret,
-    subject: 'dev-admin',
+    subject: options.subject ?? 'dev-admin',
     organizationId,
-    scopes: ALL_SCOPES,
+    scopes: options.scopes ?? ALL_SCOPES,
+    expiresIn: options.expiresIn,
     issuer: config.auth.issuer,
     audience: config.auth.audience,
   });

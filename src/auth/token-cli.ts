@@ -1,8 +1,7 @@
 import { runCli } from '../cli';
 import { Organization } from '../organizations/organization.entity';
 import { isUuid } from '../common/ids';
-import { loadOrCreateDevelopmentSecret } from './setup';
-import { mintToken } from './tokens';
+import { developmentSecret, mintDevelopmentToken } from './setup';
 import { ALL_SCOPES, type Scope } from './scopes';
 
 /**
@@ -25,16 +24,8 @@ void runCli(
     if (unknown.length > 0) throw new Error(`Unknown scopes: ${unknown.join(', ')} (known: ${ALL_SCOPES.join(', ')})`);
     if (config.auth.jwksUrl && !config.auth.jwtSecret) throw new Error('Tokens for a JWKS issuer come from that issuer, not from here.');
     if (!config.auth.jwtSecret && config.nodeEnv === 'production') throw new Error('Set JWT_SECRET to mint production tokens.');
-    const secret = config.auth.jwtSecret ?? loadOrCreateDevelopmentSecret(config.dataDir);
-    const token = await mintToken({
-      secret,
-      subject: option('sub') ?? 'cli',
-      organizationId: organization.id,
-      scopes,
-      expiresIn: option('expires'),
-      issuer: config.auth.issuer,
-      audience: config.auth.audience,
-    });
+    const secret = config.auth.jwtSecret ?? developmentSecret(config)!;
+    const token = await mintDevelopmentToken(config, secret, organization.id, { subject: option('sub') ?? 'cli', scopes, expiresIn: option('expires') });
     process.stdout.write(`${token}\n`);
   },
   { migrate: false },

@@ -1,5 +1,5 @@
 import { runCli } from '../cli';
-import { loadOrCreateDevelopmentSecret, mintDevelopmentToken } from '../auth/setup';
+import { developmentSecret, mintDevelopmentToken } from '../auth/setup';
 import { demoExists, removeDemo, seedDemo } from './demo';
 
 /** `npm run seed [-- --reset]`: the demo organizations, in the starting state of every story. */
@@ -19,8 +19,8 @@ void runCli(
         `SCIM tokens, shown once: Okta ${demo.acme.directoryTokens.okta}\n` +
         `                         Entra ${demo.acme.directoryTokens.entra}\n`,
     );
-    if (!config.auth.jwtSecret && !config.auth.jwksUrl && config.nodeEnv !== 'production') {
-      const secret = loadOrCreateDevelopmentSecret(config.dataDir);
+    const secret = developmentSecret(config);
+    if (secret) {
       const token = await mintDevelopmentToken(config, secret, demo.acme.organizationId);
       process.stdout.write(`Development admin token for acme (valid 12h):\n${token}\n`);
     }

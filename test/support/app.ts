@@ -3,7 +3,8 @@ import type { DataSource } from 'typeorm';
 import { createServer, type GovernanceServer } from '../../src/server';
 import { TokenVerifier, mintToken } from '../../src/auth/tokens';
 import { ALL_SCOPES, type Scope } from '../../src/auth/scopes';
-import type { Config, DomainCheckConfig } from '../../src/config';
+import type { Config } from '../../src/config';
+import type { DomainCheckerOptions } from '../../src/domains/domain-checker';
 import type { Logger } from 'pino';
 
 export const TEST_JWT_SECRET = 'test-only-secret-that-is-long-enough-for-hs256';
@@ -30,7 +31,7 @@ export interface TestServer {
 
 /** The real HTTP server on a free port, against the given database, with a test signing key. */
 export interface TestServerOptions {
-  domainCheck?: Partial<DomainCheckConfig>;
+  domainCheck?: Partial<DomainCheckerOptions>;
   routerSharedSecret?: string;
   rateLimits?: Partial<Config['rateLimits']>;
   nodeEnv?: Config['nodeEnv'];
@@ -41,7 +42,7 @@ export interface TestServerOptions {
 export async function startTestServer(dataSource: DataSource, options: TestServerOptions = {}): Promise<TestServer> {
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: 5 });
-  const domainCheck: DomainCheckConfig = {
+  const domainCheck: DomainCheckerOptions = {
     // Tests that verify domains pass their own loopback DNS and HTTP servers.
     dnsServers: ['127.0.0.1:9'],
     timeoutMs: 1000,
