@@ -101,18 +101,17 @@ describe('a hardened GraphQL surface (production settings)', () => {
       expect(csrf.status).toBe(400); // a simple GET is a possible CSRF: Apollo's csrfPrevention wants a preflight-forcing header
     });
 
-    it('keeps memory bounded through a barrage of hostile requests', async () => {
-      const before = process.memoryUsage().rss;
-      const deep = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: organization { name }`).join(' ')} }`;
+    // The server's memory under such a barrage is measured by `npm run bench` (hostile scenario).
+    it('refuses every request of a barrage of hostile ones', async () => {
+      const aliasBomb = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: organization { name }`).join(' ')} }`;
       for (let round = 0; round < 20; round++) {
-        await Promise.all([
+        const [huge, bomb, malformed] = await Promise.all([
           post(JSON.stringify({ query: `{ organization { name } } ${'#'.repeat(1_100_000)}` })),
-          gql(deep),
+          post(JSON.stringify({ query: aliasBomb })),
           post('{"query": [[[[[[[[['),
         ]);
+        expect([huge.status, bomb.status, malformed.status]).toEqual([413, 400, 400]);
       }
-      global.gc?.();
-      expect(process.memoryUsage().rss - before).toBeLessThan(150 * 1024 * 1024);
     });
   });
 
