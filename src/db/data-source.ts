@@ -39,3 +39,10 @@ export function createDataSource(options: DataSourceOptions): DataSource {
     },
   });
 }
+
+/** The same server and credentials, another database. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}

@@ -59,6 +59,13 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
 
   it('a self-signed-up account already owns alice.smith@acme.com', async () => {
     aliceSmithId = (await fixtures(db.dataSource).account(organizationId, 'alice.smith@acme.com')).id;
+    const { data } = await app.gql<{ accountByEmail: { id: string; origin: string; idpManaged: boolean } }>(
+      `{ accountByEmail(email: "Alice.Smith@acme.com") { id origin idpManaged } }`,
+      {},
+      { token },
+    );
+    // Found case-insensitively: this is the address the IdP will collide with.
+    expect(data!.accountByEmail).toEqual({ id: aliceSmithId, origin: 'SELF_SIGNUP', idpManaged: false });
   });
 
   it("the IdP's PUT with the new email answers 409 with exactly the article's body, and still commits", async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource, withDatabase } from '../../src/db/data-source';
 import { loadState } from './state';
 
 /** Counts the SQL statements a piece of code sends, through TypeORM's logger hook. */
@@ -45,10 +45,8 @@ async function admin<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-export function databaseUrl(name: string): string {
-  const parsed = new URL(loadState().adminUrl);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
+function databaseUrl(name: string): string {
+  return withDatabase(loadState().adminUrl, name);
 }
 
 /** A fresh, migrated database of this test file's own, cloned from the run's template in milliseconds. */

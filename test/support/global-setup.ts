@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import pino from 'pino';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource, withDatabase } from '../../src/db/data-source';
 import { migrate } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { saveState } from './state';
@@ -39,10 +39,4 @@ export default async function globalSetup(): Promise<void> {
   await dataSource.destroy();
 
   saveState({ adminUrl, template, runId, embeddedDataDir });
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }

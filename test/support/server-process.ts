@@ -1,8 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { projectRoot } from '../../src/paths';
 import { TEST_JWT_SECRET } from './app';
-
-const ROOT = path.join(__dirname, '..', '..');
 
 export interface ServerProcess {
   url: string;
@@ -15,7 +13,7 @@ export interface ServerProcess {
 /** The real server (src/main.ts) in a process of its own, as a replica would run. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'src/main.ts'], {
-    cwd: ROOT,
+    cwd: projectRoot(),
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
