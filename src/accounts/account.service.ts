@@ -4,14 +4,16 @@ import { escapeLike } from '../common/sql';
 import { asciiDomain } from '../domains/domain-name';
 import { isUuid } from '../common/ids';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { lockCurrent, staleVersion, updateRow } from '../db/rows';
+import { selectRows } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { violatedUniqueConstraint } from '../db/pg-errors';
 import { R1, R3, R6, check } from '../rules/rules';
 import { domainFacts, findDomainsByName } from '../domains/domain.service';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { noteAction, resolveConflicts, settleUnmanagedConflicts } from '../conflicts/conflict.ledger';
+import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { markManaged } from './account-claims';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountStatus } from './account.enums';
@@ -81,12 +83,9 @@ export const accountMutations = {
    * this account blocks record the step.
    */
   async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
-    const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, 'renameAccountEmail');
-    if (!account) return refused(notFoundError('account', 'accountId'));
-    const stale = staleVersion(input.expectedVersion, account);
-    if (stale) return refused(stale, account);
-    const linked = await linkedDirectoryNames(m.tx, [account.id]);
-    const idpManaged = check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
+    const { row: account, refusal } = await lockCurrent(m, Account, input.accountId, input.expectedVersion, notFoundError('account', 'accountId'));
+    if (refusal) return refused(refusal, account);
+    const idpManaged = await idpManagedRefusal(m.tx, account);
     if (idpManaged) return refused(idpManaged, account);
 
     const previousEmail = account.email;
@@ -132,15 +131,7 @@ export const accountMutations = {
       return { kind: 'refused', errors: [userError(CommonErrorCode.INVALID_INPUT, 'Give between 1 and 500 account ids.', field)] };
     }
     const ids = accountIds.filter(isUuid);
-    const accounts = await m.tx
-      .getRepository(Account)
-      .createQueryBuilder('a')
-      .comment('claimAccounts')
-      .setLock('pessimistic_write')
-      .where('a.organizationId = :organizationId', { organizationId: m.organizationId })
-      .andWhere('a.id = ANY(:ids)', { ids })
-      .orderBy('a.id')
-      .getMany();
+    const accounts = await selectRows(m.tx, Account, 'claimAccounts', 'organization_id = $1 AND id = ANY($2::uuid[])', [m.organizationId, ids], { orderBy: 'id', lock: true });
     const byId = new Map(accounts.map((account) => [account.id, account]));
     const domains = await findDomainsByName(m.tx, m.organizationId, accounts.map((account) => account.emailDomain));
     const errors: UserError[] = [];
@@ -157,9 +148,8 @@ export const accountMutations = {
 
     const toClaim = accounts.filter((account) => !account.managed);
     if (toClaim.length > 0) {
-      const claimedAt = await markManaged(m.tx, toClaim.map((account) => account.id));
+      const claimedAt = await markManaged(m, { ids: toClaim.map((account) => account.id) });
       for (const account of toClaim) Object.assign(account, { managed: true, claimedAt: claimedAt.get(account.id)!.claimedAt, version: claimedAt.get(account.id)!.version });
-      await settleUnmanagedConflicts(m.tx, m.organizationId, toClaim.map((account) => account.id), m.action, m.actor);
       await m.audit({
         targetType: 'Account',
         targetId: toClaim.length === 1 ? toClaim[0].id : null,
@@ -192,17 +182,14 @@ async function changeStatus(
   from: AccountStatus[],
   reason: string | null,
 ): Promise<AccountOutcome> {
-  const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
-  if (!account) return refused(notFoundError('account', 'accountId'));
-  const stale = staleVersion(input.expectedVersion, account);
-  if (stale) return refused(stale, account);
+  const { row: account, refusal } = await lockCurrent(m, Account, input.accountId, input.expectedVersion, notFoundError('account', 'accountId'));
+  if (refusal) return refused(refusal, account);
   if (to === AccountStatus.DEACTIVATED) {
     // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
     if (!account.managed) {
       return refused(userError(AccountErrorCode.ACCOUNT_NOT_MANAGED, `${account.email} is not managed by your organization; claim it first.`, 'accountId'), account);
     }
-    const linked = await linkedDirectoryNames(m.tx, [account.id]);
-    const idpManaged = check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
+    const idpManaged = await idpManagedRefusal(m.tx, account);
     if (idpManaged) return refused(idpManaged, account);
   }
   if (!from.includes(account.status)) {
@@ -219,6 +206,12 @@ async function changeStatus(
   }
   await m.audit({ targetType: 'Account', targetId: account.id, before, after: { status: account.status, statusReason: account.statusReason } });
   return { kind: 'changed', account };
+}
+
+/** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
+async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<UserError | null> {
+  const linked = await linkedDirectoryNames(tx, [account.id]);
+  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
 }
 
 /** Who already owns `email`, described for the caller without leaking another organization's data. */
@@ -255,11 +248,3 @@ async function renameToPlaceholder(m: MutationScope, account: Account, local: st
   throw new Error(`No free placeholder for ${account.email} after ${MAX_PLACEHOLDER_ATTEMPTS} attempts`);
 }
 
-async function markManaged(tx: EntityManager, ids: string[]): Promise<Map<string, { claimedAt: Date; version: number }>> {
-  const [rows] = await tx.query(
-    `/* claimAccounts */ UPDATE account SET managed = true, claimed_at = now(), version = version + 1, updated_at = now()
-     WHERE id = ANY($1::uuid[]) RETURNING id, claimed_at, version`,
-    [ids],
-  );
-  return new Map((rows as Array<{ id: string; claimed_at: Date; version: number }>).map((row) => [row.id, { claimedAt: row.claimed_at, version: row.version }]));
-}

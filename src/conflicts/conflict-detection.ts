@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { hydrate } from '../db/hydrate';
 import { Conflict } from './conflict.entity';
-import { ConflictKind } from './conflict.enums';
 import { SUMMARY_TEMPLATES } from './conflict-summaries';
 
 export interface DetectionResult {
@@ -94,8 +93,6 @@ const TEMPLATES = [
   SUMMARY_TEMPLATES.DUPLICATE_ACCOUNTS,
   SUMMARY_TEMPLATES.STALE_EXTERNAL_ACCOUNT,
 ];
-
-export const DETECTED_KINDS = Object.values(ConflictKind);
 
 /**
  * Rescans an organization: opens what its state implies and is not open yet, and resolves open

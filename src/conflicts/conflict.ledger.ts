@@ -39,30 +39,36 @@ export const causeKey = {
 };
 
 const COLUMNS = ['kind', 'cause_key', 'summary', 'email', 'account_id', 'conflicting_account_id', 'scim_record_id', 'directory_id', 'domain_id'];
+const COLUMN_TYPES = ['text', 'text', 'text', 'text', 'uuid', 'uuid', 'uuid', 'uuid', 'uuid'];
+const DETAILS = COLUMNS.slice(2);
+
+// The OPEN conflict for the same cause keeps its row; its details (and version) change only when they differ.
+const REFRESH_OPEN = `ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN'
+     DO UPDATE SET ${DETAILS.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}, version = c.version + 1, updated_at = now()
+       WHERE (${DETAILS.map((column) => `c.${column}`).join(', ')}) IS DISTINCT FROM (${DETAILS.map((column) => `EXCLUDED.${column}`).join(', ')})`;
+
+const specValues = (spec: ConflictSpec) => [
+  spec.kind,
+  spec.causeKey,
+  spec.summary,
+  spec.email ?? null,
+  spec.accountId ?? null,
+  spec.conflictingAccountId ?? null,
+  spec.scimRecordId ?? null,
+  spec.directoryId ?? null,
+  spec.domainId ?? null,
+];
 
 /**
  * Opens a conflict, or refreshes the details of the one already OPEN for the same cause: the
  * partial unique index makes this a single idempotent statement, safe under concurrency.
  */
 export async function openConflict(tx: EntityManager, organizationId: string, spec: ConflictSpec): Promise<{ conflict: Conflict; opened: boolean }> {
-  const values = [
-    spec.kind,
-    spec.causeKey,
-    spec.summary,
-    spec.email ?? null,
-    spec.accountId ?? null,
-    spec.conflictingAccountId ?? null,
-    spec.scimRecordId ?? null,
-    spec.directoryId ?? null,
-    spec.domainId ?? null,
-  ];
-  const details = COLUMNS.slice(2);
+  const values = specValues(spec);
   const rows: Array<Record<string, unknown>> = await tx.query(
     `/* openConflict */ INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
      VALUES ($1, ${values.map((_, i) => `$${i + 2}`).join(', ')})
-     ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN'
-     DO UPDATE SET ${details.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}, version = c.version + 1, updated_at = now()
-       WHERE (${details.map((column) => `c.${column}`).join(', ')}) IS DISTINCT FROM (${details.map((column) => `EXCLUDED.${column}`).join(', ')})
+     ${REFRESH_OPEN}
      RETURNING c.*, (xmax = 0) AS opened`,
     [organizationId, ...values],
   );
@@ -70,6 +76,20 @@ export async function openConflict(tx: EntityManager, organizationId: string, sp
   // Already open with the same details: nothing to write.
   const existing = await tx.getRepository(Conflict).findOneByOrFail({ organizationId, kind: spec.kind, causeKey: spec.causeKey, status: ConflictStatus.OPEN });
   return { conflict: existing, opened: false };
+}
+
+/** openConflict for many causes in one statement, for callers that do not read the conflicts back. */
+export async function openConflicts(tx: EntityManager, organizationId: string, specs: ConflictSpec[]): Promise<void> {
+  // ON CONFLICT cannot change a row twice in one statement: one spec per cause, the last one's details winning as with successive openConflict calls.
+  const unique = [...new Map(specs.map((spec) => [`${spec.kind}:${spec.causeKey}`, spec])).values()];
+  if (unique.length === 0) return;
+  const rows = unique.map(specValues);
+  await tx.query(
+    `/* openConflicts */ INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
+     SELECT $1::uuid, * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 2}::${type}[]`).join(', ')})
+     ${REFRESH_OPEN}`,
+    [organizationId, ...COLUMNS.map((_, i) => rows.map((row) => row[i]))],
+  );
 }
 
 function where(organizationId: string, selector: ConflictSelector, firstParam: number): { sql: string; params: unknown[] } {

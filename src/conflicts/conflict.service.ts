@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { lockCurrent, updateRow } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus } from './conflict.enums';
@@ -47,10 +47,8 @@ export const conflictMutations = {
     if (reason.length === 0 || reason.length > 500) {
       return { kind: 'refused', error: userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason') };
     }
-    const conflict = await lockRow(m.tx, Conflict, m.organizationId, input.id, m.action);
-    if (!conflict) return { kind: 'refused', error: notFoundError('conflict', 'id') };
-    const stale = staleVersion(input.expectedVersion, conflict);
-    if (stale) return { kind: 'refused', error: stale, conflict };
+    const { row: conflict, refusal } = await lockCurrent(m, Conflict, input.id, input.expectedVersion, notFoundError('conflict', 'id'));
+    if (refusal) return { kind: 'refused', error: refusal, conflict };
     if (conflict.status !== ConflictStatus.OPEN) {
       return { kind: 'refused', error: userError(ConflictErrorCode.CONFLICT_NOT_OPEN, `The conflict is already ${conflict.status}.`, 'id'), conflict };
     }

@@ -1,5 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { placeholderEmail } from '../accounts/email';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
 @ObjectType({ description: 'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.' })
@@ -134,8 +135,9 @@ function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain
   }
 }
 
+// The first placeholder of the series; a rename takes the first free one.
 function placeholderHint(email: string | null): string {
   if (!email) return 'name+duplicated@domain';
   const at = email.lastIndexOf('@');
-  return `${email.slice(0, at).split('+')[0]}+duplicated${email.slice(at)}`;
+  return placeholderEmail(email.slice(0, at), email.slice(at + 1), 1);
 }

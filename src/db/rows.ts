@@ -1,6 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isUuid } from '../common/ids';
 import { CommonErrorCode, userError, type UserError } from '../common/user-error';
+import { selectRows } from './statements';
 
 interface Versioned extends ObjectLiteral {
   id: string;
@@ -13,16 +14,30 @@ interface Versioned extends ObjectLiteral {
  * Reads a row of the caller's organization and locks it until the transaction ends, so the rule
  * checks that follow see what the write will change. Another organization's id reads as absent.
  */
-export function lockRow<T extends Versioned>(tx: EntityManager, entity: EntityTarget<T>, organizationId: string, id: string, comment: string): Promise<T | null> {
-  if (!isUuid(id)) return Promise.resolve(null);
-  return tx
-    .getRepository(entity)
-    .createQueryBuilder('row')
-    .comment(comment)
-    .setLock('pessimistic_write')
-    .where('row.id = :id', { id })
-    .andWhere('row.organizationId = :organizationId', { organizationId })
-    .getOne();
+export async function lockRow<T extends Versioned>(tx: EntityManager, entity: EntityTarget<T>, organizationId: string, id: string, comment: string): Promise<T | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await selectRows(tx, entity, comment, 'id = $1 AND organization_id = $2', [id, organizationId], { lock: true });
+  return row ?? null;
+}
+
+/** A locked row, or why the mutation stops before looking at it (with the row when there is one). */
+export type Locked<T> = { row: T; refusal: null } | { row: T | null; refusal: UserError };
+
+/**
+ * How a mutation of one versioned row starts: lockRow (labelled with the action), then
+ * `notFound` when the row is absent, or VERSION_CONFLICT when `expectedVersion` is stale.
+ */
+export async function lockCurrent<T extends Versioned>(
+  scope: { tx: EntityManager; organizationId: string; action: string },
+  entity: EntityTarget<T>,
+  id: string,
+  expectedVersion: number | null | undefined,
+  notFound: UserError,
+): Promise<Locked<T>> {
+  const row = await lockRow(scope.tx, entity, scope.organizationId, id, scope.action);
+  if (!row) return { row: null, refusal: notFound };
+  const stale = staleVersion(expectedVersion, row);
+  return stale ? { row, refusal: stale } : { row, refusal: null };
 }
 
 /** Optimistic concurrency: the caller's expectedVersion must still be the row's version. */

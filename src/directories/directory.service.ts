@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { lockCurrent, updateRow } from '../db/rows';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { violatedUniqueConstraint } from '../db/pg-errors';
 import { R2 } from '../rules/rules';
@@ -93,10 +93,8 @@ export const directoryMutations = {
 
   /** Replaces the SCIM token: the old one stops working at once. */
   async rotateToken(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DirectoryOutcome> {
-    const directory = await lockRow(m.tx, Directory, m.organizationId, input.id, m.action);
-    if (!directory) return { kind: 'refused', errors: [notFoundError('directory', 'id')] };
-    const stale = staleVersion(input.expectedVersion, directory);
-    if (stale) return { kind: 'refused', errors: [stale], directory };
+    const { row: directory, refusal } = await lockCurrent(m, Directory, input.id, input.expectedVersion, notFoundError('directory', 'id'));
+    if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const { token, hash } = newDirectoryToken();
     const before = { tokenIssuedAt: directory.tokenIssuedAt };
     await updateRow(m.tx, Directory, directory, { tokenHash: hash, tokenIssuedAt: new Date() });
@@ -108,10 +106,8 @@ export const directoryMutations = {
     m: MutationScope,
     input: { directoryId: string; ssoEmailAttribute: string; scimEmailAttribute: string; expectedVersion?: number | null },
   ): Promise<DirectoryOutcome> {
-    const directory = await lockRow(m.tx, Directory, m.organizationId, input.directoryId, m.action);
-    if (!directory) return { kind: 'refused', errors: [notFoundError('directory', 'directoryId')] };
-    const stale = staleVersion(input.expectedVersion, directory);
-    if (stale) return { kind: 'refused', errors: [stale], directory };
+    const { row: directory, refusal } = await lockCurrent(m, Directory, input.directoryId, input.expectedVersion, notFoundError('directory', 'directoryId'));
+    if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const errors = attributeErrors(input);
     if (errors.length > 0) return { kind: 'refused', errors, directory };
     const before = directorySnapshot(directory);

@@ -1,12 +1,13 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import { savepoint, type MutationScope } from '../db/transaction';
+import { selectRows } from '../db/statements';
 import { violatedUniqueConstraint } from '../db/pg-errors';
 import { R4, R5, check } from '../rules/rules';
 import { Account } from '../accounts/account.entity';
 import { AccountStatus } from '../accounts/account.enums';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflict } from '../conflicts/conflict.ledger';
+import { causeKey, openConflicts } from '../conflicts/conflict.ledger';
 import { DomainErrorCode } from './domain.errors';
 import { DomainMigration, MigrationStatus } from './domain-migration.entity';
 import { domainFacts, findDomainsByName } from './domain.service';
@@ -17,22 +18,19 @@ export type MigrationOutcome =
   | { kind: 'refused'; errors: UserError[] };
 
 /**
- * Accounts on `domainName` that no SCIM record backs and that are still active: during a
- * migration away from the domain they are reviewed and suspended (rule R5).
+ * Accounts on these domains (stored names) that no SCIM record backs and that are still active:
+ * during a migration away from a domain they are reviewed and suspended (rule R5).
  */
-export function staleAccounts(tx: EntityManager | DataSource, organizationId: string, domainName: string): Promise<Account[]> {
-  return tx
-    .getRepository(Account)
-    .createQueryBuilder('a')
-    .comment('staleAccounts')
-    .where('a.organizationId = :organizationId AND a.emailDomain = :domainName AND a.status = :active', {
-      organizationId,
-      domainName,
-      active: AccountStatus.ACTIVE,
-    })
-    .andWhere('NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)')
-    .orderBy('lower(a.email)')
-    .getMany();
+export async function staleAccounts(db: EntityManager | DataSource, organizationId: string, domainNames: string[]): Promise<Account[]> {
+  if (domainNames.length === 0) return [];
+  return selectRows(
+    db,
+    Account,
+    'staleAccounts',
+    'organization_id = $1 AND email_domain = ANY($2::text[]) AND status = $3 AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id)',
+    [organizationId, domainNames, AccountStatus.ACTIVE],
+    { orderBy: 'lower(email)' },
+  );
 }
 
 export const migrationMutations = {
@@ -69,19 +67,20 @@ export const migrationMutations = {
         errors: [userError(DomainErrorCode.MIGRATION_IN_PROGRESS, `A migration away from ${from.name} is already in progress.`, 'fromDomain')],
       };
     }
-    const stale = await staleAccounts(m.tx, m.organizationId, from.name);
-    for (const account of stale) {
-      const summary = R5.evaluate({ email: account.email, status: account.status, backedByRecord: false, migration: { from: from.name, to: to.name } });
-      if (summary === null) continue;
-      await openConflict(m.tx, m.organizationId, {
+    const stale = await staleAccounts(m.tx, m.organizationId, [from.name]);
+    await openConflicts(
+      m.tx,
+      m.organizationId,
+      stale.map((account) => ({
         kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
         causeKey: causeKey.account(account.id),
-        summary,
+        // Active, unbacked and on the old domain of a migration: R5 always finds these.
+        summary: R5.evaluate({ email: account.email, status: account.status, backedByRecord: false, migration: { from: from.name, to: to.name } })!,
         email: account.email,
         accountId: account.id,
         domainId: from.id,
-      });
-    }
+      })),
+    );
     await m.audit({
       targetType: 'DomainMigration',
       targetId: migration.id,

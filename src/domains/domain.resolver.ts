@@ -9,7 +9,6 @@ import { Domain } from './domain.entity';
 import { DomainStatus } from './domain.enums';
 import { DomainVerification, verificationInstructions } from './domain-verification';
 import { DomainMigration } from './domain-migration.entity';
-import { staleAccounts } from './domain-migration.service';
 import { Account } from '../accounts/account.entity';
 
 @Resolver(() => Domain)
@@ -67,7 +66,7 @@ export class DomainMigrationResolver {
   @FieldResolver(() => [Account], { description: 'Active accounts still on the old domain that no SCIM record backs (rule R5).' })
   async staleAccounts(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Account[]> {
     const from = await ctx.loaders.domains.byId.load(migration.fromDomainId);
-    return from ? staleAccounts(ctx.services.db, ctx.organizationId, from.name) : [];
+    return from ? ctx.loaders.domains.staleAccounts.load(from.name) : [];
   }
 }
 

@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { lockCurrent, updateRow } from '../db/rows';
+import { selectRows } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { R3, check } from '../rules/rules';
-import { settleUnmanagedConflicts } from '../conflicts/conflict.ledger';
+import { R3, check, type DomainFacts } from '../rules/rules';
+import { markManaged } from '../accounts/account-claims';
 import { Domain } from './domain.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
@@ -40,8 +41,12 @@ export async function findDomainsByName(tx: EntityManager, organizationId: strin
   return new Map(domains.map((domain) => [domain.name, domain]));
 }
 
-export const domainFacts = (domain: Domain | undefined | null) =>
-  domain ? { name: domain.name, status: domain.status, claimed: domain.claimedAt !== null } : null;
+/** What the rules read of a domain, and what the audit trail keeps of it. */
+export function domainFacts(domain: Domain): DomainFacts;
+export function domainFacts(domain: Domain | undefined | null): DomainFacts | null;
+export function domainFacts(domain: Domain | undefined | null): DomainFacts | null {
+  return domain ? { name: domain.name, status: domain.status, claimed: domain.claimedAt !== null } : null;
+}
 
 export type DomainOutcome =
   | { kind: 'changed' | 'unchanged'; domain: Domain; claimedAccounts?: number }
@@ -49,9 +54,6 @@ export type DomainOutcome =
   | { kind: 'refused'; error: UserError; domain?: Domain | null };
 
 const refusedDomain = (error: UserError, domain?: Domain | null): DomainOutcome => ({ kind: 'refused', error, domain });
-
-/** What the audit trail keeps of a domain. */
-const domainSnapshot = (domain: Domain) => ({ name: domain.name, status: domain.status, claimed: domain.claimedAt !== null });
 
 /** The mutations on domains, each inside a MutationScope's transaction. */
 export const domainMutations = {
@@ -70,7 +72,7 @@ export const domainMutations = {
       if (violatedUniqueConstraint(error) !== 'domain_organization_id_name_key') throw error;
       return refusedDomain(userError(DomainErrorCode.DOMAIN_EXISTS, `${normalized.name} is already one of your organization's domains.`, 'name'));
     }
-    await m.audit({ targetType: 'Domain', targetId: domain.id, before: null, after: domainSnapshot(domain) });
+    await m.audit({ targetType: 'Domain', targetId: domain.id, before: null, after: domainFacts(domain) });
     return { kind: 'changed', domain };
   },
 
@@ -81,26 +83,19 @@ export const domainMutations = {
    * domain whose proof is gone becomes MISSING_TOKEN.
    */
   async recordCheck(m: MutationScope, input: { id: string; expectedVersion?: number | null }, result: CheckResult): Promise<DomainOutcome> {
-    const domain = await lockRow(m.tx, Domain, m.organizationId, input.id, m.action);
-    if (!domain) return refusedDomain(notFoundError('domain', 'id'));
-    const stale = staleVersion(input.expectedVersion, domain);
-    if (stale) return refusedDomain(stale, domain);
-    const before = domainSnapshot(domain);
+    const { row: domain, refusal } = await lockCurrent(m, Domain, input.id, input.expectedVersion, notFoundError('domain', 'id'));
+    if (refusal) return refusedDomain(refusal, domain);
+    const before = domainFacts(domain);
 
     if (!result.ok) {
       const status = domain.status === DomainStatus.VERIFIED ? DomainStatus.MISSING_TOKEN : domain.status;
       await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: result.detail });
-      await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainSnapshot(domain), error: result.reason } });
+      await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainFacts(domain), error: result.reason } });
       return { kind: 'check_failed', domain, error: userError(DomainErrorCode.VERIFICATION_FAILED, result.detail, 'id') };
     }
 
     if (domain.status !== DomainStatus.VERIFIED) {
-      const holders = await m.tx
-        .getRepository(Domain)
-        .createQueryBuilder('d')
-        .setLock('pessimistic_write')
-        .where('d.name = :name AND d.status = :verified AND d.id <> :id', { name: domain.name, verified: DomainStatus.VERIFIED, id: domain.id })
-        .getMany();
+      const holders = await selectRows(m.tx, Domain, 'verifiedHolders', 'name = $1 AND status = $2 AND id <> $3', [domain.name, DomainStatus.VERIFIED, domain.id], { lock: true });
       for (const holder of holders) {
         await updateRow(m.tx, Domain, holder, { status: DomainStatus.SUPERSEDED });
         // The other organization learns from its own trail why its domain changed.
@@ -120,30 +115,22 @@ export const domainMutations = {
       lastCheckedAt: new Date(),
       lastCheckError: null,
     });
-    await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainSnapshot(domain) });
+    await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };
   },
 
   /** Claims a VERIFIED domain (rule R3) and, with it, every unmanaged account on it. */
   async claim(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DomainOutcome> {
-    const domain = await lockRow(m.tx, Domain, m.organizationId, input.id, m.action);
-    if (!domain) return refusedDomain(notFoundError('domain', 'id'));
-    const stale = staleVersion(input.expectedVersion, domain);
-    if (stale) return refusedDomain(stale, domain);
+    const { row: domain, refusal } = await lockCurrent(m, Domain, input.id, input.expectedVersion, notFoundError('domain', 'id'));
+    if (refusal) return refusedDomain(refusal, domain);
     const notVerified = check(R3, { email: `*@${domain.name}`, domain: domainFacts(domain) }, 'id');
     if (notVerified) return refusedDomain(notVerified, domain);
     if (domain.claimedAt !== null) return { kind: 'unchanged', domain, claimedAccounts: 0 };
 
-    const before = domainSnapshot(domain);
+    const before = domainFacts(domain);
     await updateRow(m.tx, Domain, domain, { claimedAt: new Date() });
-    const [claimed] = await m.tx.query(
-      `/* claimDomain */ UPDATE account SET managed = true, claimed_at = now(), version = version + 1, updated_at = now()
-       WHERE organization_id = $1 AND email_domain = $2 AND NOT managed RETURNING id`,
-      [m.organizationId, domain.name],
-    );
-    const claimedIds = (claimed as Array<{ id: string }>).map((row) => row.id);
-    await settleUnmanagedConflicts(m.tx, m.organizationId, claimedIds, m.action, m.actor);
-    await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainSnapshot(domain), claimedAccounts: claimedIds.length } });
-    return { kind: 'changed', domain, claimedAccounts: claimedIds.length };
+    const claimed = await markManaged(m, { domain: domain.name });
+    await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainFacts(domain), claimedAccounts: claimed.size } });
+    return { kind: 'changed', domain, claimedAccounts: claimed.size };
   },
 };

@@ -5,6 +5,8 @@ import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { DomainMigration, MigrationStatus } from '../domains/domain-migration.entity';
 import { staleAccounts } from '../domains/domain-migration.service';
+import { domainFacts } from '../domains/domain.service';
+import type { Account } from '../accounts/account.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { SyncStatus } from '../scim/scim-record.enums';
 import { ConflictKind } from '../conflicts/conflict.enums';
@@ -162,27 +164,36 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
 
   const domainsById = new Map(domains.map((domain) => [domain.id, domain]));
   const domainsByName = new Map(domains.map((domain) => [domain.name, domain]));
-  const facts = (domain: Domain) => ({ name: domain.name, status: domain.status, claimed: domain.claimedAt !== null });
+  const inProgress = migrations.filter((migration) => migration.status === MigrationStatus.IN_PROGRESS);
+  const staleByDomain = new Map<string, Account[]>();
+  for (const account of await staleAccounts(db, organizationId, inProgress.map((migration) => domainsById.get(migration.fromDomainId)!.name))) {
+    const group = staleByDomain.get(account.emailDomain);
+    if (group) group.push(account);
+    else staleByDomain.set(account.emailDomain, [account]);
+  }
 
-  const readiness = await Promise.all(
-    migrations.map(async (migration) => {
-      const [from, to] = [domainsById.get(migration.fromDomainId)!, domainsById.get(migration.toDomainId)!];
-      const stale = migration.status === MigrationStatus.IN_PROGRESS ? await staleAccounts(db, organizationId, from.name) : [];
-      return { migration, from, to, reason: R4.evaluate({ from: facts(from), to: facts(to) }), stale };
-    }),
-  );
+  const readiness = migrations.map((migration) => {
+    const [from, to] = [domainsById.get(migration.fromDomainId)!, domainsById.get(migration.toDomainId)!];
+    const stale = migration.status === MigrationStatus.IN_PROGRESS ? (staleByDomain.get(from.name) ?? []) : [];
+    return { migration, from, to, reason: R4.evaluate({ from: domainFacts(from), to: domainFacts(to) }), stale };
+  });
 
   const findings = new Map<Rule<never>, Finding[]>(RULES.map((rule) => [rule as Rule<never>, []]));
   const add = (rule: Rule<never>, subjectType: string, subjectId: string, message: string | null) => {
     if (message !== null) findings.get(rule)!.push({ subjectType, subjectId, message });
   };
   for (const account of drift) add(R1 as Rule<never>, 'Account', account.id, R1.evaluate({ email: account.email, linkedDirectories: account.directories }));
-  for (const directory of directories) add(R2 as Rule<never>, 'Directory', directory.id, R2.evaluate(directory));
+  const mismatchedDirectories: Directory[] = [];
+  for (const directory of directories) {
+    const mismatch = R2.evaluate(directory);
+    add(R2 as Rule<never>, 'Directory', directory.id, mismatch);
+    if (mismatch !== null) mismatchedDirectories.push(directory);
+  }
   for (const { name, count } of managedByDomain) {
     const domain = domainsByName.get(name);
     // Managed accounts whose claim is no longer backed by a verified domain.
     if (domain && domain.status !== DomainStatus.VERIFIED) {
-      const message = R3.evaluate({ email: `*@${name}`, domain: facts(domain) });
+      const message = R3.evaluate({ email: `*@${name}`, domain: domainFacts(domain) });
       add(R3 as Rule<never>, 'Domain', domain.id, message && `${count} managed account(s): ${message}`);
     }
   }
@@ -206,7 +217,7 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     openConflictsByKind: conflictCounts,
     domainsByStatus: [...statusCounts].map(([status, count]) => ({ status, count })),
     unmanagedAccountsByDomain: unmanagedCounts.map(({ id, count }) => ({ domain: domainsById.get(id)!, count })),
-    mismatchedDirectories: directories.filter((directory) => R2.evaluate(directory) !== null),
+    mismatchedDirectories,
     failedRecordCount: failedCount,
     failedRecords,
     migrations: readiness.map(({ migration, reason, stale }) => ({ migration, ready: reason === null, reason, staleAccounts: stale.length })),
