@@ -11,6 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parse as parseFilter, Tester, type Compare, type Filter } from 'scim2-parse-filter';
+import { SCHEMA } from './schema-urns';
 import { ScimError, type ScimErrorType } from './scim-error';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -24,10 +25,7 @@ export interface PatchOptions {
   readOnlyAttributes: string[];
 }
 
-const CORE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const CORE_GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const MANAGER_ATTRIBUTE = `${ENTERPRISE_USER_SCHEMA}:manager`.toLowerCase();
+const MANAGER_ATTRIBUTE = `${SCHEMA.enterpriseUser}:manager`.toLowerCase();
 
 export const USER_PATCH_OPTIONS: PatchOptions = {
   booleanAttributes: [
@@ -114,12 +112,12 @@ function childName(parent: string, key: string): string {
 function knownSchemas(resource: Json): string[] {
   const fromSchemas = Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === 'string') : [];
   const fromKeys = Object.keys(resource).filter((k) => k.toLowerCase().startsWith('urn:'));
-  return [ENTERPRISE_USER_SCHEMA, ...fromSchemas, ...fromKeys];
+  return [SCHEMA.enterpriseUser, ...fromSchemas, ...fromKeys];
 }
 
 function isCoreSchema(urn: string): boolean {
   const lower = urn.toLowerCase();
-  return lower === CORE_USER_SCHEMA.toLowerCase() || lower === CORE_GROUP_SCHEMA.toLowerCase();
+  return lower === SCHEMA.user.toLowerCase() || lower === SCHEMA.group.toLowerCase();
 }
 
 /** Index of the `]` closing the `[` at `start`, skipping quoted strings. */

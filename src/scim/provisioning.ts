@@ -36,7 +36,8 @@ export interface DesiredUser {
 }
 
 /** The message Atlassian Guard answers with; IdPs and admins search for it. */
-export const emailTakenDetail = (email: string) => `Resource [USER]: with email[${email}] already exists.`;
+const emailTakenDetail = (email: string) => `Resource [USER]: with email[${email}] already exists.`;
+export const userNameTakenDetail = (userName: string) => `Resource [USER]: with userName[${userName}] already exists.`;
 
 export type SyncOutcome =
   | { kind: 'synced'; record: ScimRecord; account: Account | null; createdAccount: boolean; resolved: Conflict[]; findings: string[] }
@@ -53,7 +54,7 @@ export function primaryEmail(emails: ScimEmail[], userName: string): string | nu
 }
 
 /** Copies an IdP push onto a record's columns (the desired state), keeping the raw payload. */
-export function applyDesiredState(record: ScimRecord, desired: DesiredUser): void {
+function applyDesiredState(record: ScimRecord, desired: DesiredUser): void {
   Object.assign(record, {
     externalId: desired.externalId,
     userName: desired.userName,
@@ -199,7 +200,7 @@ async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Acc
   return holder ?? null;
 }
 
-async function linkedInDirectory(tx: EntityManager, directoryId: string, accountId: string, exceptRecordId: string): Promise<boolean> {
+export async function linkedInDirectory(tx: EntityManager, directoryId: string, accountId: string, exceptRecordId: string): Promise<boolean> {
   const rows = await tx.query(`SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`, [
     directoryId,
     accountId,
@@ -332,10 +333,10 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     const byExternalId = desired.externalId ? (found.find((record) => record.externalId === desired.externalId) ?? null) : null;
     const existing = byExternalId ?? byUserName;
     if (existing && byUserName && byUserName.id !== existing.id) {
-      return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+      return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
     }
     if (existing && !byExternalId && existing.externalId !== null && desired.externalId !== null) {
-      return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+      return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
     }
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
@@ -346,7 +347,7 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     if (!record) continue;
     return settle(m, directory, record, ScimOperation.CREATE, 201, null);
   }
-  return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+  return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
 }
 
 /** An IdP's full replace or patch (already applied to the current resource): new desired state, then sync. */
@@ -362,7 +363,7 @@ export async function updateUser(
   applyDesiredState(record, desired);
   if (desired.userName.toLowerCase() !== before.userName.toLowerCase()) {
     const clash = await lockRecordBy(m.tx, directory.id, 'lower(user_name) = lower($2) AND id <> $3', [desired.userName, record.id]);
-    if (clash) return { kind: 'duplicate', status: 409, detail: `Resource [USER]: with userName[${desired.userName}] already exists.` };
+    if (clash) return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
   await updateRow(m.tx, ScimRecord, record, {
     externalId: record.externalId,

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import { hydrate } from '../db/hydrate';
 import { runMutation } from '../db/transaction';
-import { scimRecordMutations } from './scim-record.service';
+import { ScimRecord } from './scim-record.entity';
+import { directoryOf, resyncLocked } from './scim-record.service';
 
 export interface RetryWorkerOptions {
   intervalMs: number;
@@ -69,14 +71,16 @@ export class RetryWorker {
         { organizationId, actor: RETRY_ACTOR, requestId: null },
         { action: 'resyncScimRecord', args: { id } },
         async (m) => {
-          const [claimed] = await m.tx.query(
-            `/* retryWorker:claim */ SELECT id FROM scim_record
-              WHERE id = $1 AND sync_status = 'FAILED' AND next_retry_at <= now() FOR UPDATE SKIP LOCKED`,
-            [id],
+          // The whole row: the claim's lock is the one resync needs, so it is not read twice.
+          const rows = await m.tx.query(
+            `/* retryWorker:claim */ SELECT * FROM scim_record
+              WHERE id = $1 AND organization_id = $2 AND sync_status = 'FAILED' AND next_retry_at <= now() FOR UPDATE SKIP LOCKED`,
+            [id, organizationId],
           );
           // Another replica holds it, or already retried it: nothing to do.
-          if (!claimed) return { attempted: false, synced: false, userErrors: [] };
-          const outcome = await scimRecordMutations.resync(m, { id });
+          if (rows.length === 0) return { attempted: false, synced: false, userErrors: [] };
+          const [record] = hydrate(m.tx, ScimRecord, rows);
+          const outcome = await resyncLocked(m, record, await directoryOf(m.tx, record));
           return { attempted: true, synced: outcome.kind === 'sync' && outcome.sync.kind === 'synced', userErrors: [] };
         },
         this.logger,

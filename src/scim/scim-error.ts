@@ -11,7 +11,7 @@ export type ScimErrorType =
   | 'invalidVers'
   | 'sensitive';
 
-export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /** A failure the SCIM client caused; the HTTP layer turns it into the SCIM error body. */
 export class ScimError extends Error {

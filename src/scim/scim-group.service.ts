@@ -1,10 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { isUuid } from '../common/ids';
-import { hydrate } from '../db/hydrate';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { lockRow, updateRow } from '../db/rows';
+import { updateRow } from '../db/rows';
+import { insertRow } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import type { Directory } from '../directories/directory.entity';
+import { directoryRow } from './directory-rows';
 import { ScimGroup } from './scim-group.entity';
 import { ScimError, type ScimOutcome } from './scim-error';
 
@@ -79,10 +79,8 @@ export async function memberIdsOf(tx: EntityManager, groupId: string): Promise<s
 }
 
 /** A group of this directory, locked for the rest of the transaction; null for any other id. */
-export async function lockGroup(m: MutationScope, directory: Directory, id: string): Promise<ScimGroup | null> {
-  const group = await lockRow(m.tx, ScimGroup, m.organizationId, id, 'scim:lockGroup');
-  return group && group.directoryId === directory.id ? group : null;
-}
+export const lockGroup = (m: MutationScope, directory: Directory, id: string): Promise<ScimGroup | null> =>
+  directoryRow(m.tx, ScimGroup, directory, id, { comment: 'scim:lockGroup', lock: true });
 
 /** Group writes, each inside the IdP's MutationScope (actor `scim:<directoryId>`). */
 export const scimGroupMutations = {
@@ -102,13 +100,14 @@ export const scimGroupMutations = {
     }
     const invalidMembers = await checkMembers(m.tx, directory, desired.memberIds);
     if (invalidMembers) return rejected(invalidMembers);
-    const rows = await m.tx.query(
-      `/* scim:createGroup */ INSERT INTO scim_group (organization_id, directory_id, external_id, display_name, raw_payload)
-       VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT (directory_id, external_id) DO NOTHING RETURNING *`,
-      [m.organizationId, directory.id, desired.externalId, desired.displayName, JSON.stringify(desired.raw)],
+    // (directory_id, external_id) is the only unique key a new row can meet.
+    const group = await insertRow(
+      m.tx,
+      ScimGroup,
+      { organizationId: m.organizationId, directoryId: directory.id, externalId: desired.externalId, displayName: desired.displayName, rawPayload: desired.raw },
+      { comment: 'scim:createGroup', skipOnConflict: true },
     );
-    if (rows.length === 0) return externalIdTaken(desired.externalId!);
-    const [group] = hydrate(m.tx, ScimGroup, rows);
+    if (!group) return externalIdTaken(desired.externalId!);
     await addMembers(m.tx, group.id, desired.memberIds);
     await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: null, after: { ...groupSnapshot(group, desired.memberIds.length), addedMembers: desired.memberIds } });
     return { kind: 'written', status: 201, resource: group };
@@ -125,14 +124,14 @@ export const scimGroupMutations = {
       ]);
       if (clash.length > 0) return externalIdTaken(desired.externalId);
     }
-    const invalidMembers = await checkMembers(m.tx, directory, desired.memberIds);
-    if (invalidMembers) return rejected(invalidMembers);
-
     const current = currentMemberIds ?? (await memberIdsOf(m.tx, group.id));
     const wanted = new Set(desired.memberIds);
     const had = new Set(current);
     const added = desired.memberIds.filter((id) => !had.has(id));
     const removed = current.filter((id) => !wanted.has(id));
+    // Current members were checked when added, and leave with their record (ON DELETE CASCADE).
+    const invalidMembers = await checkMembers(m.tx, directory, added);
+    if (invalidMembers) return rejected(invalidMembers);
     const before = groupSnapshot(group, current.length);
 
     const update = () => updateRow(m.tx, ScimGroup, group, { externalId: desired.externalId, displayName: desired.displayName, rawPayload: desired.raw });
@@ -156,7 +155,10 @@ export const scimGroupMutations = {
 
   /** The group and its memberships go; the members' records and accounts stay. */
   async remove(m: MutationScope, group: ScimGroup): Promise<GroupOutcome> {
-    const memberCount = (await memberIdsOf(m.tx, group.id)).length;
+    const [{ count: memberCount }]: Array<{ count: number }> = await m.tx.query(
+      `/* scim:memberCount */ SELECT count(*)::int AS count FROM scim_group_member WHERE group_id = $1`,
+      [group.id],
+    );
     await m.tx.query(`/* scim:deleteGroup */ DELETE FROM scim_group WHERE id = $1`, [group.id]);
     await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: groupSnapshot(group, memberCount), after: null });
     return { kind: 'deleted' };
@@ -164,16 +166,8 @@ export const scimGroupMutations = {
 };
 
 /** A group of this directory, or null (another directory's or organization's id reads as absent). */
-export async function findGroup(tx: EntityManager, directory: Directory, id: string): Promise<ScimGroup | null> {
-  if (!isUuid(id)) return null;
-  return tx
-    .getRepository(ScimGroup)
-    .createQueryBuilder('g')
-    .comment('scim:getGroup')
-    .where('g.id = :id', { id })
-    .andWhere('g.organizationId = :organizationId', { organizationId: directory.organizationId })
-    .andWhere('g.directoryId = :directoryId', { directoryId: directory.id })
-    .getOne();
+export function findGroup(tx: EntityManager, directory: Directory, id: string): Promise<ScimGroup | null> {
+  return directoryRow(tx, ScimGroup, directory, id, { comment: 'scim:getGroup' });
 }
 
 /** Members of many groups in one query, as the Group resources list them. */

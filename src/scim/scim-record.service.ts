@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
 import { isUuid } from '../common/ids';
 import { notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, updateRow } from '../db/rows';
+import { lockCurrent, lockRow, updateRow } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import { Account } from '../accounts/account.entity';
 import { Directory } from '../directories/directory.entity';
@@ -12,10 +12,11 @@ import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
 import { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
 import { ScimErrorCode } from './scim.errors';
-import { pushOutcomeOf, recordPush, snapshot, syncRecord, type SyncOutcome } from './provisioning';
+import { linkedInDirectory, pushOutcomeOf, recordPush, snapshot, syncRecord, type SyncOutcome } from './provisioning';
+import { HEAVY } from './scim.loaders';
 import type { ScimRecordFilter } from './scim-record.inputs';
 
-export const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
+const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
   scope: 'scimRecords',
   direction: 'DESC',
   keys: [
@@ -38,7 +39,7 @@ export class ScimRecordService {
     if (filter.userName != null) where.and('lower(user_name) = lower(?)', filter.userName);
     if (filter.externalId != null) where.and('external_id = ?', filter.externalId);
     // GraphQL reads the columns; the IdP's raw payload stays out of the page.
-    return paginate(this.db, ScimRecord, { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: ['rawPayload', 'emails'] }, page);
+    return paginate(this.db, ScimRecord, { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: HEAVY }, page);
   }
 }
 
@@ -62,13 +63,41 @@ export type RecordOutcome =
 
 const refusedWith = (error: UserError, record?: ScimRecord | null): RecordOutcome => ({ kind: 'refused', error, record });
 
-async function lockRecordWithDirectory(m: MutationScope, id: string, expectedVersion?: number | null) {
-  const record = await lockRow(m.tx, ScimRecord, m.organizationId, id, m.action);
-  if (!record) return { error: notFoundError('SCIM record', 'id') };
-  const stale = staleVersion(expectedVersion, record);
-  if (stale) return { error: stale, record };
-  const directory = await m.tx.getRepository(Directory).findOneByOrFail({ id: record.directoryId });
-  return { record, directory };
+export const directoryOf = (tx: EntityManager, record: ScimRecord): Promise<Directory> =>
+  tx.getRepository(Directory).findOneByOrFail({ id: record.directoryId });
+
+/** `resync` of a record the caller already holds locked (the retry worker claims its own). */
+export async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
+  const before = snapshot(record);
+  const sync = await syncRecord(m, record, directory);
+  await recordPush(m, record, {
+    operation: ScimOperation.RESYNC,
+    outcome: pushOutcomeOf(sync),
+    httpStatus: null,
+    detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
+    payload: null,
+  });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  return { kind: 'sync', record, sync };
+}
+
+/**
+ * `remove` of a record the caller already holds locked (SCIM DELETE locks it to check If-Match).
+ * httpStatus: what the IdP was answered when it is the IdP deleting, null for an admin.
+ */
+export async function removeLocked(m: MutationScope, record: ScimRecord, httpStatus: number | null): Promise<RecordOutcome> {
+  const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
+  // Written at commit, after the record is gone: unlinked already, as the foreign key would leave it.
+  await recordPush(m, { id: null, directoryId: record.directoryId }, {
+    operation: ScimOperation.DELETE,
+    outcome: PushOutcome.APPLIED,
+    httpStatus,
+    detail: `Deleted by ${m.actor}`,
+    payload: null,
+  });
+  await m.tx.delete(ScimRecord, { id: record.id });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
+  return { kind: 'changed', record, resolved };
 }
 
 /** The mutations on SCIM records, each inside a MutationScope's transaction. */
@@ -79,20 +108,9 @@ export const scimRecordMutations = {
    * returned as a userError; a success resolves the conflicts it cleared (rule R7).
    */
   async resync(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
-    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
-    if (!found.directory) return refusedWith(found.error, found.record);
-    const { record, directory } = found;
-    const before = snapshot(record);
-    const sync = await syncRecord(m, record, directory);
-    await recordPush(m, record, {
-      operation: ScimOperation.RESYNC,
-      outcome: pushOutcomeOf(sync),
-      httpStatus: null,
-      detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
-      payload: null,
-    });
-    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
-    return { kind: 'sync', record, sync };
+    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    if (found.refusal) return refusedWith(found.refusal, found.row);
+    return resyncLocked(m, found.row, await directoryOf(m.tx, found.row));
   },
 
   /**
@@ -101,29 +119,16 @@ export const scimRecordMutations = {
    * fresh record and links it again.
    */
   async remove(m: MutationScope, input: { id: string; expectedVersion?: number | null; httpStatus?: number | null }): Promise<RecordOutcome> {
-    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
-    if (!found.directory) return refusedWith(found.error, found.record);
-    const { record } = found;
-    const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
-    // httpStatus: what the IdP was answered when it is the IdP deleting (SCIM DELETE), null for an admin.
-    // Written at commit, after the record is gone: unlinked already, as the foreign key would leave it.
-    await recordPush(m, { id: null, directoryId: record.directoryId }, {
-      operation: ScimOperation.DELETE,
-      outcome: PushOutcome.APPLIED,
-      httpStatus: input.httpStatus ?? null,
-      detail: `Deleted by ${m.actor}`,
-      payload: null,
-    });
-    await m.tx.delete(ScimRecord, { id: record.id });
-    await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
-    return { kind: 'changed', record, resolved };
+    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    if (found.refusal) return refusedWith(found.refusal, found.row);
+    return removeLocked(m, found.row, input.httpStatus ?? null);
   },
 
   /** Detaches a record from its account; the record waits (PENDING) to be linked again. */
   async unlink(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
-    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
-    if (!found.directory) return refusedWith(found.error, found.record);
-    const { record } = found;
+    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    if (found.refusal) return refusedWith(found.refusal, found.row);
+    const record = found.row;
     if (record.accountId === null) {
       return refusedWith(userError(ScimErrorCode.RECORD_NOT_LINKED, 'The record is not linked to an account.', 'id'), record);
     }
@@ -144,9 +149,9 @@ export const scimRecordMutations = {
    * account must be managed (claimed), and hold no other record of the same directory.
    */
   async link(m: MutationScope, input: { id: string; accountId: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
-    const found = await lockRecordWithDirectory(m, input.id, input.expectedVersion);
-    if (!found.directory) return refusedWith(found.error, found.record);
-    const { record, directory } = found;
+    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    if (found.refusal) return refusedWith(found.refusal, found.row);
+    const record = found.row;
     const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
     if (!account) return refusedWith(notFoundError('account', 'accountId'), record);
     if (!account.managed) {
@@ -155,12 +160,9 @@ export const scimRecordMutations = {
         record,
       );
     }
-    const [other] = await m.tx.query(`SELECT id FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`, [
-      directory.id,
-      account.id,
-      record.id,
-    ]);
-    if (other) {
+    if (await linkedInDirectory(m.tx, record.directoryId, account.id, record.id)) {
+      // The directory is read only for this message.
+      const directory = await directoryOf(m.tx, record);
       return refusedWith(
         userError(ScimErrorCode.ACCOUNT_ALREADY_LINKED, `${account.email} already has another record in ${directory.name}.`, 'accountId'),
         record,

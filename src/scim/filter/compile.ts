@@ -1,3 +1,5 @@
+import { isUuid } from '../../common/ids';
+import { escapeLike } from '../../common/sql';
 import { ScimError } from '../scim-error';
 import { invalidFilter, parseFilter, type CompValue, type CompareOp, type FilterNode } from './parser';
 import type { AttributeSpec, MultiValuedSpec, ResourceSchema } from './schema';
@@ -10,7 +12,6 @@ export interface CompiledFilter {
 }
 
 const USER_SCHEMA_URN = 'urn:ietf:params:scim:schemas:core:2.0:user:';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A typed SQL expression a leaf comparison applies to: a column, or one sub-attribute of a jsonb element. */
 interface Scalar {
@@ -73,10 +74,6 @@ function elementScalar(name: string, spec: MultiValuedSpec, subKey: string): Sca
   return { name, expr: text, type: 'string', caseExact: sub.caseExact === true };
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 function daysInMonth(year: number, month: number): number {
   return [31, isLeap(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
@@ -92,7 +89,7 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?
  * rounds them to microseconds; JavaScript dates would truncate to milliseconds), so that
  * Postgres can never reject it (an offset beyond ±15:59 or February 30 would be an error there).
  */
-export function normalizeDateTime(value: string, name: string): string {
+function normalizeDateTime(value: string, name: string): string {
   const m = DATE_TIME.exec(value);
   const bad = () => invalidFilter(`Attribute '${name}' must be compared with an RFC 3339 date-time such as "2024-01-31T12:00:00Z"`);
   if (!m) throw bad();
@@ -252,9 +249,9 @@ class Compiler {
     switch (op) {
       case 'eq':
         // A value that is not a UUID matches no id, and must not become a cast error.
-        return UUID.test(value) ? `${scalar.expr} = ${this.param(value, 'uuid')}` : 'false';
+        return isUuid(value) ? `${scalar.expr} = ${this.param(value, 'uuid')}` : 'false';
       case 'ne':
-        return UUID.test(value) ? `${scalar.expr} IS DISTINCT FROM ${this.param(value, 'uuid')}` : 'true';
+        return isUuid(value) ? `${scalar.expr} IS DISTINCT FROM ${this.param(value, 'uuid')}` : 'true';
       case 'co':
         return `${scalar.expr}::text LIKE lower(${this.param(`%${escapeLike(value)}%`, 'text')})`;
       case 'sw':

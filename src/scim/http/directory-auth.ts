@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../common/ids';
+import { selectRows } from '../../db/statements';
 import { Directory } from '../../directories/directory.entity';
 import { directoryTokenMatches, hashDirectoryToken } from '../../directories/directory-token';
 import { ScimError } from '../scim-error';
@@ -26,12 +27,7 @@ export function authenticateDirectory(db: DataSource) {
       return;
     }
     const token = match[1];
-    const directory = await db
-      .getRepository(Directory)
-      .createQueryBuilder('d')
-      .comment('scim:authenticate')
-      .where('d.tokenHash = :hash', { hash: hashDirectoryToken(token) })
-      .getOne();
+    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hashDirectoryToken(token)]);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });
       return;

@@ -13,7 +13,7 @@ type Json = Record<string, unknown>;
 const LIMITS_EXTENSION = 'urn:identity-governance:params:scim:schemas:extension:2.0:ServiceProviderConfig';
 
 /** What this service provider does not implement, as ServiceProviderConfig states it. */
-export const NOT_IMPLEMENTED = [
+const NOT_IMPLEMENTED = [
   'Bulk operations (RFC 7644 §3.7): /Bulk answers 501.',
   'Changing passwords (RFC 7644 §3.5.2 on "password"): passwords are accepted and discarded, never stored.',
   'The /Me alias (RFC 7644 §3.11): answers 501.',

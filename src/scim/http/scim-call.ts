@@ -13,7 +13,7 @@ export interface ScimCall {
 }
 
 /** The audit actor of everything an IdP does through its directory's token. */
-export const scimActor = (directoryId: string) => `scim:${directoryId}`;
+const scimActor = (directoryId: string) => `scim:${directoryId}`;
 
 /**
  * Runs one SCIM write as one transaction with the directory as actor (so its audit events name

@@ -3,18 +3,9 @@ import type { Logger } from 'pino';
 import type { Directory } from '../../directories/directory.entity';
 import { ScimError } from '../scim-error';
 
-export const SCIM_CONTENT_TYPE = 'application/scim+json';
+export { SCHEMA } from '../schema-urns';
 
-export const SCHEMA = {
-  user: 'urn:ietf:params:scim:schemas:core:2.0:User',
-  group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
-  enterpriseUser: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-  listResponse: 'urn:ietf:params:scim:api:messages:2.0:ListResponse',
-  searchRequest: 'urn:ietf:params:scim:api:messages:2.0:SearchRequest',
-  serviceProviderConfig: 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig',
-  resourceType: 'urn:ietf:params:scim:schemas:core:2.0:ResourceType',
-  schema: 'urn:ietf:params:scim:schemas:core:2.0:Schema',
-} as const;
+const SCIM_CONTENT_TYPE = 'application/scim+json';
 
 /** RFC 7644 §3.4.2.4: the most resources one page returns, whatever `count` asks for. */
 export const MAX_RESULTS = 200;

@@ -29,7 +29,7 @@ export interface ScimRouterOptions {
   metrics?: Metrics;
 }
 
-export const DEFAULT_SCIM_REQUEST_TIMEOUT_MS = 25_000;
+const DEFAULT_SCIM_REQUEST_TIMEOUT_MS = 25_000;
 
 /** A body-parser failure as the SCIM error it is; null for anything else. */
 function bodyError(error: unknown): ScimError | null {

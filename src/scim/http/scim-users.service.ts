@@ -1,17 +1,17 @@
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../common/ids';
 import { violatedUniqueConstraint } from '../../db/pg-errors';
-import { lockRow } from '../../db/rows';
 import { savepoint, type MutationScope } from '../../db/transaction';
 import type { Directory } from '../../directories/directory.entity';
+import { directoryRow } from '../directory-rows';
 import { USER_FILTER_SCHEMA } from '../filter';
 import { USER_PATCH_OPTIONS, applyPatch } from '../patch';
-import { provisionUser, recordPush, updateUser, type DesiredUser, type PushResult } from '../provisioning';
+import { provisionUser, recordPush, updateUser, userNameTakenDetail, type DesiredUser, type PushResult } from '../provisioning';
 import { ScimError, type ScimOutcome } from '../scim-error';
 import { groupRefsOf } from '../scim-group.service';
 import { ScimRecord } from '../scim-record.entity';
 import { PushOutcome, ScimOperation } from '../scim-record.enums';
-import { scimRecordMutations } from '../scim-record.service';
+import { removeLocked } from '../scim-record.service';
 import { queryPage, type ListSource } from './list-query';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
@@ -23,13 +23,12 @@ export type UserOutcome = ScimOutcome<ScimRecord>;
 
 const USERS: ListSource<ScimRecord> = { entity: ScimRecord, table: 'scim_record', alias: 'r', schema: USER_FILTER_SCHEMA, comment: 'scim:listUsers' };
 
-const userNameTaken = (userName: string) => new ScimError(409, `Resource [USER]: with userName[${userName}] already exists.`, 'uniqueness');
+const userNameTaken = (userName: string) => new ScimError(409, userNameTakenDetail(userName), 'uniqueness');
+const externalIdTaken = (externalId: string | null) => new ScimError(409, `Resource [USER]: with externalId[${externalId}] already exists.`, 'uniqueness');
 
 /** The record behind a SCIM User id in this directory, locked; null for any other id. */
-async function lockUser(m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> {
-  const record = await lockRow(m.tx, ScimRecord, m.organizationId, id, 'scim:lockUser');
-  return record && record.directoryId === directory.id ? record : null;
-}
+const lockUser = (m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> =>
+  directoryRow(m.tx, ScimRecord, directory, id, { comment: 'scim:lockUser', lock: true });
 
 /**
  * The Users endpoint's operations. Each write is one transaction as the IdP (`scim:<directoryId>`);
@@ -91,7 +90,7 @@ export class ScimUserService {
         desired.externalId,
         record.id,
       ]);
-      if (clash.length > 0) throw new ScimError(409, `Resource [USER]: with externalId[${desired.externalId}] already exists.`, 'uniqueness');
+      if (clash.length > 0) throw externalIdTaken(desired.externalId);
     }
     const apply = () => updateUser(m, directory, record, desired, operation);
     try {
@@ -101,9 +100,7 @@ export class ScimUserService {
     } catch (error) {
       const constraint = violatedUniqueConstraint(error);
       if (constraint === 'scim_record_directory_user_name_key') throw userNameTaken(desired.userName);
-      if (constraint === 'scim_record_directory_id_external_id_key') {
-        throw new ScimError(409, `Resource [USER]: with externalId[${desired.externalId}] already exists.`, 'uniqueness');
-      }
+      if (constraint === 'scim_record_directory_id_external_id_key') throw externalIdTaken(desired.externalId);
       throw error;
     }
   }
@@ -146,8 +143,7 @@ export class ScimUserService {
       if (!record) throw notFound('User');
       target.recordId = record.id;
       if (!ifMatchHolds(ifMatch, record.version)) throw preconditionFailed();
-      const removed = await scimRecordMutations.remove(m, { id: record.id, httpStatus: 204 });
-      if (removed.kind === 'refused') throw new Error(`deleting a locked record was refused: ${removed.error.message}`);
+      await removeLocked(m, record, 204);
       return { kind: 'deleted' };
     });
   }
@@ -167,15 +163,7 @@ export class ScimUserService {
   }
 
   find(directory: Directory, id: string): Promise<ScimRecord | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
-    return this.db
-      .getRepository(ScimRecord)
-      .createQueryBuilder('r')
-      .comment('scim:getUser')
-      .where('r.id = :id', { id })
-      .andWhere('r.organizationId = :organizationId', { organizationId: directory.organizationId })
-      .andWhere('r.directoryId = :directoryId', { directoryId: directory.id })
-      .getOne();
+    return directoryRow(this.db, ScimRecord, directory, id, { comment: 'scim:getUser' });
   }
 
   list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimRecord[] }> {
