@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DomainCheckerOptions } from './domains/domain-checker';
+import type { RetryWorkerOptions } from './scim/retry-worker';
 
 /**
  * Every setting the service reads from the environment, parsed and validated once at start-up.
@@ -19,7 +20,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   auth: AuthConfig;
   domainCheck: DomainCheckerOptions;
-  retryWorker: { enabled: boolean; intervalMs: number; batchSize: number; idempotencyTtlHours: number };
+  retryWorker: RetryWorkerOptions & { enabled: boolean };
+  /** GraphQL idempotency keys older than this are forgotten. */
+  idempotencyTtlHours: number;
   /** Set: /graphql answers only requests carrying it in x-router-secret (the router adds it). */
   routerSharedSecret: string | undefined;
   /** Per caller (GraphQL mutations) and per directory token (SCIM); 0 turns a limit off. */
@@ -133,8 +136,8 @@ export function loadConfig(env: Env = process.env): Config {
       enabled: read.boolean('RETRY_WORKER_ENABLED', true),
       intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000)!,
       batchSize: read.integer('RETRY_BATCH_SIZE', 50, 1, 10_000)!,
-      idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30)!,
     },
+    idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30)!,
     domainCheck: {
       dnsServers: (read.string('DNS_SERVERS') ?? '').split(',').map((server) => server.trim()).filter(Boolean),
       timeoutMs: read.integer('DOMAIN_CHECK_TIMEOUT_MS', 5000, 100, 60_000)!,

@@ -6,6 +6,9 @@ import { openDatabase } from './db/database';
 import { createServer } from './server';
 import { printDevelopmentTokens } from './auth/dev-tokens';
 import { RetryWorker } from './scim/retry-worker';
+import { expireIdempotencyKeys } from './db/transaction';
+
+const KEY_EXPIRY_INTERVAL_MS = 10 * 60_000;
 
 /** Start-up only: config, database, server, listen, and a clean shutdown on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -31,6 +34,12 @@ async function main(): Promise<void> {
   );
   const retryWorker = new RetryWorker(database.dataSource, logger.child({ component: 'retry-worker' }), config.retryWorker);
   if (config.retryWorker.enabled) retryWorker.start();
+  // Independent of the retry worker: turning SCIM retries off must not let the keys pile up.
+  const keyExpiry = setInterval(() => {
+    expireIdempotencyKeys(database.dataSource, config.idempotencyTtlHours).catch((error: unknown) =>
+      logger.error({ err: error }, 'expiring idempotency keys failed; will try again'),
+    );
+  }, KEY_EXPIRY_INTERVAL_MS).unref();
   if (auth.developmentSecret) {
     const localUrl = baseUrl.replace('0.0.0.0', '127.0.0.1');
     await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, localUrl);
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     deadline.unref();
     try {
       await server.stop();
+      clearInterval(keyExpiry);
       await retryWorker.stop();
       await database.close();
       logger.info('stopped');

@@ -23,7 +23,7 @@ import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/gra
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
 import { createMetrics } from './observability/metrics';
-import { isDatabaseUnavailable } from './db/pg-errors';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
   config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
@@ -119,7 +119,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       if (isDatabaseUnavailable(error)) {
         // The change was rolled back, or (connection lost during COMMIT) its fate is unknown: say so, and when to retry.
         logger.warn({ err: error, path: formatted.path }, 'database unavailable during a GraphQL request');
-        return { message: 'The database is unreachable right now and the change was not confirmed; retry shortly (an idempotencyKey makes the retry safe).', path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+        return { message: `${DATABASE_UNAVAILABLE_MESSAGE} (an idempotencyKey makes the retry safe).`, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
       }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {

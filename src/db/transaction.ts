@@ -139,6 +139,11 @@ function refusal<P extends PayloadData>(error: UserError): Payload<P> {
   return { userErrors: [error], dryRun: false, replayed: false, change: null } as unknown as Payload<P>;
 }
 
+/** Forgets idempotency keys older than the time to live; main.ts runs it periodically. */
+export async function expireIdempotencyKeys(db: DataSource, ttlHours: number): Promise<void> {
+  await db.query(`/* expireIdempotencyKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`, [ttlHours]);
+}
+
 type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused'; payload: unknown };
 
 /** Inserts the key, or (after any concurrent holder of it commits) reads what it stored. */

@@ -8,8 +8,6 @@ import { directoryOf, resyncLocked } from './scim-record.service';
 export interface RetryWorkerOptions {
   intervalMs: number;
   batchSize: number;
-  /** Idempotency keys older than this are forgotten. */
-  idempotencyTtlHours: number;
 }
 
 export const RETRY_ACTOR = 'system:retry';
@@ -88,9 +86,6 @@ export class RetryWorker {
       if (payload.attempted) retried++;
       if (payload.synced) synced++;
     }
-    await this.db.query(`/* retryWorker:expireKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`, [
-      this.options.idempotencyTtlHours,
-    ]);
     return { retried, synced, skipped: due.length - retried };
   }
 }

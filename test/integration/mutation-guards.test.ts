@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
 import { tableContents } from '../support/snapshot';
 import { seedDemo, type DemoData } from '../../src/seed/demo';
+import { expireIdempotencyKeys } from '../../src/db/transaction';
 
 interface Payload {
   dryRun: boolean;
@@ -188,6 +189,16 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
         key: 'rename-bob-1',
       });
       expect(payload.userErrors).toMatchObject([{ code: 'IDEMPOTENCY_KEY_REUSED', field: 'idempotencyKey' }]);
+    });
+
+    it('forgets keys past their time to live', async () => {
+      await db.dataSource.query(
+        `INSERT INTO idempotency_key (organization_id, key, operation, request_hash, created_at) VALUES ($1, 'old', 'x', 'h', now() - interval '25 hours'), ($1, 'new', 'x', 'h', now())`,
+        [demo.acme.organizationId],
+      );
+      await expireIdempotencyKeys(db.dataSource, 24);
+      const keys = (await db.dataSource.query(`SELECT key FROM idempotency_key WHERE key IN ('old', 'new')`)).map((row: { key: string }) => row.key);
+      expect(keys).toEqual(['new']);
     });
 
     it('refuses an empty or overlong key', async () => {

@@ -8,7 +8,7 @@ import { identityProvider } from '../support/idp';
 /** Automatic retries of FAILED records, with two replicas' workers racing over one database. */
 describe('the retry worker', () => {
   let db: TestDatabase;
-  const options = { intervalMs: 60_000, batchSize: 100, idempotencyTtlHours: 24 };
+  const options = { intervalMs: 60_000, batchSize: 100 };
   let recordIds: string[];
 
   beforeAll(async () => {
@@ -65,13 +65,4 @@ describe('the retry worker', () => {
     expect(actors).toEqual(['system:retry']);
   });
 
-  it('forgets idempotency keys past their time to live', async () => {
-    const [{ id: organizationId }] = await db.dataSource.query(`SELECT id FROM organization LIMIT 1`);
-    await db.dataSource.query(
-      `INSERT INTO idempotency_key (organization_id, key, operation, request_hash, created_at) VALUES ($1, 'old', 'x', 'h', now() - interval '25 hours'), ($1, 'new', 'x', 'h', now())`,
-      [organizationId],
-    );
-    await new RetryWorker(db.dataSource, pino({ level: 'silent' }), options).runOnce();
-    expect((await db.dataSource.query(`SELECT key FROM idempotency_key`)).map((row: { key: string }) => row.key)).toEqual(['new']);
-  });
 });

@@ -14,7 +14,7 @@ import { ScimUserService } from './scim-users.service';
 import { userRoutes } from './users.routes';
 import type { RateLimiter } from '../../http/rate-limit';
 import type { Metrics } from '../../observability/metrics';
-import { isDatabaseUnavailable } from '../../db/pg-errors';
+import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../db/pg-errors';
 
 export interface ScimRouterOptions {
   db: DataSource;
@@ -143,7 +143,7 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
     }
     if (isDatabaseUnavailable(error)) {
       locals.log.warn({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'database unavailable during a SCIM request');
-      sendScimError(res, new ScimError(503, 'The database is unreachable right now and the change was not confirmed; retry shortly (an idempotencyKey makes the retry safe).'), { 'Retry-After': '2' });
+      sendScimError(res, new ScimError(503, `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`), { 'Retry-After': '2' });
       return;
     }
     locals.log.error({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'SCIM request failed');
