@@ -26,8 +26,8 @@ export const ACCOUNT_KEYSET: Keyset<Account> = {
   scope: 'accounts',
   direction: 'ASC',
   keys: [
-    { property: 'email', column: 'email', cast: 'text', expression: (sql) => `lower(${sql}) COLLATE "C"` },
-    { property: 'id', column: 'id', cast: 'uuid' },
+    { property: 'email', cast: 'text', expression: (sql) => `lower(${sql}) COLLATE "C"` },
+    { property: 'id', cast: 'uuid' },
   ],
 };
 

@@ -8,7 +8,7 @@ import type { AuditEventFilter } from './audit.inputs';
 export const AUDIT_KEYSET: Keyset<AuditEvent> = {
   scope: 'auditEvents',
   direction: 'DESC',
-  keys: [{ property: 'id', column: 'id', cast: 'bigint' }],
+  keys: [{ property: 'id', cast: 'bigint' }],
 };
 
 export class AuditService {

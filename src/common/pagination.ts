@@ -90,7 +90,6 @@ type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 /** One column of a keyset order. `expression` wraps the column and the cursor value alike. */
 export interface SortKey<T> {
   property: keyof T & string;
-  column: string;
   cast: KeyCast;
   expression?: (sql: string) => string;
 }
@@ -192,18 +191,21 @@ export async function paginate<T extends ObjectLiteral>(
   args: { first?: number | null; after?: string | null },
 ): Promise<Page<T>> {
   const limit = pageSize(args.first);
+  const metadata = db.getMetadata(entity);
   const wrap = (key: SortKey<T>, sql: string) => (key.expression ? key.expression(sql) : sql);
+  // Cursors carry properties; the SQL needs their columns.
+  const column = (key: SortKey<T>) => wrap(key, metadata.findColumnWithPropertyName(key.property)!.databaseName);
   const page = where.clone();
   if (args.after) {
     const values = decodeCursor(keyset, args.after);
-    const columns = keyset.keys.map((key) => wrap(key, key.column));
+    const columns = keyset.keys.map(column);
     const placeholders = keyset.keys.map((key) => wrap(key, `?::${key.cast}`));
     page.and(`(${columns.join(', ')}) ${keyset.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`, ...values);
   }
-  const order = keyset.keys.map((key) => `${wrap(key, key.column)} ${keyset.direction}`).join(', ');
+  const order = keyset.keys.map((key) => `${column(key)} ${keyset.direction}`).join(', ');
   const rows = limit === 0 ? [] : await selectRows(db, entity, comment, page.toString(), page.params, { exclude, orderBy: order, limit: limit + 1 });
   const nodes = rows.slice(0, limit);
-  const table = db.getMetadata(entity).tableName;
+  const table = metadata.tableName;
   return {
     nodes,
     cursors: nodes.map((node) => encodeCursor(keyset, node)),

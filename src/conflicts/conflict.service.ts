@@ -15,8 +15,8 @@ export const CONFLICT_KEYSET: Keyset<Conflict> = {
   scope: 'conflicts',
   direction: 'DESC',
   keys: [
-    { property: 'detectedAt', column: 'detected_at', cast: 'timestamptz' },
-    { property: 'id', column: 'id', cast: 'uuid' },
+    { property: 'detectedAt', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
   ],
 };
 

@@ -20,8 +20,8 @@ const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
   scope: 'scimRecords',
   direction: 'DESC',
   keys: [
-    { property: 'createdAt', column: 'created_at', cast: 'timestamptz' },
-    { property: 'id', column: 'id', cast: 'uuid' },
+    { property: 'createdAt', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
   ],
 };
 

@@ -9,8 +9,8 @@ const keyset: Keyset<Row> = {
   scope: 'rows',
   direction: 'DESC',
   keys: [
-    { property: 'at', column: 'at', cast: 'timestamptz' },
-    { property: 'id', column: 'id', cast: 'uuid' },
+    { property: 'at', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
   ],
 };
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

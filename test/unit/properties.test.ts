@@ -108,8 +108,8 @@ describe('property: free-text inputs never break the service or store an invalid
       scope: 'accounts',
       direction: 'ASC',
       keys: [
-        { property: 'email', column: 'email', cast: 'text' },
-        { property: 'id', column: 'id', cast: 'uuid' },
+        { property: 'email', cast: 'text' },
+        { property: 'id', cast: 'uuid' },
       ],
     };
     const cursorish = fc.oneof(hostile, fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')));
