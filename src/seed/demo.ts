@@ -18,6 +18,9 @@ import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import { runMutation, type MutationScope } from '../db/transaction';
 import { RETRY_ACTOR } from '../scim/retry-worker';
+import { inScimTransaction } from '../scim/http/scim-call';
+import { desiredUserFrom } from '../scim/http/user-representation';
+import { SCHEMA } from '../scim/schema-urns';
 
 /** What the demo created, by role in the stories, so tests and the CLI can point at it. */
 export interface DemoData {
@@ -53,24 +56,20 @@ export async function removeDemo(db: DataSource): Promise<void> {
   await db.query('DELETE FROM organization WHERE slug = ANY($1)', [DEMO_SLUGS]);
 }
 
+/** What an IdP pushes for a person, read by the same parser as the SCIM endpoint. */
 function user(userName: string, options: { externalId: string; email?: string; active?: boolean }): DesiredUser {
-  const email = options.email ?? userName;
   const [givenName, familyName] = userName
     .split('@')[0]
     .split('.')
     .map((part) => part[0].toUpperCase() + part.slice(1));
-  const emails = [{ value: email, type: 'work', primary: true }];
-  const active = options.active ?? true;
-  return {
+  return desiredUserFrom({
+    schemas: [SCHEMA.user],
     externalId: options.externalId,
     userName,
-    emails,
-    givenName,
-    familyName: familyName ?? null,
-    displayName: null,
-    active,
-    raw: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], externalId: options.externalId, userName, name: { givenName, familyName }, emails, active },
-  };
+    name: { givenName, familyName },
+    emails: [{ value: options.email ?? userName, type: 'work', primary: true }],
+    active: options.active ?? true,
+  });
 }
 
 /**
@@ -108,10 +107,9 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
 
   const push = async (directoryId: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>) => {
     const directory = await db.getRepository(Directory).findOneByOrFail({ id: directoryId });
-    const caller = { organizationId: acme.organizationId, actor: `scim:${directoryId}`, requestId: 'seed' };
-    const payload = await runMutation(db, caller, { action: 'scim.push', args: {} }, async (m) => ({ result: await fn(m, directory), userErrors: [] }));
-    if (payload.result.kind === 'duplicate') throw new Error(`seed: ${payload.result.detail}`);
-    return payload.result.record;
+    const result = await inScimTransaction(db, { directory, requestId: 'seed' }, 'scim.push', (m) => fn(m, directory));
+    if (result.kind === 'duplicate') throw new Error(`seed: ${result.detail}`);
+    return result.record;
   };
   const create = (directoryId: string, desired: DesiredUser) => push(directoryId, (m, directory) => provisionUser(m, directory, desired));
   const replace = (directoryId: string, record: ScimRecord, desired: DesiredUser) =>
@@ -213,12 +211,11 @@ async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
   });
   const accountIds: string[] = [];
   for (const person of ['hank.scorpio', 'frank.grimes', 'mindy.simmons']) {
-    const pushed = await runMutation(db, caller(`scim:${created.directory.id}`), { action: 'scim.push', args: {} }, async (m) => ({
-      result: await provisionUser(m, created.directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
-      userErrors: [],
-    }));
-    if (pushed.result.kind === 'duplicate') throw new Error('seed: Globex push refused');
-    accountIds.push(pushed.result.record.accountId!);
+    const pushed = await inScimTransaction(db, { directory: created.directory, requestId: 'seed' }, 'scim.push', (m) =>
+      provisionUser(m, created.directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
+    );
+    if (pushed.kind === 'duplicate') throw new Error('seed: Globex push refused');
+    accountIds.push(pushed.record.accountId!);
   }
   return { organizationId, directoryId: created.directory.id, directoryToken: created.token, accountIds };
 }

@@ -1,9 +1,12 @@
 import type { DataSource } from 'typeorm';
-import { runMutation, type MutationScope } from '../../src/db/transaction';
+import type { MutationScope } from '../../src/db/transaction';
 import { Directory } from '../../src/directories/directory.entity';
 import { ScimRecord } from '../../src/scim/scim-record.entity';
 import { ScimOperation } from '../../src/scim/scim-record.enums';
 import { provisionUser, updateUser, type DesiredUser, type PushResult } from '../../src/scim/provisioning';
+import { inScimTransaction } from '../../src/scim/http/scim-call';
+import { desiredUserFrom } from '../../src/scim/http/user-representation';
+import { SCHEMA } from '../../src/scim/schema-urns';
 
 export interface UserPush {
   externalId?: string;
@@ -14,26 +17,16 @@ export interface UserPush {
   active?: boolean;
 }
 
+/** The SCIM body an IdP would send, read by the same parser as the HTTP endpoint. */
 export function desiredUser(push: UserPush): DesiredUser {
-  const email = push.email ?? push.userName;
-  const raw = {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+  return desiredUserFrom({
+    schemas: [SCHEMA.user],
     externalId: push.externalId,
     userName: push.userName,
     name: { givenName: push.givenName, familyName: push.familyName },
-    emails: [{ value: email, type: 'work', primary: true }],
+    emails: [{ value: push.email ?? push.userName, type: 'work', primary: true }],
     active: push.active ?? true,
-  };
-  return {
-    externalId: push.externalId ?? null,
-    userName: push.userName,
-    emails: [{ value: email, type: 'work', primary: true }],
-    givenName: push.givenName ?? null,
-    familyName: push.familyName ?? null,
-    displayName: null,
-    active: push.active ?? true,
-    raw,
-  };
+  });
 }
 
 /**
@@ -41,11 +34,10 @@ export function desiredUser(push: UserPush): DesiredUser {
  * push is one transaction with the directory as the actor.
  */
 export function identityProvider(db: DataSource, organizationId: string, directoryId: string) {
-  const caller = { organizationId, actor: `scim:${directoryId}`, requestId: null };
   const push = async (action: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>): Promise<PushResult> => {
-    const directory = await db.getRepository(Directory).findOneByOrFail({ id: directoryId });
-    const payload = await runMutation(db, caller, { action, args: {} }, async (m) => ({ result: await fn(m, directory), userErrors: [] }));
-    return payload.result;
+    const directory = await db.getRepository(Directory).findOneBy({ id: directoryId, organizationId });
+    if (!directory) throw new Error(`no directory ${directoryId} in organization ${organizationId}`);
+    return inScimTransaction(db, { directory, requestId: null }, action, (m) => fn(m, directory));
   };
   return {
     create: (user: UserPush) => push('scim.createUser', (m, directory) => provisionUser(m, directory, desiredUser(user))),

@@ -8,8 +8,9 @@ import { assertStorable, isJsonObject } from './scim-http';
 /** One authenticated SCIM request: which directory calls, and how to trace it. */
 export interface ScimCall {
   directory: Directory;
-  requestId: string;
-  log: Logger;
+  requestId: string | null;
+  /** Absent outside HTTP (seed, tests): runMutation then logs nothing. */
+  log?: Logger;
 }
 
 /** The audit actor of everything an IdP does through its directory's token. */
