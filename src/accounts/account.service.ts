@@ -6,8 +6,7 @@ import { isUuid } from '../common/ids';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import { lockCurrent, staleVersion, updateRow } from '../db/rows';
 import { selectRows } from '../db/statements';
-import { savepoint, type MutationScope } from '../db/transaction';
-import { violatedUniqueConstraint } from '../db/pg-errors';
+import type { MutationScope } from '../db/transaction';
 import { R1, R3, R6, check } from '../rules/rules';
 import { domainFacts, findDomainsByName } from '../domains/domain.service';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
@@ -15,7 +14,7 @@ import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
 import { markManaged } from './account-claims';
 import { Account } from './account.entity';
-import { AccountEmailChange } from './account-email-change.entity';
+import { changeAccountEmail } from './account-email-change';
 import { AccountStatus } from './account.enums';
 import { AccountErrorCode } from './account.errors';
 import { firstFreePlaceholder, normalizeEmail, placeholderSeriesPrefix } from './email';
@@ -89,7 +88,6 @@ export const accountMutations = {
     if (idpManaged) return refused(idpManaged, account);
 
     const previousEmail = account.email;
-    let target: { email: string; domain: string } | undefined;
     if (input.newEmail != null) {
       const parsed = normalizeEmail(input.newEmail);
       if (!parsed.ok) return refused(userError(AccountErrorCode.INVALID_EMAIL, parsed.message, 'newEmail'), account);
@@ -98,26 +96,14 @@ export const accountMutations = {
         const taken = check(R6, { newEmail: parsed.email, takenBy: await emailHolder(m.tx, parsed.email, account) }, 'newEmail');
         if (taken) return refused(taken, account);
       }
-      target = parsed;
-      try {
-        await savepoint(m.tx, () => setEmail(m, account, parsed.email, parsed.domain));
-      } catch (error) {
-        if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
+      if (!(await changeAccountEmail(m, account, parsed.email, parsed.domain))) {
         return refused(check(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail')!, account);
       }
     } else {
       const [local, domain] = [account.email.slice(0, account.email.lastIndexOf('@')), account.emailDomain];
-      target = await renameToPlaceholder(m, account, local, domain);
+      await renameToPlaceholder(m, account, local, domain);
     }
 
-    m.later(AccountEmailChange, {
-      organizationId: m.organizationId,
-      accountId: account.id,
-      previousEmail,
-      newEmail: target.email,
-      action: m.action,
-      actor: m.actor,
-    });
     // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
     await noteAction(m.tx, m.organizationId, { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] }, m.action);
     await m.audit({ targetType: 'Account', targetId: account.id, before: { email: previousEmail }, after: { email: account.email } });
@@ -221,15 +207,11 @@ async function emailHolder(tx: EntityManager, email: string, self: Account): Pro
   return holder.organization_id === self.organizationId ? `the account ${holder.email}` : 'an account outside your organization';
 }
 
-async function setEmail(m: MutationScope, account: Account, email: string, domain: string): Promise<void> {
-  await updateRow(m.tx, Account, account, { email, emailDomain: domain });
-}
-
 /**
  * Takes the first free placeholder. Concurrent renames of accounts sharing a local part can pick
  * the same one; the unique index lets exactly one win and the others move on to the next number.
  */
-async function renameToPlaceholder(m: MutationScope, account: Account, local: string, domain: string): Promise<{ email: string; domain: string }> {
+async function renameToPlaceholder(m: MutationScope, account: Account, local: string, domain: string): Promise<void> {
   let from = 1;
   for (let attempt = 0; attempt < MAX_PLACEHOLDER_ATTEMPTS; attempt++) {
     const rows: Array<{ email: string }> = await m.tx.query(
@@ -237,13 +219,8 @@ async function renameToPlaceholder(m: MutationScope, account: Account, local: st
       [escapeLike(placeholderSeriesPrefix(local, domain)), escapeLike(domain)],
     );
     const candidate = firstFreePlaceholder(local, domain, new Set(rows.map((row) => row.email)), from);
-    try {
-      await savepoint(m.tx, () => setEmail(m, account, candidate.email, domain));
-      return { email: candidate.email, domain };
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
-      from = candidate.n + 1;
-    }
+    if (await changeAccountEmail(m, account, candidate.email, domain)) return;
+    from = candidate.n + 1;
   }
   throw new Error(`No free placeholder for ${account.email} after ${MAX_PLACEHOLDER_ATTEMPTS} attempts`);
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity';
-import { AccountEmailChange } from '../accounts/account-email-change.entity';
+import { changeAccountEmail } from '../accounts/account-email-change';
 import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
 import { AccountErrorCode } from '../accounts/account.errors';
 import { normalizeEmail } from '../accounts/email';
@@ -12,10 +12,9 @@ import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summarie
 import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
-import { violatedUniqueConstraint } from '../db/pg-errors';
 import { updateRow } from '../db/rows';
 import { insertRow, selectRows } from '../db/statements';
-import { savepoint, type MutationScope } from '../db/transaction';
+import type { MutationScope } from '../db/transaction';
 import { R2 } from '../rules/rules';
 import { ScimRecord, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
@@ -146,21 +145,9 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
       const holder = await lockAccountByEmail(m.tx, email);
       if (holder && holder.id !== account.id) return fail(m, record, directory, email, holder, findings, domain);
     }
-    const previousEmail = account.email;
-    try {
-      await savepoint(m.tx, () => updateRow(m.tx, Account, account!, { email, emailDomain: emailDomain! }));
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
+    if (!(await changeAccountEmail(m, account, email, emailDomain!))) {
       return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
     }
-    m.later(AccountEmailChange, {
-      organizationId: m.organizationId,
-      accountId: account.id,
-      previousEmail,
-      newEmail: email,
-      action: m.action,
-      actor: m.actor,
-    });
   }
 
   if (account) {
