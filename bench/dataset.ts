@@ -19,7 +19,10 @@ export interface BenchDataset {
 export async function seedBenchDataset(db: DataSource, accounts: number, slug = 'bench'): Promise<BenchDataset> {
   const conflicted = Math.min(2_500, Math.floor(accounts / 20));
   await db.query(`DELETE FROM organization WHERE slug = $1`, [slug]);
-  const [{ id: organizationId }] = await db.query(`INSERT INTO organization (name, slug) VALUES ('Bench Corp', $1) RETURNING id`, [slug]);
+  const [{ id: organizationId }] = await db.query(
+    `INSERT INTO organization (name, slug) VALUES ('Bench Corp', $1) RETURNING id`,
+    [slug],
+  );
 
   await db.query(
     `INSERT INTO domain (organization_id, name, status, verification_token, verified_at, claimed_at)
@@ -70,5 +73,11 @@ export async function seedBenchDataset(db: DataSource, accounts: number, slug = 
     );
   }
   await db.query('ANALYZE account; ANALYZE scim_record; ANALYZE conflict; ANALYZE domain');
-  return { organizationId, directoryIds, directoryTokens: tokens.map((token) => token.token), accounts, records: accounts };
+  return {
+    organizationId,
+    directoryIds,
+    directoryTokens: tokens.map((token) => token.token),
+    accounts,
+    records: accounts,
+  };
 }

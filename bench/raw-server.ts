@@ -8,7 +8,11 @@ import { ConflictKind, ConflictStatus } from '../src/conflicts/conflict.enums';
  * The floor the GraphQL layer adds to: the same data as the benchmark's GraphQL queries, fetched
  * with hand-written SQL through plain `pg` and served as JSON over plain HTTP.
  */
-const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_MAX ?? 20), options: '-c jit=off -c random_page_cost=1.1' });
+const pool = new Pool({
+  connectionString: process.env.DATABASE_URL,
+  max: Number(process.env.DB_POOL_MAX ?? 20),
+  options: '-c jit=off -c random_page_cost=1.1',
+});
 const organizationId = process.env.BENCH_ORGANIZATION_ID!;
 
 const CONFLICT_QUEUE = `
@@ -48,7 +52,13 @@ async function conflictQueue() {
     detectedAt: row.detected_at,
     account: row.a_id && { id: row.a_id, email: row.a_email, status: row.a_status, managed: row.a_managed },
     conflictingAccount: row.h_id && { id: row.h_id, email: row.h_email, status: row.h_status, managed: row.h_managed },
-    scimRecord: row.r_id && { id: row.r_id, userName: row.r_user_name, email: row.r_email, syncStatus: row.r_sync_status, lastError: row.r_last_error },
+    scimRecord: row.r_id && {
+      id: row.r_id,
+      userName: row.r_user_name,
+      email: row.r_email,
+      syncStatus: row.r_sync_status,
+      lastError: row.r_last_error,
+    },
     directory: row.d_id && { id: row.d_id, name: row.d_name },
     remediation: remediationFor({
       conflict: {
@@ -89,7 +99,11 @@ const server = http.createServer((req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://raw');
       const data =
-        url.pathname === '/conflicts' ? await conflictQueue() : url.pathname === '/accounts' ? await accountSearch(url.searchParams.get('prefix') ?? '') : null;
+        url.pathname === '/conflicts'
+          ? await conflictQueue()
+          : url.pathname === '/accounts'
+            ? await accountSearch(url.searchParams.get('prefix') ?? '')
+            : null;
       if (data === null) return void res.writeHead(404).end();
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
     } catch (error) {

@@ -63,14 +63,22 @@ async function main(): Promise<void> {
   const seeded = Date.now();
   const dataset = await seedBenchDataset(db, ACCOUNTS);
   const caller = { organizationId: dataset.organizationId, actor: 'bench', requestId: null };
-  await runMutation(db, caller, { action: 'detectConflicts', args: {} }, async (m) => ({ result: await conflictMutations.detect(m), userErrors: [] }));
+  await runMutation(db, caller, { action: 'detectConflicts', args: {} }, async (m) => ({
+    result: await conflictMutations.detect(m),
+    userErrors: [],
+  }));
   await db.query('ANALYZE conflict');
-  const [{ open }] = await db.query(`SELECT count(*)::int AS open FROM conflict WHERE status = 'OPEN' AND organization_id = $1`, [dataset.organizationId]);
+  const [{ open }] = await db.query(
+    `SELECT count(*)::int AS open FROM conflict WHERE status = 'OPEN' AND organization_id = $1`,
+    [dataset.organizationId],
+  );
   process.stdout.write(`Seeded in ${((Date.now() - seeded) / 1000).toFixed(1)} s: ${open} open conflicts.\n`);
 
-  const accountIds: string[] = (await db.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY random() LIMIT 1000`, [dataset.organizationId])).map(
-    (row: { id: string }) => row.id,
-  );
+  const accountIds: string[] = (
+    await db.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY random() LIMIT 1000`, [
+      dataset.organizationId,
+    ])
+  ).map((row: { id: string }) => row.id);
   // For the 409 scenario: records whose users the IdP moves onto an address another account holds.
   const moves: Array<{ id: string; body: string }> = (
     await db.query(
@@ -85,30 +93,53 @@ async function main(): Promise<void> {
   }));
   await db.destroy();
 
-  const token = await mintToken({ secret: SECRET, subject: 'bench', organizationId: dataset.organizationId, scopes: ALL_SCOPES, expiresIn: '2h' });
+  const token = await mintToken({
+    secret: SECRET,
+    subject: 'bench',
+    organizationId: dataset.organizationId,
+    scopes: ALL_SCOPES,
+    expiresIn: '2h',
+  });
   const serverPort = await freePort();
   const rawPort = await freePort();
-  const server = await startProcess('server', 'dist/src/main.js', {
-    DATABASE_URL: url,
-    PORT: String(serverPort),
-    HOST: '127.0.0.1',
-    NODE_ENV: 'production',
-    JWT_SECRET: SECRET,
-    LOG_LEVEL: 'warn',
-    DB_POOL_MAX: '20',
-    RETRY_WORKER_ENABLED: 'false',
-    RATE_LIMIT_MUTATIONS_PER_MINUTE: '0',
-    RATE_LIMIT_SCIM_PER_MINUTE: '0',
-  }, /subgraph ready/, 'info');
-  const raw = await startProcess('raw', 'dist/bench/raw-server.js', { DATABASE_URL: url, PORT: String(rawPort), BENCH_ORGANIZATION_ID: dataset.organizationId, DB_POOL_MAX: '20' }, /raw server ready/);
+  const server = await startProcess(
+    'server',
+    'dist/src/main.js',
+    {
+      DATABASE_URL: url,
+      PORT: String(serverPort),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      DB_POOL_MAX: '20',
+      RETRY_WORKER_ENABLED: 'false',
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: '0',
+      RATE_LIMIT_SCIM_PER_MINUTE: '0',
+    },
+    /subgraph ready/,
+    'info',
+  );
+  const raw = await startProcess(
+    'raw',
+    'dist/bench/raw-server.js',
+    { DATABASE_URL: url, PORT: String(rawPort), BENCH_ORGANIZATION_ID: dataset.organizationId, DB_POOL_MAX: '20' },
+    /raw server ready/,
+  );
   const memory = watchMemory(server.child.pid!);
 
   const graphql = `http://127.0.0.1:${serverPort}/graphql`;
   const scim = `http://127.0.0.1:${serverPort}/scim/directory/${dataset.directoryIds[0]}/Users`;
   const gqlHeaders = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const scimHeaders = { 'content-type': 'application/scim+json', authorization: `Bearer ${dataset.directoryTokens[0]}` };
+  const scimHeaders = {
+    'content-type': 'application/scim+json',
+    authorization: `Bearer ${dataset.directoryTokens[0]}`,
+  };
   const rows: Row[] = [];
-  const withMemory = (r: Row): Row => ({ ...r, note: [r.note, `server RSS max ${memory.mark()} MB`].filter(Boolean).join('; ') });
+  const withMemory = (r: Row): Row => ({
+    ...r,
+    note: [r.note, `server RSS max ${memory.mark()} MB`].filter(Boolean).join('; '),
+  });
 
   try {
     // 1. The portal's conflict queue.
@@ -122,8 +153,17 @@ async function main(): Promise<void> {
     });
     const queueRun = await load({ url: graphql, method: 'POST', headers: gqlHeaders, body: queue, connections: 16 });
     const queueFloor = await load({ url: `http://127.0.0.1:${rawPort}/conflicts`, method: 'POST', connections: 16 });
-    rows.push(withMemory(row('Conflict queue: conflicts(first: 50, OPEN) + accounts, record, directory, remediation', '>= 1,000 req/s, p99 <= 50 ms, >= 0.5 of floor', queueRun, queueFloor,
-      (r) => r.rps! >= 1000 && r.p99! <= 50 && r.ratio! >= 0.5)));
+    rows.push(
+      withMemory(
+        row(
+          'Conflict queue: conflicts(first: 50, OPEN) + accounts, record, directory, remediation',
+          '>= 1,000 req/s, p99 <= 50 ms, >= 0.5 of floor',
+          queueRun,
+          queueFloor,
+          (r) => r.rps! >= 1000 && r.p99! <= 50 && r.ratio! >= 0.5,
+        ),
+      ),
+    );
 
     // 2. Account search by email prefix.
     const prefixes = Array.from({ length: 500 }, (_, i) => `user${(i * 7919) % ACCOUNTS}`);
@@ -136,22 +176,53 @@ async function main(): Promise<void> {
     const searchRun = await load({
       url: graphql,
       connections: 16,
-      requests: [{ method: 'POST', headers: gqlHeaders, setupRequest: (request) => ({ ...request, body: searchBody(prefixes[next++ % prefixes.length]) }) }],
+      requests: [
+        {
+          method: 'POST',
+          headers: gqlHeaders,
+          setupRequest: (request) => ({ ...request, body: searchBody(prefixes[next++ % prefixes.length]) }),
+        },
+      ],
     });
     const searchFloor = await load({
       url: `http://127.0.0.1:${rawPort}`,
       connections: 16,
-      requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, path: `/accounts?prefix=${prefixes[next++ % prefixes.length]}` }) }],
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request) => ({ ...request, path: `/accounts?prefix=${prefixes[next++ % prefixes.length]}` }),
+        },
+      ],
     });
-    rows.push(withMemory(row('Account search: accounts(emailPrefix, first: 20) + domain, open conflicts', '>= 1,500 req/s, p99 <= 40 ms', searchRun, searchFloor, (r) => r.rps! >= 1500 && r.p99! <= 40)));
+    rows.push(
+      withMemory(
+        row(
+          'Account search: accounts(emailPrefix, first: 20) + domain, open conflicts',
+          '>= 1,500 req/s, p99 <= 40 ms',
+          searchRun,
+          searchFloor,
+          (r) => r.rps! >= 1500 && r.p99! <= 40,
+        ),
+      ),
+    );
 
     // 3. The gateway resolving 1,000 accounts at once.
     const entities = JSON.stringify({
       query: `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Account { id email status } } }`,
       variables: { representations: accountIds.map((id) => ({ __typename: 'Account', id })) },
     });
-    const entitiesRun = await load({ url: graphql, method: 'POST', headers: gqlHeaders, body: entities, connections: 2 });
-    rows.push(withMemory(row('_entities with 1,000 Account representations', '<= 50 ms p50', entitiesRun, null, (r) => r.p50! <= 50)));
+    const entitiesRun = await load({
+      url: graphql,
+      method: 'POST',
+      headers: gqlHeaders,
+      body: entities,
+      connections: 2,
+    });
+    rows.push(
+      withMemory(
+        row('_entities with 1,000 Account representations', '<= 50 ms p50', entitiesRun, null, (r) => r.p50! <= 50),
+      ),
+    );
 
     // 4. SCIM creates, 8 clients.
     let created = 0;
@@ -165,12 +236,25 @@ async function main(): Promise<void> {
           headers: scimHeaders,
           setupRequest: (request) => {
             const n = created++;
-            return { ...request, body: JSON.stringify(scimUser(`bench-${runId}-${n}`, `new${runId}${n}@d${n % 47}.bench.example`)) };
+            return {
+              ...request,
+              body: JSON.stringify(scimUser(`bench-${runId}-${n}`, `new${runId}${n}@d${n % 47}.bench.example`)),
+            };
           },
         },
       ],
     });
-    rows.push(withMemory(row('SCIM POST /Users, 8 concurrent clients', '>= 1,000 creates/s, 0 errors', createRun, null, (r) => r.rps! >= 1000 && r.errors === 0)));
+    rows.push(
+      withMemory(
+        row(
+          'SCIM POST /Users, 8 concurrent clients',
+          '>= 1,000 creates/s, 0 errors',
+          createRun,
+          null,
+          (r) => r.rps! >= 1000 && r.errors === 0,
+        ),
+      ),
+    );
 
     // 5. SCIM email changes that conflict: 409, the push stored, the conflict opened or kept.
     let moved = 0;
@@ -189,29 +273,45 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push(withMemory(row('SCIM email change that conflicts (409, conflict opened)', '>= 800 req/s', conflictRun, null, (r) => r.rps! >= 800 && r.errors === 0)));
+    rows.push(
+      withMemory(
+        row(
+          'SCIM email change that conflicts (409, conflict opened)',
+          '>= 800 req/s',
+          conflictRun,
+          null,
+          (r) => r.rps! >= 800 && r.errors === 0,
+        ),
+      ),
+    );
 
     // 6. The organization-wide rescan.
     const rescans: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
-      const response = await fetch(graphql, { method: 'POST', headers: gqlHeaders, body: JSON.stringify({ query: 'mutation { detectConflicts { openedCount resolvedCount } }' }) });
+      const response = await fetch(graphql, {
+        method: 'POST',
+        headers: gqlHeaders,
+        body: JSON.stringify({ query: 'mutation { detectConflicts { openedCount resolvedCount } }' }),
+      });
       if (!response.ok) throw new Error(`detectConflicts answered ${response.status}`);
       rescans.push(performance.now() - started);
     }
     const slowest = Math.max(...rescans);
-    rows.push(withMemory({
-      scenario: `detectConflicts full rescan (${ACCOUNTS.toLocaleString()} accounts / records)`,
-      target: '<= 2 s',
-      rps: null,
-      p50: Math.round(median(rescans)),
-      p99: Math.round(slowest),
-      errors: 0,
-      floor: '',
-      ratio: null,
-      met: slowest <= 2000,
-      note: `runs: ${rescans.map((ms) => `${Math.round(ms)} ms`).join(', ')}`,
-    }));
+    rows.push(
+      withMemory({
+        scenario: `detectConflicts full rescan (${ACCOUNTS.toLocaleString()} accounts / records)`,
+        target: '<= 2 s',
+        rps: null,
+        p50: Math.round(median(rescans)),
+        p99: Math.round(slowest),
+        errors: 0,
+        floor: '',
+        ratio: null,
+        met: slowest <= 2000,
+        note: `runs: ${rescans.map((ms) => `${Math.round(ms)} ms`).join(', ')}`,
+      }),
+    );
 
     // 7. Hostile traffic: every request refused, and memory stays bounded while refusing.
     const aliasBomb = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: organization { name }`).join(' ')} }`;
@@ -227,7 +327,17 @@ async function main(): Promise<void> {
       ],
       expectStatus: [400, 413],
     });
-    rows.push(withMemory(row('Hostile traffic: 1.1 MB bodies, alias bombs, malformed JSON', 'every one refused (400/413)', hostileRun, null, (r) => r.errors === 0)));
+    rows.push(
+      withMemory(
+        row(
+          'Hostile traffic: 1.1 MB bodies, alias bombs, malformed JSON',
+          'every one refused (400/413)',
+          hostileRun,
+          null,
+          (r) => r.errors === 0,
+        ),
+      ),
+    );
   } finally {
     memory.stop();
     await stopProcess(server.child);
@@ -296,10 +406,21 @@ async function load(options: LoadOptions): Promise<LoadResult> {
   const unexpected = Object.entries(result.statusCodeStats ?? {})
     .filter(([status]) => !expected.includes(Number(status)))
     .reduce((sum, [, stats]) => sum + (stats as { count: number }).count, 0);
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.timeouts + unexpected };
+  return {
+    rps: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + unexpected,
+  };
 }
 
-function row(scenario: string, target: string, run: LoadResult, floor: LoadResult | null, met: (r: Row) => boolean): Row {
+function row(
+  scenario: string,
+  target: string,
+  run: LoadResult,
+  floor: LoadResult | null,
+  met: (r: Row) => boolean,
+): Row {
   const partial: Row = {
     scenario,
     target,
@@ -325,8 +446,9 @@ function report(rows: Row[]): void {
     '| scenario | target | req/s | p50 ms | p99 ms | errors | raw-SQL floor | ratio | met | notes |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- | --- |',
   ];
-  const lines = rows.map((r) =>
-    `| ${r.scenario} | ${r.target} | ${r.rps ?? ''} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${r.errors} | ${r.floor} | ${r.ratio ?? ''} | ${r.met ? 'yes' : '**no**'} | ${r.note} |`,
+  const lines = rows.map(
+    (r) =>
+      `| ${r.scenario} | ${r.target} | ${r.rps ?? ''} | ${r.p50 ?? ''} | ${r.p99 ?? ''} | ${r.errors} | ${r.floor} | ${r.ratio ?? ''} | ${r.met ? 'yes' : '**no**'} | ${r.note} |`,
   );
   const markdown = `${[...header, ...lines].join('\n')}\n`;
   process.stdout.write(`\n${markdown}`);
@@ -342,8 +464,13 @@ async function postgresServer(): Promise<{ adminUrl: string; embedded?: Embedded
   return { adminUrl: embedded.url, embedded };
 }
 
-
-async function startProcess(name: string, script: string, env: Record<string, string>, ready: RegExp, logLevel?: string) {
+async function startProcess(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  ready: RegExp,
+  logLevel?: string,
+) {
   const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env, ...(logLevel ? { LOG_LEVEL: logLevel } : {}) },
@@ -399,7 +526,6 @@ function watchMemory(pid: number) {
     },
   };
 }
-
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

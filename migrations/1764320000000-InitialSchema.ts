@@ -69,7 +69,9 @@ export class InitialSchema1764320000000 implements MigrationInterface {
     // The uniqueness that makes conflicts: one account per email, whatever its case, system-wide.
     await db.query(`CREATE UNIQUE INDEX "account_email_lower_key" ON "account" (lower("email"))`);
     // Keyset order and prefix search of account lists: byte order (COLLATE "C") makes LIKE 'x%' an index range.
-    await db.query(`CREATE INDEX "account_organization_email_idx" ON "account" ("organization_id", (lower("email") COLLATE "C"))`);
+    await db.query(
+      `CREATE INDEX "account_organization_email_idx" ON "account" ("organization_id", (lower("email") COLLATE "C"))`,
+    );
     await db.query(
       `CREATE INDEX "account_organization_domain_email_idx" ON "account" ("organization_id", "email_domain", (lower("email") COLLATE "C"))`,
     );
@@ -97,8 +99,12 @@ export class InitialSchema1764320000000 implements MigrationInterface {
         CONSTRAINT "account_email_change_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organization"("id") ON DELETE CASCADE,
         CONSTRAINT "account_email_change_account_id_fkey" FOREIGN KEY ("account_id") REFERENCES "account"("id") ON DELETE CASCADE
       )`);
-    await db.query(`CREATE INDEX "account_email_change_account_id_changed_at_idx" ON "account_email_change" ("account_id", "changed_at")`);
-    await db.query(`CREATE INDEX "account_email_change_previous_email_lower_idx" ON "account_email_change" (lower("previous_email"))`);
+    await db.query(
+      `CREATE INDEX "account_email_change_account_id_changed_at_idx" ON "account_email_change" ("account_id", "changed_at")`,
+    );
+    await db.query(
+      `CREATE INDEX "account_email_change_previous_email_lower_idx" ON "account_email_change" (lower("previous_email"))`,
+    );
 
     await db.query(`
       CREATE TABLE "directory" (
@@ -152,15 +158,23 @@ export class InitialSchema1764320000000 implements MigrationInterface {
         CONSTRAINT "scim_record_attempts_check" CHECK ("attempts" >= 0)
       )`);
     // SCIM userName is case-insensitive (RFC 7643 §4.1.1).
-    await db.query(`CREATE UNIQUE INDEX "scim_record_directory_user_name_key" ON "scim_record" ("directory_id", lower("user_name"))`);
+    await db.query(
+      `CREATE UNIQUE INDEX "scim_record_directory_user_name_key" ON "scim_record" ("directory_id", lower("user_name"))`,
+    );
     await db.query(`CREATE INDEX "scim_record_email_lower_idx" ON "scim_record" ("organization_id", lower("email"))`);
     await db.query(`CREATE INDEX "scim_record_account_id_idx" ON "scim_record" ("account_id")`);
-    await db.query(`CREATE INDEX "scim_record_organization_id_created_at_id_idx" ON "scim_record" ("organization_id", "created_at", "id")`);
+    await db.query(
+      `CREATE INDEX "scim_record_organization_id_created_at_id_idx" ON "scim_record" ("organization_id", "created_at", "id")`,
+    );
     await db.query(
       `CREATE INDEX "scim_record_organization_id_sync_status_created_at_id_idx" ON "scim_record" ("organization_id", "sync_status", "created_at", "id")`,
     );
-    await db.query(`CREATE INDEX "scim_record_directory_id_created_at_id_idx" ON "scim_record" ("directory_id", "created_at", "id")`);
-    await db.query(`CREATE INDEX "scim_record_next_retry_at_idx" ON "scim_record" ("next_retry_at") WHERE "sync_status" = 'FAILED'`);
+    await db.query(
+      `CREATE INDEX "scim_record_directory_id_created_at_id_idx" ON "scim_record" ("directory_id", "created_at", "id")`,
+    );
+    await db.query(
+      `CREATE INDEX "scim_record_next_retry_at_idx" ON "scim_record" ("next_retry_at") WHERE "sync_status" = 'FAILED'`,
+    );
 
     await db.query(`
       CREATE TABLE "scim_push" (
@@ -223,7 +237,9 @@ export class InitialSchema1764320000000 implements MigrationInterface {
     await db.query(
       `CREATE UNIQUE INDEX "conflict_open_cause_key" ON "conflict" ("organization_id", "kind", "cause_key") WHERE "status" = 'OPEN'`,
     );
-    await db.query(`CREATE INDEX "conflict_organization_id_detected_at_id_idx" ON "conflict" ("organization_id", "detected_at", "id")`);
+    await db.query(
+      `CREATE INDEX "conflict_organization_id_detected_at_id_idx" ON "conflict" ("organization_id", "detected_at", "id")`,
+    );
     await db.query(
       `CREATE INDEX "conflict_organization_id_status_detected_at_id_idx" ON "conflict" ("organization_id", "status", "detected_at", "id")`,
     );
@@ -252,10 +268,18 @@ export class InitialSchema1764320000000 implements MigrationInterface {
         CONSTRAINT "audit_event_organization_id_fkey" FOREIGN KEY ("organization_id") REFERENCES "organization"("id") ON DELETE CASCADE
       )`);
     await db.query(`CREATE INDEX "audit_event_organization_id_id_idx" ON "audit_event" ("organization_id", "id")`);
-    await db.query(`CREATE INDEX "audit_event_organization_id_target_id_id_idx" ON "audit_event" ("organization_id", "target_id", "id")`);
-    await db.query(`CREATE INDEX "audit_event_organization_id_action_id_idx" ON "audit_event" ("organization_id", "action", "id")`);
-    await db.query(`CREATE INDEX "audit_event_organization_id_actor_id_idx" ON "audit_event" ("organization_id", "actor", "id")`);
-    await db.query(`CREATE INDEX "audit_event_organization_id_request_id_idx" ON "audit_event" ("organization_id", "request_id")`);
+    await db.query(
+      `CREATE INDEX "audit_event_organization_id_target_id_id_idx" ON "audit_event" ("organization_id", "target_id", "id")`,
+    );
+    await db.query(
+      `CREATE INDEX "audit_event_organization_id_action_id_idx" ON "audit_event" ("organization_id", "action", "id")`,
+    );
+    await db.query(
+      `CREATE INDEX "audit_event_organization_id_actor_id_idx" ON "audit_event" ("organization_id", "actor", "id")`,
+    );
+    await db.query(
+      `CREATE INDEX "audit_event_organization_id_request_id_idx" ON "audit_event" ("organization_id", "request_id")`,
+    );
   }
 
   async down(db: QueryRunner): Promise<void> {

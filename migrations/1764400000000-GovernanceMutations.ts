@@ -46,7 +46,9 @@ export class GovernanceMutations1764400000000 implements MigrationInterface {
     await db.query(
       `CREATE UNIQUE INDEX "domain_migration_in_progress_key" ON "domain_migration" ("from_domain_id") WHERE "status" = 'IN_PROGRESS'`,
     );
-    await db.query(`CREATE INDEX "domain_migration_organization_id_created_at_idx" ON "domain_migration" ("organization_id", "created_at")`);
+    await db.query(
+      `CREATE INDEX "domain_migration_organization_id_created_at_idx" ON "domain_migration" ("organization_id", "created_at")`,
+    );
     await db.query(`CREATE INDEX "domain_migration_to_domain_id_idx" ON "domain_migration" ("to_domain_id")`);
   }
 

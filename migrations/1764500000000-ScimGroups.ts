@@ -25,9 +25,13 @@ export class ScimGroups1764500000000 implements MigrationInterface {
         CONSTRAINT "scim_group_directory_id_fkey" FOREIGN KEY ("directory_id") REFERENCES "directory"("id") ON DELETE CASCADE
       )`);
     // IdPs look groups up by name (`displayName eq "..."`), case-insensitively.
-    await db.query(`CREATE INDEX "scim_group_directory_id_display_name_lower_idx" ON "scim_group" ("directory_id", lower("display_name"))`);
+    await db.query(
+      `CREATE INDEX "scim_group_directory_id_display_name_lower_idx" ON "scim_group" ("directory_id", lower("display_name"))`,
+    );
     // Listing a directory's groups pages in creation order.
-    await db.query(`CREATE INDEX "scim_group_directory_id_created_at_id_idx" ON "scim_group" ("directory_id", "created_at", "id")`);
+    await db.query(
+      `CREATE INDEX "scim_group_directory_id_created_at_id_idx" ON "scim_group" ("directory_id", "created_at", "id")`,
+    );
 
     await db.query(`
       CREATE TABLE "scim_group_member" (

@@ -139,7 +139,10 @@ export function loadConfig(env: Env = process.env): Config {
     },
     idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30)!,
     domainCheck: {
-      dnsServers: (read.string('DNS_SERVERS') ?? '').split(',').map((server) => server.trim()).filter(Boolean),
+      dnsServers: (read.string('DNS_SERVERS') ?? '')
+        .split(',')
+        .map((server) => server.trim())
+        .filter(Boolean),
       timeoutMs: read.integer('DOMAIN_CHECK_TIMEOUT_MS', 5000, 100, 60_000)!,
       maxBytes: read.integer('DOMAIN_CHECK_MAX_BYTES', 4096, 64, 1_048_576)!,
       fileScheme: read.oneOf('DOMAIN_CHECK_FILE_SCHEME', ['https', 'http'] as const, 'https'),

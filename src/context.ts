@@ -15,7 +15,13 @@ import { AuditService } from './audit/audit.service';
 import { DomainService } from './domains/domain.service';
 import { DirectoryService } from './directories/directory.service';
 import { DomainOwnershipChecker, type DomainCheckerOptions } from './domains/domain-checker';
-import { runMutation, type MutationRequest, type MutationScope, type Payload, type PayloadData } from './db/transaction';
+import {
+  runMutation,
+  type MutationRequest,
+  type MutationScope,
+  type Payload,
+  type PayloadData,
+} from './db/transaction';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */
 export function createServices(db: DataSource, options: { domainCheck: DomainCheckerOptions }) {
@@ -74,7 +80,10 @@ export class Context implements AuthState {
   }
 
   /** Runs a mutation as this caller: one transaction, its audit event, dry run and idempotency. */
-  mutate<P extends PayloadData>(request: MutationRequest, execute: (scope: MutationScope) => Promise<P>): Promise<Payload<P>> {
+  mutate<P extends PayloadData>(
+    request: MutationRequest,
+    execute: (scope: MutationScope) => Promise<P>,
+  ): Promise<Payload<P>> {
     const caller = { organizationId: this.organizationId, actor: this.actor, requestId: this.requestId };
     return runMutation(this.services.db, caller, request, execute, this.log);
   }

@@ -29,10 +29,18 @@ async function main(): Promise<void> {
   const server = await createServer({ config, dataSource: database.dataSource, logger, verifier: auth.verifier });
   const baseUrl = await server.listen(config.port, config.host);
   logger.info(
-    { url: `${baseUrl}/graphql`, embeddedPostgres: Boolean(database.embedded), startupMs: Math.round(performance.now() - startedAt) },
+    {
+      url: `${baseUrl}/graphql`,
+      embeddedPostgres: Boolean(database.embedded),
+      startupMs: Math.round(performance.now() - startedAt),
+    },
     'identity-governance subgraph ready',
   );
-  const retryWorker = new RetryWorker(database.dataSource, logger.child({ component: 'retry-worker' }), config.retryWorker);
+  const retryWorker = new RetryWorker(
+    database.dataSource,
+    logger.child({ component: 'retry-worker' }),
+    config.retryWorker,
+  );
   if (config.retryWorker.enabled) retryWorker.start();
   // Independent of the retry worker: turning SCIM retries off must not let the keys pile up.
   const keyExpiry = setInterval(() => {
@@ -72,6 +80,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`identity-governance failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `identity-governance failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -9,7 +9,11 @@ import { DomainMigrationResolver, DomainResolver, domainReferenceResolvers } fro
 import { DomainMutationResolver } from './domains/domain-mutation.resolver';
 import { DirectoryResolver, directoryReferenceResolvers } from './directories/directory.resolver';
 import { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
-import { ScimRecordMutationResolver, ScimRecordResolver, scimRecordReferenceResolvers } from './scim/scim-record.resolver';
+import {
+  ScimRecordMutationResolver,
+  ScimRecordResolver,
+  scimRecordReferenceResolvers,
+} from './scim/scim-record.resolver';
 import { AccountScimGroupsResolver, ScimGroupResolver, ScimRecordGroupsResolver } from './scim/scim-group.resolver';
 import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers } from './conflicts/conflict.resolver';
 import { GovernanceReportResolver } from './rules/report.resolver';
@@ -69,7 +73,8 @@ export function buildGovernanceSchema(): Promise<GraphQLSchema> {
     const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
     const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
     for (const reference of referenceResolvers) {
-      for (const [typeName, fields] of Object.entries(reference)) resolverMap[typeName] = { ...resolverMap[typeName], ...fields };
+      for (const [typeName, fields] of Object.entries(reference))
+        resolverMap[typeName] = { ...resolverMap[typeName], ...fields };
     }
     return buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]);
   })());

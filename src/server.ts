@@ -96,7 +96,10 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
           return {
             async willSendResponse({ response }) {
               const body = response.body;
-              if (body.kind === 'single' && body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')) {
+              if (
+                body.kind === 'single' &&
+                body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')
+              ) {
                 response.http.status = 503;
                 response.http.headers.set('retry-after', '2');
               }
@@ -119,7 +122,11 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       if (isDatabaseUnavailable(error)) {
         // The change was rolled back, or (connection lost during COMMIT) its fate is unknown: say so, and when to retry.
         logger.warn({ err: error, path: formatted.path }, 'database unavailable during a GraphQL request');
-        return { message: `${DATABASE_UNAVAILABLE_MESSAGE} (an idempotencyKey makes the retry safe).`, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE' } };
+        return {
+          message: `${DATABASE_UNAVAILABLE_MESSAGE} (an idempotencyKey makes the retry safe).`,
+          path: formatted.path,
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        };
       }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
@@ -132,7 +139,10 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         message: 'Internal server error',
         path: formatted.path,
         locations: formatted.locations,
-        extensions: { code: 'INTERNAL_SERVER_ERROR', ...(development ? { stacktrace: formatted.extensions?.stacktrace } : {}) },
+        extensions: {
+          code: 'INTERNAL_SERVER_ERROR',
+          ...(development ? { stacktrace: formatted.extensions?.stacktrace } : {}),
+        },
       };
     },
   });
@@ -172,7 +182,11 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
 
   // The SCIM 2.0 service provider IdPs push to: /scim/directory/{directoryId}/Users, /Groups, discovery.
   // IdPs call it directly, not through the router, so the router secret does not apply.
-  app.use('/scim', metrics.timeRoute('scim'), createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }));
+  app.use(
+    '/scim',
+    metrics.timeRoute('scim'),
+    createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }),
+  );
 
   app.use(
     '/graphql',
@@ -187,12 +201,20 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       },
     }),
   );
-  app.use((error: { type?: string; status?: number }, _req: Request, res: express.Response, next: express.NextFunction) => {
-    // Body-parser refusals on /graphql (too large, not JSON) as GraphQL-shaped client errors.
-    if (error?.type === 'entity.too.large') return void res.status(413).json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
-    if (error?.status && error.status < 500) return void res.status(error.status).json({ errors: [{ message: 'The request could not be read.', extensions: { code: 'BAD_REQUEST' } }] });
-    next(error);
-  });
+  app.use(
+    (error: { type?: string; status?: number }, _req: Request, res: express.Response, next: express.NextFunction) => {
+      // Body-parser refusals on /graphql (too large, not JSON) as GraphQL-shaped client errors.
+      if (error?.type === 'entity.too.large')
+        return void res
+          .status(413)
+          .json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
+      if (error?.status && error.status < 500)
+        return void res
+          .status(error.status)
+          .json({ errors: [{ message: 'The request could not be read.', extensions: { code: 'BAD_REQUEST' } }] });
+      next(error);
+    },
+  );
 
   return {
     app,

@@ -10,7 +10,11 @@ import { Account } from './account.entity';
 @Index('account_email_change_account_id_changed_at_idx', ['accountId', 'changedAt'])
 @Index('account_email_change_previous_email_lower_idx', { synchronize: false })
 export class AccountEmailChange {
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'account_email_change_pkey' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'account_email_change_pkey',
+  })
   id: string;
 
   @Column('uuid')

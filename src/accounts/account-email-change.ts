@@ -10,7 +10,12 @@ import { AccountEmailChange } from './account-email-change.entity';
  * the unique index on lower(email) decides, so a concurrent taker cannot slip in between.
  * Used by renames (admin and placeholder) and by IdP pushes alike.
  */
-export async function changeAccountEmail(m: MutationScope, account: Account, email: string, emailDomain: string): Promise<boolean> {
+export async function changeAccountEmail(
+  m: MutationScope,
+  account: Account,
+  email: string,
+  emailDomain: string,
+): Promise<boolean> {
   const previousEmail = account.email;
   try {
     await savepoint(m.tx, () => updateRow(m.tx, Account, account, { email, emailDomain }));
@@ -18,6 +23,13 @@ export async function changeAccountEmail(m: MutationScope, account: Account, ema
     if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
     return false;
   }
-  m.later(AccountEmailChange, { organizationId: m.organizationId, accountId: account.id, previousEmail, newEmail: email, action: m.action, actor: m.actor });
+  m.later(AccountEmailChange, {
+    organizationId: m.organizationId,
+    accountId: account.id,
+    previousEmail,
+    newEmail: email,
+    action: m.action,
+    actor: m.actor,
+  });
   return true;
 }

@@ -9,7 +9,10 @@ import { AccountOrigin, AccountStatus } from './account.enums';
  * uniqueness is what turns an IdP's email change into a conflict.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "A person's account; its email is unique across the whole system, case-insensitively.", simpleResolvers: true })
+@ObjectType({
+  description: "A person's account; its email is unique across the whole system, case-insensitively.",
+  simpleResolvers: true,
+})
 @Entity('account')
 // Expression indexes (lower(email) ...) are declared in the migration; TypeORM cannot describe them.
 @Index('account_email_lower_key', { synchronize: false })
@@ -55,5 +58,4 @@ export class Account extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   claimedAt: Date | null;
-
 }

@@ -4,7 +4,10 @@ import { Account } from './account.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class AccountPayload extends MutationPayload {
-  @Field(() => Account, { nullable: true, description: 'The account as it is after the mutation (or would be, in a dry run).' })
+  @Field(() => Account, {
+    nullable: true,
+    description: 'The account as it is after the mutation (or would be, in a dry run).',
+  })
   account: Account | null;
 
   @Field(() => String, { nullable: true, description: 'renameAccountEmail: the email the account had before.' })

@@ -18,7 +18,7 @@ import { assertNever } from '../common/assert-never';
 
 @Resolver(() => Account)
 export class AccountResolver {
-  @Query(() => AccountConnection, { description: 'Accounts of the caller\'s organization, by email.' })
+  @Query(() => AccountConnection, { description: "Accounts of the caller's organization, by email." })
   @RequireScope(Scope.READ)
   async accounts(
     @Arg('filter', () => AccountFilter, { nullable: true }) filter: AccountFilter | null,
@@ -40,7 +40,10 @@ export class AccountResolver {
     return ctx.services.accounts.findByEmail(ctx.organizationId, email);
   }
 
-  @FieldResolver(() => Domain, { nullable: true, description: "The organization's domain this email is on, if it asserts it." })
+  @FieldResolver(() => Domain, {
+    nullable: true,
+    description: "The organization's domain this email is on, if it asserts it.",
+  })
   async domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> {
     const [domain] = await ctx.loaders.domains.byName.load(account.emailDomain);
     return domain ?? null;
@@ -65,7 +68,9 @@ export class AccountResolver {
     return ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id);
   }
 
-  @FieldResolver(() => [AccountEmailChange], { description: 'Earlier emails, newest change first. Renames never lose the old address.' })
+  @FieldResolver(() => [AccountEmailChange], {
+    description: 'Earlier emails, newest change first. Renames never lose the old address.',
+  })
   emailHistory(@Root() account: Account, @Ctx() ctx: Context): Promise<AccountEmailChange[]> {
     return ctx.loaders.accounts.emailHistory.load(account.id);
   }
@@ -98,7 +103,7 @@ function accountPayload(outcome: AccountOutcome) {
 export class AccountMutationResolver {
   @Mutation(() => AccountPayload, {
     description:
-      'Changes an account\'s email (refused for IdP-managed accounts, rule R1). Without newEmail: the first free placeholder local+duplicatedN@domain (rule R6). The old email stays in emailHistory.',
+      "Changes an account's email (refused for IdP-managed accounts, rule R1). Without newEmail: the first free placeholder local+duplicatedN@domain (rule R6). The old email stays in emailHistory.",
   })
   @RequireScope(Scope.WRITE)
   renameAccountEmail(
@@ -109,10 +114,14 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId, newEmail, expectedVersion };
-    return ctx.mutate({ action: 'renameAccountEmail', args, ...options }, async (m) => accountPayload(await accountMutations.rename(m, args)));
+    return ctx.mutate({ action: 'renameAccountEmail', args, ...options }, async (m) =>
+      accountPayload(await accountMutations.rename(m, args)),
+    );
   }
 
-  @Mutation(() => AccountPayload, { description: 'Claims an account on a VERIFIED domain (rule R3): the organization now manages it.' })
+  @Mutation(() => AccountPayload, {
+    description: 'Claims an account on a VERIFIED domain (rule R3): the organization now manages it.',
+  })
   @RequireScope(Scope.WRITE)
   claimAccount(
     @Arg('accountId', () => ID) accountId: string,
@@ -122,7 +131,9 @@ export class AccountMutationResolver {
   ) {
     return ctx.mutate({ action: 'claimAccount', args: { accountId, expectedVersion }, ...options }, async (m) => {
       const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
-      return outcome.kind === 'claimed' ? { account: outcome.accounts[0], userErrors: [] } : { account: null, userErrors: outcome.errors };
+      return outcome.kind === 'claimed'
+        ? { account: outcome.accounts[0], userErrors: [] }
+        : { account: null, userErrors: outcome.errors };
     });
   }
 
@@ -131,11 +142,15 @@ export class AccountMutationResolver {
   claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
     return ctx.mutate({ action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
       const outcome = await accountMutations.claim(m, ids);
-      return outcome.kind === 'claimed' ? { accounts: outcome.accounts, userErrors: [] } : { accounts: [], userErrors: outcome.errors };
+      return outcome.kind === 'claimed'
+        ? { accounts: outcome.accounts, userErrors: [] }
+        : { accounts: [], userErrors: outcome.errors };
     });
   }
 
-  @Mutation(() => AccountPayload, { description: 'Removes an ACTIVE account\'s access to the organization, reversibly (restoreAccount).' })
+  @Mutation(() => AccountPayload, {
+    description: "Removes an ACTIVE account's access to the organization, reversibly (restoreAccount).",
+  })
   @RequireScope(Scope.WRITE)
   suspendAccount(
     @Arg('id', () => ID) id: string,
@@ -145,7 +160,9 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, reason, expectedVersion };
-    return ctx.mutate({ action: 'suspendAccount', args, ...options }, async (m) => accountPayload(await accountMutations.suspend(m, args)));
+    return ctx.mutate({ action: 'suspendAccount', args, ...options }, async (m) =>
+      accountPayload(await accountMutations.suspend(m, args)),
+    );
   }
 
   @Mutation(() => AccountPayload, { description: 'Gives a SUSPENDED account its organization access back.' })
@@ -157,11 +174,14 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, expectedVersion };
-    return ctx.mutate({ action: 'restoreAccount', args, ...options }, async (m) => accountPayload(await accountMutations.restore(m, args)));
+    return ctx.mutate({ action: 'restoreAccount', args, ...options }, async (m) =>
+      accountPayload(await accountMutations.restore(m, args)),
+    );
   }
 
   @Mutation(() => AccountPayload, {
-    description: 'Switches a managed account off entirely (unlike suspendAccount). IdP-managed accounts are deactivated by the IdP (rule R1).',
+    description:
+      'Switches a managed account off entirely (unlike suspendAccount). IdP-managed accounts are deactivated by the IdP (rule R1).',
   })
   @RequireScope(Scope.WRITE)
   deactivateAccount(
@@ -172,6 +192,8 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, reason, expectedVersion };
-    return ctx.mutate({ action: 'deactivateAccount', args, ...options }, async (m) => accountPayload(await accountMutations.deactivate(m, args)));
+    return ctx.mutate({ action: 'deactivateAccount', args, ...options }, async (m) =>
+      accountPayload(await accountMutations.deactivate(m, args)),
+    );
   }
 }

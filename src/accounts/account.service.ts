@@ -33,7 +33,11 @@ export const ACCOUNT_KEYSET: Keyset<Account> = {
 export class AccountService {
   constructor(private readonly db: DataSource) {}
 
-  list(organizationId: string, filter: AccountFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<Account>> {
+  list(
+    organizationId: string,
+    filter: AccountFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<Account>> {
     const where = accountConditions(new Conditions().and('organization_id = ?', organizationId), filter);
     return paginate(this.db, Account, { comment: 'accounts', where, keyset: ACCOUNT_KEYSET }, page);
   }
@@ -54,8 +58,10 @@ export function accountConditions(where: Conditions, filter: AccountFilter): Con
   if (filter.origin) where.and('origin = ?', filter.origin);
   if (filter.managed != null) where.and('managed = ?', filter.managed);
   if (filter.domain != null) where.and('email_domain = ?', asciiDomain(filter.domain));
-  if (filter.emailPrefix) where.and(`lower(email) COLLATE "C" LIKE lower(?) || '%'`, escapeLike(filter.emailPrefix.trim()));
-  if (filter.idpManaged != null) where.and(`${filter.idpManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id)`);
+  if (filter.emailPrefix)
+    where.and(`lower(email) COLLATE "C" LIKE lower(?) || '%'`, escapeLike(filter.emailPrefix.trim()));
+  if (filter.idpManaged != null)
+    where.and(`${filter.idpManaged ? '' : 'NOT '}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id)`);
   return where;
 }
 
@@ -64,7 +70,11 @@ export type AccountOutcome =
   | { kind: 'unchanged'; account: Account }
   | { kind: 'refused'; errors: UserError[]; account?: Account | null };
 
-const refused = (error: UserError, account?: Account | null): AccountOutcome => ({ kind: 'refused', errors: [error], account });
+const refused = (error: UserError, account?: Account | null): AccountOutcome => ({
+  kind: 'refused',
+  errors: [error],
+  account,
+});
 
 export interface RenameInput {
   accountId: string;
@@ -82,7 +92,13 @@ export const accountMutations = {
    * this account blocks record the step.
    */
   async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
-    const { row: account, refusal } = await lockCurrent(m, Account, input.accountId, input.expectedVersion, notFoundError('account', 'accountId'));
+    const { row: account, refusal } = await lockCurrent(
+      m,
+      Account,
+      input.accountId,
+      input.expectedVersion,
+      notFoundError('account', 'accountId'),
+    );
     if (refusal) return refused(refusal, account);
     const idpManaged = await idpManagedRefusal(m.tx, account);
     if (idpManaged) return refused(idpManaged, account);
@@ -93,7 +109,11 @@ export const accountMutations = {
       if (!parsed.ok) return refused(userError(AccountErrorCode.INVALID_EMAIL, parsed.message, 'newEmail'), account);
       if (parsed.email === account.email) return { kind: 'unchanged', account };
       if (parsed.email.toLowerCase() !== account.email.toLowerCase()) {
-        const taken = check(R6, { newEmail: parsed.email, takenBy: await emailHolder(m.tx, parsed.email, account) }, 'newEmail');
+        const taken = check(
+          R6,
+          { newEmail: parsed.email, takenBy: await emailHolder(m.tx, parsed.email, account) },
+          'newEmail',
+        );
         if (taken) return refused(taken, account);
       }
       if (!(await changeAccountEmail(m, account, parsed.email, parsed.domain))) {
@@ -105,21 +125,50 @@ export const accountMutations = {
     }
 
     // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
-    await noteAction(m.tx, m.organizationId, { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] }, m.action);
-    await m.audit({ targetType: 'Account', targetId: account.id, before: { email: previousEmail }, after: { email: account.email } });
+    await noteAction(
+      m.tx,
+      m.organizationId,
+      { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] },
+      m.action,
+    );
+    await m.audit({
+      targetType: 'Account',
+      targetId: account.id,
+      before: { email: previousEmail },
+      after: { email: account.email },
+    });
     return { kind: 'changed', account, previousEmail };
   },
 
   /** Claims accounts (rule R3: their domain must be VERIFIED), all or none. */
-  async claim(m: MutationScope, accountIds: string[], expectedVersion?: number | null, field = 'ids'): Promise<{ kind: 'claimed'; accounts: Account[] } | { kind: 'refused'; errors: UserError[] }> {
+  async claim(
+    m: MutationScope,
+    accountIds: string[],
+    expectedVersion?: number | null,
+    field = 'ids',
+  ): Promise<{ kind: 'claimed'; accounts: Account[] } | { kind: 'refused'; errors: UserError[] }> {
     const fieldOf = (i: number) => (field === 'ids' ? `ids.${i}` : field);
     if (accountIds.length === 0 || accountIds.length > 500) {
-      return { kind: 'refused', errors: [userError(CommonErrorCode.INVALID_INPUT, 'Give between 1 and 500 account ids.', field)] };
+      return {
+        kind: 'refused',
+        errors: [userError(CommonErrorCode.INVALID_INPUT, 'Give between 1 and 500 account ids.', field)],
+      };
     }
     const ids = accountIds.filter(isUuid);
-    const accounts = await selectRows(m.tx, Account, 'claimAccounts', 'organization_id = $1 AND id = ANY($2::uuid[])', [m.organizationId, ids], { orderBy: 'id', lock: true });
+    const accounts = await selectRows(
+      m.tx,
+      Account,
+      'claimAccounts',
+      'organization_id = $1 AND id = ANY($2::uuid[])',
+      [m.organizationId, ids],
+      { orderBy: 'id', lock: true },
+    );
     const byId = new Map(accounts.map((account) => [account.id, account]));
-    const domains = await findDomainsByName(m.tx, m.organizationId, accounts.map((account) => account.emailDomain));
+    const domains = await findDomainsByName(
+      m.tx,
+      m.organizationId,
+      accounts.map((account) => account.emailDomain),
+    );
     const errors: UserError[] = [];
     accountIds.forEach((id, i) => {
       const account = byId.get(id.toLowerCase());
@@ -127,7 +176,11 @@ export const accountMutations = {
       const stale = accountIds.length === 1 ? staleVersion(expectedVersion, account) : null;
       if (stale) return void errors.push(stale);
       if (account.managed) return;
-      const refusal = check(R3, { email: account.email, domain: domainFacts(domains.get(account.emailDomain)) }, fieldOf(i));
+      const refusal = check(
+        R3,
+        { email: account.email, domain: domainFacts(domains.get(account.emailDomain)) },
+        fieldOf(i),
+      );
       if (refusal) errors.push(refusal);
     });
     if (errors.length > 0) return { kind: 'refused', errors };
@@ -135,7 +188,12 @@ export const accountMutations = {
     const toClaim = accounts.filter((account) => !account.managed);
     if (toClaim.length > 0) {
       const claimedAt = await markManaged(m, { ids: toClaim.map((account) => account.id) });
-      for (const account of toClaim) Object.assign(account, { managed: true, claimedAt: claimedAt.get(account.id)!.claimedAt, version: claimedAt.get(account.id)!.version });
+      for (const account of toClaim)
+        Object.assign(account, {
+          managed: true,
+          claimedAt: claimedAt.get(account.id)!.claimedAt,
+          version: claimedAt.get(account.id)!.version,
+        });
       await m.audit({
         targetType: 'Account',
         targetId: toClaim.length === 1 ? toClaim[0].id : null,
@@ -146,9 +204,13 @@ export const accountMutations = {
     return { kind: 'claimed', accounts: accountIds.map((id) => byId.get(id.toLowerCase())!) };
   },
 
-  async suspend(m: MutationScope, input: { accountId: string; reason: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+  async suspend(
+    m: MutationScope,
+    input: { accountId: string; reason: string; expectedVersion?: number | null },
+  ): Promise<AccountOutcome> {
     const reason = input.reason.trim();
-    if (reason.length === 0 || reason.length > 500) return refused(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
+    if (reason.length === 0 || reason.length > 500)
+      return refused(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
     return changeStatus(m, input, AccountStatus.SUSPENDED, [AccountStatus.ACTIVE], reason);
   },
 
@@ -156,8 +218,17 @@ export const accountMutations = {
     return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.SUSPENDED], null);
   },
 
-  deactivate(m: MutationScope, input: { accountId: string; reason?: string | null; expectedVersion?: number | null }): Promise<AccountOutcome> {
-    return changeStatus(m, input, AccountStatus.DEACTIVATED, [AccountStatus.ACTIVE, AccountStatus.SUSPENDED], input.reason?.trim() || null);
+  deactivate(
+    m: MutationScope,
+    input: { accountId: string; reason?: string | null; expectedVersion?: number | null },
+  ): Promise<AccountOutcome> {
+    return changeStatus(
+      m,
+      input,
+      AccountStatus.DEACTIVATED,
+      [AccountStatus.ACTIVE, AccountStatus.SUSPENDED],
+      input.reason?.trim() || null,
+    );
   },
 };
 
@@ -168,19 +239,36 @@ async function changeStatus(
   from: AccountStatus[],
   reason: string | null,
 ): Promise<AccountOutcome> {
-  const { row: account, refusal } = await lockCurrent(m, Account, input.accountId, input.expectedVersion, notFoundError('account', 'accountId'));
+  const { row: account, refusal } = await lockCurrent(
+    m,
+    Account,
+    input.accountId,
+    input.expectedVersion,
+    notFoundError('account', 'accountId'),
+  );
   if (refusal) return refused(refusal, account);
   if (to === AccountStatus.DEACTIVATED) {
     // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
     if (!account.managed) {
-      return refused(userError(AccountErrorCode.ACCOUNT_NOT_MANAGED, `${account.email} is not managed by your organization; claim it first.`, 'accountId'), account);
+      return refused(
+        userError(
+          AccountErrorCode.ACCOUNT_NOT_MANAGED,
+          `${account.email} is not managed by your organization; claim it first.`,
+          'accountId',
+        ),
+        account,
+      );
     }
     const idpManaged = await idpManagedRefusal(m.tx, account);
     if (idpManaged) return refused(idpManaged, account);
   }
   if (!from.includes(account.status)) {
     return refused(
-      userError(AccountErrorCode.INVALID_STATUS_TRANSITION, `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`, 'accountId'),
+      userError(
+        AccountErrorCode.INVALID_STATUS_TRANSITION,
+        `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`,
+        'accountId',
+      ),
       account,
     );
   }
@@ -188,9 +276,20 @@ async function changeStatus(
   await updateRow(m.tx, Account, account, { status: to, statusReason: reason });
   if (to !== AccountStatus.ACTIVE) {
     // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for (rule R5).
-    await resolveConflicts(m.tx, m.organizationId, { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] }, m.action, m.actor);
+    await resolveConflicts(
+      m.tx,
+      m.organizationId,
+      { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] },
+      m.action,
+      m.actor,
+    );
   }
-  await m.audit({ targetType: 'Account', targetId: account.id, before, after: { status: account.status, statusReason: account.statusReason } });
+  await m.audit({
+    targetType: 'Account',
+    targetId: account.id,
+    before,
+    after: { status: account.status, statusReason: account.statusReason },
+  });
   return { kind: 'changed', account };
 }
 
@@ -202,9 +301,14 @@ async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<U
 
 /** Who already owns `email`, described for the caller without leaking another organization's data. */
 async function emailHolder(tx: EntityManager, email: string, self: Account): Promise<string | null> {
-  const [holder] = await tx.query(`/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`, [email, self.id]);
+  const [holder] = await tx.query(
+    `/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`,
+    [email, self.id],
+  );
   if (!holder) return null;
-  return holder.organization_id === self.organizationId ? `the account ${holder.email}` : 'an account outside your organization';
+  return holder.organization_id === self.organizationId
+    ? `the account ${holder.email}`
+    : 'an account outside your organization';
 }
 
 /**
@@ -224,4 +328,3 @@ async function renameToPlaceholder(m: MutationScope, account: Account, local: st
   }
   throw new Error(`No free placeholder for ${account.email} after ${MAX_PLACEHOLDER_ATTEMPTS} attempts`);
 }
-

@@ -13,9 +13,11 @@ export function normalizeEmail(input: string): EmailResult {
   if (text.length === 0) return { ok: false, message: 'The email is empty.' };
   if (text.length > 254) return { ok: false, message: 'The email is longer than 254 characters.' };
   const at = text.lastIndexOf('@');
-  if (at <= 0 || at === text.length - 1 || text.indexOf('@') !== at) return { ok: false, message: `"${shown}" is not an email address (one @ between a name and a domain).` };
+  if (at <= 0 || at === text.length - 1 || text.indexOf('@') !== at)
+    return { ok: false, message: `"${shown}" is not an email address (one @ between a name and a domain).` };
   const local = text.slice(0, at);
-  if (local.length > 64 || !LOCAL_PART.test(local)) return { ok: false, message: `"${shown}" has an invalid name part before the @.` };
+  if (local.length > 64 || !LOCAL_PART.test(local))
+    return { ok: false, message: `"${shown}" has an invalid name part before the @.` };
   const domain = asciiDomain(text.slice(at + 1));
   if (!DOMAIN.test(domain)) return { ok: false, message: `"${shown}" has an invalid domain.` };
   return { ok: true, email: `${local}@${domain}`, local, domain };
@@ -45,7 +47,12 @@ export function placeholderSeriesPrefix(local: string, domain: string): string {
 const placeholderBase = (local: string) => local.split('+')[0];
 
 /** The lowest n whose placeholder is not in `taken` (lower-cased emails). */
-export function firstFreePlaceholder(local: string, domain: string, taken: ReadonlySet<string>, from = 1): { email: string; n: number } {
+export function firstFreePlaceholder(
+  local: string,
+  domain: string,
+  taken: ReadonlySet<string>,
+  from = 1,
+): { email: string; n: number } {
   for (let n = from; ; n++) {
     const email = placeholderEmail(local, domain, n);
     if (!taken.has(email.toLowerCase())) return { email, n };

@@ -5,7 +5,10 @@ import { TimestampColumn, nowDefault } from '../db/columns';
 import { Organization } from '../organizations/organization.entity';
 
 /** One change, written in the same transaction as the change itself. Never updated, never deleted. */
-@ObjectType({ description: 'One change: who did what to which object, with its state before and after.', simpleResolvers: true })
+@ObjectType({
+  description: 'One change: who did what to which object, with its state before and after.',
+  simpleResolvers: true,
+})
 @Entity('audit_event')
 @Index('audit_event_organization_id_id_idx', ['organizationId', 'id'])
 @Index('audit_event_organization_id_target_id_id_idx', ['organizationId', 'targetId', 'id'])
@@ -14,7 +17,11 @@ import { Organization } from '../organizations/organization.entity';
 @Index('audit_event_organization_id_request_id_idx', ['organizationId', 'requestId'])
 export class AuditEvent {
   @Field(() => ID)
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'audit_event_pkey' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'audit_event_pkey',
+  })
   id: string;
 
   @Column('uuid')

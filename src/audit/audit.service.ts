@@ -14,7 +14,11 @@ export const AUDIT_KEYSET: Keyset<AuditEvent> = {
 export class AuditService {
   constructor(private readonly db: DataSource) {}
 
-  list(organizationId: string, filter: AuditEventFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<AuditEvent>> {
+  list(
+    organizationId: string,
+    filter: AuditEventFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<AuditEvent>> {
     const where = new Conditions().and('organization_id = ?', organizationId);
     if (filter.actor != null) where.and('actor = ?', filter.actor);
     if (filter.action != null) where.and('action = ?', filter.action);

@@ -13,7 +13,10 @@ export interface AuthState {
  * The subgraph enforces its own access: the router may enforce `@requiresScopes` too, but a
  * subgraph reachable without it must not trust that it did.
  */
-export const authChecker = ({ context }: Pick<ResolverData<AuthState>, 'context'>, scopes: readonly Scope[]): boolean => {
+export const authChecker = (
+  { context }: Pick<ResolverData<AuthState>, 'context'>,
+  scopes: readonly Scope[],
+): boolean => {
   const principal = context.principal;
   if (!principal) throw unauthenticated(context.authError ? `Invalid bearer token: ${context.authError}` : undefined);
   for (const scope of scopes) if (!principal.scopes.has(scope)) throw forbidden(scope);

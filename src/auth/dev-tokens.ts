@@ -5,7 +5,13 @@ import type { Config } from '../config';
 import { mintDevelopmentToken } from './setup';
 
 /** Development only: an all-scopes token per organization, printed so a newcomer can query at once. */
-export async function printDevelopmentTokens(config: Config, db: DataSource, secret: string, logger: Logger, baseUrl: string): Promise<void> {
+export async function printDevelopmentTokens(
+  config: Config,
+  db: DataSource,
+  secret: string,
+  logger: Logger,
+  baseUrl: string,
+): Promise<void> {
   const organizations = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 5 });
   if (organizations.length === 0) {
     logger.info('no organization yet: run `npm run seed` to load demo data (it prints a token too)');

@@ -53,7 +53,12 @@ export interface TokenOptions {
 }
 
 /** A token (all scopes unless told) signed with `secret`, honouring a configured issuer and audience. */
-export function mintDevelopmentToken(config: Config, secret: string, organizationId: string, options: TokenOptions = {}): Promise<string> {
+export function mintDevelopmentToken(
+  config: Config,
+  secret: string,
+  organizationId: string,
+  options: TokenOptions = {},
+): Promise<string> {
   return mintToken({
     secret,
     subject: options.subject ?? 'dev-admin',

@@ -18,14 +18,21 @@ void runCli(
     const organization = await database.dataSource
       .getRepository(Organization)
       .findOneBy(isUuid(orgArg) ? { id: orgArg } : { slug: orgArg });
-    if (!organization) throw new Error(`No organization "${orgArg}" (give its slug or id; run \`npm run seed\` for the demo ones).`);
+    if (!organization)
+      throw new Error(`No organization "${orgArg}" (give its slug or id; run \`npm run seed\` for the demo ones).`);
     const scopes = (option('scopes')?.split(',') ?? ALL_SCOPES) as Scope[];
     const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
     if (unknown.length > 0) throw new Error(`Unknown scopes: ${unknown.join(', ')} (known: ${ALL_SCOPES.join(', ')})`);
-    if (config.auth.jwksUrl && !config.auth.jwtSecret) throw new Error('Tokens for a JWKS issuer come from that issuer, not from here.');
-    if (!config.auth.jwtSecret && config.nodeEnv === 'production') throw new Error('Set JWT_SECRET to mint production tokens.');
+    if (config.auth.jwksUrl && !config.auth.jwtSecret)
+      throw new Error('Tokens for a JWKS issuer come from that issuer, not from here.');
+    if (!config.auth.jwtSecret && config.nodeEnv === 'production')
+      throw new Error('Set JWT_SECRET to mint production tokens.');
     const secret = config.auth.jwtSecret ?? developmentSecret(config)!;
-    const token = await mintDevelopmentToken(config, secret, organization.id, { subject: option('sub') ?? 'cli', scopes, expiresIn: option('expires') });
+    const token = await mintDevelopmentToken(config, secret, organization.id, {
+      subject: option('sub') ?? 'cli',
+      scopes,
+      expiresIn: option('expires'),
+    });
     process.stdout.write(`${token}\n`);
   },
   { migrate: false },

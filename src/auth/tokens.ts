@@ -25,7 +25,8 @@ export class TokenVerifier {
     };
     if (config.jwksUrl) {
       const keys = createRemoteJWKSet(new URL(config.jwksUrl));
-      this.verifyJwt = async (token) => (await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
+      this.verifyJwt = async (token) =>
+        (await jwtVerify(token, keys, { ...options, algorithms: ['RS256', 'ES256'] })).payload;
     } else if (config.jwtSecret) {
       const secret = new TextEncoder().encode(config.jwtSecret);
       this.verifyJwt = async (token) => (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
@@ -49,7 +50,8 @@ export class TokenVerifier {
 export function principalFromClaims(payload: JWTPayload): Principal {
   const organizationId = payload.org;
   if (!isUuid(organizationId)) throw new InvalidTokenError('the "org" claim must be an organization id');
-  const requested = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scopes) ? payload.scopes : [];
+  const requested =
+    typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scopes) ? payload.scopes : [];
   const scopes = new Set(requested.filter((scope): scope is Scope => ALL_SCOPES.includes(scope as Scope)));
   return { subject: String(payload.sub), organizationId: organizationId.toLowerCase(), scopes };
 }

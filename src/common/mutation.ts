@@ -13,7 +13,8 @@ export class MutationOptions {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Repeat-safe key (1-200 chars): a repeat with the same arguments returns the first result without applying twice.',
+    description:
+      'Repeat-safe key (1-200 chars): a repeat with the same arguments returns the first result without applying twice.',
   })
   idempotencyKey?: string | null;
 }
@@ -48,6 +49,9 @@ export abstract class MutationPayload {
   @Field({ description: 'True when this is the stored result of an earlier request with the same idempotencyKey.' })
   replayed: boolean;
 
-  @Field(() => Change, { nullable: true, description: 'The change applied (or that would be), null when nothing changed.' })
+  @Field(() => Change, {
+    nullable: true,
+    description: 'The change applied (or that would be), null when nothing changed.',
+  })
   change: Change | null;
 }

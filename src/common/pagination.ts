@@ -200,10 +200,20 @@ export async function paginate<T extends ObjectLiteral>(
     const values = decodeCursor(keyset, args.after);
     const columns = keyset.keys.map(column);
     const placeholders = keyset.keys.map((key) => wrap(key, `?::${key.cast}`));
-    page.and(`(${columns.join(', ')}) ${keyset.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`, ...values);
+    page.and(
+      `(${columns.join(', ')}) ${keyset.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`,
+      ...values,
+    );
   }
   const order = keyset.keys.map((key) => `${column(key)} ${keyset.direction}`).join(', ');
-  const rows = limit === 0 ? [] : await selectRows(db, entity, comment, page.toString(), page.params, { exclude, orderBy: order, limit: limit + 1 });
+  const rows =
+    limit === 0
+      ? []
+      : await selectRows(db, entity, comment, page.toString(), page.params, {
+          exclude,
+          orderBy: order,
+          limit: limit + 1,
+        });
   const nodes = rows.slice(0, limit);
   const table = metadata.tableName;
   return {
@@ -212,7 +222,10 @@ export async function paginate<T extends ObjectLiteral>(
     hasNextPage: rows.length > limit,
     hasPreviousPage: Boolean(args.after),
     count: memo(async () => {
-      const [row] = await db.query(`/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where}`, where.params);
+      const [row] = await db.query(
+        `/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where}`,
+        where.params,
+      );
       return row?.count ?? 0;
     }),
   };

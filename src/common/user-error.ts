@@ -26,7 +26,10 @@ export const UserErrorCode = {
 };
 export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
 
-registerEnumType(UserErrorCode, { name: 'UserErrorCode', description: 'Why a mutation refused; stable across releases.' });
+registerEnumType(UserErrorCode, {
+  name: 'UserErrorCode',
+  description: 'Why a mutation refused; stable across releases.',
+});
 
 /** A refusal returned as data: expected, explained, and nothing was changed. */
 @ObjectType({ simpleResolvers: true })
@@ -44,7 +47,12 @@ export class UserError {
   rule: string | null;
 }
 
-export function userError(code: UserErrorCode, message: string, field: string | null = null, rule: string | null = null): UserError {
+export function userError(
+  code: UserErrorCode,
+  message: string,
+  field: string | null = null,
+  rule: string | null = null,
+): UserError {
   return { code, message, field, rule };
 }
 

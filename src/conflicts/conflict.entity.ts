@@ -14,12 +14,21 @@ import { ConflictKind, ConflictStatus } from './conflict.enums';
  * so detection can run any number of times.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A detected problem that blocks or threatens provisioning, with the steps that fix it.', simpleResolvers: true })
+@ObjectType({
+  description: 'A detected problem that blocks or threatens provisioning, with the steps that fix it.',
+  simpleResolvers: true,
+})
 @Entity('conflict')
 @Index('conflict_open_cause_key', ['organizationId', 'kind', 'causeKey'], { unique: true, where: `"status" = 'OPEN'` })
 @Index('conflict_organization_id_detected_at_id_idx', ['organizationId', 'detectedAt', 'id'])
 @Index('conflict_organization_id_status_detected_at_id_idx', ['organizationId', 'status', 'detectedAt', 'id'])
-@Index('conflict_organization_id_kind_status_detected_at_id_idx', ['organizationId', 'kind', 'status', 'detectedAt', 'id'])
+@Index('conflict_organization_id_kind_status_detected_at_id_idx', [
+  'organizationId',
+  'kind',
+  'status',
+  'detectedAt',
+  'id',
+])
 @Index('conflict_directory_id_status_idx', ['directoryId', 'status'])
 @Index('conflict_account_id_idx', ['accountId'])
 @Index('conflict_conflicting_account_id_idx', ['conflictingAccountId'])
@@ -95,7 +104,9 @@ export class Conflict extends TenantRow {
   @TimestampColumn({ nullable: true })
   closedAt: Date | null;
 
-  @Field(() => [String], { description: 'Remediation actions applied to it so far, in order (e.g. renameAccountEmail, resyncScimRecord).' })
+  @Field(() => [String], {
+    description: 'Remediation actions applied to it so far, in order (e.g. renameAccountEmail, resyncScimRecord).',
+  })
   @Column('text', { array: true, default: () => `'{}'` })
   actionsTaken: string[];
 

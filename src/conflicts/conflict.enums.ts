@@ -21,9 +21,13 @@ registerEnumType(ConflictKind, {
     EMAIL_TAKEN: { description: 'A SCIM push wants an email another account owns.' },
     MAPPING_MISMATCH: { description: "A directory's SSO and SCIM email attributes differ." },
     UNVERIFIED_DOMAIN: { description: 'A SCIM push targets a domain the organization has not verified.' },
-    UNMANAGED_ACCOUNT: { description: 'An account on a verified domain is not claimed, so the IdP cannot take it over.' },
+    UNMANAGED_ACCOUNT: {
+      description: 'An account on a verified domain is not claimed, so the IdP cannot take it over.',
+    },
     DUPLICATE_ACCOUNTS: { description: 'One person, several accounts (same externalId or same email across records).' },
-    STALE_EXTERNAL_ACCOUNT: { description: 'During a domain transition, an account on the old domain that no SCIM record backs.' },
+    STALE_EXTERNAL_ACCOUNT: {
+      description: 'During a domain transition, an account on the old domain that no SCIM record backs.',
+    },
   },
 });
 registerEnumType(ConflictStatus, { name: 'ConflictStatus' });

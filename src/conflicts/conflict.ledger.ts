@@ -38,7 +38,17 @@ export const causeKey = {
   externalId: (externalId: string) => `externalId:${externalId}`,
 };
 
-const COLUMNS = ['kind', 'cause_key', 'summary', 'email', 'account_id', 'conflicting_account_id', 'scim_record_id', 'directory_id', 'domain_id'];
+const COLUMNS = [
+  'kind',
+  'cause_key',
+  'summary',
+  'email',
+  'account_id',
+  'conflicting_account_id',
+  'scim_record_id',
+  'directory_id',
+  'domain_id',
+];
 const COLUMN_TYPES = ['text', 'text', 'text', 'text', 'uuid', 'uuid', 'uuid', 'uuid', 'uuid'];
 const DETAILS = COLUMNS.slice(2);
 
@@ -63,7 +73,11 @@ const specValues = (spec: ConflictSpec) => [
  * Opens a conflict, or refreshes the details of the one already OPEN for the same cause: the
  * partial unique index makes this a single idempotent statement, safe under concurrency.
  */
-export async function openConflict(tx: EntityManager, organizationId: string, spec: ConflictSpec): Promise<{ conflict: Conflict; opened: boolean }> {
+export async function openConflict(
+  tx: EntityManager,
+  organizationId: string,
+  spec: ConflictSpec,
+): Promise<{ conflict: Conflict; opened: boolean }> {
   const values = specValues(spec);
   const rows: Array<Record<string, unknown>> = await tx.query(
     `/* openConflict */ INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
@@ -74,7 +88,9 @@ export async function openConflict(tx: EntityManager, organizationId: string, sp
   );
   if (rows.length > 0) return { conflict: hydrate(tx, Conflict, rows)[0], opened: rows[0].opened === true };
   // Already open with the same details: nothing to write.
-  const existing = await tx.getRepository(Conflict).findOneByOrFail({ organizationId, kind: spec.kind, causeKey: spec.causeKey, status: ConflictStatus.OPEN });
+  const existing = await tx
+    .getRepository(Conflict)
+    .findOneByOrFail({ organizationId, kind: spec.kind, causeKey: spec.causeKey, status: ConflictStatus.OPEN });
   return { conflict: existing, opened: false };
 }
 
@@ -92,7 +108,11 @@ export async function openConflicts(tx: EntityManager, organizationId: string, s
   );
 }
 
-function where(organizationId: string, selector: ConflictSelector, firstParam: number): { sql: string; params: unknown[] } {
+function where(
+  organizationId: string,
+  selector: ConflictSelector,
+  firstParam: number,
+): { sql: string; params: unknown[] } {
   const params: unknown[] = [organizationId];
   const conditions = [`organization_id = $${firstParam}`, `status = 'OPEN'`];
   const add = (sql: (p: string) => string, value: unknown) => {
@@ -111,7 +131,13 @@ function where(organizationId: string, selector: ConflictSelector, firstParam: n
 }
 
 /** Closes the selected OPEN conflicts as RESOLVED by `action` (rule R7 for resyncs). */
-export async function resolveConflicts(tx: EntityManager, organizationId: string, selector: ConflictSelector, action: string, actor: string): Promise<Conflict[]> {
+export async function resolveConflicts(
+  tx: EntityManager,
+  organizationId: string,
+  selector: ConflictSelector,
+  action: string,
+  actor: string,
+): Promise<Conflict[]> {
   const condition = where(organizationId, selector, 3);
   const rows = await tx.query(
     `/* resolveConflicts */ UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = $1, closed_by = $2,
@@ -123,7 +149,12 @@ export async function resolveConflicts(tx: EntityManager, organizationId: string
 }
 
 /** Records a remediation step taken on the selected OPEN conflicts, which stay open. */
-export async function noteAction(tx: EntityManager, organizationId: string, selector: ConflictSelector, action: string): Promise<Conflict[]> {
+export async function noteAction(
+  tx: EntityManager,
+  organizationId: string,
+  selector: ConflictSelector,
+  action: string,
+): Promise<Conflict[]> {
   const condition = where(organizationId, selector, 2);
   const rows = await tx.query(
     `/* noteConflictAction */ UPDATE conflict SET actions_taken = array_append(actions_taken, $1), version = version + 1, updated_at = now()
@@ -137,7 +168,13 @@ export async function noteAction(tx: EntityManager, organizationId: string, sele
  * A claim settles UNMANAGED_ACCOUNT conflicts, except where a SCIM record waits on the account:
  * those close when the record links and syncs (rule R7), and only record the step here.
  */
-export async function settleUnmanagedConflicts(tx: EntityManager, organizationId: string, accountIds: string[], action: string, actor: string): Promise<void> {
+export async function settleUnmanagedConflicts(
+  tx: EntityManager,
+  organizationId: string,
+  accountIds: string[],
+  action: string,
+  actor: string,
+): Promise<void> {
   if (accountIds.length === 0) return;
   await tx.query(
     `/* settleUnmanagedConflicts */ UPDATE conflict SET

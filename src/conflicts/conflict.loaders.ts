@@ -24,8 +24,17 @@ export function createConflictLoaders(db: DataSource, organizationId: string) {
   const byRelated: Record<Related, (status?: ConflictStatus) => DataLoader<string, Conflict[]>> = {
     account: memoByStatus((status) =>
       loaderGrouped(
-        (ids) => conflicts('loader:conflictsByAccount', '(account_id = ANY($1::uuid[]) OR conflicting_account_id = ANY($1::uuid[]))', ids, status),
-        (conflict) => [conflict.accountId, conflict.conflictingAccountId === conflict.accountId ? null : conflict.conflictingAccountId],
+        (ids) =>
+          conflicts(
+            'loader:conflictsByAccount',
+            '(account_id = ANY($1::uuid[]) OR conflicting_account_id = ANY($1::uuid[]))',
+            ids,
+            status,
+          ),
+        (conflict) => [
+          conflict.accountId,
+          conflict.conflictingAccountId === conflict.accountId ? null : conflict.conflictingAccountId,
+        ],
       ),
     ),
     scimRecord: memoByStatus((status) =>
@@ -64,9 +73,14 @@ export function createConflictLoaders(db: DataSource, organizationId: string) {
         id: row.id as string,
         conflictingAccountIdpManaged: row.holder_idp_managed === true,
         recordLinked: row.record_linked === true,
-        domain: row.domain_id ? { id: row.domain_id as string, name: row.domain_name as string, status: row.domain_status as string } : null,
+        domain: row.domain_id
+          ? { id: row.domain_id as string, name: row.domain_name as string, status: row.domain_status as string }
+          : null,
         directory: row.sso_email_attribute
-          ? { ssoEmailAttribute: row.sso_email_attribute as string, scimEmailAttribute: row.scim_email_attribute as string }
+          ? {
+              ssoEmailAttribute: row.sso_email_attribute as string,
+              scimEmailAttribute: row.scim_email_attribute as string,
+            }
           : null,
       }));
     }),

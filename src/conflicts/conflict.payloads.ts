@@ -21,6 +21,8 @@ export class DetectConflictsPayload extends MutationPayload {
   @Field(() => [Conflict], { description: `The conflicts the rescan opened (the first ${DETECTION_LIST_LIMIT}).` })
   opened: Conflict[];
 
-  @Field(() => [Conflict], { description: `The open conflicts whose cause is gone, now RESOLVED (the first ${DETECTION_LIST_LIMIT}).` })
+  @Field(() => [Conflict], {
+    description: `The open conflicts whose cause is gone, now RESOLVED (the first ${DETECTION_LIST_LIMIT}).`,
+  })
   resolved: Conflict[];
 }

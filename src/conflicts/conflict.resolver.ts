@@ -36,12 +36,18 @@ export class ConflictResolver {
     return ctx.loaders.conflicts.byId.load(id);
   }
 
-  @FieldResolver(() => Account, { nullable: true, description: 'The account the IdP is provisioning (the record\'s account).' })
+  @FieldResolver(() => Account, {
+    nullable: true,
+    description: "The account the IdP is provisioning (the record's account).",
+  })
   account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
     return conflict.accountId ? ctx.loaders.accounts.byId.load(conflict.accountId) : null;
   }
 
-  @FieldResolver(() => Account, { nullable: true, description: 'The other account: the one that already holds the email.' })
+  @FieldResolver(() => Account, {
+    nullable: true,
+    description: 'The other account: the one that already holds the email.',
+  })
   conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
     return conflict.conflictingAccountId ? ctx.loaders.accounts.byId.load(conflict.conflictingAccountId) : null;
   }
@@ -62,7 +68,8 @@ export class ConflictResolver {
   }
 
   @FieldResolver(() => [RemediationStep], {
-    description: 'For an OPEN conflict, the steps that fix it in order, each naming the mutation and its arguments; empty once closed.',
+    description:
+      'For an OPEN conflict, the steps that fix it in order, each naming the mutation and its arguments; empty once closed.',
   })
   async remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> {
     if (conflict.status !== ConflictStatus.OPEN) return [];
@@ -116,7 +123,9 @@ export class ConflictMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, reason, expectedVersion };
-    return ctx.mutate({ action: 'dismissConflict', args, ...options }, async (m) => conflictPayload(await conflictMutations.dismiss(m, args)));
+    return ctx.mutate({ action: 'dismissConflict', args, ...options }, async (m) =>
+      conflictPayload(await conflictMutations.dismiss(m, args)),
+    );
   }
 
   @Mutation(() => DetectConflictsPayload, {
@@ -125,16 +134,22 @@ export class ConflictMutationResolver {
   })
   @RequireScope(Scope.WRITE)
   detectConflicts(
-    @Arg('organizationId', () => ID, { nullable: true, description: "Defaults to the caller's; another organization is NOT_FOUND." })
+    @Arg('organizationId', () => ID, {
+      nullable: true,
+      description: "Defaults to the caller's; another organization is NOT_FOUND.",
+    })
     organizationId: string | null,
     @Args() options: MutationOptions,
     @Ctx() ctx: Context,
   ) {
-    return ctx.mutate({ action: 'detectConflicts', args: { organizationId: organizationId ?? null }, ...options }, async (m) => {
-      if (organizationId != null && organizationId.toLowerCase() !== m.organizationId) {
-        return conflictPayload({ kind: 'refused', error: notFoundError('organization', 'organizationId') });
-      }
-      return conflictPayload(await conflictMutations.detect(m));
-    });
+    return ctx.mutate(
+      { action: 'detectConflicts', args: { organizationId: organizationId ?? null }, ...options },
+      async (m) => {
+        if (organizationId != null && organizationId.toLowerCase() !== m.organizationId) {
+          return conflictPayload({ kind: 'refused', error: notFoundError('organization', 'organizationId') });
+        }
+        return conflictPayload(await conflictMutations.detect(m));
+      },
+    );
   }
 }

@@ -23,7 +23,11 @@ export const CONFLICT_KEYSET: Keyset<Conflict> = {
 export class ConflictService {
   constructor(private readonly db: DataSource) {}
 
-  list(organizationId: string, filter: ConflictFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<Conflict>> {
+  list(
+    organizationId: string,
+    filter: ConflictFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<Conflict>> {
     const where = new Conditions().and('organization_id = ?', organizationId);
     if (filter.kind) where.and('kind = ?', filter.kind);
     if (filter.status) where.and('status = ?', filter.status);
@@ -42,15 +46,31 @@ export type ConflictOutcome =
 
 export const conflictMutations = {
   /** Closes an OPEN conflict that needs no fix, saying why; it can be raised again if its cause persists. */
-  async dismiss(m: MutationScope, input: { id: string; reason: string; expectedVersion?: number | null }): Promise<ConflictOutcome> {
+  async dismiss(
+    m: MutationScope,
+    input: { id: string; reason: string; expectedVersion?: number | null },
+  ): Promise<ConflictOutcome> {
     const reason = input.reason.trim();
     if (reason.length === 0 || reason.length > 500) {
-      return { kind: 'refused', error: userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason') };
+      return {
+        kind: 'refused',
+        error: userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'),
+      };
     }
-    const { row: conflict, refusal } = await lockCurrent(m, Conflict, input.id, input.expectedVersion, notFoundError('conflict', 'id'));
+    const { row: conflict, refusal } = await lockCurrent(
+      m,
+      Conflict,
+      input.id,
+      input.expectedVersion,
+      notFoundError('conflict', 'id'),
+    );
     if (refusal) return { kind: 'refused', error: refusal, conflict };
     if (conflict.status !== ConflictStatus.OPEN) {
-      return { kind: 'refused', error: userError(ConflictErrorCode.CONFLICT_NOT_OPEN, `The conflict is already ${conflict.status}.`, 'id'), conflict };
+      return {
+        kind: 'refused',
+        error: userError(ConflictErrorCode.CONFLICT_NOT_OPEN, `The conflict is already ${conflict.status}.`, 'id'),
+        conflict,
+      };
     }
     await updateRow(m.tx, Conflict, conflict, {
       status: ConflictStatus.DISMISSED,
@@ -60,16 +80,29 @@ export const conflictMutations = {
       resolution: m.action,
       actionsTaken: [...conflict.actionsTaken, m.action],
     });
-    await m.audit({ targetType: 'Conflict', targetId: conflict.id, before: { status: ConflictStatus.OPEN }, after: { status: conflict.status, reason } });
+    await m.audit({
+      targetType: 'Conflict',
+      targetId: conflict.id,
+      before: { status: ConflictStatus.OPEN },
+      after: { status: conflict.status, reason },
+    });
     return { kind: 'dismissed', conflict };
   },
 
   async detect(m: MutationScope): Promise<ConflictOutcome> {
     const result = await detectConflicts(m.tx, m.organizationId, m.actor, m.action);
     const count = (conflicts: Conflict[]) =>
-      conflicts.reduce<Record<string, number>>((byKind, conflict) => ({ ...byKind, [conflict.kind]: (byKind[conflict.kind] ?? 0) + 1 }), {});
+      conflicts.reduce<Record<string, number>>(
+        (byKind, conflict) => ({ ...byKind, [conflict.kind]: (byKind[conflict.kind] ?? 0) + 1 }),
+        {},
+      );
     if (result.opened.length + result.resolved.length > 0) {
-      await m.audit({ targetType: 'Organization', targetId: m.organizationId, before: null, after: { opened: count(result.opened), resolved: count(result.resolved) } });
+      await m.audit({
+        targetType: 'Organization',
+        targetId: m.organizationId,
+        before: null,
+        after: { opened: count(result.opened), resolved: count(result.resolved) },
+      });
     }
     return { kind: 'detected', result };
   },

@@ -3,12 +3,17 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { placeholderEmail } from '../accounts/email';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
-@ObjectType({ description: 'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.' })
+@ObjectType({
+  description:
+    'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.',
+})
 export class RemediationStep {
   @Field(() => Int, { description: 'Order of the step, from 1.' })
   position: number;
 
-  @Field({ description: 'The mutation to call (e.g. renameAccountEmail), or a manual action such as pushFromIdentityProvider.' })
+  @Field({
+    description: 'The mutation to call (e.g. renameAccountEmail), or a manual action such as pushFromIdentityProvider.',
+  })
   action: string;
 
   @Field({ description: 'True when `action` is a mutation of this API that a script can call with `arguments`.' })
@@ -45,8 +50,18 @@ export interface RemediationFacts {
 
 type Step = Omit<RemediationStep, 'position' | 'done'>;
 
-const mutation = (action: string, args: Record<string, unknown>, description: string): Step => ({ action, automated: true, arguments: args, description });
-const manual = (action: string, description: string): Step => ({ action, automated: false, arguments: {}, description });
+const mutation = (action: string, args: Record<string, unknown>, description: string): Step => ({
+  action,
+  automated: true,
+  arguments: args,
+  description,
+});
+const manual = (action: string, description: string): Step => ({
+  action,
+  automated: false,
+  arguments: {},
+  description,
+});
 
 /**
  * The ordered steps that fix an OPEN conflict, as the article prescribes them. A script can
@@ -65,14 +80,34 @@ export function remediationFor(facts: RemediationFacts): RemediationStep[] {
   });
 }
 
-function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain, directory }: RemediationFacts): Step[] {
+function stepsFor({
+  conflict,
+  conflictingAccountIdpManaged,
+  recordLinked,
+  domain,
+  directory,
+}: RemediationFacts): Step[] {
   const record = conflict.scimRecordId;
-  const resync = record ? [mutation('resyncScimRecord', { id: record }, 'Apply the identity provider\'s last push to the account again; the conflict then resolves.')] : [];
+  const resync = record
+    ? [
+        mutation(
+          'resyncScimRecord',
+          { id: record },
+          "Apply the identity provider's last push to the account again; the conflict then resolves.",
+        ),
+      ]
+    : [];
   const domainName = conflict.email?.split('@')[1] ?? null;
   const verifyFirst =
     domain === null
       ? domainName
-        ? [mutation('addDomain', { name: domainName, method: 'DNS_TXT' }, `Add ${domainName} to your organization, then publish its verification token.`)]
+        ? [
+            mutation(
+              'addDomain',
+              { name: domainName, method: 'DNS_TXT' },
+              `Add ${domainName} to your organization, then publish its verification token.`,
+            ),
+          ]
         : []
       : domain.status === 'VERIFIED'
         ? []
@@ -82,25 +117,43 @@ function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain
     case ConflictKind.EMAIL_TAKEN:
       if (conflict.conflictingAccountId === null) {
         return [
-          manual('changeEmailAtIdentityProvider', `${conflict.email} belongs to an account outside your organization: give the user another email at the identity provider, or ask that account's owner to release it.`),
+          manual(
+            'changeEmailAtIdentityProvider',
+            `${conflict.email} belongs to an account outside your organization: give the user another email at the identity provider, or ask that account's owner to release it.`,
+          ),
           ...resync,
         ];
       }
       if (conflictingAccountIdpManaged) {
         return [
-          mutation('deleteScimRecord', { id: record }, 'The email belongs to an account another SCIM record provisions: delete this stuck record (the account and its history stay).'),
-          manual('pushFromIdentityProvider', 'Push the user again from the identity provider: the new record links to the account that owns the email.'),
+          mutation(
+            'deleteScimRecord',
+            { id: record },
+            'The email belongs to an account another SCIM record provisions: delete this stuck record (the account and its history stay).',
+          ),
+          manual(
+            'pushFromIdentityProvider',
+            'Push the user again from the identity provider: the new record links to the account that owns the email.',
+          ),
         ];
       }
       return [
-        mutation('renameAccountEmail', { accountId: conflict.conflictingAccountId }, `Rename the account holding ${conflict.email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`),
+        mutation(
+          'renameAccountEmail',
+          { accountId: conflict.conflictingAccountId },
+          `Rename the account holding ${conflict.email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`,
+        ),
         ...resync,
       ];
     case ConflictKind.MAPPING_MISMATCH:
       return [
         mutation(
           'updateDirectoryMapping',
-          { directoryId: conflict.directoryId, ssoEmailAttribute: directory?.ssoEmailAttribute, scimEmailAttribute: directory?.ssoEmailAttribute },
+          {
+            directoryId: conflict.directoryId,
+            ssoEmailAttribute: directory?.ssoEmailAttribute,
+            scimEmailAttribute: directory?.ssoEmailAttribute,
+          },
           `Map the SCIM email to the same attribute as SSO (${directory?.ssoEmailAttribute}), in the identity provider and here.`,
         ),
       ];
@@ -109,20 +162,37 @@ function stepsFor({ conflict, conflictingAccountIdpManaged, recordLinked, domain
     case ConflictKind.UNMANAGED_ACCOUNT:
       return [
         ...verifyFirst,
-        mutation('claimAccount', { accountId: conflict.accountId }, 'Claim the account so your organization (and its identity provider) manages it.'),
+        mutation(
+          'claimAccount',
+          { accountId: conflict.accountId },
+          'Claim the account so your organization (and its identity provider) manages it.',
+        ),
         ...(record
           ? [
               ...(recordLinked && !conflict.actionsTaken.includes('linkScimRecord')
                 ? []
-                : [mutation('linkScimRecord', { id: record, accountId: conflict.accountId }, 'Link the waiting SCIM record to the claimed account.')]),
+                : [
+                    mutation(
+                      'linkScimRecord',
+                      { id: record, accountId: conflict.accountId },
+                      'Link the waiting SCIM record to the claimed account.',
+                    ),
+                  ]),
               ...resync,
             ]
           : []),
       ];
     case ConflictKind.DUPLICATE_ACCOUNTS:
       return [
-        mutation('deleteScimRecord', { id: record }, 'Delete the record that provisions the stray account (the account and its history stay).'),
-        manual('pushFromIdentityProvider', 'Push the user again from the identity provider so one record links to the account that owns the email.'),
+        mutation(
+          'deleteScimRecord',
+          { id: record },
+          'Delete the record that provisions the stray account (the account and its history stay).',
+        ),
+        manual(
+          'pushFromIdentityProvider',
+          'Push the user again from the identity provider so one record links to the account that owns the email.',
+        ),
       ];
     case ConflictKind.STALE_EXTERNAL_ACCOUNT:
       return [

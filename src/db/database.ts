@@ -19,8 +19,14 @@ export async function openDatabase(
   logger: Logger,
   queryLogger?: TypeOrmLogger,
 ): Promise<Database> {
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.dataDir, logger, config.embeddedPostgresPort);
-  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, poolMax: config.dbPoolMax, logger: queryLogger });
+  const embedded = config.databaseUrl
+    ? undefined
+    : await startEmbeddedPostgres(config.dataDir, logger, config.embeddedPostgresPort);
+  const dataSource = createDataSource({
+    url: config.databaseUrl ?? embedded!.url,
+    poolMax: config.dbPoolMax,
+    logger: queryLogger,
+  });
   try {
     await dataSource.initialize();
     if (config.migrateOnStart) await migrate(dataSource, logger);

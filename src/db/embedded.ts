@@ -68,7 +68,9 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
   try {
     await pg.start();
   } catch (error) {
-    throw new Error(`Embedded Postgres did not start in ${clusterDir}: ${String(error ?? 'it exited early; run with LOG_LEVEL=debug to see its log')}`);
+    throw new Error(
+      `Embedded Postgres did not start in ${clusterDir}: ${String(error ?? 'it exited early; run with LOG_LEVEL=debug to see its log')}`,
+    );
   }
   await fs.writeFile(ownerFile(dataDir), String(process.pid));
 
@@ -91,7 +93,17 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
   };
 }
 
-const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message', 'uncaughtException', 'unhandledRejection'];
+const HOOKED_EVENTS = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'exit',
+  'beforeExit',
+  'message',
+  'uncaughtException',
+  'unhandledRejection',
+];
 
 /**
  * The package installs process-wide signal handlers (async-exit-hook) that stop Postgres and

@@ -11,4 +11,18 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { DomainMigration } from '../domains/domain-migration.entity';
 import { IdempotencyKey } from './idempotency-key.entity';
 
-export const entities = [Organization, Domain, Account, AccountEmailChange, Directory, ScimRecord, ScimPush, ScimGroup, ScimGroupMember, Conflict, AuditEvent, DomainMigration, IdempotencyKey];
+export const entities = [
+  Organization,
+  Domain,
+  Account,
+  AccountEmailChange,
+  Directory,
+  ScimRecord,
+  ScimPush,
+  ScimGroup,
+  ScimGroupMember,
+  Conflict,
+  AuditEvent,
+  DomainMigration,
+  IdempotencyKey,
+];

@@ -5,7 +5,9 @@ import { isUuid } from '../common/ids';
  * Per-request batching: every `load(id)` in one tick becomes one `= ANY($ids)` query. Keys that
  * are not UUIDs name nothing and never reach Postgres (where they would be a type error).
  */
-export function loaderById<T extends { id: string }>(loadMany: (ids: string[]) => Promise<T[]>): DataLoader<string, T | null> {
+export function loaderById<T extends { id: string }>(
+  loadMany: (ids: string[]) => Promise<T[]>,
+): DataLoader<string, T | null> {
   return new DataLoader<string, T | null, string>(
     async (keys) => {
       const ids = keys.filter(isUuid).map((key) => key.toLowerCase());

@@ -23,17 +23,42 @@ export function isRetryableTransactionError(error: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
-const CONNECTION_MESSAGES = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i;
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
+const CONNECTION_MESSAGES =
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i;
 
 /** What a client hears when the database is unavailable: the change was rolled back, or (lost during COMMIT) its fate is unknown. */
-export const DATABASE_UNAVAILABLE_MESSAGE = 'The database is unreachable right now and the change was not confirmed; retry shortly';
+export const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unreachable right now and the change was not confirmed; retry shortly';
 
 /** The database could not be reached or dropped the connection: a retry later may well succeed. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    const candidate = current as { code?: string; message?: string; driverError?: unknown; originalError?: unknown; cause?: unknown };
-    if ((candidate.code && CONNECTION_CODES.has(candidate.code)) || (candidate.message && CONNECTION_MESSAGES.test(candidate.message))) return true;
+    const candidate = current as {
+      code?: string;
+      message?: string;
+      driverError?: unknown;
+      originalError?: unknown;
+      cause?: unknown;
+    };
+    if (
+      (candidate.code && CONNECTION_CODES.has(candidate.code)) ||
+      (candidate.message && CONNECTION_MESSAGES.test(candidate.message))
+    )
+      return true;
     current = candidate.driverError ?? candidate.originalError ?? candidate.cause;
   }
   return false;

@@ -20,7 +20,14 @@ function digits(text: string, from: number, count: number): number {
  * usual shape by character codes; anything else (BC, infinity, odd offsets) goes to the library.
  */
 export function parseTimestamptz(text: string): Date {
-  if (text.length < 22 || text[4] !== '-' || text[7] !== '-' || text[10] !== ' ' || text[13] !== ':' || text[16] !== ':') {
+  if (
+    text.length < 22 ||
+    text[4] !== '-' ||
+    text[7] !== '-' ||
+    text[10] !== ' ' ||
+    text[13] !== ':' ||
+    text[16] !== ':'
+  ) {
     return parseWithLibrary(text);
   }
   let at = 19;
@@ -37,7 +44,15 @@ export function parseTimestamptz(text: string): Date {
   const rest = text.length - at - 1;
   if (sign === 0 || (rest !== 2 && rest !== 5) || (rest === 5 && text[at + 3] !== ':')) return parseWithLibrary(text);
   const offsetMinutes = digits(text, at + 1, 2) * 60 + (rest === 5 ? digits(text, at + 4, 2) : 0);
-  const utc = Date.UTC(digits(text, 0, 4), digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), millis);
+  const utc = Date.UTC(
+    digits(text, 0, 4),
+    digits(text, 5, 2) - 1,
+    digits(text, 8, 2),
+    digits(text, 11, 2),
+    digits(text, 14, 2),
+    digits(text, 17, 2),
+    millis,
+  );
   const time = utc - sign * offsetMinutes * 60_000;
   return Number.isNaN(time) || digits(text, 0, 4) < 100 ? parseWithLibrary(text) : new Date(time);
 }

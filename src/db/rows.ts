@@ -14,9 +14,17 @@ interface Versioned extends ObjectLiteral {
  * Reads a row of the caller's organization and locks it until the transaction ends, so the rule
  * checks that follow see what the write will change. Another organization's id reads as absent.
  */
-export async function lockRow<T extends Versioned>(tx: EntityManager, entity: EntityTarget<T>, organizationId: string, id: string, comment: string): Promise<T | null> {
+export async function lockRow<T extends Versioned>(
+  tx: EntityManager,
+  entity: EntityTarget<T>,
+  organizationId: string,
+  id: string,
+  comment: string,
+): Promise<T | null> {
   if (!isUuid(id)) return null;
-  const [row] = await selectRows(tx, entity, comment, 'id = $1 AND organization_id = $2', [id, organizationId], { lock: true });
+  const [row] = await selectRows(tx, entity, comment, 'id = $1 AND organization_id = $2', [id, organizationId], {
+    lock: true,
+  });
   return row ?? null;
 }
 
@@ -51,7 +59,12 @@ export function staleVersion(expected: number | null | undefined, row: { version
 }
 
 /** Applies changes to a locked row, bumping its version; returns the row as it now is. */
-export async function updateRow<T extends Versioned>(tx: EntityManager, entity: EntityTarget<T>, row: T, changes: Partial<T>): Promise<T> {
+export async function updateRow<T extends Versioned>(
+  tx: EntityManager,
+  entity: EntityTarget<T>,
+  row: T,
+  changes: Partial<T>,
+): Promise<T> {
   const result = await tx
     .createQueryBuilder()
     .update(entity)

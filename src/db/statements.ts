@@ -32,14 +32,20 @@ export async function selectRows<T extends ObjectLiteral>(
   if (columns === undefined) {
     const excluded = new Set<string>(options.exclude ?? []);
     columns = options.exclude?.length
-      ? metadata.columns.filter((column) => !excluded.has(column.propertyName)).map((column) => `"${column.databaseName}"`).join(', ')
+      ? metadata.columns
+          .filter((column) => !excluded.has(column.propertyName))
+          .map((column) => `"${column.databaseName}"`)
+          .join(', ')
       : '*';
     columnLists.set(listKey, columns);
   }
   const order = options.orderBy ? ` ORDER BY ${options.orderBy}` : '';
   const limit = options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '';
   const lock = options.lock ? ' FOR UPDATE' : '';
-  const rows = await manager.query(`/* ${comment} */ SELECT ${columns} FROM "${metadata.tableName}" WHERE ${where}${order}${limit}${lock}`, params);
+  const rows = await manager.query(
+    `/* ${comment} */ SELECT ${columns} FROM "${metadata.tableName}" WHERE ${where}${order}${limit}${lock}`,
+    params,
+  );
   return hydrate(manager, entity, rows);
 }
 
@@ -55,7 +61,9 @@ export async function insertRow<T extends ObjectLiteral>(
   options: { comment: string; skipOnConflict?: boolean },
 ): Promise<T | null> {
   const metadata = tx.connection.getMetadata(entity);
-  const columns = metadata.columns.filter((column) => (values as Record<string, unknown>)[column.propertyName] !== undefined);
+  const columns = metadata.columns.filter(
+    (column) => (values as Record<string, unknown>)[column.propertyName] !== undefined,
+  );
   const params = columns.map((column) => {
     const value = (values as Record<string, unknown>)[column.propertyName];
     // pg sends objects and arrays as JSON only when asked; jsonb columns get the JSON text.
@@ -82,7 +90,10 @@ export interface PendingInsert {
 export async function insertAll(tx: EntityManager, pending: PendingInsert[], comment: string): Promise<void> {
   if (pending.length === 0) return;
   const params: unknown[] = [];
-  const byTable = new Map<string, { metadata: ReturnType<EntityManager['connection']['getMetadata']>; rows: Array<Record<string, unknown>> }>();
+  const byTable = new Map<
+    string,
+    { metadata: ReturnType<EntityManager['connection']['getMetadata']>; rows: Array<Record<string, unknown>> }
+  >();
   for (const { entity, values } of pending) {
     const metadata = tx.connection.getMetadata(entity);
     const group = byTable.get(metadata.tableName) ?? { metadata, rows: [] };

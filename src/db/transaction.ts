@@ -42,7 +42,11 @@ export interface PayloadData {
   persist?: boolean;
 }
 
-export type Payload<P extends PayloadData> = Omit<P, 'persist'> & { dryRun: boolean; replayed: boolean; change: Change | null };
+export type Payload<P extends PayloadData> = Omit<P, 'persist'> & {
+  dryRun: boolean;
+  replayed: boolean;
+  change: Change | null;
+};
 
 export interface MutationRequest {
   action: string;
@@ -74,7 +78,9 @@ export async function runMutation<P extends PayloadData>(
   const dryRun = request.dryRun === true;
   const key = dryRun ? null : (request.idempotencyKey ?? null);
   if (key !== null && (key.length === 0 || key.length > 200)) {
-    return refusal<P>(userError(CommonErrorCode.INVALID_INPUT, 'idempotencyKey must be 1 to 200 characters.', 'idempotencyKey'));
+    return refusal<P>(
+      userError(CommonErrorCode.INVALID_INPUT, 'idempotencyKey must be 1 to 200 characters.', 'idempotencyKey'),
+    );
   }
   // Only keyed requests are ever compared, and most mutations (every SCIM push) carry no key.
   const requestHash = key === null ? '' : hashRequest(request);
@@ -84,7 +90,10 @@ export async function runMutation<P extends PayloadData>(
       return await db.transaction(async (tx) => {
         if (key !== null) {
           const replay = await claimIdempotencyKey(tx, caller.organizationId, key, request.action, requestHash);
-          if (replay) throw new Rollback(replay.kind === 'replay' ? { ...revive(db, replay.response), replayed: true } : replay.payload);
+          if (replay)
+            throw new Rollback(
+              replay.kind === 'replay' ? { ...revive(db, replay.response), replayed: true } : replay.payload,
+            );
         }
 
         const changes: Change[] = [];
@@ -107,7 +116,13 @@ export async function runMutation<P extends PayloadData>(
             };
             pending.push({ entity: AuditEvent, values: event });
             if (event.organizationId === caller.organizationId) {
-              changes.push({ action: event.action, targetType: event.targetType, targetId: event.targetId, before: event.before, after: event.after });
+              changes.push({
+                action: event.action,
+                targetType: event.targetType,
+                targetId: event.targetId,
+                before: event.before,
+                after: event.after,
+              });
             }
           },
           later: (entity, values) => void pending.push({ entity: entity as EntityTarget<ObjectLiteral>, values }),
@@ -120,7 +135,11 @@ export async function runMutation<P extends PayloadData>(
         // The audit events (and other write-only rows) go in with one statement, in this transaction.
         await insertAll(tx, pending, request.action);
         if (key !== null) {
-          await tx.update(IdempotencyKey, { organizationId: caller.organizationId, key }, { response: store(db, payload) as never });
+          await tx.update(
+            IdempotencyKey,
+            { organizationId: caller.organizationId, key },
+            { response: store(db, payload) as never },
+          );
         }
         return payload;
       });
@@ -141,31 +160,50 @@ function refusal<P extends PayloadData>(error: UserError): Payload<P> {
 
 /** Forgets idempotency keys older than the time to live; main.ts runs it periodically. */
 export async function expireIdempotencyKeys(db: DataSource, ttlHours: number): Promise<void> {
-  await db.query(`/* expireIdempotencyKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`, [ttlHours]);
+  await db.query(
+    `/* expireIdempotencyKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`,
+    [ttlHours],
+  );
 }
 
 type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused'; payload: unknown };
 
 /** Inserts the key, or (after any concurrent holder of it commits) reads what it stored. */
-async function claimIdempotencyKey(tx: EntityManager, organizationId: string, key: string, operation: string, requestHash: string): Promise<KeyClaim | null> {
+async function claimIdempotencyKey(
+  tx: EntityManager,
+  organizationId: string,
+  key: string,
+  operation: string,
+  requestHash: string,
+): Promise<KeyClaim | null> {
   const inserted = await tx.query(
     `INSERT INTO idempotency_key (organization_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
      ON CONFLICT DO NOTHING RETURNING key`,
     [organizationId, key, operation, requestHash],
   );
   if (inserted.length > 0) return null;
-  const [existing] = await tx.query(`SELECT request_hash, response FROM idempotency_key WHERE organization_id = $1 AND key = $2`, [organizationId, key]);
-  if (existing && existing.request_hash === requestHash && existing.response !== null) return { kind: 'replay', response: existing.response };
+  const [existing] = await tx.query(
+    `SELECT request_hash, response FROM idempotency_key WHERE organization_id = $1 AND key = $2`,
+    [organizationId, key],
+  );
+  if (existing && existing.request_hash === requestHash && existing.response !== null)
+    return { kind: 'replay', response: existing.response };
   return {
     kind: 'reused',
     payload: refusal(
-      userError(CommonErrorCode.IDEMPOTENCY_KEY_REUSED, 'This idempotencyKey was already used for a different request.', 'idempotencyKey'),
+      userError(
+        CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
+        'This idempotencyKey was already used for a different request.',
+        'idempotencyKey',
+      ),
     ),
   };
 }
 
 function hashRequest(request: MutationRequest): string {
-  return createHash('sha256').update(`${request.action}\n${stableJson(request.args)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${request.action}\n${stableJson(request.args)}`)
+    .digest('hex');
 }
 
 /** JSON with sorted keys and undefined dropped, so equal arguments always hash alike. */

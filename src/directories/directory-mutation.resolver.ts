@@ -19,18 +19,29 @@ function directoryPayload(outcome: DirectoryOutcome) {
         userErrors: [],
       };
     case 'refused':
-      return { directory: outcome.directory ?? null, scimToken: null, mappingConflict: null, resolvedConflicts: [], userErrors: outcome.errors };
+      return {
+        directory: outcome.directory ?? null,
+        scimToken: null,
+        mappingConflict: null,
+        resolvedConflicts: [],
+        userErrors: outcome.errors,
+      };
     default:
       return assertNever(outcome);
   }
 }
 
-const DRY_RUN = { nullable: true, defaultValue: false, description: 'Check and compute the change, then roll it back.' };
+const DRY_RUN = {
+  nullable: true,
+  defaultValue: false,
+  description: 'Check and compute the change, then roll it back.',
+};
 
 @Resolver()
 export class DirectoryMutationResolver {
   @Mutation(() => DirectoryPayload, {
-    description: 'Connects an identity provider. The payload carries its SCIM bearer token once. (No idempotencyKey: a stored replay would have to keep the token.)',
+    description:
+      'Connects an identity provider. The payload carries its SCIM bearer token once. (No idempotencyKey: a stored replay would have to keep the token.)',
   })
   @RequireScope(Scope.ADMIN)
   createDirectory(
@@ -42,10 +53,14 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { name, provider, ssoEmailAttribute, scimEmailAttribute };
-    return ctx.mutate({ action: 'createDirectory', args, dryRun }, async (m) => directoryPayload(await directoryMutations.create(m, args)));
+    return ctx.mutate({ action: 'createDirectory', args, dryRun }, async (m) =>
+      directoryPayload(await directoryMutations.create(m, args)),
+    );
   }
 
-  @Mutation(() => DirectoryPayload, { description: 'Issues a new SCIM bearer token; the old one stops working at once.' })
+  @Mutation(() => DirectoryPayload, {
+    description: 'Issues a new SCIM bearer token; the old one stops working at once.',
+  })
   @RequireScope(Scope.ADMIN)
   rotateDirectoryToken(
     @Arg('id', () => ID) id: string,
@@ -54,11 +69,14 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'rotateDirectoryToken', args, dryRun }, async (m) => directoryPayload(await directoryMutations.rotateToken(m, args)));
+    return ctx.mutate({ action: 'rotateDirectoryToken', args, dryRun }, async (m) =>
+      directoryPayload(await directoryMutations.rotateToken(m, args)),
+    );
   }
 
   @Mutation(() => DirectoryPayload, {
-    description: 'Sets the attributes SSO and SCIM map the email to. A mismatch opens MAPPING_MISMATCH; agreeing again resolves it (rule R2).',
+    description:
+      'Sets the attributes SSO and SCIM map the email to. A mismatch opens MAPPING_MISMATCH; agreeing again resolves it (rule R2).',
   })
   @RequireScope(Scope.ADMIN)
   updateDirectoryMapping(
@@ -70,6 +88,8 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { directoryId, ssoEmailAttribute, scimEmailAttribute, expectedVersion };
-    return ctx.mutate({ action: 'updateDirectoryMapping', args, ...options }, async (m) => directoryPayload(await directoryMutations.updateMapping(m, args)));
+    return ctx.mutate({ action: 'updateDirectoryMapping', args, ...options }, async (m) =>
+      directoryPayload(await directoryMutations.updateMapping(m, args)),
+    );
   }
 }

@@ -7,7 +7,10 @@ import { R2 } from '../rules/rules';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'An identity-provider connection: its SCIM directory and its SSO settings.', simpleResolvers: true })
+@ObjectType({
+  description: 'An identity-provider connection: its SCIM directory and its SSO settings.',
+  simpleResolvers: true,
+})
 @Entity('directory')
 @Unique('directory_organization_id_name_key', ['organizationId', 'name'])
 @Unique('directory_token_hash_key', ['tokenHash'])
@@ -36,7 +39,6 @@ export class Directory extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   tokenIssuedAt: Date | null;
-
 
   @Field({ description: 'SSO and SCIM map the email to the same attribute (rule R2).' })
   get mappingConsistent(): boolean {

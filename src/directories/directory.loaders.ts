@@ -6,7 +6,10 @@ import { Directory } from './directory.entity';
 export function createDirectoryLoaders(db: DataSource, organizationId: string) {
   return {
     byId: loaderById((ids) =>
-      selectRows(db, Directory, 'loader:directoryById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId]),
+      selectRows(db, Directory, 'loader:directoryById', 'id = ANY($1::uuid[]) AND organization_id = $2', [
+        ids,
+        organizationId,
+      ]),
     ),
   };
 }

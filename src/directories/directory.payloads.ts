@@ -10,11 +10,15 @@ export class DirectoryPayload extends MutationPayload {
 
   @Field(() => String, {
     nullable: true,
-    description: 'createDirectory and rotateDirectoryToken only: the SCIM bearer token, shown this once (only its hash is stored).',
+    description:
+      'createDirectory and rotateDirectoryToken only: the SCIM bearer token, shown this once (only its hash is stored).',
   })
   scimToken?: string | null;
 
-  @Field(() => Conflict, { nullable: true, description: 'The MAPPING_MISMATCH conflict the mapping keeps open (rule R2), if any.' })
+  @Field(() => Conflict, {
+    nullable: true,
+    description: 'The MAPPING_MISMATCH conflict the mapping keeps open (rule R2), if any.',
+  })
   mappingConflict?: Conflict | null;
 
   @Field(() => [Conflict], { description: 'Conflicts this change resolved.' })

@@ -36,7 +36,11 @@ function attributeErrors(input: { ssoEmailAttribute: string; scimEmailAttribute:
   return (['ssoEmailAttribute', 'scimEmailAttribute'] as const)
     .filter((field) => !ATTRIBUTE.test(input[field].trim()))
     .map((field) =>
-      userError(DirectoryErrorCode.INVALID_ATTRIBUTE, `${field} must be an IdP attribute name such as user.mail (letters, digits, . _ : - [ ]; up to 200).`, field),
+      userError(
+        DirectoryErrorCode.INVALID_ATTRIBUTE,
+        `${field} must be an IdP attribute name such as user.mail (letters, digits, . _ : - [ ]; up to 200).`,
+        field,
+      ),
     );
 }
 
@@ -52,7 +56,13 @@ async function reconcileMapping(m: MutationScope, directory: Directory) {
     });
     return { opened: conflict, resolved: [] };
   }
-  const resolved = await resolveConflicts(m.tx, m.organizationId, { directoryId: directory.id, kinds: [ConflictKind.MAPPING_MISMATCH] }, m.action, m.actor);
+  const resolved = await resolveConflicts(
+    m.tx,
+    m.organizationId,
+    { directoryId: directory.id, kinds: [ConflictKind.MAPPING_MISMATCH] },
+    m.action,
+    m.actor,
+  );
   return { opened: null, resolved };
 }
 
@@ -65,10 +75,14 @@ const directorySnapshot = (directory: Directory) => ({
 
 export const directoryMutations = {
   /** A new IdP connection; its SCIM bearer token is returned here once and stored only hashed. */
-  async create(m: MutationScope, input: { name: string; provider: IdentityProvider; ssoEmailAttribute: string; scimEmailAttribute: string }): Promise<DirectoryOutcome> {
+  async create(
+    m: MutationScope,
+    input: { name: string; provider: IdentityProvider; ssoEmailAttribute: string; scimEmailAttribute: string },
+  ): Promise<DirectoryOutcome> {
     const name = input.name.trim();
     const errors = attributeErrors(input);
-    if (name.length === 0 || name.length > 100) errors.unshift(userError(CommonErrorCode.INVALID_INPUT, 'name must be 1 to 100 characters.', 'name'));
+    if (name.length === 0 || name.length > 100)
+      errors.unshift(userError(CommonErrorCode.INVALID_INPUT, 'name must be 1 to 100 characters.', 'name'));
     if (errors.length > 0) return { kind: 'refused', errors };
     const { token, hash } = newDirectoryToken();
     const directory = m.tx.create(Directory, {
@@ -84,29 +98,62 @@ export const directoryMutations = {
       await savepoint(m.tx, () => m.tx.save(directory));
     } catch (error) {
       if (violatedUniqueConstraint(error) !== 'directory_organization_id_name_key') throw error;
-      return { kind: 'refused', errors: [userError(DirectoryErrorCode.DIRECTORY_EXISTS, `A directory named ${name} already exists.`, 'name')] };
+      return {
+        kind: 'refused',
+        errors: [userError(DirectoryErrorCode.DIRECTORY_EXISTS, `A directory named ${name} already exists.`, 'name')],
+      };
     }
     const { opened } = await reconcileMapping(m, directory);
-    await m.audit({ targetType: 'Directory', targetId: directory.id, before: null, after: directorySnapshot(directory) });
+    await m.audit({
+      targetType: 'Directory',
+      targetId: directory.id,
+      before: null,
+      after: directorySnapshot(directory),
+    });
     return { kind: 'changed', directory, token, opened };
   },
 
   /** Replaces the SCIM token: the old one stops working at once. */
-  async rotateToken(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DirectoryOutcome> {
-    const { row: directory, refusal } = await lockCurrent(m, Directory, input.id, input.expectedVersion, notFoundError('directory', 'id'));
+  async rotateToken(
+    m: MutationScope,
+    input: { id: string; expectedVersion?: number | null },
+  ): Promise<DirectoryOutcome> {
+    const { row: directory, refusal } = await lockCurrent(
+      m,
+      Directory,
+      input.id,
+      input.expectedVersion,
+      notFoundError('directory', 'id'),
+    );
     if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const { token, hash } = newDirectoryToken();
     const before = { tokenIssuedAt: directory.tokenIssuedAt };
     await updateRow(m.tx, Directory, directory, { tokenHash: hash, tokenIssuedAt: new Date() });
-    await m.audit({ targetType: 'Directory', targetId: directory.id, before, after: { tokenIssuedAt: directory.tokenIssuedAt } });
+    await m.audit({
+      targetType: 'Directory',
+      targetId: directory.id,
+      before,
+      after: { tokenIssuedAt: directory.tokenIssuedAt },
+    });
     return { kind: 'changed', directory, token };
   },
 
   async updateMapping(
     m: MutationScope,
-    input: { directoryId: string; ssoEmailAttribute: string; scimEmailAttribute: string; expectedVersion?: number | null },
+    input: {
+      directoryId: string;
+      ssoEmailAttribute: string;
+      scimEmailAttribute: string;
+      expectedVersion?: number | null;
+    },
   ): Promise<DirectoryOutcome> {
-    const { row: directory, refusal } = await lockCurrent(m, Directory, input.directoryId, input.expectedVersion, notFoundError('directory', 'directoryId'));
+    const { row: directory, refusal } = await lockCurrent(
+      m,
+      Directory,
+      input.directoryId,
+      input.expectedVersion,
+      notFoundError('directory', 'directoryId'),
+    );
     if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const errors = attributeErrors(input);
     if (errors.length > 0) return { kind: 'refused', errors, directory };

@@ -14,14 +14,17 @@ import { domainFacts, findDomainsByName } from './domain.service';
 import { asciiDomain } from './domain-name';
 
 export type MigrationOutcome =
-  | { kind: 'started'; migration: DomainMigration; staleAccounts: Account[] }
-  | { kind: 'refused'; errors: UserError[] };
+  { kind: 'started'; migration: DomainMigration; staleAccounts: Account[] } | { kind: 'refused'; errors: UserError[] };
 
 /**
  * Accounts on these domains (stored names) that no SCIM record backs and that are still active:
  * during a migration away from a domain they are reviewed and suspended (rule R5).
  */
-export async function staleAccounts(db: EntityManager | DataSource, organizationId: string, domainNames: string[]): Promise<Account[]> {
+export async function staleAccounts(
+  db: EntityManager | DataSource,
+  organizationId: string,
+  domainNames: string[],
+): Promise<Account[]> {
   if (domainNames.length === 0) return [];
   return selectRows(
     db,
@@ -42,11 +45,17 @@ export const migrationMutations = {
   async start(m: MutationScope, input: { fromDomain: string; toDomain: string }): Promise<MigrationOutcome> {
     const [fromName, toName] = [asciiDomain(input.fromDomain), asciiDomain(input.toDomain)];
     if (fromName === toName) {
-      return { kind: 'refused', errors: [userError(CommonErrorCode.INVALID_INPUT, 'A migration needs two different domains.', 'toDomain')] };
+      return {
+        kind: 'refused',
+        errors: [userError(CommonErrorCode.INVALID_INPUT, 'A migration needs two different domains.', 'toDomain')],
+      };
     }
     const domains = await findDomainsByName(m.tx, m.organizationId, [fromName, toName].filter(Boolean));
     const [from, to] = [domains.get(fromName), domains.get(toName)];
-    const missing = [...(from ? [] : [notFoundError('domain', 'fromDomain')]), ...(to ? [] : [notFoundError('domain', 'toDomain')])];
+    const missing = [
+      ...(from ? [] : [notFoundError('domain', 'fromDomain')]),
+      ...(to ? [] : [notFoundError('domain', 'toDomain')]),
+    ];
     if (!from || !to) return { kind: 'refused', errors: missing };
     const notReady = check(R4, { from: domainFacts(from)!, to: domainFacts(to)! }, 'fromDomain');
     if (notReady) return { kind: 'refused', errors: [notReady] };
@@ -64,7 +73,13 @@ export const migrationMutations = {
       if (violatedUniqueConstraint(error) !== 'domain_migration_in_progress_key') throw error;
       return {
         kind: 'refused',
-        errors: [userError(DomainErrorCode.MIGRATION_IN_PROGRESS, `A migration away from ${from.name} is already in progress.`, 'fromDomain')],
+        errors: [
+          userError(
+            DomainErrorCode.MIGRATION_IN_PROGRESS,
+            `A migration away from ${from.name} is already in progress.`,
+            'fromDomain',
+          ),
+        ],
       };
     }
     const stale = await staleAccounts(m.tx, m.organizationId, [from.name]);
@@ -75,7 +90,12 @@ export const migrationMutations = {
         kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
         causeKey: causeKey.account(account.id),
         // Active, unbacked and on the old domain of a migration: R5 always finds these.
-        summary: R5.evaluate({ email: account.email, status: account.status, backedByRecord: false, migration: { from: from.name, to: to.name } })!,
+        summary: R5.evaluate({
+          email: account.email,
+          status: account.status,
+          backedByRecord: false,
+          migration: { from: from.name, to: to.name },
+        })!,
         email: account.email,
         accountId: account.id,
         domainId: from.id,
@@ -85,7 +105,12 @@ export const migrationMutations = {
       targetType: 'DomainMigration',
       targetId: migration.id,
       before: null,
-      after: { from: from.name, to: to.name, status: migration.status, staleAccounts: stale.map((account) => account.email) },
+      after: {
+        from: from.name,
+        to: to.name,
+        status: migration.status,
+        staleAccounts: stale.map((account) => account.email),
+      },
     });
     return { kind: 'started', migration, staleAccounts: stale };
   },

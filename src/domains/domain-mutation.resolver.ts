@@ -28,17 +28,21 @@ function domainPayload(outcome: DomainOutcome) {
 @Resolver()
 export class DomainMutationResolver {
   @Mutation(() => DomainPayload, {
-    description: 'Asserts an email domain (normalized: lower case, punycode; IPs, wildcards and public suffixes refused). Read `domain.verification` for what to publish.',
+    description:
+      'Asserts an email domain (normalized: lower case, punycode; IPs, wildcards and public suffixes refused). Read `domain.verification` for what to publish.',
   })
   @RequireScope(Scope.ADMIN)
   addDomain(
     @Arg('name') name: string,
-    @Arg('method', () => DomainVerificationMethod, { defaultValue: DomainVerificationMethod.DNS_TXT }) method: DomainVerificationMethod,
+    @Arg('method', () => DomainVerificationMethod, { defaultValue: DomainVerificationMethod.DNS_TXT })
+    method: DomainVerificationMethod,
     @Args() options: MutationOptions,
     @Ctx() ctx: Context,
   ) {
     const args = { name, method };
-    return ctx.mutate({ action: 'addDomain', args, ...options }, async (m) => domainPayload(await domainMutations.add(m, args)));
+    return ctx.mutate({ action: 'addDomain', args, ...options }, async (m) =>
+      domainPayload(await domainMutations.add(m, args)),
+    );
   }
 
   @Mutation(() => DomainPayload, {
@@ -53,14 +57,29 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const domain = await ctx.loaders.domains.byId.load(id);
-    if (!domain) return { domain: null, userErrors: [notFoundError('domain', 'id')], dryRun: Boolean(options.dryRun), replayed: false, change: null };
+    if (!domain)
+      return {
+        domain: null,
+        userErrors: [notFoundError('domain', 'id')],
+        dryRun: Boolean(options.dryRun),
+        replayed: false,
+        change: null,
+      };
     // The network check runs before the transaction: no row lock is held while waiting on DNS or HTTP.
-    const result = await ctx.services.domainChecker.check({ domain: domain.name, method: domain.verificationMethod, token: domain.verificationToken });
+    const result = await ctx.services.domainChecker.check({
+      domain: domain.name,
+      method: domain.verificationMethod,
+      token: domain.verificationToken,
+    });
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'verifyDomain', args, ...options }, async (m) => domainPayload(await domainMutations.recordCheck(m, args, result)));
+    return ctx.mutate({ action: 'verifyDomain', args, ...options }, async (m) =>
+      domainPayload(await domainMutations.recordCheck(m, args, result)),
+    );
   }
 
-  @Mutation(() => DomainPayload, { description: 'Claims a VERIFIED domain (rule R3); every unmanaged account on it becomes managed.' })
+  @Mutation(() => DomainPayload, {
+    description: 'Claims a VERIFIED domain (rule R3); every unmanaged account on it becomes managed.',
+  })
   @RequireScope(Scope.ADMIN)
   claimDomain(
     @Arg('id', () => ID) id: string,
@@ -69,7 +88,9 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'claimDomain', args, ...options }, async (m) => domainPayload(await domainMutations.claim(m, args)));
+    return ctx.mutate({ action: 'claimDomain', args, ...options }, async (m) =>
+      domainPayload(await domainMutations.claim(m, args)),
+    );
   }
 
   @Mutation(() => DomainMigrationPayload, {
@@ -77,7 +98,12 @@ export class DomainMutationResolver {
       'Starts moving accounts from one domain to another when both are verified and claimed (rule R4), and lists the accounts on the old domain that no SCIM record backs (rule R5). Use dryRun to ask only for readiness.',
   })
   @RequireScope(Scope.ADMIN)
-  startDomainMigration(@Arg('fromDomain') fromDomain: string, @Arg('toDomain') toDomain: string, @Args() options: MutationOptions, @Ctx() ctx: Context) {
+  startDomainMigration(
+    @Arg('fromDomain') fromDomain: string,
+    @Arg('toDomain') toDomain: string,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
     const args = { fromDomain, toDomain };
     return ctx.mutate({ action: 'startDomainMigration', args, ...options }, async (m) => {
       const outcome = await migrationMutations.start(m, args);

@@ -11,8 +11,7 @@ export function asciiDomain(input: string): string {
 }
 
 export type DomainNameResult =
-  | { ok: true; name: string }
-  | { ok: false; code: 'INVALID_DOMAIN' | 'PUBLIC_SUFFIX'; message: string };
+  { ok: true; name: string } | { ok: false; code: 'INVALID_DOMAIN' | 'PUBLIC_SUFFIX'; message: string };
 
 const MAX_NAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;

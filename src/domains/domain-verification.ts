@@ -26,7 +26,11 @@ export class DomainVerification {
   instructions: string;
 }
 
-export function verificationInstructions(domain: { name: string; verificationMethod: DomainVerificationMethod; verificationToken: string }): DomainVerification {
+export function verificationInstructions(domain: {
+  name: string;
+  verificationMethod: DomainVerificationMethod;
+  verificationToken: string;
+}): DomainVerification {
   const { name, verificationMethod: method, verificationToken: token } = domain;
   if (method === DomainVerificationMethod.DNS_TXT) {
     return {

@@ -43,10 +43,12 @@ export class Domain extends VersionedTenantRow {
   @Column('text', { nullable: true })
   lastCheckError: string | null;
 
-  @Field(() => Date, { nullable: true, description: 'When the organization claimed the domain; accounts on it can then be managed.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the organization claimed the domain; accounts on it can then be managed.',
+  })
   @TimestampColumn({ nullable: true })
   claimedAt: Date | null;
-
 
   @Field()
   get claimed(): boolean {

@@ -10,10 +10,19 @@ const storedName = (name: string) => (/^[a-z0-9.-]+$/.test(name) && !name.endsWi
 
 export function createDomainLoaders(db: DataSource, organizationId: string) {
   return {
-    byId: loaderById((ids) => selectRows(db, Domain, 'loader:domainById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId])),
+    byId: loaderById((ids) =>
+      selectRows(db, Domain, 'loader:domainById', 'id = ANY($1::uuid[]) AND organization_id = $2', [
+        ids,
+        organizationId,
+      ]),
+    ),
     /** By stored (ASCII, lower-case) name; an organization has at most one domain per name. */
     byName: loaderGrouped(
-      (names) => selectRows(db, Domain, 'loader:domainByName', 'name = ANY($1::text[]) AND organization_id = $2', [names, organizationId]),
+      (names) =>
+        selectRows(db, Domain, 'loader:domainByName', 'name = ANY($1::text[]) AND organization_id = $2', [
+          names,
+          organizationId,
+        ]),
       (domain) => [domain.name],
       { normalize: storedName, valid: (name) => name.length > 0 },
     ),

@@ -18,6 +18,8 @@ export class DomainMigrationPayload extends MutationPayload {
   @Field(() => DomainMigration, { nullable: true })
   migration: DomainMigration | null;
 
-  @Field(() => [Account], { description: 'Active accounts on the old domain that no SCIM record backs: review and suspend them (rule R5).' })
+  @Field(() => [Account], {
+    description: 'Active accounts on the old domain that no SCIM record backs: review and suspend them (rule R5).',
+  })
   staleAccounts: Account[];
 }

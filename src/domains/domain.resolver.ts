@@ -15,7 +15,10 @@ import { Account } from '../accounts/account.entity';
 export class DomainResolver {
   @Query(() => [Domain], { description: 'Domains the organization asserts, by name.' })
   @RequireScope(Scope.READ)
-  domains(@Arg('status', () => DomainStatus, { nullable: true }) status: DomainStatus | null, @Ctx() ctx: Context): Promise<Domain[]> {
+  domains(
+    @Arg('status', () => DomainStatus, { nullable: true }) status: DomainStatus | null,
+    @Ctx() ctx: Context,
+  ): Promise<Domain[]> {
     return ctx.services.domains.list(ctx.organizationId, status);
   }
 
@@ -63,7 +66,9 @@ export class DomainMigrationResolver {
     return (await ctx.loaders.domains.byId.load(migration.toDomainId))!;
   }
 
-  @FieldResolver(() => [Account], { description: 'Active accounts still on the old domain that no SCIM record backs (rule R5).' })
+  @FieldResolver(() => [Account], {
+    description: 'Active accounts still on the old domain that no SCIM record backs (rule R5).',
+  })
   async staleAccounts(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Account[]> {
     const from = await ctx.loaders.domains.byId.load(migration.fromDomainId);
     return from ? ctx.loaders.domains.staleAccounts.load(from.name) : [];

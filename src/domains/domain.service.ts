@@ -29,7 +29,11 @@ export class DomainService {
 }
 
 /** The organization's domains with these (stored-form) names, by name. */
-export async function findDomainsByName(tx: EntityManager, organizationId: string, names: string[]): Promise<Map<string, Domain>> {
+export async function findDomainsByName(
+  tx: EntityManager,
+  organizationId: string,
+  names: string[],
+): Promise<Map<string, Domain>> {
   if (names.length === 0) return new Map();
   const domains = await tx
     .getRepository(Domain)
@@ -70,7 +74,13 @@ export const domainMutations = {
       await savepoint(m.tx, () => m.tx.save(domain));
     } catch (error) {
       if (violatedUniqueConstraint(error) !== 'domain_organization_id_name_key') throw error;
-      return refusedDomain(userError(DomainErrorCode.DOMAIN_EXISTS, `${normalized.name} is already one of your organization's domains.`, 'name'));
+      return refusedDomain(
+        userError(
+          DomainErrorCode.DOMAIN_EXISTS,
+          `${normalized.name} is already one of your organization's domains.`,
+          'name',
+        ),
+      );
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before: null, after: domainFacts(domain) });
     return { kind: 'changed', domain };
@@ -82,20 +92,46 @@ export const domainMutations = {
    * domain from any organization that held it VERIFIED (it becomes SUPERSEDED there); a VERIFIED
    * domain whose proof is gone becomes MISSING_TOKEN.
    */
-  async recordCheck(m: MutationScope, input: { id: string; expectedVersion?: number | null }, result: CheckResult): Promise<DomainOutcome> {
-    const { row: domain, refusal } = await lockCurrent(m, Domain, input.id, input.expectedVersion, notFoundError('domain', 'id'));
+  async recordCheck(
+    m: MutationScope,
+    input: { id: string; expectedVersion?: number | null },
+    result: CheckResult,
+  ): Promise<DomainOutcome> {
+    const { row: domain, refusal } = await lockCurrent(
+      m,
+      Domain,
+      input.id,
+      input.expectedVersion,
+      notFoundError('domain', 'id'),
+    );
     if (refusal) return refusedDomain(refusal, domain);
     const before = domainFacts(domain);
 
     if (!result.ok) {
       const status = domain.status === DomainStatus.VERIFIED ? DomainStatus.MISSING_TOKEN : domain.status;
       await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: result.detail });
-      await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainFacts(domain), error: result.reason } });
-      return { kind: 'check_failed', domain, error: userError(DomainErrorCode.VERIFICATION_FAILED, result.detail, 'id') };
+      await m.audit({
+        targetType: 'Domain',
+        targetId: domain.id,
+        before,
+        after: { ...domainFacts(domain), error: result.reason },
+      });
+      return {
+        kind: 'check_failed',
+        domain,
+        error: userError(DomainErrorCode.VERIFICATION_FAILED, result.detail, 'id'),
+      };
     }
 
     if (domain.status !== DomainStatus.VERIFIED) {
-      const holders = await selectRows(m.tx, Domain, 'verifiedHolders', 'name = $1 AND status = $2 AND id <> $3', [domain.name, DomainStatus.VERIFIED, domain.id], { lock: true });
+      const holders = await selectRows(
+        m.tx,
+        Domain,
+        'verifiedHolders',
+        'name = $1 AND status = $2 AND id <> $3',
+        [domain.name, DomainStatus.VERIFIED, domain.id],
+        { lock: true },
+      );
       for (const holder of holders) {
         await updateRow(m.tx, Domain, holder, { status: DomainStatus.SUPERSEDED });
         // The other organization learns from its own trail why its domain changed.
@@ -105,7 +141,11 @@ export const domainMutations = {
           targetType: 'Domain',
           targetId: holder.id,
           before: { name: holder.name, status: DomainStatus.VERIFIED },
-          after: { name: holder.name, status: DomainStatus.SUPERSEDED, reason: 'Another organization verified this domain.' },
+          after: {
+            name: holder.name,
+            status: DomainStatus.SUPERSEDED,
+            reason: 'Another organization verified this domain.',
+          },
         });
       }
     }
@@ -121,7 +161,13 @@ export const domainMutations = {
 
   /** Claims a VERIFIED domain (rule R3) and, with it, every unmanaged account on it. */
   async claim(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DomainOutcome> {
-    const { row: domain, refusal } = await lockCurrent(m, Domain, input.id, input.expectedVersion, notFoundError('domain', 'id'));
+    const { row: domain, refusal } = await lockCurrent(
+      m,
+      Domain,
+      input.id,
+      input.expectedVersion,
+      notFoundError('domain', 'id'),
+    );
     if (refusal) return refusedDomain(refusal, domain);
     const notVerified = check(R3, { email: `*@${domain.name}`, domain: domainFacts(domain) }, 'id');
     if (notVerified) return refusedDomain(notVerified, domain);
@@ -130,7 +176,12 @@ export const domainMutations = {
     const before = domainFacts(domain);
     await updateRow(m.tx, Domain, domain, { claimedAt: new Date() });
     const claimed = await markManaged(m, { domain: domain.name });
-    await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: { ...domainFacts(domain), claimedAccounts: claimed.size } });
+    await m.audit({
+      targetType: 'Domain',
+      targetId: domain.id,
+      before,
+      after: { ...domainFacts(domain), claimedAccounts: claimed.size },
+    });
     return { kind: 'changed', domain, claimedAccounts: claimed.size };
   },
 };

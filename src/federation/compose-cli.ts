@@ -20,10 +20,15 @@ function main(args: string[]): number {
   const others = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--target');
   const root = projectRoot();
   const subgraphs = [
-    { name: 'governance', url: process.env.GOVERNANCE_SUBGRAPH_URL ?? 'http://localhost:4000/graphql', file: path.relative(root, SDL_PATH) },
+    {
+      name: 'governance',
+      url: process.env.GOVERNANCE_SUBGRAPH_URL ?? 'http://localhost:4000/graphql',
+      file: path.relative(root, SDL_PATH),
+    },
     ...others.map((spec) => {
       const match = /^([A-Za-z][\w-]*)=([^@]+)@(.+)$/.exec(spec);
-      if (!match) throw new Error(`Give other subgraphs as name=path/to/schema.graphql@http://host/graphql (got "${spec}")`);
+      if (!match)
+        throw new Error(`Give other subgraphs as name=path/to/schema.graphql@http://host/graphql (got "${spec}")`);
       return { name: match[1], file: match[2], url: match[3] };
     }),
   ];
@@ -37,7 +42,9 @@ function main(args: string[]): number {
   }
   writeFileSync(path.join(root, 'supergraph.graphql'), result.supergraphSdl);
   writeFileSync(path.join(root, 'supergraph.yaml'), roverConfig(subgraphs));
-  process.stdout.write(`wrote supergraph.graphql (for ${target}) and supergraph.yaml from ${subgraphs.map((s) => s.name).join(', ')}\n`);
+  process.stdout.write(
+    `wrote supergraph.graphql (for ${target}) and supergraph.yaml from ${subgraphs.map((s) => s.name).join(', ')}\n`,
+  );
   return 0;
 }
 

@@ -29,9 +29,12 @@ export function withoutSecurityDirectives(sdl: string): DocumentNode {
     },
     Argument(node, _key, _parent, _path, ancestors) {
       const directive = ancestors[ancestors.length - 1];
-      if (node.name.value !== 'import' || !directive || (directive as { kind?: string }).kind !== Kind.DIRECTIVE) return undefined;
+      if (node.name.value !== 'import' || !directive || (directive as { kind?: string }).kind !== Kind.DIRECTIVE)
+        return undefined;
       if (node.value.kind !== Kind.LIST) return undefined;
-      const values = node.value.values.filter((value) => !(value.kind === Kind.STRING && isSecurityDirective(value.value.replace(/^@/, ''))));
+      const values = node.value.values.filter(
+        (value) => !(value.kind === Kind.STRING && isSecurityDirective(value.value.replace(/^@/, ''))),
+      );
       return { ...node, value: { ...node.value, values } };
     },
   });
@@ -42,9 +45,14 @@ export type CompositionResult = { ok: true; supergraphSdl: string } | { ok: fals
 /** Composes subgraphs with @apollo/composition, reporting composition's own messages when they do not compose. */
 export function composeSupergraph(subgraphs: SubgraphSource[], target: GatewayTarget = 'router'): CompositionResult {
   const result = composeServices(
-    subgraphs.map(({ name, url, sdl }) => ({ name, url, typeDefs: target === 'apollo-gateway' ? withoutSecurityDirectives(sdl) : parse(sdl) })),
+    subgraphs.map(({ name, url, sdl }) => ({
+      name,
+      url,
+      typeDefs: target === 'apollo-gateway' ? withoutSecurityDirectives(sdl) : parse(sdl),
+    })),
   );
-  if (result.errors && result.errors.length > 0) return { ok: false, errors: result.errors.map((error) => error.message) };
+  if (result.errors && result.errors.length > 0)
+    return { ok: false, errors: result.errors.map((error) => error.message) };
   return { ok: true, supergraphSdl: result.supergraphSdl! };
 }
 
@@ -56,4 +64,3 @@ export function roverConfig(subgraphs: Array<{ name: string; url: string; file: 
   }
   return `${lines.join('\n')}\n`;
 }
-

@@ -29,19 +29,21 @@ export function mutationRateLimit(limiter: RateLimiter): ApolloServerPlugin<Cont
           const { subject, organizationId } = contextValue.principal;
           const verdict = limiter.take(`${organizationId}:${subject}`);
           if (verdict.allowed) return;
-          throw new GraphQLError(`Too many mutations: at most ${limiter.perMinute} a minute per caller. Retry after ${verdict.retryAfterSeconds} s.`, {
-            extensions: {
-              code: 'RATE_LIMITED',
-              retryAfterSeconds: verdict.retryAfterSeconds,
-              http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
+          throw new GraphQLError(
+            `Too many mutations: at most ${limiter.perMinute} a minute per caller. Retry after ${verdict.retryAfterSeconds} s.`,
+            {
+              extensions: {
+                code: 'RATE_LIMITED',
+                retryAfterSeconds: verdict.retryAfterSeconds,
+                http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
+              },
             },
-          });
+          );
         },
       };
     },
   };
 }
-
 
 /** Postgres text cannot hold NUL: refuse it up front, as bad input, rather than fail as a 500 later. */
 export const rejectNulCharacters: ApolloServerPlugin<Context> = {
@@ -61,6 +63,7 @@ export const rejectNulCharacters: ApolloServerPlugin<Context> = {
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\u0000');
   if (Array.isArray(value)) return value.some(containsNul);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
   return false;
 }

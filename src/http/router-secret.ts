@@ -14,6 +14,8 @@ export function requireRouterSecret(secret: string): RequestHandler {
   return (req, res, next) => {
     const presented = req.header(ROUTER_SECRET_HEADER);
     if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
-    res.status(403).json({ errors: [{ message: 'This subgraph is reachable through the router only.', extensions: { code: 'FORBIDDEN' } }] });
+    res.status(403).json({
+      errors: [{ message: 'This subgraph is reachable through the router only.', extensions: { code: 'FORBIDDEN' } }],
+    });
   };
 }

@@ -69,7 +69,9 @@ export function createMetrics(db: DataSource) {
       return {
         async willSendResponse({ request, operationName, errors, response }) {
           const operation = operationName ?? request.operationName ?? 'anonymous';
-          const failed = (errors?.length ?? 0) > 0 || (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
+          const failed =
+            (errors?.length ?? 0) > 0 ||
+            (response.body.kind === 'single' && (response.body.singleResult.errors?.length ?? 0) > 0);
           graphqlRequests.inc({ operation, outcome: failed ? 'error' : 'ok' });
           end({ operation });
         },

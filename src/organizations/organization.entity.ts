@@ -3,7 +3,10 @@ import { Entity, PrimaryGeneratedColumn, Column, Unique } from 'typeorm';
 import { TimestampColumn, nowDefault } from '../db/columns';
 
 /** The tenant: every other row belongs to exactly one, and no query crosses two. */
-@ObjectType({ description: 'The tenant. Every account, domain, directory and conflict belongs to one organization.', simpleResolvers: true })
+@ObjectType({
+  description: 'The tenant. Every account, domain, directory and conflict belongs to one organization.',
+  simpleResolvers: true,
+})
 @Entity('organization')
 @Unique('organization_slug_key', ['slug'])
 export class Organization {

@@ -7,7 +7,8 @@ import { GovernanceReport, buildGovernanceReport } from './report';
 @Resolver()
 export class GovernanceReportResolver {
   @Query(() => GovernanceReport, {
-    description: 'Open conflicts by kind, domains by status, claimable accounts, mismatched directories, failed records, migration readiness, and the findings of every rule.',
+    description:
+      'Open conflicts by kind, domains by status, claimable accounts, mismatched directories, failed records, migration readiness, and the findings of every rule.',
   })
   @RequireScope(Scope.READ)
   governanceReport(@Ctx() ctx: Context): Promise<GovernanceReport> {

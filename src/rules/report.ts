@@ -35,7 +35,10 @@ export class RuleReport {
   @Field()
   description: string;
 
-  @Field({ description: 'True when mutations refuse what this rule forbids (its findings are what they would refuse or must fix).' })
+  @Field({
+    description:
+      'True when mutations refuse what this rule forbids (its findings are what they would refuse or must fix).',
+  })
   enforced: boolean;
 
   @Field(() => Int)
@@ -87,7 +90,9 @@ export class MigrationReadiness {
   staleAccounts: number;
 }
 
-@ObjectType({ description: "Where the organization stands against the best-practice rules, and what is waiting on whom." })
+@ObjectType({
+  description: 'Where the organization stands against the best-practice rules, and what is waiting on whom.',
+})
 export class GovernanceReport {
   @Field(() => [KindCount])
   openConflictsByKind: KindCount[];
@@ -121,52 +126,72 @@ const FINDINGS_SHOWN = 50;
  * rule's own `evaluate`, the function mutations use as their guard.
  */
 export async function buildGovernanceReport(db: DataSource, organizationId: string): Promise<GovernanceReport> {
-  const [conflictCounts, domains, directories, failedCount, failedRecords, migrations, unmanagedCounts, drift, placeholders, unresolved, managedByDomain] =
-    await Promise.all([
-      db.query(`/* report:conflicts */ SELECT kind, count(*)::int AS count FROM conflict WHERE organization_id = $1 AND status = 'OPEN' GROUP BY kind ORDER BY kind`, [
-        organizationId,
-      ]) as Promise<KindCount[]>,
-      db.getRepository(Domain).find({ where: { organizationId }, order: { name: 'ASC' } }),
-      db.getRepository(Directory).find({ where: { organizationId }, order: { name: 'ASC' } }),
-      db.getRepository(ScimRecord).countBy({ organizationId, syncStatus: SyncStatus.FAILED }),
-      db.getRepository(ScimRecord).find({ where: { organizationId, syncStatus: SyncStatus.FAILED }, order: { nextRetryAt: 'ASC', id: 'ASC' }, take: 100 }),
-      db.getRepository(DomainMigration).find({ where: { organizationId }, order: { createdAt: 'DESC' }, take: 50 }),
-      db.query(
-        `/* report:unmanaged */ SELECT d.id, count(a.id)::int AS count FROM domain d JOIN account a ON a.organization_id = d.organization_id AND a.email_domain = d.name
+  const [
+    conflictCounts,
+    domains,
+    directories,
+    failedCount,
+    failedRecords,
+    migrations,
+    unmanagedCounts,
+    drift,
+    placeholders,
+    unresolved,
+    managedByDomain,
+  ] = await Promise.all([
+    db.query(
+      `/* report:conflicts */ SELECT kind, count(*)::int AS count FROM conflict WHERE organization_id = $1 AND status = 'OPEN' GROUP BY kind ORDER BY kind`,
+      [organizationId],
+    ) as Promise<KindCount[]>,
+    db.getRepository(Domain).find({ where: { organizationId }, order: { name: 'ASC' } }),
+    db.getRepository(Directory).find({ where: { organizationId }, order: { name: 'ASC' } }),
+    db.getRepository(ScimRecord).countBy({ organizationId, syncStatus: SyncStatus.FAILED }),
+    db.getRepository(ScimRecord).find({
+      where: { organizationId, syncStatus: SyncStatus.FAILED },
+      order: { nextRetryAt: 'ASC', id: 'ASC' },
+      take: 100,
+    }),
+    db.getRepository(DomainMigration).find({ where: { organizationId }, order: { createdAt: 'DESC' }, take: 50 }),
+    db.query(
+      `/* report:unmanaged */ SELECT d.id, count(a.id)::int AS count FROM domain d JOIN account a ON a.organization_id = d.organization_id AND a.email_domain = d.name
          WHERE d.organization_id = $1 AND d.status = 'VERIFIED' AND NOT a.managed GROUP BY d.id`,
-        [organizationId],
-      ) as Promise<Array<{ id: string; count: number }>>,
-      // IdP-managed accounts whose email is not what their synced record says: a late manual change.
-      db.query(
-        `/* report:drift */ SELECT a.id, a.email, array_agg(DISTINCT d.name) AS directories FROM scim_record r
+      [organizationId],
+    ) as Promise<Array<{ id: string; count: number }>>,
+    // IdP-managed accounts whose email is not what their synced record says: a late manual change.
+    db.query(
+      `/* report:drift */ SELECT a.id, a.email, array_agg(DISTINCT d.name) AS directories FROM scim_record r
          JOIN account a ON a.id = r.account_id JOIN directory d ON d.id = r.directory_id
          WHERE r.organization_id = $1 AND r.sync_status = 'SYNCED' AND r.email IS NOT NULL AND lower(a.email) <> lower(r.email)
          GROUP BY a.id, a.email ORDER BY a.email LIMIT 1000`,
-        [organizationId],
-      ) as Promise<Array<{ id: string; email: string; directories: string[] }>>,
-      db.query(
-        `/* report:placeholders */ SELECT a.id, a.email, h.previous_email FROM account a
+      [organizationId],
+    ) as Promise<Array<{ id: string; email: string; directories: string[] }>>,
+    db.query(
+      `/* report:placeholders */ SELECT a.id, a.email, h.previous_email FROM account a
          JOIN LATERAL (SELECT previous_email FROM account_email_change c WHERE c.account_id = a.id ORDER BY c.changed_at DESC LIMIT 1) h ON true
          WHERE a.organization_id = $1 AND a.status = 'ACTIVE' AND lower(a.email) LIKE '%+duplicated%@%' ORDER BY lower(a.email) LIMIT 1000`,
-        [organizationId],
-      ) as Promise<Array<{ id: string; email: string; previous_email: string }>>,
-      db.query(
-        `/* report:r7 */ SELECT c.id, c.kind, r.sync_status, lower(a.email) = lower(r.email) AS has_email FROM conflict c
+      [organizationId],
+    ) as Promise<Array<{ id: string; email: string; previous_email: string }>>,
+    db.query(
+      `/* report:r7 */ SELECT c.id, c.kind, r.sync_status, lower(a.email) = lower(r.email) AS has_email FROM conflict c
          JOIN scim_record r ON r.id = c.scim_record_id LEFT JOIN account a ON a.id = r.account_id
          WHERE c.organization_id = $1 AND c.status = 'OPEN' AND c.kind = 'EMAIL_TAKEN'`,
-        [organizationId],
-      ) as Promise<Array<{ id: string; kind: ConflictKind; sync_status: string; has_email: boolean | null }>>,
-      db.query(
-        `/* report:managed */ SELECT email_domain AS name, count(*)::int AS count FROM account WHERE organization_id = $1 AND managed GROUP BY email_domain`,
-        [organizationId],
-      ) as Promise<Array<{ name: string; count: number }>>,
-    ]);
+      [organizationId],
+    ) as Promise<Array<{ id: string; kind: ConflictKind; sync_status: string; has_email: boolean | null }>>,
+    db.query(
+      `/* report:managed */ SELECT email_domain AS name, count(*)::int AS count FROM account WHERE organization_id = $1 AND managed GROUP BY email_domain`,
+      [organizationId],
+    ) as Promise<Array<{ name: string; count: number }>>,
+  ]);
 
   const domainsById = new Map(domains.map((domain) => [domain.id, domain]));
   const domainsByName = new Map(domains.map((domain) => [domain.name, domain]));
   const inProgress = migrations.filter((migration) => migration.status === MigrationStatus.IN_PROGRESS);
   const staleByDomain = new Map<string, Account[]>();
-  for (const account of await staleAccounts(db, organizationId, inProgress.map((migration) => domainsById.get(migration.fromDomainId)!.name))) {
+  for (const account of await staleAccounts(
+    db,
+    organizationId,
+    inProgress.map((migration) => domainsById.get(migration.fromDomainId)!.name),
+  )) {
     const group = staleByDomain.get(account.emailDomain);
     if (group) group.push(account);
     else staleByDomain.set(account.emailDomain, [account]);
@@ -182,7 +207,13 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
   const add = (rule: Rule<never>, subjectType: string, subjectId: string, message: string | null) => {
     if (message !== null) findings.get(rule)!.push({ subjectType, subjectId, message });
   };
-  for (const account of drift) add(R1 as Rule<never>, 'Account', account.id, R1.evaluate({ email: account.email, linkedDirectories: account.directories }));
+  for (const account of drift)
+    add(
+      R1 as Rule<never>,
+      'Account',
+      account.id,
+      R1.evaluate({ email: account.email, linkedDirectories: account.directories }),
+    );
   const mismatchedDirectories: Directory[] = [];
   for (const directory of directories) {
     const mismatch = R2.evaluate(directory);
@@ -198,16 +229,46 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     }
   }
   for (const { migration, from, to, reason, stale } of readiness) {
-    add(R4 as Rule<never>, 'DomainMigration', migration.id, migration.status === MigrationStatus.COMPLETED ? null : reason);
+    add(
+      R4 as Rule<never>,
+      'DomainMigration',
+      migration.id,
+      migration.status === MigrationStatus.COMPLETED ? null : reason,
+    );
     for (const account of stale) {
-      add(R5 as Rule<never>, 'Account', account.id, R5.evaluate({ email: account.email, status: account.status, backedByRecord: false, migration: { from: from.name, to: to.name } }));
+      add(
+        R5 as Rule<never>,
+        'Account',
+        account.id,
+        R5.evaluate({
+          email: account.email,
+          status: account.status,
+          backedByRecord: false,
+          migration: { from: from.name, to: to.name },
+        }),
+      );
     }
   }
   for (const account of placeholders) {
-    add(R6 as Rule<never>, 'Account', account.id, `${account.email} is a placeholder from a rename; ${account.previous_email} is kept in its history. Review whether it should stay active.`);
+    add(
+      R6 as Rule<never>,
+      'Account',
+      account.id,
+      `${account.email} is a placeholder from a rename; ${account.previous_email} is kept in its history. Review whether it should stay active.`,
+    );
   }
   for (const row of unresolved) {
-    add(R7 as Rule<never>, 'Conflict', row.id, R7.evaluate({ kind: row.kind, open: true, recordSynced: row.sync_status === 'SYNCED', accountHasDesiredEmail: row.has_email === true }));
+    add(
+      R7 as Rule<never>,
+      'Conflict',
+      row.id,
+      R7.evaluate({
+        kind: row.kind,
+        open: true,
+        recordSynced: row.sync_status === 'SYNCED',
+        accountHasDesiredEmail: row.has_email === true,
+      }),
+    );
   }
 
   const statusCounts = new Map<DomainStatus, number>();
@@ -220,7 +281,12 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     mismatchedDirectories,
     failedRecordCount: failedCount,
     failedRecords,
-    migrations: readiness.map(({ migration, reason, stale }) => ({ migration, ready: reason === null, reason, staleAccounts: stale.length })),
+    migrations: readiness.map(({ migration, reason, stale }) => ({
+      migration,
+      ready: reason === null,
+      reason,
+      staleAccounts: stale.length,
+    })),
     rules: RULES.map((rule) => {
       const found = findings.get(rule as Rule<never>)!;
       return {

@@ -43,7 +43,8 @@ const normalizeAttribute = (attribute: string) => attribute.trim().toLowerCase()
 export const R2: Rule<{ name: string; ssoEmailAttribute: string; scimEmailAttribute: string }> = {
   id: 'R2',
   title: 'SSO and SCIM email mappings must agree',
-  description: 'A directory whose SSO and SCIM map the email to different attributes causes sync errors and duplicate accounts.',
+  description:
+    'A directory whose SSO and SCIM map the email to different attributes causes sync errors and duplicate accounts.',
   code: null,
   evaluate: ({ name, ssoEmailAttribute, scimEmailAttribute }) =>
     normalizeAttribute(ssoEmailAttribute) === normalizeAttribute(scimEmailAttribute)
@@ -57,8 +58,11 @@ export const R3: Rule<{ email: string; domain: DomainFacts | null }> = {
   description: 'An account can be claimed (managed) only when the organization has verified its email domain.',
   code: DomainErrorCode.DOMAIN_NOT_VERIFIED,
   evaluate: ({ email, domain }) => {
-    if (domain === null) return `${email} is not on a domain of your organization: add and verify ${email.split('@')[1]} first.`;
-    return domain.status === 'VERIFIED' ? null : `${domain.name} is ${domain.status}, not VERIFIED: verify it before claiming accounts on it.`;
+    if (domain === null)
+      return `${email} is not on a domain of your organization: add and verify ${email.split('@')[1]} first.`;
+    return domain.status === 'VERIFIED'
+      ? null
+      : `${domain.name} is ${domain.status}, not VERIFIED: verify it before claiming accounts on it.`;
   },
 };
 
@@ -67,7 +71,9 @@ export const R4: Rule<{ from: DomainFacts; to: DomainFacts }> = {
   title: 'Migrations need both domains verified and claimed',
   description: 'Before any account moves from an old domain to a new one, the organization verifies and claims both.',
   code: ({ from, to }) =>
-    from.status === 'VERIFIED' && to.status === 'VERIFIED' ? DomainErrorCode.DOMAIN_NOT_CLAIMED : DomainErrorCode.DOMAIN_NOT_VERIFIED,
+    from.status === 'VERIFIED' && to.status === 'VERIFIED'
+      ? DomainErrorCode.DOMAIN_NOT_CLAIMED
+      : DomainErrorCode.DOMAIN_NOT_VERIFIED,
   evaluate: ({ from, to }) => {
     const missing = [from, to].flatMap((domain) => [
       ...(domain.status === 'VERIFIED' ? [] : [`${domain.name} is not verified`]),
@@ -77,10 +83,16 @@ export const R4: Rule<{ from: DomainFacts; to: DomainFacts }> = {
   },
 };
 
-export const R5: Rule<{ email: string; status: string; backedByRecord: boolean; migration: { from: string; to: string } | null }> = {
+export const R5: Rule<{
+  email: string;
+  status: string;
+  backedByRecord: boolean;
+  migration: { from: string; to: string } | null;
+}> = {
   id: 'R5',
   title: 'Review and suspend outdated or external accounts during transitions',
-  description: 'During a domain migration, an active account on the old domain that no SCIM record backs is reviewed and suspended.',
+  description:
+    'During a domain migration, an active account on the old domain that no SCIM record backs is reviewed and suspended.',
   code: null,
   evaluate: ({ email, status, backedByRecord, migration }) =>
     migration !== null && !backedByRecord && status === 'ACTIVE'
@@ -91,7 +103,8 @@ export const R5: Rule<{ email: string; status: string; backedByRecord: boolean; 
 export const R6: Rule<{ newEmail: string; takenBy: string | null }> = {
   id: 'R6',
   title: 'A rename never loses data',
-  description: 'The old email stays in the account history, and a new email (or placeholder) never collides with another account.',
+  description:
+    'The old email stays in the account history, and a new email (or placeholder) never collides with another account.',
   code: AccountErrorCode.EMAIL_TAKEN,
   evaluate: ({ newEmail, takenBy }) => (takenBy === null ? null : `${newEmail} already belongs to ${takenBy}.`),
 };

@@ -16,8 +16,15 @@ export async function directoryRow<T extends { id: string; organizationId: strin
 ): Promise<T | null> {
   // Anything but a UUID would be a cast error in Postgres, not a 404.
   if (!isUuid(id)) return null;
-  const [row] = await selectRows(db, entity, options.comment, 'id = $1 AND organization_id = $2 AND directory_id = $3', [id, directory.organizationId, directory.id], {
-    lock: options.lock,
-  });
+  const [row] = await selectRows(
+    db,
+    entity,
+    options.comment,
+    'id = $1 AND organization_id = $2 AND directory_id = $3',
+    [id, directory.organizationId, directory.id],
+    {
+      lock: options.lock,
+    },
+  );
   return row ?? null;
 }

@@ -53,19 +53,70 @@ const MAX_OPERATIONS = 1000;
 /** RFC 7643 spellings, used when an attribute is created by a client that wrote it in another case. */
 const CANONICAL_NAMES = new Map(
   [
-    'id', 'externalId', 'meta', 'schemas',
-    'userName', 'name', 'formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix',
-    'displayName', 'nickName', 'profileUrl', 'title', 'userType', 'preferredLanguage', 'locale', 'timezone', 'active', 'password',
-    'emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509Certificates', 'members',
-    'value', 'display', 'type', 'primary', '$ref',
-    'streetAddress', 'locality', 'region', 'postalCode', 'country',
-    'employeeNumber', 'costCenter', 'organization', 'division', 'department', 'manager',
+    'id',
+    'externalId',
+    'meta',
+    'schemas',
+    'userName',
+    'name',
+    'formatted',
+    'familyName',
+    'givenName',
+    'middleName',
+    'honorificPrefix',
+    'honorificSuffix',
+    'displayName',
+    'nickName',
+    'profileUrl',
+    'title',
+    'userType',
+    'preferredLanguage',
+    'locale',
+    'timezone',
+    'active',
+    'password',
+    'emails',
+    'phoneNumbers',
+    'ims',
+    'photos',
+    'addresses',
+    'groups',
+    'entitlements',
+    'roles',
+    'x509Certificates',
+    'members',
+    'value',
+    'display',
+    'type',
+    'primary',
+    '$ref',
+    'streetAddress',
+    'locality',
+    'region',
+    'postalCode',
+    'country',
+    'employeeNumber',
+    'costCenter',
+    'organization',
+    'division',
+    'department',
+    'manager',
   ].map((n) => [n.toLowerCase(), n]),
 );
 
 /** Core multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
 const MULTI_VALUED = new Set([
-  'emails', 'phonenumbers', 'ims', 'photos', 'addresses', 'groups', 'entitlements', 'roles', 'x509certificates', 'members', 'schemas',
+  'emails',
+  'phonenumbers',
+  'ims',
+  'photos',
+  'addresses',
+  'groups',
+  'entitlements',
+  'roles',
+  'x509certificates',
+  'members',
+  'schemas',
 ]);
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
@@ -110,7 +161,9 @@ function childName(parent: string, key: string): string {
 // Paths and filters
 
 function knownSchemas(resource: Json): string[] {
-  const fromSchemas = Array.isArray(resource.schemas) ? resource.schemas.filter((s): s is string => typeof s === 'string') : [];
+  const fromSchemas = Array.isArray(resource.schemas)
+    ? resource.schemas.filter((s): s is string => typeof s === 'string')
+    : [];
   const fromKeys = Object.keys(resource).filter((k) => k.toLowerCase().startsWith('urn:'));
   return [SCHEMA.enterpriseUser, ...fromSchemas, ...fromKeys];
 }
@@ -199,7 +252,9 @@ class ValueFilterTester extends Tester {
     return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().includes(v.toLowerCase()) : super.co(r, v);
   }
   override sw(r: unknown, v: Compare['compValue']): boolean {
-    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().startsWith(v.toLowerCase()) : super.sw(r, v);
+    return typeof r === 'string' && typeof v === 'string'
+      ? r.toLowerCase().startsWith(v.toLowerCase())
+      : super.sw(r, v);
   }
   override ew(r: unknown, v: Compare['compValue']): boolean {
     return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().endsWith(v.toLowerCase()) : super.ew(r, v);
@@ -241,7 +296,8 @@ function normalize(name: string, value: unknown, ctx: Context): unknown {
   if (name === MANAGER_ATTRIBUTE && typeof value === 'string') return { value };
   if (isObject(value)) {
     const out: Json = {};
-    for (const [k, v] of Object.entries(value)) out[CANONICAL_NAMES.get(k.toLowerCase()) ?? k] = normalize(childName(name, k), v, ctx);
+    for (const [k, v] of Object.entries(value))
+      out[CANONICAL_NAMES.get(k.toLowerCase()) ?? k] = normalize(childName(name, k), v, ctx);
     return out;
   }
   return structuredClone(value);
@@ -283,7 +339,10 @@ function writeKey(obj: Json, key: string, name: string, op: 'add' | 'replace', v
   }
   // A complex value keeps unmentioned sub-attributes (RFC 7644 §3.5.2.3), except when its `value` changes: then it
   // refers to something else (e.g. a new manager) and the old `displayName`/`$ref` would be stale.
-  obj[key] = isObject(existing) && isObject(value) && !refersElsewhere(existing, value) ? merge(existing, value, name, op) : value;
+  obj[key] =
+    isObject(existing) && isObject(value) && !refersElsewhere(existing, value)
+      ? merge(existing, value, name, op)
+      : value;
 }
 
 function refersElsewhere(existing: Json, value: Json): boolean {
@@ -302,7 +361,15 @@ function merge(target: Json, value: Json, name: string, op: 'add' | 'replace'): 
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-function applyOperation(resource: Json, op: Op, parsed: ParsedPath, rawValue: unknown, hasValue: boolean, options: PatchOptions, pathText: string): void {
+function applyOperation(
+  resource: Json,
+  op: Op,
+  parsed: ParsedPath,
+  rawValue: unknown,
+  hasValue: boolean,
+  options: PatchOptions,
+  pathText: string,
+): void {
   const booleans = new Set(options.booleanAttributes.map((a) => a.toLowerCase()));
   const ctx: Context = { booleans };
 
@@ -343,7 +410,8 @@ function applyOperation(resource: Json, op: Op, parsed: ParsedPath, rawValue: un
 
   if (parsed.filter) {
     const existing = container[attrKey];
-    if (existing !== undefined && !Array.isArray(existing)) fail('invalidPath', `"${parsed.attr}" is not multi-valued; a value filter cannot apply to it.`);
+    if (existing !== undefined && !Array.isArray(existing))
+      fail('invalidPath', `"${parsed.attr}" is not multi-valued; a value filter cannot apply to it.`);
     const list = [...((existing as unknown[] | undefined) ?? [])];
     const filter = parsed.filter;
     const matches = list.map((e) => isObject(e) && tester.test(e, filter));
@@ -363,7 +431,8 @@ function applyOperation(resource: Json, op: Op, parsed: ParsedPath, rawValue: un
       }
     } else {
       const value = normalize(subName ?? attrName, rawValue, ctx);
-      if (parsed.sub === undefined && !isObject(value)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
+      if (parsed.sub === undefined && !isObject(value))
+        fail('invalidValue', `The value for "${pathText}" must be an object.`);
       if (!matches.includes(true)) {
         // Entra ID sends `emails[type eq "work"].value` for a user without a work e-mail and expects one to be added.
         const seed = seedFromFilter(filter);
@@ -392,7 +461,8 @@ function applyOperation(resource: Json, op: Op, parsed: ParsedPath, rawValue: un
   } else if (parsed.sub !== undefined) {
     const parent = container[attrKey];
     const subKey = (o: Json) => keyOf(o, parsed.sub!);
-    if (parent !== undefined && !isObject(parent) && !Array.isArray(parent)) fail('invalidPath', `"${parsed.attr}" has no sub-attributes.`);
+    if (parent !== undefined && !isObject(parent) && !Array.isArray(parent))
+      fail('invalidPath', `"${parsed.attr}" has no sub-attributes.`);
     if (op === 'remove') {
       if (isObject(parent)) {
         const copy = { ...parent };
@@ -470,8 +540,10 @@ export function applyPatch(resource: ScimResource, body: unknown, options: Patch
   if (!Array.isArray(schemas) || !schemas.some((s) => sameText(s, PATCH_OP_SCHEMA)))
     fail('invalidSyntax', `The PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`);
   const operations = body[keyOf(body, 'Operations')];
-  if (!Array.isArray(operations) || operations.length === 0) fail('invalidSyntax', 'The PATCH body must have a non-empty "Operations" array.');
-  if (operations.length > MAX_OPERATIONS) fail('invalidSyntax', `A PATCH request may carry at most ${MAX_OPERATIONS} operations.`);
+  if (!Array.isArray(operations) || operations.length === 0)
+    fail('invalidSyntax', 'The PATCH body must have a non-empty "Operations" array.');
+  if (operations.length > MAX_OPERATIONS)
+    fail('invalidSyntax', `A PATCH request may carry at most ${MAX_OPERATIONS} operations.`);
 
   const readOnly = options.readOnlyAttributes.map((a) => a.toLowerCase());
   const result = structuredClone(resource) as Json;
@@ -481,9 +553,11 @@ export function applyPatch(resource: ScimResource, body: unknown, options: Patch
     if (!isObject(operation)) fail('invalidSyntax', `${where} must be an object.`);
     const opName = operation[keyOf(operation, 'op')];
     const op = typeof opName === 'string' ? opName.toLowerCase() : undefined;
-    if (op !== 'add' && op !== 'replace' && op !== 'remove') fail('invalidSyntax', `${where}: unknown op ${JSON.stringify(opName)}.`);
+    if (op !== 'add' && op !== 'replace' && op !== 'remove')
+      fail('invalidSyntax', `${where}: unknown op ${JSON.stringify(opName)}.`);
     const rawPath = operation[keyOf(operation, 'path')];
-    if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') fail('invalidPath', `${where}: "path" must be a string.`);
+    if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string')
+      fail('invalidPath', `${where}: "path" must be a string.`);
     const path = typeof rawPath === 'string' && rawPath.trim() !== '' ? rawPath : undefined;
     const valueKey = keyOf(operation, 'value');
     const hasValue = valueKey in operation;
@@ -500,14 +574,16 @@ export function applyPatch(resource: ScimResource, body: unknown, options: Patch
         // No path: the value is a set of attributes, whose keys may themselves be paths
         // (Entra ID sends "name.givenName" and URN-prefixed extension attributes here).
         if (!isObject(value)) fail('invalidValue', `"${op}" without a path needs an object value.`);
-        for (const [key, v] of Object.entries(value)) applyOperation(result, op, parsePath(key, result), v, true, options, key);
+        for (const [key, v] of Object.entries(value))
+          applyOperation(result, op, parsePath(key, result), v, true, options, key);
       }
     } catch (err) {
       if (err instanceof ScimError) throw new ScimError(err.status, `${where}: ${err.detail}`, err.scimType);
       throw err;
     }
     readOnly.forEach((name, i) => {
-      if (!isDeepStrictEqual(before[i], lookup(result, name))) fail('mutability', `${where}: attribute "${name}" is read-only.`);
+      if (!isDeepStrictEqual(before[i], lookup(result, name)))
+        fail('mutability', `${where}: attribute "${name}" is read-only.`);
     });
   });
 

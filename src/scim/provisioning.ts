@@ -39,13 +39,21 @@ const emailTakenDetail = (email: string) => `Resource [USER]: with email[${email
 export const userNameTakenDetail = (userName: string) => `Resource [USER]: with userName[${userName}] already exists.`;
 
 export type SyncOutcome =
-  | { kind: 'synced'; record: ScimRecord; account: Account | null; createdAccount: boolean; resolved: Conflict[]; findings: string[] }
+  | {
+      kind: 'synced';
+      record: ScimRecord;
+      account: Account | null;
+      createdAccount: boolean;
+      resolved: Conflict[];
+      findings: string[];
+    }
   | { kind: 'pending'; record: ScimRecord; conflict: Conflict; findings: string[] }
   | { kind: 'failed'; record: ScimRecord; conflict: Conflict; error: UserError; findings: string[] };
 
 /** The email a record wants: the primary one, else the first, else a userName that is an email. */
 export function primaryEmail(emails: ScimEmail[], userName: string): string | null {
-  const chosen = emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails[0];
+  const chosen =
+    emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails[0];
   const candidate = chosen?.value ?? (userName.includes('@') ? userName : null);
   if (!candidate) return null;
   const parsed = normalizeEmail(candidate);
@@ -79,7 +87,12 @@ const displayNameOf = (record: ScimRecord) =>
  * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
  * The caller holds the record's row lock.
  */
-export async function syncRecord(m: MutationScope, record: ScimRecord, directory: Directory, { isNew = false } = {}): Promise<SyncOutcome> {
+export async function syncRecord(
+  m: MutationScope,
+  record: ScimRecord,
+  directory: Directory,
+  { isNew = false } = {},
+): Promise<SyncOutcome> {
   const findings: string[] = [];
   const mismatch = R2.evaluate(directory);
   if (mismatch) {
@@ -96,7 +109,10 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
   const email = record.email;
   const emailDomain = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
   const [domain] = emailDomain
-    ? await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [m.organizationId, emailDomain])
+    ? await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [
+        m.organizationId,
+        emailDomain,
+      ])
     : [];
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
@@ -113,7 +129,13 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
     });
   } else if (!isNew) {
     // A record created in this transaction has no conflicts to resolve yet.
-    await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] }, m.action, m.actor);
+    await resolveConflicts(
+      m.tx,
+      m.organizationId,
+      { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] },
+      m.action,
+      m.actor,
+    );
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
 
@@ -128,7 +150,8 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
       return waitForClaim(m, record, directory, holder, findings);
     }
     if (holder) {
-      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id)) return fail(m, record, directory, email, holder, findings, domain);
+      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id))
+        return fail(m, record, directory, email, holder, findings, domain);
       account = holder;
       record.accountId = holder.id;
     } else {
@@ -172,7 +195,13 @@ export async function syncRecord(m: MutationScope, record: ScimRecord, directory
   });
   const resolved = isNew
     ? []
-    : await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] }, m.action, m.actor);
+    : await resolveConflicts(
+        m.tx,
+        m.organizationId,
+        { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] },
+        m.action,
+        m.actor,
+      );
   // A record without any email has no account to link yet; it is still in sync with itself.
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
@@ -183,21 +212,32 @@ async function lockAccount(tx: EntityManager, id: string): Promise<Account | nul
 }
 
 async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Account | null> {
-  const [holder] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], { lock: true });
+  const [holder] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], {
+    lock: true,
+  });
   return holder ?? null;
 }
 
-export async function linkedInDirectory(tx: EntityManager, directoryId: string, accountId: string, exceptRecordId: string): Promise<boolean> {
-  const rows = await tx.query(`SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`, [
-    directoryId,
-    accountId,
-    exceptRecordId,
-  ]);
+export async function linkedInDirectory(
+  tx: EntityManager,
+  directoryId: string,
+  accountId: string,
+  exceptRecordId: string,
+): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`,
+    [directoryId, accountId, exceptRecordId],
+  );
   return rows.length > 0;
 }
 
 /** A new SCIM account; managed when its domain is verified. Null when another account took the email meanwhile. */
-async function createAccount(m: MutationScope, record: ScimRecord, email: string, verifiedDomain: boolean): Promise<Account | null> {
+async function createAccount(
+  m: MutationScope,
+  record: ScimRecord,
+  email: string,
+  verifiedDomain: boolean,
+): Promise<Account | null> {
   return insertRow(
     m.tx,
     Account,
@@ -248,10 +288,22 @@ async function fail(
     lastError: detail,
     nextRetryAt: nextRetryAt(attempts),
   });
-  return { kind: 'failed', record, conflict, error: userError(AccountErrorCode.EMAIL_TAKEN, detail, 'email'), findings };
+  return {
+    kind: 'failed',
+    record,
+    conflict,
+    error: userError(AccountErrorCode.EMAIL_TAKEN, detail, 'email'),
+    findings,
+  };
 }
 
-async function waitForClaim(m: MutationScope, record: ScimRecord, directory: Directory, holder: Account, findings: string[]): Promise<SyncOutcome> {
+async function waitForClaim(
+  m: MutationScope,
+  record: ScimRecord,
+  directory: Directory,
+  holder: Account,
+  findings: string[],
+): Promise<SyncOutcome> {
   const { conflict } = await openConflict(m.tx, m.organizationId, {
     kind: ConflictKind.UNMANAGED_ACCOUNT,
     causeKey: causeKey.account(holder.id),
@@ -273,7 +325,13 @@ async function waitForClaim(m: MutationScope, record: ScimRecord, directory: Dir
 export async function recordPush(
   m: MutationScope,
   record: { id: string | null; directoryId: string },
-  push: { operation: ScimOperation; outcome: PushOutcome; httpStatus: number | null; detail: string | null; payload: unknown },
+  push: {
+    operation: ScimOperation;
+    outcome: PushOutcome;
+    httpStatus: number | null;
+    detail: string | null;
+    payload: unknown;
+  },
 ): Promise<void> {
   m.later(ScimPush, {
     organizationId: m.organizationId,
@@ -286,7 +344,11 @@ export async function recordPush(
 }
 
 export const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
-  outcome.kind === 'synced' ? PushOutcome.APPLIED : outcome.kind === 'pending' ? PushOutcome.PENDING : PushOutcome.CONFLICT;
+  outcome.kind === 'synced'
+    ? PushOutcome.APPLIED
+    : outcome.kind === 'pending'
+      ? PushOutcome.PENDING
+      : PushOutcome.CONFLICT;
 
 export type PushResult =
   /** `fresh`: the record was created by this push (it has no groups, no history yet). */
@@ -294,8 +356,20 @@ export type PushResult =
   | { kind: 'failed'; status: 409; record: ScimRecord; sync: SyncOutcome & { kind: 'failed' } }
   | { kind: 'duplicate'; status: 409; detail: string };
 
-async function lockRecordBy(tx: EntityManager, directoryId: string, where: string, params: unknown[]): Promise<ScimRecord | null> {
-  const [record] = await selectRows(tx, ScimRecord, 'scim:findRecord', `directory_id = $1 AND ${where}`, [directoryId, ...params], { lock: true });
+async function lockRecordBy(
+  tx: EntityManager,
+  directoryId: string,
+  where: string,
+  params: unknown[],
+): Promise<ScimRecord | null> {
+  const [record] = await selectRows(
+    tx,
+    ScimRecord,
+    'scim:findRecord',
+    `directory_id = $1 AND ${where}`,
+    [directoryId, ...params],
+    { lock: true },
+  );
   return record ?? null;
 }
 
@@ -317,7 +391,9 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
       { lock: true },
     );
     const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
-    const byExternalId = desired.externalId ? (found.find((record) => record.externalId === desired.externalId) ?? null) : null;
+    const byExternalId = desired.externalId
+      ? (found.find((record) => record.externalId === desired.externalId) ?? null)
+      : null;
     const existing = byExternalId ?? byUserName;
     if (existing && byUserName && byUserName.id !== existing.id) {
       return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
@@ -327,7 +403,11 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     }
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    const draft = m.tx.create(ScimRecord, { organizationId: m.organizationId, directoryId: directory.id, syncStatus: SyncStatus.PENDING });
+    const draft = m.tx.create(ScimRecord, {
+      organizationId: m.organizationId,
+      directoryId: directory.id,
+      syncStatus: SyncStatus.PENDING,
+    });
     applyDesiredState(draft, desired);
     const record = await insertRow(m.tx, ScimRecord, draft, { comment: 'scim:createRecord', skipOnConflict: true });
     // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
@@ -349,7 +429,10 @@ export async function updateUser(
   const before = snapshot(record);
   applyDesiredState(record, desired);
   if (desired.userName.toLowerCase() !== before.userName.toLowerCase()) {
-    const clash = await lockRecordBy(m.tx, directory.id, 'lower(user_name) = lower($2) AND id <> $3', [desired.userName, record.id]);
+    const clash = await lockRecordBy(m.tx, directory.id, 'lower(user_name) = lower($2) AND id <> $3', [
+      desired.userName,
+      record.id,
+    ]);
     if (clash) return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
   await updateRow(m.tx, ScimRecord, record, {

@@ -8,7 +8,10 @@ import { ScimRecord } from './scim-record.entity';
  * A group as the IdP pushed it over SCIM. Its members are SCIM records of the same directory
  * (table `scim_group_member`); the raw payload keeps what the columns do not cover, members aside.
  */
-@ObjectType({ description: 'A group an identity provider pushes over SCIM; its members are SCIM records of the same directory.', simpleResolvers: true })
+@ObjectType({
+  description: 'A group an identity provider pushes over SCIM; its members are SCIM records of the same directory.',
+  simpleResolvers: true,
+})
 @Entity('scim_group')
 @Unique('scim_group_directory_id_external_id_key', ['directoryId', 'externalId'])
 // (directory_id, lower(display_name)): an expression index, declared in the migration.

@@ -12,7 +12,8 @@ function groupsBy(db: DataSource, organizationId: string, sql: string): DataLoad
   return new DataLoader<string, ScimGroup[], string>(
     async (keys) => {
       const ids = [...new Set(keys.filter(isUuid).map((key) => key.toLowerCase()))];
-      const rows: Array<Record<string, unknown> & { key: string }> = ids.length > 0 ? await db.query(sql, [ids, organizationId]) : [];
+      const rows: Array<Record<string, unknown> & { key: string }> =
+        ids.length > 0 ? await db.query(sql, [ids, organizationId]) : [];
       const groups = hydrate(db.manager, ScimGroup, rows);
       const byKey = new Map<string, ScimGroup[]>();
       rows.forEach((row, index) => byKey.set(row.key, [...(byKey.get(row.key) ?? []), groups[index]]));

@@ -66,7 +66,10 @@ async function addMembers(tx: EntityManager, groupId: string, memberIds: string[
 
 async function removeMembers(tx: EntityManager, groupId: string, memberIds: string[]): Promise<void> {
   if (memberIds.length === 0) return;
-  await tx.query(`/* scim:removeMembers */ DELETE FROM scim_group_member WHERE group_id = $1 AND scim_record_id = ANY($2::uuid[])`, [groupId, memberIds]);
+  await tx.query(
+    `/* scim:removeMembers */ DELETE FROM scim_group_member WHERE group_id = $1 AND scim_record_id = ANY($2::uuid[])`,
+    [groupId, memberIds],
+  );
 }
 
 /** The ids of a group's members, for a PATCH to apply to and a replace to diff against. */
@@ -91,12 +94,21 @@ export const scimGroupMutations = {
   async create(m: MutationScope, directory: Directory, desired: DesiredGroup): Promise<GroupOutcome> {
     if (desired.externalId === null) {
       // No unique index can judge this case, so creates of one name take turns.
-      await m.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`scim_group:${directory.id}:${desired.displayName.toLowerCase()}`]);
+      await m.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+        `scim_group:${directory.id}:${desired.displayName.toLowerCase()}`,
+      ]);
       const same = await m.tx.query(
         `/* scim:groupByName */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND lower(display_name) = lower($2) AND external_id IS NULL LIMIT 1`,
         [directory.id, desired.displayName],
       );
-      if (same.length > 0) return rejected(new ScimError(409, `Resource [GROUP]: with displayName[${desired.displayName}] already exists.`, 'uniqueness'));
+      if (same.length > 0)
+        return rejected(
+          new ScimError(
+            409,
+            `Resource [GROUP]: with displayName[${desired.displayName}] already exists.`,
+            'uniqueness',
+          ),
+        );
     }
     const invalidMembers = await checkMembers(m.tx, directory, desired.memberIds);
     if (invalidMembers) return rejected(invalidMembers);
@@ -104,24 +116,40 @@ export const scimGroupMutations = {
     const group = await insertRow(
       m.tx,
       ScimGroup,
-      { organizationId: m.organizationId, directoryId: directory.id, externalId: desired.externalId, displayName: desired.displayName, rawPayload: desired.raw },
+      {
+        organizationId: m.organizationId,
+        directoryId: directory.id,
+        externalId: desired.externalId,
+        displayName: desired.displayName,
+        rawPayload: desired.raw,
+      },
       { comment: 'scim:createGroup', skipOnConflict: true },
     );
     if (!group) return externalIdTaken(desired.externalId!);
     await addMembers(m.tx, group.id, desired.memberIds);
-    await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: null, after: { ...groupSnapshot(group, desired.memberIds.length), addedMembers: desired.memberIds } });
+    await m.audit({
+      targetType: 'ScimGroup',
+      targetId: group.id,
+      before: null,
+      after: { ...groupSnapshot(group, desired.memberIds.length), addedMembers: desired.memberIds },
+    });
     return { kind: 'written', status: 201, resource: group };
   },
 
   /** PUT, or a PATCH already applied: the group becomes `desired`, members by difference. */
-  async replace(m: MutationScope, directory: Directory, group: ScimGroup, desired: DesiredGroup, currentMemberIds?: string[]): Promise<GroupOutcome> {
+  async replace(
+    m: MutationScope,
+    directory: Directory,
+    group: ScimGroup,
+    desired: DesiredGroup,
+    currentMemberIds?: string[],
+  ): Promise<GroupOutcome> {
     const externalIdChanges = desired.externalId !== group.externalId;
     if (externalIdChanges && desired.externalId !== null) {
-      const clash = await m.tx.query(`/* scim:groupByExternalId */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND external_id = $2 AND id <> $3`, [
-        directory.id,
-        desired.externalId,
-        group.id,
-      ]);
+      const clash = await m.tx.query(
+        `/* scim:groupByExternalId */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
+        [directory.id, desired.externalId, group.id],
+      );
       if (clash.length > 0) return externalIdTaken(desired.externalId);
     }
     const current = currentMemberIds ?? (await memberIdsOf(m.tx, group.id));
@@ -134,12 +162,18 @@ export const scimGroupMutations = {
     if (invalidMembers) return rejected(invalidMembers);
     const before = groupSnapshot(group, current.length);
 
-    const update = () => updateRow(m.tx, ScimGroup, group, { externalId: desired.externalId, displayName: desired.displayName, rawPayload: desired.raw });
+    const update = () =>
+      updateRow(m.tx, ScimGroup, group, {
+        externalId: desired.externalId,
+        displayName: desired.displayName,
+        rawPayload: desired.raw,
+      });
     try {
       // Only a changed externalId can meet the unique constraint (a concurrent writer taking it).
       await (externalIdChanges ? savepoint(m.tx, update) : update());
     } catch (error) {
-      if (violatedUniqueConstraint(error) === 'scim_group_directory_id_external_id_key') return externalIdTaken(desired.externalId!);
+      if (violatedUniqueConstraint(error) === 'scim_group_directory_id_external_id_key')
+        return externalIdTaken(desired.externalId!);
       throw error;
     }
     await removeMembers(m.tx, group.id, removed);
@@ -160,7 +194,12 @@ export const scimGroupMutations = {
       [group.id],
     );
     await m.tx.query(`/* scim:deleteGroup */ DELETE FROM scim_group WHERE id = $1`, [group.id]);
-    await m.audit({ targetType: 'ScimGroup', targetId: group.id, before: groupSnapshot(group, memberCount), after: null });
+    await m.audit({
+      targetType: 'ScimGroup',
+      targetId: group.id,
+      before: groupSnapshot(group, memberCount),
+      after: null,
+    });
     return { kind: 'deleted' };
   },
 };
@@ -185,7 +224,10 @@ export async function memberRefsOf(tx: EntityManager, groupIds: string[]): Promi
 }
 
 /** The groups of many records in one query, as the User resources list them. */
-export async function groupRefsOf(tx: EntityManager, recordIds: string[]): Promise<Map<string, Array<{ id: string; displayName: string }>>> {
+export async function groupRefsOf(
+  tx: EntityManager,
+  recordIds: string[],
+): Promise<Map<string, Array<{ id: string; displayName: string }>>> {
   const groups = new Map<string, Array<{ id: string; displayName: string }>>(recordIds.map((id) => [id, []]));
   if (recordIds.length === 0) return groups;
   const rows: Array<{ scim_record_id: string; id: string; display_name: string }> = await tx.query(

@@ -8,7 +8,10 @@ import { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation } from './scim-record.enums';
 
 /** One push from the IdP (or one resync), kept even when the record is later deleted. */
-@ObjectType({ description: 'One push from the identity provider for a record, and what came of it.', simpleResolvers: true })
+@ObjectType({
+  description: 'One push from the identity provider for a record, and what came of it.',
+  simpleResolvers: true,
+})
 @Entity('scim_push')
 @Index('scim_push_scim_record_id_id_idx', ['scimRecordId', 'id'])
 @Index('scim_push_directory_id_id_idx', ['directoryId', 'id'])
@@ -16,7 +19,11 @@ import { PushOutcome, ScimOperation } from './scim-record.enums';
 @Check('scim_push_outcome_check', oneOf('outcome', PushOutcome))
 export class ScimPush {
   @Field(() => ID)
-  @PrimaryGeneratedColumn('identity', { type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'scim_push_pkey' })
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'scim_push_pkey',
+  })
   id: string;
 
   @Column('uuid')

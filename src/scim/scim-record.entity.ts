@@ -17,7 +17,10 @@ export interface ScimEmail {
  * columns (filterable, indexed); the raw payload is kept whole for what they do not cover.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: "The identity provider's view of one user, as last pushed over SCIM.", simpleResolvers: true })
+@ObjectType({
+  description: "The identity provider's view of one user, as last pushed over SCIM.",
+  simpleResolvers: true,
+})
 @Entity('scim_record')
 @Unique('scim_record_directory_id_external_id_key', ['directoryId', 'externalId'])
 @Index('scim_record_directory_user_name_key', { synchronize: false })
@@ -52,7 +55,10 @@ export class ScimRecord extends VersionedTenantRow {
   @Column('text')
   userName: string;
 
-  @Field(() => String, { nullable: true, description: 'The primary email of the last push: the email the account should have.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The primary email of the last push: the email the account should have.',
+  })
   @Column('text', { nullable: true })
   email: string | null;
 
@@ -98,5 +104,4 @@ export class ScimRecord extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   lastSyncedAt: Date | null;
-
 }

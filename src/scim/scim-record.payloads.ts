@@ -6,18 +6,26 @@ import { ScimRecord } from './scim-record.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class ScimRecordPayload extends MutationPayload {
-  @Field(() => ScimRecord, { nullable: true, description: 'The record after the change; for deleteScimRecord, as it was.' })
+  @Field(() => ScimRecord, {
+    nullable: true,
+    description: 'The record after the change; for deleteScimRecord, as it was.',
+  })
   scimRecord: ScimRecord | null;
 
   @Field(() => Account, { nullable: true, description: 'The linked account after a resync.' })
   account?: Account | null;
 
-  @Field(() => Conflict, { nullable: true, description: 'What still blocks the record, when the sync did not complete.' })
+  @Field(() => Conflict, {
+    nullable: true,
+    description: 'What still blocks the record, when the sync did not complete.',
+  })
   blockingConflict?: Conflict | null;
 
   @Field(() => [Conflict], { description: 'Conflicts this change resolved (rule R7).' })
   resolvedConflicts: Conflict[];
 
-  @Field(() => [String], { description: 'Rule findings the push carries (e.g. a mismatched mapping, rule R2), even when it applied.' })
+  @Field(() => [String], {
+    description: 'Rule findings the push carries (e.g. a mismatched mapping, rule R2), even when it applied.',
+  })
   findings: string[];
 }

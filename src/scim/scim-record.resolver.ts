@@ -19,7 +19,7 @@ import { assertNever } from '../common/assert-never';
 
 @Resolver(() => ScimRecord)
 export class ScimRecordResolver {
-  @Query(() => ScimRecordConnection, { description: 'SCIM records pushed by the organization\'s IdPs, newest first.' })
+  @Query(() => ScimRecordConnection, { description: "SCIM records pushed by the organization's IdPs, newest first." })
   @RequireScope(Scope.READ)
   async scimRecords(
     @Arg('filter', () => ScimRecordFilter, { nullable: true }) filter: ScimRecordFilter | null,
@@ -40,7 +40,10 @@ export class ScimRecordResolver {
     return (await ctx.loaders.directories.byId.load(record.directoryId))!;
   }
 
-  @FieldResolver(() => Account, { nullable: true, description: 'The account this record provisions; null while unlinked.' })
+  @FieldResolver(() => Account, {
+    nullable: true,
+    description: 'The account this record provisions; null while unlinked.',
+  })
   account(@Root() record: ScimRecord, @Ctx() ctx: Context): Promise<Account | null> | null {
     return record.accountId ? ctx.loaders.accounts.byId.load(record.accountId) : null;
   }
@@ -74,12 +77,32 @@ const nothingElse = { account: null, blockingConflict: null, resolvedConflicts: 
 function syncPayload(record: ScimRecord, sync: SyncOutcome) {
   switch (sync.kind) {
     case 'synced':
-      return { ...nothingElse, scimRecord: record, account: sync.account, resolvedConflicts: sync.resolved, findings: sync.findings, userErrors: [] };
+      return {
+        ...nothingElse,
+        scimRecord: record,
+        account: sync.account,
+        resolvedConflicts: sync.resolved,
+        findings: sync.findings,
+        userErrors: [],
+      };
     case 'pending':
-      return { ...nothingElse, scimRecord: record, blockingConflict: sync.conflict, findings: sync.findings, userErrors: [] };
+      return {
+        ...nothingElse,
+        scimRecord: record,
+        blockingConflict: sync.conflict,
+        findings: sync.findings,
+        userErrors: [],
+      };
     case 'failed':
       // The attempt is recorded (FAILED, attempts, nextRetryAt) and the conflict stays open.
-      return { ...nothingElse, scimRecord: record, blockingConflict: sync.conflict, findings: sync.findings, userErrors: [sync.error], persist: true };
+      return {
+        ...nothingElse,
+        scimRecord: record,
+        blockingConflict: sync.conflict,
+        findings: sync.findings,
+        userErrors: [sync.error],
+        persist: true,
+      };
     default:
       return assertNever(sync);
   }
@@ -112,11 +135,14 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'resyncScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.resync(m, args)));
+    return ctx.mutate({ action: 'resyncScimRecord', args, ...options }, async (m) =>
+      recordPayload(await scimRecordMutations.resync(m, args)),
+    );
   }
 
   @Mutation(() => ScimRecordPayload, {
-    description: "Deletes a stuck record: the account and its history stay; the IdP's next push recreates the record and links it again.",
+    description:
+      "Deletes a stuck record: the account and its history stay; the IdP's next push recreates the record and links it again.",
   })
   @RequireScope(Scope.WRITE)
   deleteScimRecord(
@@ -126,10 +152,14 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'deleteScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.remove(m, args)));
+    return ctx.mutate({ action: 'deleteScimRecord', args, ...options }, async (m) =>
+      recordPayload(await scimRecordMutations.remove(m, args)),
+    );
   }
 
-  @Mutation(() => ScimRecordPayload, { description: 'Detaches a record from its account; it waits (PENDING) to be linked again.' })
+  @Mutation(() => ScimRecordPayload, {
+    description: 'Detaches a record from its account; it waits (PENDING) to be linked again.',
+  })
   @RequireScope(Scope.WRITE)
   unlinkScimRecord(
     @Arg('id', () => ID) id: string,
@@ -138,11 +168,14 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'unlinkScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.unlink(m, args)));
+    return ctx.mutate({ action: 'unlinkScimRecord', args, ...options }, async (m) =>
+      recordPayload(await scimRecordMutations.unlink(m, args)),
+    );
   }
 
   @Mutation(() => ScimRecordPayload, {
-    description: 'Links (or relinks) a record to a managed account of the organization; never to an unclaimed one (no silent takeover). Resync afterwards.',
+    description:
+      'Links (or relinks) a record to a managed account of the organization; never to an unclaimed one (no silent takeover). Resync afterwards.',
   })
   @RequireScope(Scope.WRITE)
   linkScimRecord(
@@ -153,6 +186,8 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, accountId, expectedVersion };
-    return ctx.mutate({ action: 'linkScimRecord', args, ...options }, async (m) => recordPayload(await scimRecordMutations.link(m, args)));
+    return ctx.mutate({ action: 'linkScimRecord', args, ...options }, async (m) =>
+      recordPayload(await scimRecordMutations.link(m, args)),
+    );
   }
 }

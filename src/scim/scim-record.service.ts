@@ -28,7 +28,11 @@ const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
 export class ScimRecordService {
   constructor(private readonly db: DataSource) {}
 
-  list(organizationId: string, filter: ScimRecordFilter = {}, page: { first?: number | null; after?: string | null }): Promise<Page<ScimRecord>> {
+  list(
+    organizationId: string,
+    filter: ScimRecordFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<ScimRecord>> {
     const where = new Conditions().and('organization_id = ?', organizationId);
     if (filter.syncStatus) where.and('sync_status = ?', filter.syncStatus);
     if (filter.directoryId != null) {
@@ -39,7 +43,12 @@ export class ScimRecordService {
     if (filter.userName != null) where.and('lower(user_name) = lower(?)', filter.userName);
     if (filter.externalId != null) where.and('external_id = ?', filter.externalId);
     // GraphQL reads the columns; the IdP's raw payload stays out of the page.
-    return paginate(this.db, ScimRecord, { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: HEAVY }, page);
+    return paginate(
+      this.db,
+      ScimRecord,
+      { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: HEAVY },
+      page,
+    );
   }
 }
 
@@ -61,7 +70,11 @@ export type RecordOutcome =
   | { kind: 'changed'; record: ScimRecord | null; resolved: Conflict[] }
   | { kind: 'refused'; error: UserError; record?: ScimRecord | null };
 
-const refusedWith = (error: UserError, record?: ScimRecord | null): RecordOutcome => ({ kind: 'refused', error, record });
+const refusedWith = (error: UserError, record?: ScimRecord | null): RecordOutcome => ({
+  kind: 'refused',
+  error,
+  record,
+});
 
 export const directoryOf = (tx: EntityManager, record: ScimRecord): Promise<Directory> =>
   tx.getRepository(Directory).findOneByOrFail({ id: record.directoryId });
@@ -85,16 +98,24 @@ export async function resyncLocked(m: MutationScope, record: ScimRecord, directo
  * `remove` of a record the caller already holds locked (SCIM DELETE locks it to check If-Match).
  * httpStatus: what the IdP was answered when it is the IdP deleting, null for an admin.
  */
-export async function removeLocked(m: MutationScope, record: ScimRecord, httpStatus: number | null): Promise<RecordOutcome> {
+export async function removeLocked(
+  m: MutationScope,
+  record: ScimRecord,
+  httpStatus: number | null,
+): Promise<RecordOutcome> {
   const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
   // Written at commit, after the record is gone: unlinked already, as the foreign key would leave it.
-  await recordPush(m, { id: null, directoryId: record.directoryId }, {
-    operation: ScimOperation.DELETE,
-    outcome: PushOutcome.APPLIED,
-    httpStatus,
-    detail: `Deleted by ${m.actor}`,
-    payload: null,
-  });
+  await recordPush(
+    m,
+    { id: null, directoryId: record.directoryId },
+    {
+      operation: ScimOperation.DELETE,
+      outcome: PushOutcome.APPLIED,
+      httpStatus,
+      detail: `Deleted by ${m.actor}`,
+      payload: null,
+    },
+  );
   await m.tx.delete(ScimRecord, { id: record.id });
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
   return { kind: 'changed', record, resolved };
@@ -118,7 +139,10 @@ export const scimRecordMutations = {
    * history stays (unlinked), and the conflicts it raised close. The IdP's next push creates a
    * fresh record and links it again.
    */
-  async remove(m: MutationScope, input: { id: string; expectedVersion?: number | null; httpStatus?: number | null }): Promise<RecordOutcome> {
+  async remove(
+    m: MutationScope,
+    input: { id: string; expectedVersion?: number | null; httpStatus?: number | null },
+  ): Promise<RecordOutcome> {
     const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
     if (found.refusal) return refusedWith(found.refusal, found.row);
     return removeLocked(m, found.row, input.httpStatus ?? null);
@@ -130,10 +154,19 @@ export const scimRecordMutations = {
     if (found.refusal) return refusedWith(found.refusal, found.row);
     const record = found.row;
     if (record.accountId === null) {
-      return refusedWith(userError(ScimErrorCode.RECORD_NOT_LINKED, 'The record is not linked to an account.', 'id'), record);
+      return refusedWith(
+        userError(ScimErrorCode.RECORD_NOT_LINKED, 'The record is not linked to an account.', 'id'),
+        record,
+      );
     }
     const before = snapshot(record);
-    const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] }, m.action, m.actor);
+    const resolved = await resolveConflicts(
+      m.tx,
+      m.organizationId,
+      { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] },
+      m.action,
+      m.actor,
+    );
     await updateRow(m.tx, ScimRecord, record, {
       accountId: null,
       syncStatus: SyncStatus.PENDING,
@@ -148,7 +181,10 @@ export const scimRecordMutations = {
    * Links (or relinks) a record to an account of the organization. Never a silent takeover: the
    * account must be managed (claimed), and hold no other record of the same directory.
    */
-  async link(m: MutationScope, input: { id: string; accountId: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
+  async link(
+    m: MutationScope,
+    input: { id: string; accountId: string; expectedVersion?: number | null },
+  ): Promise<RecordOutcome> {
     const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
     if (found.refusal) return refusedWith(found.refusal, found.row);
     const record = found.row;
@@ -156,7 +192,11 @@ export const scimRecordMutations = {
     if (!account) return refusedWith(notFoundError('account', 'accountId'), record);
     if (!account.managed) {
       return refusedWith(
-        userError(ScimErrorCode.ACCOUNT_NOT_CLAIMED, `${account.email} is not managed by your organization: claim it before linking it (no silent takeover).`, 'accountId'),
+        userError(
+          ScimErrorCode.ACCOUNT_NOT_CLAIMED,
+          `${account.email} is not managed by your organization: claim it before linking it (no silent takeover).`,
+          'accountId',
+        ),
         record,
       );
     }
@@ -164,13 +204,22 @@ export const scimRecordMutations = {
       // The directory is read only for this message.
       const directory = await directoryOf(m.tx, record);
       return refusedWith(
-        userError(ScimErrorCode.ACCOUNT_ALREADY_LINKED, `${account.email} already has another record in ${directory.name}.`, 'accountId'),
+        userError(
+          ScimErrorCode.ACCOUNT_ALREADY_LINKED,
+          `${account.email} already has another record in ${directory.name}.`,
+          'accountId',
+        ),
         record,
       );
     }
     if (record.accountId === account.id) return { kind: 'changed', record, resolved: [] };
     const before = snapshot(record);
-    await updateRow(m.tx, ScimRecord, record, { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null });
+    await updateRow(m.tx, ScimRecord, record, {
+      accountId: account.id,
+      syncStatus: SyncStatus.PENDING,
+      lastError: null,
+      nextRetryAt: null,
+    });
     await noteAction(m.tx, m.organizationId, { scimRecordId: record.id }, m.action);
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved: [] };

@@ -10,16 +10,37 @@ export const HEAVY: Array<keyof ScimRecord & string> = ['rawPayload', 'emails'];
 export function createScimLoaders(db: DataSource, organizationId: string) {
   return {
     recordById: loaderById((ids) =>
-      selectRows(db, ScimRecord, 'loader:scimRecordById', 'id = ANY($1::uuid[]) AND organization_id = $2', [ids, organizationId], { exclude: HEAVY }),
+      selectRows(
+        db,
+        ScimRecord,
+        'loader:scimRecordById',
+        'id = ANY($1::uuid[]) AND organization_id = $2',
+        [ids, organizationId],
+        { exclude: HEAVY },
+      ),
     ),
     recordsByAccount: loaderGrouped(
       (accountIds) =>
-        selectRows(db, ScimRecord, 'loader:scimRecordsByAccount', 'account_id = ANY($1::uuid[]) AND organization_id = $2', [accountIds, organizationId], { orderBy: 'created_at', exclude: HEAVY }),
+        selectRows(
+          db,
+          ScimRecord,
+          'loader:scimRecordsByAccount',
+          'account_id = ANY($1::uuid[]) AND organization_id = $2',
+          [accountIds, organizationId],
+          { orderBy: 'created_at', exclude: HEAVY },
+        ),
       (record) => [record.accountId],
     ),
     pushesByRecord: loaderGrouped(
       (recordIds) =>
-        selectRows(db, ScimPush, 'loader:pushesByRecord', 'scim_record_id = ANY($1::uuid[]) AND organization_id = $2', [recordIds, organizationId], { orderBy: 'id DESC' }),
+        selectRows(
+          db,
+          ScimPush,
+          'loader:pushesByRecord',
+          'scim_record_id = ANY($1::uuid[]) AND organization_id = $2',
+          [recordIds, organizationId],
+          { orderBy: 'id DESC' },
+        ),
       (push) => [push.scimRecordId],
     ),
   };

@@ -29,18 +29,60 @@ export interface DemoData {
     domains: { acme: string; legacy: string; dev: string };
     directories: { okta: string; entra: string };
     directoryTokens: { okta: string; entra: string };
-    accounts: { alice: string; aliceSmith: string; bob: string; graceLee: string; graceLegacy: string; carol: string; dave: string; erin: string };
+    accounts: {
+      alice: string;
+      aliceSmith: string;
+      bob: string;
+      graceLee: string;
+      graceLegacy: string;
+      carol: string;
+      dave: string;
+      erin: string;
+    };
     records: { alice: string; graceOkta: string; graceEntraStuck: string; carol: string; contractor: string };
-    conflicts: { emailTaken: string; mappingMismatch: string; unmanagedBob: string; unmanagedAliceSmith: string; stuckEmailTaken: string; duplicateGrace: string };
+    conflicts: {
+      emailTaken: string;
+      mappingMismatch: string;
+      unmanagedBob: string;
+      unmanagedAliceSmith: string;
+      stuckEmailTaken: string;
+      duplicateGrace: string;
+    };
   };
   globex: { organizationId: string; directoryId: string; directoryToken: string; accountIds: string[] };
 }
 
 const PEOPLE = [
-  'aaron.baker', 'beatriz.costa', 'chen.wei', 'dmitri.ivanov', 'elena.garcia', 'farah.khan', 'gustavo.silva', 'hana.sato',
-  'ivan.petrov', 'julia.nowak', 'kwame.mensah', 'lina.haddad', 'marco.rossi', 'nadia.popescu', 'oscar.lindqvist', 'priya.patel',
-  'quentin.moreau', 'rosa.martinez', 'sven.olsen', 'tariq.aziz', 'uma.reddy', 'victor.hugo', 'wen.li', 'ximena.torres',
-  'yusuf.demir', 'zoe.clark', 'noah.fischer', 'mia.schmidt', 'leo.dubois', 'ava.johnson',
+  'aaron.baker',
+  'beatriz.costa',
+  'chen.wei',
+  'dmitri.ivanov',
+  'elena.garcia',
+  'farah.khan',
+  'gustavo.silva',
+  'hana.sato',
+  'ivan.petrov',
+  'julia.nowak',
+  'kwame.mensah',
+  'lina.haddad',
+  'marco.rossi',
+  'nadia.popescu',
+  'oscar.lindqvist',
+  'priya.patel',
+  'quentin.moreau',
+  'rosa.martinez',
+  'sven.olsen',
+  'tariq.aziz',
+  'uma.reddy',
+  'victor.hugo',
+  'wen.li',
+  'ximena.torres',
+  'yusuf.demir',
+  'zoe.clark',
+  'noah.fischer',
+  'mia.schmidt',
+  'leo.dubois',
+  'ava.johnson',
 ];
 
 export const DEMO_SLUGS = ['acme', 'globex'];
@@ -81,15 +123,25 @@ function user(userName: string, options: { externalId: string; email?: string; a
 export async function seedDemo(db: DataSource): Promise<DemoData> {
   const acme = await db.transaction((tx) => acmeBeforeProvisioning(tx));
   const admin = (action: string, fn: (m: MutationScope) => Promise<unknown>, actor = ADMIN) =>
-    runMutation(db, { organizationId: acme.organizationId, actor, requestId: 'seed' }, { action, args: {} }, async (m) => {
-      await fn(m);
-      return { userErrors: [] };
-    });
+    runMutation(
+      db,
+      { organizationId: acme.organizationId, actor, requestId: 'seed' },
+      { action, args: {} },
+      async (m) => {
+        await fn(m);
+        return { userErrors: [] };
+      },
+    );
 
   const directoryTokens = { okta: '', entra: '' };
   const directories = { okta: '', entra: '' };
   await admin('createDirectory', async (m) => {
-    const okta = await directoryMutations.create(m, { name: 'Okta', provider: IdentityProvider.OKTA, ssoEmailAttribute: 'user.email', scimEmailAttribute: 'user.email' });
+    const okta = await directoryMutations.create(m, {
+      name: 'Okta',
+      provider: IdentityProvider.OKTA,
+      ssoEmailAttribute: 'user.email',
+      scimEmailAttribute: 'user.email',
+    });
     if (okta.kind !== 'changed') throw new Error('seed: Okta directory refused');
     [directories.okta, directoryTokens.okta] = [okta.directory.id, okta.token!];
   });
@@ -111,31 +163,53 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     if (result.kind === 'duplicate') throw new Error(`seed: ${result.detail}`);
     return result.record;
   };
-  const create = (directoryId: string, desired: DesiredUser) => push(directoryId, (m, directory) => provisionUser(m, directory, desired));
+  const create = (directoryId: string, desired: DesiredUser) =>
+    push(directoryId, (m, directory) => provisionUser(m, directory, desired));
   const replace = (directoryId: string, record: ScimRecord, desired: DesiredUser) =>
-    push(directoryId, async (m, directory) => updateUser(m, directory, await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: record.id }), desired, ScimOperation.REPLACE));
+    push(directoryId, async (m, directory) =>
+      updateUser(
+        m,
+        directory,
+        await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: record.id }),
+        desired,
+        ScimOperation.REPLACE,
+      ),
+    );
 
   const alice = await create(directories.okta, user('alice@acme.com', { externalId: '00u1alice' }));
   const graceOkta = await create(directories.okta, user('grace.lee@acme.com', { externalId: '00u1grace' }));
-  for (const [i, person] of PEOPLE.entries()) await create(directories.okta, user(`${person}@acme.com`, { externalId: `00u2${String(i).padStart(4, '0')}` }));
+  for (const [i, person] of PEOPLE.entries())
+    await create(directories.okta, user(`${person}@acme.com`, { externalId: `00u2${String(i).padStart(4, '0')}` }));
   // Accepted, and flagged: acme.dev is not verified yet.
   const contractor = await create(directories.okta, user('contractor@acme.dev', { externalId: '00u3contractor' }));
   const carol = await create(directories.entra, user('carol@acme-legacy.com', { externalId: 'e1-carol' }));
   const graceEntra = await create(directories.entra, user('grace@acme-legacy.com', { externalId: 'e1-grace' }));
 
   // Story 1: Okta renames alice@ to alice.smith@, which a self-signed-up account owns: 409, FAILED.
-  await replace(directories.okta, alice, user('alice@acme.com', { externalId: '00u1alice', email: 'alice.smith@acme.com' }));
+  await replace(
+    directories.okta,
+    alice,
+    user('alice@acme.com', { externalId: '00u1alice', email: 'alice.smith@acme.com' }),
+  );
   // Story 5: Entra moves Grace to the address Okta already manages, and keeps failing on retry.
-  await replace(directories.entra, graceEntra, user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }));
+  await replace(
+    directories.entra,
+    graceEntra,
+    user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }),
+  );
   for (let retry = 0; retry < 5; retry++) {
     await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), RETRY_ACTOR);
   }
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));
 
-  const conflicts = await db.getRepository(Conflict).findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
+  const conflicts = await db
+    .getRepository(Conflict)
+    .findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
   const conflict = (kind: ConflictKind, accountId?: string, recordId?: string) =>
-    conflicts.find((c) => c.kind === kind && (!accountId || c.accountId === accountId) && (!recordId || c.scimRecordId === recordId))!.id;
+    conflicts.find(
+      (c) => c.kind === kind && (!accountId || c.accountId === accountId) && (!recordId || c.scimRecordId === recordId),
+    )!.id;
 
   const accounts = {
     ...acme.accounts,
@@ -151,7 +225,13 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       directories,
       directoryTokens,
       accounts,
-      records: { alice: alice.id, graceOkta: graceOkta.id, graceEntraStuck: graceEntra.id, carol: carol.id, contractor: contractor.id },
+      records: {
+        alice: alice.id,
+        graceOkta: graceOkta.id,
+        graceEntraStuck: graceEntra.id,
+        carol: carol.id,
+        contractor: contractor.id,
+      },
       conflicts: {
         emailTaken: conflict(ConflictKind.EMAIL_TAKEN, undefined, alice.id),
         mappingMismatch: conflict(ConflictKind.MAPPING_MISMATCH),
@@ -171,24 +251,50 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
   const organizationId = org.id;
   const domain = (name: string, fields: Partial<Domain>) =>
     tx.save(tx.create(Domain, { organizationId, name, verificationToken: newVerificationToken(), ...fields }));
-  const acmeDomain = await domain('acme.com', { status: DomainStatus.VERIFIED, verifiedAt: daysAgo(90), claimedAt: daysAgo(89) });
+  const acmeDomain = await domain('acme.com', {
+    status: DomainStatus.VERIFIED,
+    verifiedAt: daysAgo(90),
+    claimedAt: daysAgo(89),
+  });
   // Half of a migration acme-legacy.com -> acme.com: verified, not claimed yet (rule R4 says not ready).
   const legacy = await domain('acme-legacy.com', { status: DomainStatus.VERIFIED, verifiedAt: daysAgo(10) });
   const dev = await domain('acme.dev', { verificationMethod: DomainVerificationMethod.HTTPS_FILE });
 
   const account = (email: string, origin: AccountOrigin, fields: Partial<Account> = {}) =>
-    tx.save(tx.create(Account, { organizationId, email, emailDomain: email.split('@')[1], origin, managed: false, ...fields }));
-  const aliceSmith = await account('alice.smith@acme.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Alice Smith', createdAt: daysAgo(200) });
+    tx.save(
+      tx.create(Account, {
+        organizationId,
+        email,
+        emailDomain: email.split('@')[1],
+        origin,
+        managed: false,
+        ...fields,
+      }),
+    );
+  const aliceSmith = await account('alice.smith@acme.com', AccountOrigin.SELF_SIGNUP, {
+    displayName: 'Alice Smith',
+    createdAt: daysAgo(200),
+  });
   const bob = await account('bob@acme.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Bob Martin' });
   const dave = await account('dave@acme-legacy.com', AccountOrigin.INVITATION, { displayName: 'Dave Okafor' });
   const erin = await account('erin@acme-legacy.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Erin Walsh' });
   const managed = { managed: true, claimedAt: daysAgo(89) };
   const henry = await account('henry@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Henry Adams' });
-  await account('ines@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Ines Duarte', status: AccountStatus.SUSPENDED, statusReason: 'Left the company' });
+  await account('ines@acme.com', AccountOrigin.INVITATION, {
+    ...managed,
+    displayName: 'Ines Duarte',
+    status: AccountStatus.SUSPENDED,
+    statusReason: 'Left the company',
+  });
   await tx.save(
     tx.create(AccountEmailChange, {
-      organizationId, accountId: henry.id, previousEmail: 'hank@acme.com', newEmail: 'henry@acme.com',
-      action: 'renameAccountEmail', actor: ADMIN, changedAt: daysAgo(30),
+      organizationId,
+      accountId: henry.id,
+      previousEmail: 'hank@acme.com',
+      newEmail: 'henry@acme.com',
+      action: 'renameAccountEmail',
+      actor: ADMIN,
+      changedAt: daysAgo(30),
     }),
   );
   return {
@@ -201,14 +307,29 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
 async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
   const organizationId = (await db.getRepository(Organization).save({ name: 'Globex', slug: 'globex' })).id;
   await db.getRepository(Domain).save({
-    organizationId, name: 'globex.com', status: DomainStatus.VERIFIED, verificationToken: newVerificationToken(), verifiedAt: daysAgo(40), claimedAt: daysAgo(40),
+    organizationId,
+    name: 'globex.com',
+    status: DomainStatus.VERIFIED,
+    verificationToken: newVerificationToken(),
+    verifiedAt: daysAgo(40),
+    claimedAt: daysAgo(40),
   });
   const caller = (actor: string) => ({ organizationId, actor, requestId: 'seed' });
-  const created = await runMutation(db, caller('admin@globex.com'), { action: 'createDirectory', args: {} }, async (m) => {
-    const outcome = await directoryMutations.create(m, { name: 'Google Workspace', provider: IdentityProvider.GOOGLE, ssoEmailAttribute: 'primaryEmail', scimEmailAttribute: 'primaryEmail' });
-    if (outcome.kind !== 'changed') throw new Error('seed: Globex directory refused');
-    return { directory: outcome.directory, token: outcome.token!, userErrors: [] };
-  });
+  const created = await runMutation(
+    db,
+    caller('admin@globex.com'),
+    { action: 'createDirectory', args: {} },
+    async (m) => {
+      const outcome = await directoryMutations.create(m, {
+        name: 'Google Workspace',
+        provider: IdentityProvider.GOOGLE,
+        ssoEmailAttribute: 'primaryEmail',
+        scimEmailAttribute: 'primaryEmail',
+      });
+      if (outcome.kind !== 'changed') throw new Error('seed: Globex directory refused');
+      return { directory: outcome.directory, token: outcome.token!, userErrors: [] };
+    },
+  );
   const accountIds: string[] = [];
   for (const person of ['hank.scorpio', 'frank.grimes', 'mindy.simmons']) {
     const pushed = await inScimTransaction(db, { directory: created.directory, requestId: 'seed' }, 'scim.push', (m) =>

@@ -1,5 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { buildASTSchema, isEnumType, isInputObjectType, isListType, isNonNullType, isObjectType, parse, type GraphQLField, type GraphQLInputType } from 'graphql';
+import {
+  buildASTSchema,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isObjectType,
+  parse,
+  type GraphQLField,
+  type GraphQLInputType,
+} from 'graphql';
 import { SDL_PATH } from '../../src/schema-emit';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
@@ -51,7 +61,9 @@ describe('access control on every root field', () => {
 
   it('declares @requiresScopes in the SDL on every query and mutation, for a router that enforces it too', () => {
     expect(rootFields.length).toBeGreaterThan(30);
-    const undeclared = rootFields.filter(({ field }) => !field.astNode?.directives?.some((directive) => directive.name.value === 'requiresScopes'));
+    const undeclared = rootFields.filter(
+      ({ field }) => !field.astNode?.directives?.some((directive) => directive.name.value === 'requiresScopes'),
+    );
     expect(undeclared.map(({ field }) => field.name)).toEqual([]);
   });
 

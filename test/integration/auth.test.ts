@@ -22,15 +22,33 @@ describe('token verification', () => {
     const ecPair = await generateKeyPair('ES256');
     rsa = rsaPair.privateKey;
     ec = ecPair.privateKey;
-    keys.push({ ...(await exportJWK(rsaPair.publicKey)), kid: 'rsa-1', alg: 'RS256' }, { ...(await exportJWK(ecPair.publicKey)), kid: 'ec-1', alg: 'ES256' });
-    jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })));
+    keys.push(
+      { ...(await exportJWK(rsaPair.publicKey)), kid: 'rsa-1', alg: 'RS256' },
+      { ...(await exportJWK(ecPair.publicKey)), kid: 'ec-1', alg: 'ES256' },
+    );
+    jwks = http.createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys })),
+    );
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
   });
   afterAll(() => new Promise((resolve) => jwks.close(resolve)));
 
-  const verifier = () => new TokenVerifier({ jwtSecret: undefined, jwksUrl, issuer: 'https://idp.example', audience: 'governance', clockToleranceSeconds: 30 });
-  const sign = (key: PrivateKey | Uint8Array, alg: string, kid: string | undefined, claims: Record<string, unknown> = {}, expires: string | number = '5m') =>
+  const verifier = () =>
+    new TokenVerifier({
+      jwtSecret: undefined,
+      jwksUrl,
+      issuer: 'https://idp.example',
+      audience: 'governance',
+      clockToleranceSeconds: 30,
+    });
+  const sign = (
+    key: PrivateKey | Uint8Array,
+    alg: string,
+    kid: string | undefined,
+    claims: Record<string, unknown> = {},
+    expires: string | number = '5m',
+  ) =>
     new SignJWT({ org: ORG, scope: 'governance:read audit:read unknown:scope', ...claims })
       .setProtectedHeader({ alg, ...(kid ? { kid } : {}) })
       .setSubject('alice@example.com')
@@ -46,21 +64,57 @@ describe('token verification', () => {
       [ec, 'ES256', 'ec-1'],
     ] as const) {
       const principal = await verifier().verify(await sign(key, alg, kid));
-      expect(principal).toEqual({ subject: 'alice@example.com', organizationId: ORG, scopes: new Set(['governance:read', 'audit:read']) });
+      expect(principal).toEqual({
+        subject: 'alice@example.com',
+        organizationId: ORG,
+        scopes: new Set(['governance:read', 'audit:read']),
+      });
     }
   });
 
   it('accepts a scopes array claim as well', async () => {
-    const principal = await verifier().verify(await sign(rsa, 'RS256', 'rsa-1', { scope: undefined, scopes: ['governance:write'] }));
+    const principal = await verifier().verify(
+      await sign(rsa, 'RS256', 'rsa-1', { scope: undefined, scopes: ['governance:write'] }),
+    );
     expect([...principal.scopes]).toEqual(['governance:write']);
   });
 
   it.each([
-    ['an expired token (beyond the clock tolerance)', async () => sign(rsa, 'RS256', 'rsa-1', {}, Math.floor(Date.now() / 1000) - 60)],
-    ['another issuer', async () => new SignJWT({ org: ORG }).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setSubject('x').setIssuer('https://evil.example').setAudience('governance').setExpirationTime('5m').sign(rsa)],
-    ['another audience', async () => new SignJWT({ org: ORG }).setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' }).setSubject('x').setIssuer('https://idp.example').setAudience('other').setExpirationTime('5m').sign(rsa)],
-    ['an HS256 token (algorithm confusion)', async () => sign(new TextEncoder().encode('x'.repeat(40)), 'HS256', undefined)],
-    ['an unsigned token (alg none)', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ org: ORG, sub: 'x', exp: 9e9 })).toString('base64url')}.`],
+    [
+      'an expired token (beyond the clock tolerance)',
+      async () => sign(rsa, 'RS256', 'rsa-1', {}, Math.floor(Date.now() / 1000) - 60),
+    ],
+    [
+      'another issuer',
+      async () =>
+        new SignJWT({ org: ORG })
+          .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+          .setSubject('x')
+          .setIssuer('https://evil.example')
+          .setAudience('governance')
+          .setExpirationTime('5m')
+          .sign(rsa),
+    ],
+    [
+      'another audience',
+      async () =>
+        new SignJWT({ org: ORG })
+          .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
+          .setSubject('x')
+          .setIssuer('https://idp.example')
+          .setAudience('other')
+          .setExpirationTime('5m')
+          .sign(rsa),
+    ],
+    [
+      'an HS256 token (algorithm confusion)',
+      async () => sign(new TextEncoder().encode('x'.repeat(40)), 'HS256', undefined),
+    ],
+    [
+      'an unsigned token (alg none)',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ org: ORG, sub: 'x', exp: 9e9 })).toString('base64url')}.`,
+    ],
     ['a key not in the JWKS', async () => sign((await generateKeyPair('RS256')).privateKey, 'RS256', 'rsa-2')],
     ['a token without an organization', async () => sign(rsa, 'RS256', 'rsa-1', { org: undefined })],
     ['an organization that is not an id', async () => sign(rsa, 'RS256', 'rsa-1', { org: "acme' OR 1=1" })],
@@ -70,7 +124,9 @@ describe('token verification', () => {
   });
 
   it('accepts a token a few seconds past expiry, within the clock tolerance', async () => {
-    await expect(verifier().verify(await sign(rsa, 'RS256', 'rsa-1', {}, Math.floor(Date.now() / 1000) - 10))).resolves.toBeTruthy();
+    await expect(
+      verifier().verify(await sign(rsa, 'RS256', 'rsa-1', {}, Math.floor(Date.now() / 1000) - 10)),
+    ).resolves.toBeTruthy();
   });
 });
 
@@ -89,8 +145,13 @@ describe('auth configuration', () => {
   });
 
   it('refuses test-only domain check settings in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DOMAIN_CHECK_FILE_SCHEME: 'http', DOMAIN_CHECK_ALLOW_PRIVATE: 'true' })).toThrow(
-      /DOMAIN_CHECK_FILE_SCHEME=http.*\n.*DOMAIN_CHECK_ALLOW_PRIVATE/s,
-    );
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        DOMAIN_CHECK_FILE_SCHEME: 'http',
+        DOMAIN_CHECK_ALLOW_PRIVATE: 'true',
+      }),
+    ).toThrow(/DOMAIN_CHECK_FILE_SCHEME=http.*\n.*DOMAIN_CHECK_ALLOW_PRIVATE/s);
   });
 });

@@ -25,7 +25,9 @@ describe('concurrent mutations', () => {
 
   it('gives 20 concurrent placeholder renames of accounts sharing a local part 20 distinct emails', async () => {
     const given = fixtures(db.dataSource);
-    const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => given.account(organizationId, `sam+${i}@race.example`)));
+    const accounts = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => given.account(organizationId, `sam+${i}@race.example`)),
+    );
     const responses = await Promise.all(
       accounts.map((account) =>
         app.gql<{ renameAccountEmail: { account: { email: string }; userErrors: unknown[] } }>(
@@ -40,7 +42,10 @@ describe('concurrent mutations', () => {
       expect(response.data!.renameAccountEmail.userErrors).toEqual([]);
     }
     const emails = responses.map((response) => response.data!.renameAccountEmail.account.email).sort();
-    const expected = ['sam+duplicated@race.example', ...Array.from({ length: 19 }, (_, i) => `sam+duplicated${i + 2}@race.example`)].sort();
+    const expected = [
+      'sam+duplicated@race.example',
+      ...Array.from({ length: 19 }, (_, i) => `sam+duplicated${i + 2}@race.example`),
+    ].sort();
     expect(emails).toEqual(expected);
   });
 
@@ -56,7 +61,12 @@ describe('concurrent mutations', () => {
 
     const responses = await Promise.all(
       records.map((id) =>
-        app.gql<{ resyncScimRecord: { scimRecord: { syncStatus: string }; userErrors: Array<{ code: string; message: string }> } }>(
+        app.gql<{
+          resyncScimRecord: {
+            scimRecord: { syncStatus: string };
+            userErrors: Array<{ code: string; message: string }>;
+          };
+        }>(
           `mutation($id: ID!) { resyncScimRecord(id: $id) { scimRecord { syncStatus } userErrors { code message } } }`,
           { id },
           { token },
@@ -68,12 +78,19 @@ describe('concurrent mutations', () => {
       expect(response.errors).toBeUndefined();
       expect(JSON.stringify(response.data)).not.toMatch(/duplicate key|unique constraint|23505/);
     }
-    const outcomes = responses.map((response) => response.data!.resyncScimRecord).sort((a, b) => a.scimRecord.syncStatus.localeCompare(b.scimRecord.syncStatus));
+    const outcomes = responses
+      .map((response) => response.data!.resyncScimRecord)
+      .sort((a, b) => a.scimRecord.syncStatus.localeCompare(b.scimRecord.syncStatus));
     expect(outcomes).toEqual([
-      { scimRecord: { syncStatus: 'FAILED' }, userErrors: [{ code: 'EMAIL_TAKEN', message: 'Resource [USER]: with email[p@race.example] already exists.' }] },
+      {
+        scimRecord: { syncStatus: 'FAILED' },
+        userErrors: [{ code: 'EMAIL_TAKEN', message: 'Resource [USER]: with email[p@race.example] already exists.' }],
+      },
       { scimRecord: { syncStatus: 'SYNCED' }, userErrors: [] },
     ]);
-    const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM account WHERE lower(email) = 'p@race.example'`);
+    const [{ count }] = await db.dataSource.query(
+      `SELECT count(*)::int FROM account WHERE lower(email) = 'p@race.example'`,
+    );
     expect(count).toBe(1);
   });
 
@@ -93,9 +110,16 @@ describe('concurrent mutations', () => {
       return response.data!.renameAccountEmail;
     });
     expect(payloads.filter((payload) => !payload.replayed)).toHaveLength(1);
-    for (const payload of payloads) expect(payload).toMatchObject({ account: { email: 'ida.new@race.example' }, userErrors: [] });
-    const [{ changes }] = await db.dataSource.query(`SELECT count(*)::int AS changes FROM account_email_change WHERE account_id = $1`, [account.id]);
-    const [{ events }] = await db.dataSource.query(`SELECT count(*)::int AS events FROM audit_event WHERE target_id = $1`, [account.id]);
+    for (const payload of payloads)
+      expect(payload).toMatchObject({ account: { email: 'ida.new@race.example' }, userErrors: [] });
+    const [{ changes }] = await db.dataSource.query(
+      `SELECT count(*)::int AS changes FROM account_email_change WHERE account_id = $1`,
+      [account.id],
+    );
+    const [{ events }] = await db.dataSource.query(
+      `SELECT count(*)::int AS events FROM audit_event WHERE target_id = $1`,
+      [account.id],
+    );
     expect({ changes, events }).toEqual({ changes: 1, events: 1 });
   });
 });

@@ -26,9 +26,11 @@ describe('_entities: the gateway resolving our entities by key', () => {
     demo = await seedDemo(db.dataSource);
     app = await startTestServer(db.dataSource);
     token = await app.token(demo.acme.organizationId);
-    accountIds = (await db.dataSource.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY id`, [demo.acme.organizationId])).map(
-      (row: { id: string }) => row.id,
-    );
+    accountIds = (
+      await db.dataSource.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY id`, [
+        demo.acme.organizationId,
+      ])
+    ).map((row: { id: string }) => row.id);
   });
   afterAll(async () => {
     await app.stop();
@@ -36,7 +38,11 @@ describe('_entities: the gateway resolving our entities by key', () => {
   });
 
   const entities = (representations: unknown[], withToken: string | null = token) =>
-    app.gql<{ _entities: Array<Record<string, unknown> | null> }>(ENTITIES, { representations }, { token: withToken ?? undefined });
+    app.gql<{ _entities: Array<Record<string, unknown> | null> }>(
+      ENTITIES,
+      { representations },
+      { token: withToken ?? undefined },
+    );
 
   it('resolves 100 Account representations in order, null for unknown ones, with one SQL query', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => {
@@ -82,7 +88,13 @@ describe('_entities: the gateway resolving our entities by key', () => {
       null,
     ]);
     const tags = db.queries.queries.map((sql) => /^\/\* (.+?) \*\//.exec(sql)?.[1]).sort();
-    expect(tags).toEqual(['loader:conflictById', 'loader:directoryById', 'loader:domainById', 'loader:domainByName', 'loader:scimRecordById']);
+    expect(tags).toEqual([
+      'loader:conflictById',
+      'loader:directoryById',
+      'loader:domainById',
+      'loader:domainByName',
+      'loader:scimRecordById',
+    ]);
   });
 
   it('needs a caller with read access', async () => {

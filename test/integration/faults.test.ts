@@ -42,7 +42,12 @@ describe('database outage during a batch of mutations', () => {
         { id },
         { token },
       )
-      .catch((error: unknown) => ({ status: 0, errors: [{ message: String(error), extensions: {} as Record<string, unknown> }], data: undefined, headers: new Headers() }));
+      .catch((error: unknown) => ({
+        status: 0,
+        errors: [{ message: String(error), extensions: {} as Record<string, unknown> }],
+        data: undefined,
+        headers: new Headers(),
+      }));
 
   it('applies each mutation fully with its audit event or not at all, recovers by itself, and loses nothing acknowledged', async () => {
     const acknowledged = new Set<string>();
@@ -88,9 +93,12 @@ describe('database outage during a batch of mutations', () => {
       [accountIds],
     );
     for (const row of rows) {
-      expect({ id: row.id, status: row.status, events: row.events }).toEqual({ id: row.id, status: 'SUSPENDED', events: 1 });
+      expect({ id: row.id, status: row.status, events: row.events }).toEqual({
+        id: row.id,
+        status: 'SUSPENDED',
+        events: 1,
+      });
     }
     for (const id of acknowledged) expect(rows.find((row) => row.id === id)?.status).toBe('SUSPENDED');
   });
 });
-

@@ -9,7 +9,6 @@ import { startTestServer, type TestServer } from '../support/app';
 import { seedDemo, type DemoData } from '../../src/seed/demo';
 import { HR_SDL, demoEmployees, startHrSubgraph } from '../support/hr-subgraph';
 
-
 /** A real gateway in this process, composed by @apollo/composition, recording what it sends each subgraph. */
 async function startGateway(subgraphs: Array<{ name: string; url: string; sdl: string }>) {
   const composed = composeSupergraph(subgraphs, 'apollo-gateway');
@@ -37,7 +36,10 @@ async function startGateway(subgraphs: Array<{ name: string; url: string; sdl: s
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query: document, variables }),
     });
-    return (await response.json()) as { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+    return (await response.json()) as {
+      data?: T;
+      errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+    };
   };
   return { query, sent, stop: () => server.stop() };
 }
@@ -68,7 +70,7 @@ describe('federation through a real gateway (@apollo/gateway)', () => {
     await db?.drop();
   });
 
-  it('answers a portal query from governance into HR and back (conflicts -> employee numbers -> managers\' emails)', async () => {
+  it("answers a portal query from governance into HR and back (conflicts -> employee numbers -> managers' emails)", async () => {
     const result = await gateway.query<{ conflicts: { edges: Array<{ node: any }> } }>(
       `{ conflicts(first: 50, filter: { kind: EMAIL_TAKEN, status: OPEN }) { edges { node {
           summary
@@ -80,9 +82,15 @@ describe('federation through a real gateway (@apollo/gateway)', () => {
       token,
     );
     expect(result.errors).toBeUndefined();
-    const alice = result.data!.conflicts.edges.map((edge) => edge.node).find((node) => node.account.email === 'alice@acme.com');
+    const alice = result
+      .data!.conflicts.edges.map((edge) => edge.node)
+      .find((node) => node.account.email === 'alice@acme.com');
     expect(alice).toMatchObject({
-      account: { email: 'alice@acme.com', employeeNumber: 'E-1002', manager: { email: 'grace.lee@acme.com', employeeNumber: 'E-1001' } },
+      account: {
+        email: 'alice@acme.com',
+        employeeNumber: 'E-1002',
+        manager: { email: 'grace.lee@acme.com', employeeNumber: 'E-1001' },
+      },
       conflictingAccount: { email: 'alice.smith@acme.com', employeeNumber: 'E-1003' },
       scimRecord: { userName: 'alice@acme.com' },
       directory: { name: 'Okta' },
@@ -113,7 +121,9 @@ describe('federation through a real gateway (@apollo/gateway)', () => {
       token,
     );
     expect(result.errors).toBeUndefined();
-    const steps = gateway.sent.map((request) => `${request.subgraph}:${request.query.includes('_entities') ? '_entities' : 'query'}`);
+    const steps = gateway.sent.map(
+      (request) => `${request.subgraph}:${request.query.includes('_entities') ? '_entities' : 'query'}`,
+    );
     expect(steps).toEqual(['governance:query', 'hr:_entities', 'governance:_entities']);
     const sqlOf = (tag: string) => db.queries.tagged(tag).length;
     // Step 1 (the list): the page, its accounts; step 3 (_entities): all managers in one query, their domains in one.
@@ -129,26 +139,43 @@ describe('federation through a real gateway (@apollo/gateway)', () => {
       token,
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.renameAccountEmail).toEqual({ account: { email: 'alice.smith+duplicated@acme.com', employeeNumber: 'E-1003' }, userErrors: [] });
+    expect(result.data!.renameAccountEmail).toEqual({
+      account: { email: 'alice.smith+duplicated@acme.com', employeeNumber: 'E-1003' },
+      userErrors: [],
+    });
   });
 
-  it('surfaces a rule\'s refusal unchanged', async () => {
+  it("surfaces a rule's refusal unchanged", async () => {
     const document = `mutation($id: ID!) { renameAccountEmail(accountId: $id) { userErrors { code field rule message } } }`;
-    const viaGateway = await gateway.query<{ renameAccountEmail: unknown }>(document, { id: demo.acme.accounts.alice }, token);
-    const direct = await governance.gql<{ renameAccountEmail: unknown }>(document, { id: demo.acme.accounts.alice }, { token });
+    const viaGateway = await gateway.query<{ renameAccountEmail: unknown }>(
+      document,
+      { id: demo.acme.accounts.alice },
+      token,
+    );
+    const direct = await governance.gql<{ renameAccountEmail: unknown }>(
+      document,
+      { id: demo.acme.accounts.alice },
+      { token },
+    );
     expect(viaGateway.data!.renameAccountEmail).toEqual(direct.data!.renameAccountEmail);
-    expect(viaGateway.data!.renameAccountEmail).toMatchObject({ userErrors: [{ code: 'IDP_MANAGED_ACCOUNT', rule: 'R1' }] });
+    expect(viaGateway.data!.renameAccountEmail).toMatchObject({
+      userErrors: [{ code: 'IDP_MANAGED_ACCOUNT', rule: 'R1' }],
+    });
   });
 
-  it('forwards the caller\'s Authorization header: without it the subgraph refuses, with its code', async () => {
+  it("forwards the caller's Authorization header: without it the subgraph refuses, with its code", async () => {
     const anonymous = await gateway.query(`{ accounts { totalCount } }`);
     expect(anonymous.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const reader = await governance.token(demo.acme.organizationId, ['governance:read']);
-    const forbidden = await gateway.query(`mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } } }`, { id: demo.acme.accounts.bob }, reader);
+    const forbidden = await gateway.query(
+      `mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } } }`,
+      { id: demo.acme.accounts.bob },
+      reader,
+    );
     expect(forbidden.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('fails composition with composition\'s own message when a subgraph does not compose', () => {
+  it("fails composition with composition's own message when a subgraph does not compose", () => {
     const broken = HR_SDL.replace('employeeNumber: String\n', 'employeeNumber: String\n  email: Int\n');
     const result = composeSupergraph(
       [

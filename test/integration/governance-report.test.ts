@@ -46,7 +46,12 @@ describe('governanceReport and detectConflicts', () => {
       { kind: 'UNMANAGED_ACCOUNT', count: 4 },
       { kind: 'UNVERIFIED_DOMAIN', count: 1 },
     ]);
-    expect(found.domainsByStatus).toEqual(expect.arrayContaining([{ status: 'VERIFIED', count: 2 }, { status: 'UNVERIFIED', count: 1 }]));
+    expect(found.domainsByStatus).toEqual(
+      expect.arrayContaining([
+        { status: 'VERIFIED', count: 2 },
+        { status: 'UNVERIFIED', count: 1 },
+      ]),
+    );
     expect(found.unmanagedAccountsByDomain.map((entry: any) => [entry.domain.name, entry.count]).sort()).toEqual([
       ['acme-legacy.com', 2],
       ['acme.com', 2],
@@ -80,7 +85,10 @@ describe('governanceReport and detectConflicts', () => {
 
   it('cannot disagree with the mutations: what it calls claimable claims, what it does not is refused', async () => {
     const claimable = (await report()).unmanagedAccountsByDomain.map((entry: any) => entry.domain.name);
-    const accounts = await db.dataSource.query(`SELECT id, email_domain FROM account WHERE organization_id = $1 AND NOT managed`, [demo.acme.organizationId]);
+    const accounts = await db.dataSource.query(
+      `SELECT id, email_domain FROM account WHERE organization_id = $1 AND NOT managed`,
+      [demo.acme.organizationId],
+    );
     for (const account of accounts as Array<{ id: string; email_domain: string }>) {
       const { data } = await app.gql<{ claimAccount: { userErrors: Array<{ rule: string }> } }>(
         `mutation($id: ID!) { claimAccount(accountId: $id, dryRun: true) { userErrors { rule } } }`,
@@ -100,12 +108,27 @@ describe('governanceReport and detectConflicts', () => {
       undefined,
       { token },
     );
-    expect(refusal.data!.startDomainMigration.userErrors[0].message).toBe('Not ready to migrate acme-legacy.com to acme.com: acme-legacy.com is not claimed.');
-    await app.gql(`mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`, { id: demo.acme.domains.legacy }, { token });
-    await app.gql(`mutation { startDomainMigration(fromDomain: "acme-legacy.com", toDomain: "acme.com") { userErrors { code } } }`, undefined, { token });
+    expect(refusal.data!.startDomainMigration.userErrors[0].message).toBe(
+      'Not ready to migrate acme-legacy.com to acme.com: acme-legacy.com is not claimed.',
+    );
+    await app.gql(
+      `mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`,
+      { id: demo.acme.domains.legacy },
+      { token },
+    );
+    await app.gql(
+      `mutation { startDomainMigration(fromDomain: "acme-legacy.com", toDomain: "acme.com") { userErrors { code } } }`,
+      undefined,
+      { token },
+    );
     const found = await report();
     expect(found.migrations).toEqual([
-      { ready: true, reason: null, staleAccounts: 2, migration: { fromDomain: { name: 'acme-legacy.com' }, toDomain: { name: 'acme.com' } } },
+      {
+        ready: true,
+        reason: null,
+        staleAccounts: 2,
+        migration: { fromDomain: { name: 'acme-legacy.com' }, toDomain: { name: 'acme.com' } },
+      },
     ]);
     const r5 = found.rules.find((rule: any) => rule.id === 'R5');
     expect(r5.findings.map((finding: any) => finding.message)).toEqual([
@@ -116,7 +139,14 @@ describe('governanceReport and detectConflicts', () => {
 
   describe('detectConflicts', () => {
     const detect = async () => {
-      const { data, errors } = await app.gql<{ detectConflicts: { openedCount: number; resolvedCount: number; opened: Array<{ kind: string }>; resolved: Array<{ kind: string; resolution: string }> } }>(
+      const { data, errors } = await app.gql<{
+        detectConflicts: {
+          openedCount: number;
+          resolvedCount: number;
+          opened: Array<{ kind: string }>;
+          resolved: Array<{ kind: string; resolution: string }>;
+        };
+      }>(
         `mutation { detectConflicts { openedCount resolvedCount opened { kind } resolved { kind resolution } userErrors { code } } }`,
         undefined,
         { token },
@@ -136,7 +166,9 @@ describe('governanceReport and detectConflicts', () => {
     });
 
     it('opens what changed state implies and resolves what no longer holds', async () => {
-      await db.dataSource.query(`UPDATE directory SET scim_email_attribute = sso_email_attribute WHERE id = $1`, [demo.acme.directories.entra]);
+      await db.dataSource.query(`UPDATE directory SET scim_email_attribute = sso_email_attribute WHERE id = $1`, [
+        demo.acme.directories.entra,
+      ]);
       await db.dataSource.query(
         `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'walk-in@acme.com', 'acme.com', 'SELF_SIGNUP')`,
         [demo.acme.organizationId],
@@ -147,7 +179,9 @@ describe('governanceReport and detectConflicts', () => {
     });
 
     it('leaves other organizations alone', async () => {
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM conflict WHERE organization_id = $1`, [demo.globex.organizationId]);
+      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM conflict WHERE organization_id = $1`, [
+        demo.globex.organizationId,
+      ]);
       expect(count).toBe(0);
     });
   });

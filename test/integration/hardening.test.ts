@@ -37,17 +37,29 @@ describe('a hardened GraphQL surface (production settings)', () => {
 
   const viaRouter = { [ROUTER_SECRET_HEADER]: 'router-only-secret' };
   const post = (body: string, headers: Record<string, string> = viaRouter) =>
-    fetch(`${app.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers }, body });
-  const gql = (query: string, variables?: Record<string, unknown>) => app.gql(query, variables, { token, headers: viaRouter });
+    fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
+      body,
+    });
+  const gql = (query: string, variables?: Record<string, unknown>) =>
+    app.gql(query, variables, { token, headers: viaRouter });
 
   describe('router-only access', () => {
     it('refuses /graphql without the router secret, _entities and _service included', async () => {
-      for (const query of ['{ accounts { totalCount } }', '{ _service { sdl } }', '{ _entities(representations: []) { __typename } }']) {
+      for (const query of [
+        '{ accounts { totalCount } }',
+        '{ _service { sdl } }',
+        '{ _entities(representations: []) { __typename } }',
+      ]) {
         const response = await app.gql(query, undefined, { token });
         expect(response.status).toBe(403);
         expect(response.errors?.[0].extensions?.code).toBe('FORBIDDEN');
       }
-      const wrong = await app.gql('{ _service { sdl } }', undefined, { token, headers: { [ROUTER_SECRET_HEADER]: 'guess' } });
+      const wrong = await app.gql('{ _service { sdl } }', undefined, {
+        token,
+        headers: { [ROUTER_SECRET_HEADER]: 'guess' },
+      });
       expect(wrong.status).toBe(403);
     });
 
@@ -62,7 +74,9 @@ describe('a hardened GraphQL surface (production settings)', () => {
     it('hides introspection but still serves _service { sdl } for composition', async () => {
       const introspection = await gql('{ __schema { types { name } } }');
       expect(introspection.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-      expect((await gql('{ _service { sdl } }')).data).toMatchObject({ _service: { sdl: expect.stringContaining('@key') } });
+      expect((await gql('{ _service { sdl } }')).data).toMatchObject({
+        _service: { sdl: expect.stringContaining('@key') },
+      });
     });
 
     it('gives no field suggestions', async () => {
@@ -87,7 +101,9 @@ describe('a hardened GraphQL surface (production settings)', () => {
 
     it('refuses a directive flood and a token flood', async () => {
       const directives = Array.from({ length: 60 }, () => '@include(if: true)').join(' ');
-      expect((await gql(`{ organization ${directives} { name } }`)).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect((await gql(`{ organization ${directives} { name } }`)).errors?.[0].extensions?.code).toBe(
+        'GRAPHQL_VALIDATION_FAILED',
+      );
       const tokens = `{ organization { ${Array.from({ length: 3000 }, () => 'name').join(' ')} } }`;
       expect((await gql(tokens)).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     });
@@ -97,7 +113,9 @@ describe('a hardened GraphQL surface (production settings)', () => {
       expect(huge.status).toBe(413);
       const malformed = await post('{"query": ');
       expect(malformed.status).toBe(400);
-      const csrf = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ organization { name } }')}`, { headers: viaRouter });
+      const csrf = await fetch(`${app.url}/graphql?query=${encodeURIComponent('{ organization { name } }')}`, {
+        headers: viaRouter,
+      });
       expect(csrf.status).toBe(400); // a simple GET is a possible CSRF: Apollo's csrfPrevention wants a preflight-forcing header
     });
 
@@ -128,7 +146,9 @@ describe('a hardened GraphQL surface (production settings)', () => {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
       for (let i = 0; i < 12; i++) {
-        const response = await post(JSON.stringify({ query: `mutation { detectConflicts(dryRun: true) { openedCount } }` }));
+        const response = await post(
+          JSON.stringify({ query: `mutation { detectConflicts(dryRun: true) { openedCount } }` }),
+        );
         statuses.push(response.status);
         if (response.status === 429) retryAfter = response.headers.get('retry-after');
       }
@@ -145,7 +165,10 @@ describe('a hardened GraphQL surface (production settings)', () => {
       const limited = responses.filter((response) => response.status === 429);
       expect(limited.length).toBeGreaterThan(0);
       expect(Number(limited[0].headers.get('retry-after'))).toBeGreaterThan(0);
-      expect(await limited[0].json()).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429' });
+      expect(await limited[0].json()).toMatchObject({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '429',
+      });
     });
   });
 
@@ -153,14 +176,25 @@ describe('a hardened GraphQL surface (production settings)', () => {
     it('writes no bearer token, SCIM token or JWT into logs, errors or the audit trail', async () => {
       // Another caller: the rate-limit test spent this one's mutation budget.
       const admin = await app.token(demo.acme.organizationId, undefined, 'secrets-admin');
-      const gql = (query: string, variables?: Record<string, unknown>) => app.gql(query, variables, { token: admin, headers: viaRouter });
-      const created = await gql(`mutation { createDirectory(name: "Secret check", ssoEmailAttribute: "mail", scimEmailAttribute: "mail") { scimToken directory { id } } }`);
+      const gql = (query: string, variables?: Record<string, unknown>) =>
+        app.gql(query, variables, { token: admin, headers: viaRouter });
+      const created = await gql(
+        `mutation { createDirectory(name: "Secret check", ssoEmailAttribute: "mail", scimEmailAttribute: "mail") { scimToken directory { id } } }`,
+      );
       const scimToken = (created.data as { createDirectory: { scimToken: string } }).createDirectory.scimToken;
-      const directoryId = (created.data as { createDirectory: { directory: { id: string } } }).createDirectory.directory.id;
-      const rotated = await gql(`mutation($id: ID!) { rotateDirectoryToken(id: $id) { scimToken } }`, { id: directoryId });
-      const rotatedToken = (rotated.data as { rotateDirectoryToken: { scimToken: string } }).rotateDirectoryToken.scimToken;
-      await fetch(`${app.url}/scim/directory/${directoryId}/Users`, { headers: { authorization: `Bearer ${scimToken}` } }); // revoked now: 401
-      await fetch(`${app.url}/scim/directory/${directoryId}/Users`, { headers: { authorization: `Bearer ${rotatedToken}` } });
+      const directoryId = (created.data as { createDirectory: { directory: { id: string } } }).createDirectory.directory
+        .id;
+      const rotated = await gql(`mutation($id: ID!) { rotateDirectoryToken(id: $id) { scimToken } }`, {
+        id: directoryId,
+      });
+      const rotatedToken = (rotated.data as { rotateDirectoryToken: { scimToken: string } }).rotateDirectoryToken
+        .scimToken;
+      await fetch(`${app.url}/scim/directory/${directoryId}/Users`, {
+        headers: { authorization: `Bearer ${scimToken}` },
+      }); // revoked now: 401
+      await fetch(`${app.url}/scim/directory/${directoryId}/Users`, {
+        headers: { authorization: `Bearer ${rotatedToken}` },
+      });
       await app.gql('{ organization { name } }', undefined, { token: `${token}tampered`, headers: viaRouter });
 
       const audit = JSON.stringify(await db.dataSource.query(`SELECT before, after FROM audit_event`));

@@ -42,16 +42,18 @@ describe('migrations', () => {
       entity.indices.filter((index) => index.synchronize === false).map((index) => index.name),
     );
     expect(declared.length).toBeGreaterThan(5);
-    const existing = (await db.dataSource.query<{ indexname: string }[]>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)).map(
-      (row) => row.indexname,
-    );
+    const existing = (
+      await db.dataSource.query<{ indexname: string }[]>(`SELECT indexname FROM pg_indexes WHERE schemaname = 'public'`)
+    ).map((row) => row.indexname);
     expect(existing).toEqual(expect.arrayContaining(declared));
   });
 
   describe('integrity lives in the database', () => {
     let organizationId: string;
     beforeAll(async () => {
-      [{ id: organizationId }] = await db.dataSource.query(`INSERT INTO organization (name, slug) VALUES ('Org', 'org') RETURNING id`);
+      [{ id: organizationId }] = await db.dataSource.query(
+        `INSERT INTO organization (name, slug) VALUES ('Org', 'org') RETURNING id`,
+      );
     });
     const insertAccount = (email: string) =>
       db.dataSource.query(
@@ -86,21 +88,30 @@ describe('migrations', () => {
 
     it('rejects values outside an enum-like column', async () => {
       const error = await violation(
-        db.dataSource.query(`INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'y@acme.com', 'acme.com', 'MAGIC')`, [
-          organizationId,
-        ]),
+        db.dataSource.query(
+          `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'y@acme.com', 'acme.com', 'MAGIC')`,
+          [organizationId],
+        ),
       );
       expect(error.constraint).toBe('account_origin_check');
     });
 
     it('lets one organization at a time hold a domain VERIFIED', async () => {
-      const [{ id: other }] = await db.dataSource.query(`INSERT INTO organization (name, slug) VALUES ('Other', 'other') RETURNING id`);
+      const [{ id: other }] = await db.dataSource.query(
+        `INSERT INTO organization (name, slug) VALUES ('Other', 'other') RETURNING id`,
+      );
       const addDomain = (org: string, status: string) =>
-        db.dataSource.query(`INSERT INTO domain (organization_id, name, status, verification_token) VALUES ($1, 'shared.com', $2, 't')`, [org, status]);
+        db.dataSource.query(
+          `INSERT INTO domain (organization_id, name, status, verification_token) VALUES ($1, 'shared.com', $2, 't')`,
+          [org, status],
+        );
       await addDomain(organizationId, 'VERIFIED');
       await addDomain(other, 'UNVERIFIED');
       const error = await violation(
-        db.dataSource.query(`UPDATE domain SET status = 'VERIFIED' WHERE organization_id = $1 AND name = 'shared.com'`, [other]),
+        db.dataSource.query(
+          `UPDATE domain SET status = 'VERIFIED' WHERE organization_id = $1 AND name = 'shared.com'`,
+          [other],
+        ),
       );
       expect(error.constraint).toBe('domain_verified_name_key');
       const duplicate = await violation(addDomain(organizationId, 'UNVERIFIED'));
@@ -113,27 +124,36 @@ describe('migrations', () => {
         [organizationId],
       );
       const insertRecord = (externalId: string, userName: string) =>
-        db.dataSource.query(`INSERT INTO scim_record (organization_id, directory_id, external_id, user_name) VALUES ($1, $2, $3, $4)`, [
-          organizationId,
-          directoryId,
-          externalId,
-          userName,
-        ]);
+        db.dataSource.query(
+          `INSERT INTO scim_record (organization_id, directory_id, external_id, user_name) VALUES ($1, $2, $3, $4)`,
+          [organizationId, directoryId, externalId, userName],
+        );
       await insertRecord('00u1', 'Alice@Acme.com');
-      expect((await violation(insertRecord('00u1', 'someone@acme.com'))).constraint).toBe('scim_record_directory_id_external_id_key');
-      expect((await violation(insertRecord('00u2', 'alice@acme.com'))).constraint).toBe('scim_record_directory_user_name_key');
+      expect((await violation(insertRecord('00u1', 'someone@acme.com'))).constraint).toBe(
+        'scim_record_directory_id_external_id_key',
+      );
+      expect((await violation(insertRecord('00u2', 'alice@acme.com'))).constraint).toBe(
+        'scim_record_directory_user_name_key',
+      );
     });
 
     it('holds at most one OPEN conflict per cause, while closed ones accumulate', async () => {
       const open = () =>
-        db.dataSource.query(`INSERT INTO conflict (organization_id, kind, cause_key, summary) VALUES ($1, 'MAPPING_MISMATCH', 'directory:x', 's')`, [
-          organizationId,
-        ]);
+        db.dataSource.query(
+          `INSERT INTO conflict (organization_id, kind, cause_key, summary) VALUES ($1, 'MAPPING_MISMATCH', 'directory:x', 's')`,
+          [organizationId],
+        );
       await open();
       expect((await violation(open())).constraint).toBe('conflict_open_cause_key');
-      await db.dataSource.query(`UPDATE conflict SET status = 'RESOLVED', closed_at = now() WHERE cause_key = 'directory:x'`);
+      await db.dataSource.query(
+        `UPDATE conflict SET status = 'RESOLVED', closed_at = now() WHERE cause_key = 'directory:x'`,
+      );
       await open();
-      const error = await violation(db.dataSource.query(`UPDATE conflict SET status = 'DISMISSED' WHERE cause_key = 'directory:x' AND status = 'OPEN'`));
+      const error = await violation(
+        db.dataSource.query(
+          `UPDATE conflict SET status = 'DISMISSED' WHERE cause_key = 'directory:x' AND status = 'OPEN'`,
+        ),
+      );
       expect(error.constraint).toBe('conflict_closed_check');
     });
   });

@@ -29,13 +29,19 @@ describe('operations', () => {
     expect(await (await fetch(`${app.url}/health/ready`)).json()).toEqual({ status: 'ready' });
   });
 
-  it('carries the caller\'s x-request-id into the audit event, and echoes it', async () => {
-    const response = await app.gql(`mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } } }`, { id: demo.acme.accounts.bob }, {
-      token,
-      headers: { 'x-request-id': 'portal-7f3a' },
-    });
+  it("carries the caller's x-request-id into the audit event, and echoes it", async () => {
+    const response = await app.gql(
+      `mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } } }`,
+      { id: demo.acme.accounts.bob },
+      {
+        token,
+        headers: { 'x-request-id': 'portal-7f3a' },
+      },
+    );
     expect(response.headers.get('x-request-id')).toBe('portal-7f3a');
-    const [event] = await db.dataSource.query(`SELECT action, request_id FROM audit_event WHERE target_id = $1`, [demo.acme.accounts.bob]);
+    const [event] = await db.dataSource.query(`SELECT action, request_id FROM audit_event WHERE target_id = $1`, [
+      demo.acme.accounts.bob,
+    ]);
     expect(event).toEqual({ action: 'claimAccount', request_id: 'portal-7f3a' });
   });
 
@@ -44,7 +50,11 @@ describe('operations', () => {
     await fetch(`${app.url}/scim/directory/${demo.acme.directories.okta}/Users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${demo.acme.directoryTokens.okta}`, 'content-type': 'application/scim+json' },
-      body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'metrics@acme.com', emails: [{ value: 'metrics@acme.com', primary: true }] }),
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'metrics@acme.com',
+        emails: [{ value: 'metrics@acme.com', primary: true }],
+      }),
     });
     const text = await (await fetch(`${app.url}/metrics`)).text();
     expect(text).toMatch(/governance_graphql_requests_total\{operation="PortalQueue",outcome="ok"\} 1/);
@@ -61,7 +71,11 @@ describe('operations', () => {
       [demo.acme.organizationId],
     );
     // verifyDomain waits ~800 ms on a DNS server that never answers.
-    const inFlight = app.gql<{ verifyDomain: { userErrors: Array<{ code: string }> } }>(`mutation($id: ID!) { verifyDomain(id: $id) { userErrors { code } } }`, { id }, { token });
+    const inFlight = app.gql<{ verifyDomain: { userErrors: Array<{ code: string }> } }>(
+      `mutation($id: ID!) { verifyDomain(id: $id) { userErrors { code } } }`,
+      { id },
+      { token },
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const stopping = app.stop();
     const answer = await inFlight;

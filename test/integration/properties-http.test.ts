@@ -13,7 +13,8 @@ const hostile = fc.oneof(
 );
 
 /** Text Postgres cannot store (NUL) is refused up front as BAD_USER_INPUT; nothing else may error. */
-const onlyBadInput = (errors: Array<{ extensions?: Record<string, unknown> }>) => errors.every((error) => error.extensions?.code === 'BAD_USER_INPUT');
+const onlyBadInput = (errors: Array<{ extensions?: Record<string, unknown> }>) =>
+  errors.every((error) => error.extensions?.code === 'BAD_USER_INPUT');
 
 /** Random free text through the real HTTP server: never a 500, and nothing invalid ever stored. */
 describe('property: GraphQL free-text arguments', () => {
@@ -41,7 +42,9 @@ describe('property: GraphQL free-text arguments', () => {
   it('renameAccountEmail(newEmail): a userError or a valid stored email', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, async (newEmail) => {
-        const response = await app.gql<{ renameAccountEmail: { account: { email: string }; userErrors: Array<{ code: string }> } }>(
+        const response = await app.gql<{
+          renameAccountEmail: { account: { email: string }; userErrors: Array<{ code: string }> };
+        }>(
           `mutation($id: ID!, $email: String) { renameAccountEmail(accountId: $id, newEmail: $email) { account { email } userErrors { code } } }`,
           { id: accountId, email: newEmail },
           { token },
@@ -49,7 +52,9 @@ describe('property: GraphQL free-text arguments', () => {
         if (response.status >= 500) return false;
         if (response.errors) return onlyBadInput(response.errors);
         const { userErrors, account } = response.data!.renameAccountEmail;
-        return userErrors.length > 0 ? ['INVALID_EMAIL', 'EMAIL_TAKEN'].includes(userErrors[0].code) : normalizeEmail(account.email).ok;
+        return userErrors.length > 0
+          ? ['INVALID_EMAIL', 'EMAIL_TAKEN'].includes(userErrors[0].code)
+          : normalizeEmail(account.email).ok;
       }),
       runs,
     );
@@ -60,7 +65,9 @@ describe('property: GraphQL free-text arguments', () => {
   it('addDomain(name): a userError or a normalized stored name', async () => {
     await fc.assert(
       fc.asyncProperty(hostile, async (name) => {
-        const response = await app.gql<{ addDomain: { domain: { name: string } | null; userErrors: Array<{ code: string }> } }>(
+        const response = await app.gql<{
+          addDomain: { domain: { name: string } | null; userErrors: Array<{ code: string }> };
+        }>(
           `mutation($name: String!) { addDomain(name: $name) { domain { name } userErrors { code } } }`,
           { name },
           { token },
@@ -68,7 +75,9 @@ describe('property: GraphQL free-text arguments', () => {
         if (response.status >= 500) return false;
         if (response.errors) return onlyBadInput(response.errors);
         const { domain, userErrors } = response.data!.addDomain;
-        return userErrors.length > 0 ? ['INVALID_DOMAIN', 'PUBLIC_SUFFIX', 'DOMAIN_EXISTS'].includes(userErrors[0].code) : normalizeDomainName(domain!.name).ok;
+        return userErrors.length > 0
+          ? ['INVALID_DOMAIN', 'PUBLIC_SUFFIX', 'DOMAIN_EXISTS'].includes(userErrors[0].code)
+          : normalizeDomainName(domain!.name).ok;
       }),
       runs,
     );

@@ -4,7 +4,11 @@ import { seedDemo, type DemoData } from '../../src/seed/demo';
 import { Scope } from '../../src/auth/scopes';
 
 type Edge<T> = { cursor: string; node: T };
-type Connection<T> = { totalCount: number; edges: Edge<T>[]; pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null } };
+type Connection<T> = {
+  totalCount: number;
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; endCursor: string | null };
+};
 
 describe('read API over HTTP, against the demo data', () => {
   let db: TestDatabase;
@@ -42,13 +46,13 @@ describe('read API over HTTP, against the demo data', () => {
     return data.accounts.edges.map((edge) => edge.node.email);
   };
 
-  it('answers organization with the caller\'s tenant', async () => {
+  it("answers organization with the caller's tenant", async () => {
     const data = await query<{ organization: { name: string; slug: string } }>(`{ organization { name slug } }`);
     expect(data.organization).toEqual({ name: 'Acme Corporation', slug: 'acme' });
   });
 
   describe('accounts', () => {
-    it('lists the organization\'s accounts only, by email in byte order', async () => {
+    it("lists the organization's accounts only, by email in byte order", async () => {
       const emails = await accountEmails({});
       expect(emails).toHaveLength(41);
       expect(emails).toEqual([...emails].sort());
@@ -57,7 +61,11 @@ describe('read API over HTTP, against the demo data', () => {
 
     it('filters by status, origin, managed and idpManaged', async () => {
       expect(await accountEmails({ status: 'SUSPENDED' })).toEqual(['ines@acme.com']);
-      expect(await accountEmails({ origin: 'SELF_SIGNUP' })).toEqual(['alice.smith@acme.com', 'bob@acme.com', 'erin@acme-legacy.com']);
+      expect(await accountEmails({ origin: 'SELF_SIGNUP' })).toEqual([
+        'alice.smith@acme.com',
+        'bob@acme.com',
+        'erin@acme-legacy.com',
+      ]);
       // SCIM made carol@ and grace@ on the verified acme-legacy.com managed; contractor@ is on unverified acme.dev.
       expect(await accountEmails({ managed: false })).toEqual([
         'alice.smith@acme.com',
@@ -74,11 +82,19 @@ describe('read API over HTTP, against the demo data', () => {
         'henry@acme.com',
         'ines@acme.com',
       ]);
-      expect(await accountEmails({ idpManaged: true, domain: 'acme-legacy.com' })).toEqual(['carol@acme-legacy.com', 'grace@acme-legacy.com']);
+      expect(await accountEmails({ idpManaged: true, domain: 'acme-legacy.com' })).toEqual([
+        'carol@acme-legacy.com',
+        'grace@acme-legacy.com',
+      ]);
     });
 
     it('filters by domain in any case, with or without a trailing dot', async () => {
-      const expected = ['carol@acme-legacy.com', 'dave@acme-legacy.com', 'erin@acme-legacy.com', 'grace@acme-legacy.com'];
+      const expected = [
+        'carol@acme-legacy.com',
+        'dave@acme-legacy.com',
+        'erin@acme-legacy.com',
+        'grace@acme-legacy.com',
+      ];
       expect(await accountEmails({ domain: 'acme-legacy.com' })).toEqual(expected);
       expect(await accountEmails({ domain: 'ACME-Legacy.com.' })).toEqual(expected);
       expect(await accountEmails({ domain: 'nobody.example' })).toEqual([]);
@@ -102,7 +118,13 @@ describe('read API over HTTP, against the demo data', () => {
         }`,
         { id: demo.acme.accounts.bob, unknown: '00000000-0000-4000-8000-000000000000' },
       );
-      expect(data).toEqual({ byId: { email: 'bob@acme.com' }, unknown: null, garbage: null, byEmail: { email: 'alice.smith@acme.com' }, missing: null });
+      expect(data).toEqual({
+        byId: { email: 'bob@acme.com' },
+        unknown: null,
+        garbage: null,
+        byEmail: { email: 'alice.smith@acme.com' },
+        missing: null,
+      });
     });
 
     it('navigates to domain, SCIM records, conflicts and email history', async () => {
@@ -196,8 +218,9 @@ describe('read API over HTTP, against the demo data', () => {
     });
 
     it('refuses forged cursors and cursors of another list with BAD_USER_INPUT, never a 500', async () => {
-      const conflictCursor = (await query<{ conflicts: Connection<unknown> }>(`{ conflicts(first: 1) { pageInfo { endCursor } } }`)).conflicts.pageInfo
-        .endCursor;
+      const conflictCursor = (
+        await query<{ conflicts: Connection<unknown> }>(`{ conflicts(first: 1) { pageInfo { endCursor } } }`)
+      ).conflicts.pageInfo.endCursor;
       const forged = [
         'garbage',
         '',
@@ -226,7 +249,10 @@ describe('read API over HTTP, against the demo data', () => {
           `INSERT INTO account (id, organization_id, email, email_domain, origin, display_name) VALUES ($1, $2, 'bob@acme.com', 'acme.com', 'SELF_SIGNUP', 'Bob Martin')`,
           [demo.acme.accounts.bob, demo.acme.organizationId],
         );
-        await db.dataSource.query(`UPDATE conflict SET account_id = $1 WHERE id = $2`, [demo.acme.accounts.bob, demo.acme.conflicts.unmanagedBob]);
+        await db.dataSource.query(`UPDATE conflict SET account_id = $1 WHERE id = $2`, [
+          demo.acme.accounts.bob,
+          demo.acme.conflicts.unmanagedBob,
+        ]);
       }
     });
   });
@@ -248,12 +274,15 @@ describe('read API over HTTP, against the demo data', () => {
       expect(data.missing).toBeNull();
     });
 
-    it('pages through a domain\'s accounts', async () => {
+    it("pages through a domain's accounts", async () => {
       const data = await query<{ domain: { accounts: Connection<{ email: string }> } }>(
         `{ domain(name: "acme-legacy.com") { accounts(first: 3, filter: { origin: SCIM }) { totalCount edges { node { email } } pageInfo { hasNextPage } } } }`,
       );
       expect(data.domain.accounts.totalCount).toBe(2);
-      expect(data.domain.accounts.edges.map((edge) => edge.node.email)).toEqual(['carol@acme-legacy.com', 'grace@acme-legacy.com']);
+      expect(data.domain.accounts.edges.map((edge) => edge.node.email)).toEqual([
+        'carol@acme-legacy.com',
+        'grace@acme-legacy.com',
+      ]);
     });
 
     it('lists directories with their mapping consistency and SCIM path', async () => {
@@ -262,8 +291,18 @@ describe('read API over HTTP, against the demo data', () => {
       );
       const kinds = (i: number) => data.directories[i].conflicts.map((conflict) => conflict.kind).sort();
       expect(data.directories.map(({ conflicts, ...directory }) => directory)).toEqual([
-        { name: 'Microsoft Entra ID', provider: 'ENTRA_ID', mappingConsistent: false, scimBasePath: `/scim/directory/${demo.acme.directories.entra}` },
-        { name: 'Okta', provider: 'OKTA', mappingConsistent: true, scimBasePath: `/scim/directory/${demo.acme.directories.okta}` },
+        {
+          name: 'Microsoft Entra ID',
+          provider: 'ENTRA_ID',
+          mappingConsistent: false,
+          scimBasePath: `/scim/directory/${demo.acme.directories.entra}`,
+        },
+        {
+          name: 'Okta',
+          provider: 'OKTA',
+          mappingConsistent: true,
+          scimBasePath: `/scim/directory/${demo.acme.directories.okta}`,
+        },
       ]);
       expect([kinds(0), kinds(1)]).toEqual([
         ['EMAIL_TAKEN', 'MAPPING_MISMATCH'],
@@ -283,13 +322,18 @@ describe('read API over HTTP, against the demo data', () => {
 
     it('filters by sync status, directory, userName and externalId', async () => {
       const failed = await records({ syncStatus: 'FAILED' });
-      expect(failed.edges.map((edge) => edge.node.userName).sort()).toEqual(['alice@acme.com', 'grace@acme-legacy.com']);
+      expect(failed.edges.map((edge) => edge.node.userName).sort()).toEqual([
+        'alice@acme.com',
+        'grace@acme-legacy.com',
+      ]);
       expect((await records({ directoryId: demo.acme.directories.entra })).totalCount).toBe(2);
       expect((await records({ directoryId: demo.acme.directories.okta })).totalCount).toBe(33);
       expect((await records({ directoryId: demo.globex.directoryId })).totalCount).toBe(0);
       expect((await records({ directoryId: 'not-an-id' })).totalCount).toBe(0);
       expect((await records({ userName: 'ALICE@acme.com' })).edges).toEqual([{ node: { userName: 'alice@acme.com' } }]);
-      expect((await records({ externalId: 'e1-carol' })).edges).toEqual([{ node: { userName: 'carol@acme-legacy.com' } }]);
+      expect((await records({ externalId: 'e1-carol' })).edges).toEqual([
+        { node: { userName: 'carol@acme-legacy.com' } },
+      ]);
     });
 
     it('navigates a record to its directory, account, conflicts and push history', async () => {
@@ -342,8 +386,13 @@ describe('read API over HTTP, against the demo data', () => {
       ]);
       expect(await conflictKinds({ status: 'RESOLVED' })).toEqual([]);
       expect(await conflictKinds({ kind: 'UNMANAGED_ACCOUNT' })).toHaveLength(4);
-      expect(await conflictKinds({ directoryId: demo.acme.directories.entra })).toEqual(['EMAIL_TAKEN', 'MAPPING_MISMATCH']);
-      expect(await conflictKinds({ kind: 'EMAIL_TAKEN', directoryId: demo.acme.directories.okta })).toEqual(['EMAIL_TAKEN']);
+      expect(await conflictKinds({ directoryId: demo.acme.directories.entra })).toEqual([
+        'EMAIL_TAKEN',
+        'MAPPING_MISMATCH',
+      ]);
+      expect(await conflictKinds({ kind: 'EMAIL_TAKEN', directoryId: demo.acme.directories.okta })).toEqual([
+        'EMAIL_TAKEN',
+      ]);
     });
 
     it('drills down from a conflict to both accounts, the record and the directory', async () => {
@@ -391,7 +440,10 @@ describe('read API over HTTP, against the demo data', () => {
         } } } }`,
       );
       const tags = db.queries.queries.map((sql) => /^\/\* (.+?) \*\//.exec(sql)?.[1] ?? sql.slice(0, 40));
-      const perTag = tags.reduce<Record<string, number>>((counts, tag) => ({ ...counts, [tag]: (counts[tag] ?? 0) + 1 }), {});
+      const perTag = tags.reduce<Record<string, number>>(
+        (counts, tag) => ({ ...counts, [tag]: (counts[tag] ?? 0) + 1 }),
+        {},
+      );
       // The list and its count, then one query per relation for all 6 rows (directories come from cache the second time).
       expect(perTag).toEqual({
         conflicts: 1,
@@ -414,7 +466,13 @@ describe('read API over HTTP, against the demo data', () => {
          VALUES ($1, 'admin', 'renameAccountEmail', 'Account', $2, 'req-1', '{"email":"bob@acme.com"}', '{"email":"bob+duplicated@acme.com"}'),
                 ($1, 'script', 'resyncScimRecord', 'ScimRecord', $3, 'req-2', NULL, NULL),
                 ($4, 'admin', 'renameAccountEmail', 'Account', $5, 'req-3', NULL, NULL)`,
-        [demo.acme.organizationId, demo.acme.accounts.bob, demo.acme.records.alice, demo.globex.organizationId, demo.globex.accountIds[0]],
+        [
+          demo.acme.organizationId,
+          demo.acme.accounts.bob,
+          demo.acme.records.alice,
+          demo.globex.organizationId,
+          demo.globex.accountIds[0],
+        ],
       );
     });
 
@@ -426,7 +484,7 @@ describe('read API over HTTP, against the demo data', () => {
         )
       ).auditEvents;
 
-    it('lists the organization\'s trail newest first and filters it', async () => {
+    it("lists the organization's trail newest first and filters it", async () => {
       const all = await events({});
       expect(all.edges.slice(0, 2).map((edge) => edge.node.action)).toEqual(['resyncScimRecord', 'renameAccountEmail']);
       expect(all.totalCount).toBeGreaterThan(30); // the seed's pushes, retries and rescan are in the trail too
@@ -461,7 +519,12 @@ describe('read API over HTTP, against the demo data', () => {
         { id: demo.acme.accounts.alice },
         { token: globex },
       );
-      expect(response.data).toEqual({ account: null, accounts: { totalCount: 3 }, conflicts: { totalCount: 0 }, domain: null });
+      expect(response.data).toEqual({
+        account: null,
+        accounts: { totalCount: 3 },
+        conflicts: { totalCount: 0 },
+        domain: null,
+      });
     });
   });
 });

@@ -14,7 +14,9 @@ describe('two replicas on one database', () => {
   beforeAll(async () => {
     // Unmigrated: both processes migrate at start, under one advisory lock.
     db = await createTestDatabase({ migrated: false });
-    replicas = await Promise.all([0, 1].map(() => startServerProcess({ DATABASE_URL: db.url, RETRY_INTERVAL_MS: '200' })));
+    replicas = await Promise.all(
+      [0, 1].map(() => startServerProcess({ DATABASE_URL: db.url, RETRY_INTERVAL_MS: '200' })),
+    );
   }, 60_000);
   afterAll(async () => {
     await Promise.all((replicas ?? []).map((replica) => replica.stop()));
@@ -35,9 +37,20 @@ describe('two replicas on one database', () => {
     const organizationId = (await given.organization('replicas')).id;
     await given.domain(organizationId, 'replica.example', { verified: true, claimed: true });
     const directory = await given.directory(organizationId, 'Okta');
-    const holders = await Promise.all(Array.from({ length: 10 }, (_, i) => given.account(organizationId, `taken${i}@replica.example`, { managed: true })));
-    const renamable = await Promise.all(Array.from({ length: 10 }, (_, i) => given.account(organizationId, `sam+${i}@replica.example`)));
-    const token = await mintToken({ secret: TEST_JWT_SECRET, subject: 'replica-test', organizationId, scopes: ALL_SCOPES });
+    const holders = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        given.account(organizationId, `taken${i}@replica.example`, { managed: true }),
+      ),
+    );
+    const renamable = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => given.account(organizationId, `sam+${i}@replica.example`)),
+    );
+    const token = await mintToken({
+      secret: TEST_JWT_SECRET,
+      subject: 'replica-test',
+      organizationId,
+      scopes: ALL_SCOPES,
+    });
     await data.destroy();
 
     const scim = (replica: ServerProcess, method: string, path: string, body?: unknown) =>
@@ -67,12 +80,17 @@ describe('two replicas on one database', () => {
     expect(ids.size).toBe(30);
 
     // Ten users move to addresses other accounts hold, pushed to both replicas at once; and renames on both.
-    const moves = Array.from({ length: 10 }, (_, i) => replicas.map((replica) => scim(replica, 'PUT', `Users/${ids.get(i)}`, user(i, holders[i].email)))).flat();
+    const moves = Array.from({ length: 10 }, (_, i) =>
+      replicas.map((replica) => scim(replica, 'PUT', `Users/${ids.get(i)}`, user(i, holders[i].email))),
+    ).flat();
     const renames = renamable.map((account, i) =>
       fetch(`${replicas[i % 2].url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({ query: `mutation($id: ID!) { renameAccountEmail(accountId: $id) { account { email } userErrors { code } } }`, variables: { id: account.id } }),
+        body: JSON.stringify({
+          query: `mutation($id: ID!) { renameAccountEmail(accountId: $id) { account { email } userErrors { code } } }`,
+          variables: { id: account.id },
+        }),
       }),
     );
     const answered = await Promise.all([...moves, ...renames]);
@@ -84,17 +102,23 @@ describe('two replicas on one database', () => {
       [organizationId],
     );
     expect(distinctEmails).toBe(accounts);
-    const [{ records }] = await db.dataSource.query(`SELECT count(*)::int AS records FROM scim_record WHERE directory_id = $1`, [directory.id]);
+    const [{ records }] = await db.dataSource.query(
+      `SELECT count(*)::int AS records FROM scim_record WHERE directory_id = $1`,
+      [directory.id],
+    );
     expect(records).toBe(30);
     const [{ duplicated }] = await db.dataSource.query(
       `SELECT count(*)::int AS duplicated FROM (SELECT 1 FROM conflict WHERE status = 'OPEN' GROUP BY organization_id, kind, cause_key HAVING count(*) > 1) d`,
     );
     expect(duplicated).toBe(0);
-    const [{ taken }] = await db.dataSource.query(`SELECT count(*)::int AS taken FROM conflict WHERE status = 'OPEN' AND kind = 'EMAIL_TAKEN' AND organization_id = $1`, [
-      organizationId,
-    ]);
+    const [{ taken }] = await db.dataSource.query(
+      `SELECT count(*)::int AS taken FROM conflict WHERE status = 'OPEN' AND kind = 'EMAIL_TAKEN' AND organization_id = $1`,
+      [organizationId],
+    );
     expect(taken).toBe(10);
-    const placeholders = await db.dataSource.query(`SELECT email FROM account WHERE email LIKE 'sam+duplicated%' ORDER BY email`);
+    const placeholders = await db.dataSource.query(
+      `SELECT email FROM account WHERE email LIKE 'sam+duplicated%' ORDER BY email`,
+    );
     expect(placeholders).toHaveLength(10);
   }, 60_000);
 

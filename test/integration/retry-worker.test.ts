@@ -23,12 +23,19 @@ describe('the retry worker', () => {
       recordIds.push(pushed.kind === 'synced' ? pushed.record.id : '');
       // Someone else holds the email the IdP now wants.
       await given.account(organizationId, `wanted${i}@retry.example`, { managed: true });
-      const failed = await idp.replace(recordIds[i], { externalId: `u${i}`, userName: `user${i}@retry.example`, email: `wanted${i}@retry.example` });
+      const failed = await idp.replace(recordIds[i], {
+        externalId: `u${i}`,
+        userName: `user${i}@retry.example`,
+        email: `wanted${i}@retry.example`,
+      });
       expect(failed.kind).toBe('failed');
     }
     // Half the holders have since been renamed away; and every backoff has expired.
     await db.dataSource.query(`UPDATE account SET email = 'moved-' || email WHERE email ~ '^wanted1?[02468]@'`);
-    await db.dataSource.query(`UPDATE scim_record SET next_retry_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`, [recordIds]);
+    await db.dataSource.query(
+      `UPDATE scim_record SET next_retry_at = now() - interval '1 second' WHERE id = ANY($1::uuid[])`,
+      [recordIds],
+    );
   });
   afterAll(() => db.drop());
 
@@ -60,9 +67,14 @@ describe('the retry worker', () => {
   });
 
   it('leaves records alone until their next backoff expires, and audits as system:retry', async () => {
-    expect(await new RetryWorker(db.dataSource, pino({ level: 'silent' }), options).runOnce()).toEqual({ retried: 0, synced: 0, skipped: 0 });
-    const [{ actors }] = await db.dataSource.query(`SELECT array_agg(DISTINCT actor) AS actors FROM audit_event WHERE action = 'resyncScimRecord'`);
+    expect(await new RetryWorker(db.dataSource, pino({ level: 'silent' }), options).runOnce()).toEqual({
+      retried: 0,
+      synced: 0,
+      skipped: 0,
+    });
+    const [{ actors }] = await db.dataSource.query(
+      `SELECT array_agg(DISTINCT actor) AS actors FROM audit_event WHERE action = 'resyncScimRecord'`,
+    );
     expect(actors).toEqual(['system:retry']);
   });
-
 });

@@ -27,7 +27,7 @@ describe('subgraph schema artifact', () => {
     }
   });
 
-  it('composes with another team\'s subgraph that extends Account and references Domain', () => {
+  it("composes with another team's subgraph that extends Account and references Domain", () => {
     const result = composeSupergraph([
       { name: 'governance', sdl: committed(), url: 'http://governance/graphql' },
       { name: 'hr', sdl: HR_SDL, url: 'http://hr/graphql' },

@@ -47,7 +47,12 @@ describe('SCIM authentication: a token reaches its own directory only', () => {
     const noToken = await scimClient(app.url, a1.id, null).get('/Users');
     expectScimError(noToken, 401);
     expect(noToken.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    expectScimError(await scimClient(app.url, a1.id, null).get('/Users', { authorization: `Basic ${Buffer.from(`x:${a1.token}`).toString('base64')}` }), 401);
+    expectScimError(
+      await scimClient(app.url, a1.id, null).get('/Users', {
+        authorization: `Basic ${Buffer.from(`x:${a1.token}`).toString('base64')}`,
+      }),
+      401,
+    );
     expectScimError(await scimClient(app.url, a1.id, `${a1.token}x`).get('/Users'), 401);
     expectScimError(await scimClient(app.url, a1.id, 'scim_').get('/Users'), 401);
     // A GraphQL admin token is no SCIM token.
@@ -87,10 +92,23 @@ describe('SCIM authentication: a token reaches its own directory only', () => {
       expect((await client.get(`/Users/${a1UserId}`)).status).toBe(404);
       expect((await client.get(`/Users${filterQuery('userName eq "isolated@acme.com"')}`)).body.totalResults).toBe(0);
       expect((await client.get(`/Users${filterQuery(`id eq "${a1UserId}"`)}`)).body.totalResults).toBe(0);
-      expect((await client.put(`/Users/${a1UserId}`, { schemas: [SCIM.user], userName: 'hijacked@acme.com' })).status).toBe(404);
-      expect((await client.patch(`/Users/${a1UserId}`, { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })).status).toBe(404);
+      expect(
+        (await client.put(`/Users/${a1UserId}`, { schemas: [SCIM.user], userName: 'hijacked@acme.com' })).status,
+      ).toBe(404);
+      expect(
+        (
+          await client.patch(`/Users/${a1UserId}`, {
+            schemas: [SCIM.patchOp],
+            Operations: [{ op: 'replace', value: { active: false } }],
+          })
+        ).status,
+      ).toBe(404);
       expect((await client.delete(`/Users/${a1UserId}`)).status).toBe(404);
-      const group = await client.post('/Groups', { schemas: [SCIM.group], displayName: 'Steal', members: [{ value: a1UserId }] });
+      const group = await client.post('/Groups', {
+        schemas: [SCIM.group],
+        displayName: 'Steal',
+        members: [{ value: a1UserId }],
+      });
       expect(group).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
     }
     const mine = await scimClient(app.url, a1.id, a1.token).get(`/Users/${a1UserId}`);
@@ -99,7 +117,9 @@ describe('SCIM authentication: a token reaches its own directory only', () => {
 
   it('takes a token from createDirectory, and drops the old one at rotateDirectoryToken', async () => {
     const admin = await app.token(orgA);
-    const created = await app.gql<{ createDirectory: { directory: { id: string; scimBasePath: string }; scimToken: string } }>(
+    const created = await app.gql<{
+      createDirectory: { directory: { id: string; scimBasePath: string }; scimToken: string };
+    }>(
       `mutation { createDirectory(name: "OneLogin", provider: ONELOGIN, ssoEmailAttribute: "email", scimEmailAttribute: "email") {
           directory { id scimBasePath } scimToken } }`,
       {},
@@ -170,7 +190,10 @@ describe('SCIM discovery endpoints', () => {
     expect(extension.maxPayloadSize).toBe(256 * 1024);
     expect(extension.notImplemented.join(' ')).toMatch(/Bulk.*\/Me.*root/s);
     // What it says is not implemented answers 501.
-    expect((await client().post('/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })).status).toBe(501);
+    expect(
+      (await client().post('/Bulk', { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] }))
+        .status,
+    ).toBe(501);
     expect((await client().get('/Me')).status).toBe(501);
     expect((await client().post('/.search', { schemas: [SCIM.searchRequest] })).status).toBe(501);
   });
@@ -179,24 +202,46 @@ describe('SCIM discovery endpoints', () => {
     const list = await client().get('/ResourceTypes');
     expect(list.body).toMatchObject({ schemas: [SCIM.listResponse], totalResults: 2 });
     expect(list.body.Resources).toEqual([
-      expect.objectContaining({ id: 'User', endpoint: '/Users', schema: SCIM.user, schemaExtensions: [{ schema: SCIM.enterprise, required: false }] }),
+      expect.objectContaining({
+        id: 'User',
+        endpoint: '/Users',
+        schema: SCIM.user,
+        schemaExtensions: [{ schema: SCIM.enterprise, required: false }],
+      }),
       expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: SCIM.group }),
     ]);
-    expect((await client().get('/ResourceTypes/Group')).body).toMatchObject({ id: 'Group', meta: { location: `${client().root}/ResourceTypes/Group` } });
+    expect((await client().get('/ResourceTypes/Group')).body).toMatchObject({
+      id: 'Group',
+      meta: { location: `${client().root}/ResourceTypes/Group` },
+    });
     expect((await client().get('/ResourceTypes/Device')).status).toBe(404);
   });
 
   it('Schemas describes the core User, the enterprise extension and Group, with the supported attributes', async () => {
     const list = await client().get('/Schemas');
-    expect(list.body.Resources.map((schema: { id: string }) => schema.id)).toEqual([SCIM.user, SCIM.enterprise, SCIM.group]);
+    expect(list.body.Resources.map((schema: { id: string }) => schema.id)).toEqual([
+      SCIM.user,
+      SCIM.enterprise,
+      SCIM.group,
+    ]);
     const user = await client().get(`/Schemas/${SCIM.user}`);
     const names = user.body.attributes.map((attribute: { name: string }) => attribute.name);
     expect(names).toEqual(expect.arrayContaining(['userName', 'name', 'displayName', 'emails', 'active', 'groups']));
     expect(names).not.toContain('password');
-    expect(user.body.attributes.find((attribute: { name: string }) => attribute.name === 'userName')).toMatchObject({ required: true, uniqueness: 'server', caseExact: false });
-    expect(user.body.attributes.find((attribute: { name: string }) => attribute.name === 'groups')).toMatchObject({ mutability: 'readOnly', multiValued: true });
+    expect(user.body.attributes.find((attribute: { name: string }) => attribute.name === 'userName')).toMatchObject({
+      required: true,
+      uniqueness: 'server',
+      caseExact: false,
+    });
+    expect(user.body.attributes.find((attribute: { name: string }) => attribute.name === 'groups')).toMatchObject({
+      mutability: 'readOnly',
+      multiValued: true,
+    });
     const group = await client().get(`/Schemas/${SCIM.group}`);
-    expect(group.body.attributes.map((attribute: { name: string }) => attribute.name)).toEqual(['displayName', 'members']);
+    expect(group.body.attributes.map((attribute: { name: string }) => attribute.name)).toEqual([
+      'displayName',
+      'members',
+    ]);
     expect((await client().get('/Schemas/urn:example:unknown')).status).toBe(404);
   });
 });

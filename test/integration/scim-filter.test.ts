@@ -126,7 +126,9 @@ describe('SCIM filters executed on Postgres', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const [organization] = await db.dataSource.query(`INSERT INTO organization (name, slug) VALUES ('Filter Co', 'filter-co') RETURNING id`);
+    const [organization] = await db.dataSource.query(
+      `INSERT INTO organization (name, slug) VALUES ('Filter Co', 'filter-co') RETURNING id`,
+    );
     const directories = await db.dataSource.query(
       `INSERT INTO directory (organization_id, name, provider, sso_email_attribute, scim_email_attribute)
        VALUES ($1, 'Okta', 'OKTA', 'email', 'userName'), ($1, 'Other', 'OTHER', 'email', 'userName') RETURNING id`,
@@ -156,10 +158,10 @@ describe('SCIM filters executed on Postgres', () => {
       ids.set(row.userName, inserted.id);
     }
     // The same userName in another directory: the directory condition before the fragment must still apply.
-    await db.dataSource.query(`INSERT INTO scim_record (organization_id, directory_id, user_name) VALUES ($1, $2, 'Alice@Example.com')`, [
-      organization.id,
-      otherDirectoryId,
-    ]);
+    await db.dataSource.query(
+      `INSERT INTO scim_record (organization_id, directory_id, user_name) VALUES ($1, $2, 'Alice@Example.com')`,
+      [organization.id, otherDirectoryId],
+    );
   });
   afterAll(async () => {
     await db.drop();
@@ -190,7 +192,13 @@ describe('SCIM filters executed on Postgres', () => {
     await expectMatches('externalId eq "ABC"', ['bob@acme.com']);
     await expectMatches('userName eq "bob@acme.com" and active eq "False"', ['bob@acme.com']);
     await expectMatches('userName eq "alice@example.com" and active eq "False"', []);
-    await expectMatches('active eq "True"', ['Alice@Example.com', 'carol.smith@acme.com', 'dave', 'frank@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('active eq "True"', [
+      'Alice@Example.com',
+      'carol.smith@acme.com',
+      'dave',
+      'frank@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     await expectMatches('active ne true', ['bob@acme.com', 'erin_50%@acme.com', 'heidi@other.org']);
   });
 
@@ -209,7 +217,13 @@ describe('SCIM filters executed on Postgres', () => {
     await expectMatches('userName co "_"', ['erin_50%@acme.com']);
     await expectMatches('userName co "%"', ['erin_50%@acme.com']);
     await expectMatches('userName sw "ALICE"', ['Alice@Example.com']);
-    await expectMatches('userName ew "@ACME.COM"', ['bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com', 'frank@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('userName ew "@ACME.COM"', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'erin_50%@acme.com',
+      'frank@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     await expectMatches('displayName co "50% o"', ['erin_50%@acme.com']);
     await expectMatches('externalId sw "a"', ['Alice@Example.com']);
   });
@@ -222,7 +236,13 @@ describe('SCIM filters executed on Postgres', () => {
   it('matches multi-valued emails by any element', async () => {
     await expectMatches('emails eq "carol@personal.net"', ['carol.smith@acme.com']);
     await expectMatches('emails.value eq "CAROL@personal.NET"', ['carol.smith@acme.com']);
-    await expectMatches('emails co "@acme.com"', ['bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com', 'frank@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('emails co "@acme.com"', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'erin_50%@acme.com',
+      'frank@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     await expectMatches('emails.type eq "home"', ['Alice@Example.com', 'carol.smith@acme.com']);
     await expectMatches('emails.primary eq false', ['carol.smith@acme.com']);
     await expectMatches('emails pr', except('dave'));
@@ -231,30 +251,71 @@ describe('SCIM filters executed on Postgres', () => {
   });
 
   it('applies value filters to one element at a time', async () => {
-    await expectMatches('emails[type eq "work" and value co "@acme.com"]', ['bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com', 'GRACE@ACME.COM']);
-    await expectMatches('emails[type eq "work" and primary eq true]', ['Alice@Example.com', 'bob@acme.com', 'erin_50%@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('emails[type eq "work" and value co "@acme.com"]', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'erin_50%@acme.com',
+      'GRACE@ACME.COM',
+    ]);
+    await expectMatches('emails[type eq "work" and primary eq true]', [
+      'Alice@Example.com',
+      'bob@acme.com',
+      'erin_50%@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     // carol has a home email ending in .net and a work email, but not one element with both.
     await expectMatches('emails[type eq "work" and value ew ".net"]', []);
-    await expectMatches('emails[not (type eq "work")]', ['Alice@Example.com', 'carol.smith@acme.com', 'frank@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('emails[not (type eq "work")]', [
+      'Alice@Example.com',
+      'carol.smith@acme.com',
+      'frank@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     await expectMatches('emails[primary pr]', except('dave', 'frank@acme.com', 'heidi@other.org'));
   });
 
   it('combines and, or, not and parentheses', async () => {
-    await expectMatches('active eq true and not (userName sw "a")', ['carol.smith@acme.com', 'dave', 'frank@acme.com', 'GRACE@ACME.COM']);
+    await expectMatches('active eq true and not (userName sw "a")', [
+      'carol.smith@acme.com',
+      'dave',
+      'frank@acme.com',
+      'GRACE@ACME.COM',
+    ]);
     await expectMatches('userName eq "x" or (active eq false and emails.value ew "other.org")', ['heidi@other.org']);
     await expectMatches('USERNAME EQ "dave" OR DisplayName Co "hopper"', ['dave', 'GRACE@ACME.COM']);
     await expectMatches('userName eq "dave" or userName eq "heidi@other.org" and active eq true', ['dave']);
-    await expectMatches('(userName eq "dave" or userName eq "heidi@other.org") and active eq false', ['heidi@other.org']);
+    await expectMatches('(userName eq "dave" or userName eq "heidi@other.org") and active eq false', [
+      'heidi@other.org',
+    ]);
     await expectMatches('urn:ietf:params:scim:schemas:core:2.0:User:name.familyName eq "builder"', ['bob@acme.com']);
   });
 
   it('compares meta dates as instants', async () => {
-    await expectMatches('meta.lastModified gt "2024-06-01T00:00:00Z"', ['bob@acme.com', 'carol.smith@acme.com', 'GRACE@ACME.COM', 'heidi@other.org']);
-    await expectMatches('meta.lastModified gt "2024-06-01T09:00:00Z"', ['bob@acme.com', 'carol.smith@acme.com', 'heidi@other.org']);
-    await expectMatches('meta.lastModified ge "2024-06-15T12:00:00.5Z"', ['bob@acme.com', 'carol.smith@acme.com', 'heidi@other.org']);
-    await expectMatches('meta.lastModified gt "2024-06-15T14:00:00.5+02:00"', ['carol.smith@acme.com', 'heidi@other.org']);
+    await expectMatches('meta.lastModified gt "2024-06-01T00:00:00Z"', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'GRACE@ACME.COM',
+      'heidi@other.org',
+    ]);
+    await expectMatches('meta.lastModified gt "2024-06-01T09:00:00Z"', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'heidi@other.org',
+    ]);
+    await expectMatches('meta.lastModified ge "2024-06-15T12:00:00.5Z"', [
+      'bob@acme.com',
+      'carol.smith@acme.com',
+      'heidi@other.org',
+    ]);
+    await expectMatches('meta.lastModified gt "2024-06-15T14:00:00.5+02:00"', [
+      'carol.smith@acme.com',
+      'heidi@other.org',
+    ]);
     await expectMatches('meta.lastModified eq "2024-06-15T08:00:00.500-04:00"', ['bob@acme.com']);
-    await expectMatches('meta.lastModified ge "2024-06-15T12:00:00.500001Z" and meta.lastModified lt "2024-07-01T00:00:00Z"', []);
+    await expectMatches(
+      'meta.lastModified ge "2024-06-15T12:00:00.500001Z" and meta.lastModified lt "2024-07-01T00:00:00Z"',
+      [],
+    );
     await expectMatches('meta.lastModified lt "2024-01-01T00:00:00Z"', ['dave']);
     await expectMatches('meta.created le "2024-01-10T09:00:00Z"', ['Alice@Example.com', 'dave']);
   });
@@ -280,7 +341,13 @@ describe('SCIM filters executed on Postgres', () => {
   });
 
   it('rejects bad filters before any SQL', async () => {
-    for (const filter of ['userName eq', 'userName eq "\\u0000"', 'meta.lastModified gt "yesterday"', 'foo eq "x"', 'emails[type eq "work"']) {
+    for (const filter of [
+      'userName eq',
+      'userName eq "\\u0000"',
+      'meta.lastModified gt "yesterday"',
+      'foo eq "x"',
+      'emails[type eq "work"',
+    ]) {
       await expect(matching(filter)).rejects.toBeInstanceOf(ScimError);
     }
   });

@@ -13,16 +13,44 @@ interface Person {
 }
 
 const PEOPLE: Person[] = [
-  { userName: 'Alice@Example.com', externalId: 'abc', givenName: 'Alice', familyName: 'Liddell', active: true, emails: [
-    { value: 'alice@example.com', type: 'work', primary: true },
-    { value: 'alice@home.org', type: 'home' },
-  ] },
-  { userName: 'bob@acme.com', externalId: 'ABC', givenName: 'Bob', familyName: 'Builder', active: false, emails: [{ value: 'bob@acme.com', type: 'work', primary: true }] },
-  { userName: 'carol.smith@acme.com', externalId: 'c-1', givenName: 'Carol', familyName: 'Smith', active: true, emails: [
-    { value: 'carol@acme.com', type: 'work' },
-    { value: 'carol@personal.net', type: 'home', primary: true },
-  ] },
-  { userName: 'erin_50%@acme.com', externalId: 'e-1', givenName: 'Erin', familyName: 'Example', active: false, emails: [{ value: 'erin@acme.com', type: 'work', primary: true }] },
+  {
+    userName: 'Alice@Example.com',
+    externalId: 'abc',
+    givenName: 'Alice',
+    familyName: 'Liddell',
+    active: true,
+    emails: [
+      { value: 'alice@example.com', type: 'work', primary: true },
+      { value: 'alice@home.org', type: 'home' },
+    ],
+  },
+  {
+    userName: 'bob@acme.com',
+    externalId: 'ABC',
+    givenName: 'Bob',
+    familyName: 'Builder',
+    active: false,
+    emails: [{ value: 'bob@acme.com', type: 'work', primary: true }],
+  },
+  {
+    userName: 'carol.smith@acme.com',
+    externalId: 'c-1',
+    givenName: 'Carol',
+    familyName: 'Smith',
+    active: true,
+    emails: [
+      { value: 'carol@acme.com', type: 'work' },
+      { value: 'carol@personal.net', type: 'home', primary: true },
+    ],
+  },
+  {
+    userName: 'erin_50%@acme.com',
+    externalId: 'e-1',
+    givenName: 'Erin',
+    familyName: 'Example',
+    active: false,
+    emails: [{ value: 'erin@acme.com', type: 'work', primary: true }],
+  },
 ];
 
 describe('SCIM filters over HTTP: the grammar, compiled to SQL, scoped to the directory', () => {
@@ -71,7 +99,11 @@ describe('SCIM filters over HTTP: the grammar, compiled to SQL, scoped to the di
 
   const userNames = async (filter: string) => {
     const response = await scim.get(`/Users${filterQuery(filter, '&sortBy=userName')}`);
-    expect({ filter, status: response.status, body: response.status === 200 ? 'ok' : response.body }).toEqual({ filter, status: 200, body: 'ok' });
+    expect({ filter, status: response.status, body: response.status === 200 ? 'ok' : response.body }).toEqual({
+      filter,
+      status: 200,
+      body: 'ok',
+    });
     expect(response.body.totalResults).toBe(response.body.Resources.length);
     return response.body.Resources.map((user: { userName: string }) => user.userName);
   };
@@ -102,14 +134,17 @@ describe('SCIM filters over HTTP: the grammar, compiled to SQL, scoped to the di
     ['(userName sw "a" or userName sw "b") and active eq true', ['Alice@Example.com']],
     ['userName sw "a" or userName sw "b" and active eq true', ['Alice@Example.com']],
     ['not (userName sw "a" or userName sw "b")', ['carol.smith@acme.com', 'erin_50%@acme.com']],
-    ['meta.created gt "2000-01-01T00:00:00Z" and meta.lastModified le "2999-12-31T23:59:59+01:00"', ['Alice@Example.com', 'bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com']],
+    [
+      'meta.created gt "2000-01-01T00:00:00Z" and meta.lastModified le "2999-12-31T23:59:59+01:00"',
+      ['Alice@Example.com', 'bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com'],
+    ],
     ['externalId pr', ['Alice@Example.com', 'bob@acme.com', 'carol.smith@acme.com', 'erin_50%@acme.com']],
     ['displayName pr', []],
   ])('%s', async (filter, expected) => {
     expect(await userNames(filter)).toEqual(expected);
   });
 
-  it('finds by id, and never another directory\'s or organization\'s users under the same name', async () => {
+  it("finds by id, and never another directory's or organization's users under the same name", async () => {
     const aliceId = ids.get('Alice@Example.com')!;
     expect(await userNames(`id eq "${aliceId}"`)).toEqual(['Alice@Example.com']);
     expect(await userNames(`id eq "${aliceId.toUpperCase()}"`)).toEqual(['Alice@Example.com']);
@@ -134,7 +169,12 @@ describe('SCIM filters over HTTP: the grammar, compiled to SQL, scoped to the di
   ])('refuses %s (%s) with 400 invalidFilter', async (filter) => {
     const response = await scim.get(`/Users${filterQuery(filter)}`);
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ schemas: [SCIM.error], status: '400', scimType: 'invalidFilter', detail: expect.any(String) });
+    expect(response.body).toMatchObject({
+      schemas: [SCIM.error],
+      status: '400',
+      scimType: 'invalidFilter',
+      detail: expect.any(String),
+    });
   });
 
   describe('injection attempts', () => {

@@ -27,7 +27,12 @@ describe('what real IdPs send, request by request', () => {
   });
 
   const accountOf = async (recordId: string) => {
-    const { data } = await app.gql<{ scimRecord: { syncStatus: string; account: { id: string; email: string; status: string; displayName: string | null } } }>(
+    const { data } = await app.gql<{
+      scimRecord: {
+        syncStatus: string;
+        account: { id: string; email: string; status: string; displayName: string | null };
+      };
+    }>(
       `query($id: ID!) { scimRecord(id: $id) { syncStatus account { id email status displayName } } }`,
       { id: recordId },
       { token },
@@ -35,11 +40,9 @@ describe('what real IdPs send, request by request', () => {
     return data!.scimRecord;
   };
   const account = async (id: string) => {
-    const { data } = await app.gql<{ account: { email: string; status: string; statusReason: string | null; scimRecords: Array<{ id: string }> } }>(
-      `query($id: ID!) { account(id: $id) { email status statusReason scimRecords { id } } }`,
-      { id },
-      { token },
-    );
+    const { data } = await app.gql<{
+      account: { email: string; status: string; statusReason: string | null; scimRecords: Array<{ id: string }> };
+    }>(`query($id: ID!) { account(id: $id) { email status statusReason scimRecords { id } } }`, { id }, { token });
     return data!.account;
   };
 
@@ -70,15 +73,29 @@ describe('what real IdPs send, request by request', () => {
     it('1. looks the user up by userName before creating it: an empty ListResponse', async () => {
       const response = await okta.get(`/Users${filterQuery(`userName eq "${login}"`, '&startIndex=1&count=100')}`);
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ schemas: [SCIM.listResponse], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] });
+      expect(response.body).toEqual({
+        schemas: [SCIM.listResponse],
+        totalResults: 0,
+        startIndex: 1,
+        itemsPerPage: 0,
+        Resources: [],
+      });
     });
 
     it('2. creates it: 201, an ACTIVE managed account', async () => {
       const response = await okta.post('/Users', createBody);
       expect(response.status).toBe(201);
-      expect(response.body).toMatchObject({ userName: login, externalId: '00ujl29u0le5T6Aj10h7', active: true, displayName: 'Isaac Brock' });
+      expect(response.body).toMatchObject({
+        userName: login,
+        externalId: '00ujl29u0le5T6Aj10h7',
+        active: true,
+        displayName: 'Isaac Brock',
+      });
       userId = response.body.id;
-      expect(await accountOf(userId)).toMatchObject({ syncStatus: 'SYNCED', account: { email: login, status: 'ACTIVE', displayName: 'Isaac Brock' } });
+      expect(await accountOf(userId)).toMatchObject({
+        syncStatus: 'SYNCED',
+        account: { email: login, status: 'ACTIVE', displayName: 'Isaac Brock' },
+      });
     });
 
     it('2b. a retry of the create after a timeout answers the same user, never a second one', async () => {
@@ -108,7 +125,10 @@ describe('what real IdPs send, request by request', () => {
         displayName: 'Isaac Brock-Smith',
       });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ name: { givenName: 'Isaac', middleName: 'K', familyName: 'Brock-Smith' }, displayName: 'Isaac Brock-Smith' });
+      expect(response.body).toMatchObject({
+        name: { givenName: 'Isaac', middleName: 'K', familyName: 'Brock-Smith' },
+        displayName: 'Isaac Brock-Smith',
+      });
       // Full replace: what the PUT left out (locale) is gone.
       expect(response.body).not.toHaveProperty('locale');
       expect((await accountOf(userId)).account.displayName).toBe('Isaac Brock-Smith');
@@ -125,14 +145,20 @@ describe('what real IdPs send, request by request', () => {
     });
 
     it('6. reactivates with PATCH replace {active:true}: the account is ACTIVE again', async () => {
-      const response = await okta.patch(`/Users/${userId}`, { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', value: { active: true } }] });
+      const response = await okta.patch(`/Users/${userId}`, {
+        schemas: [SCIM.patchOp],
+        Operations: [{ op: 'replace', value: { active: true } }],
+      });
       expect(response).toMatchObject({ status: 200, body: { active: true } });
       const { account: linked } = await accountOf(userId);
       expect(await account(linked.id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
     });
 
     it('leaves the whole sequence in the push history, as the IdP', async () => {
-      const history = await db.dataSource.query(`SELECT operation, outcome, http_status, actor FROM scim_push WHERE scim_record_id = $1 ORDER BY id`, [userId]);
+      const history = await db.dataSource.query(
+        `SELECT operation, outcome, http_status, actor FROM scim_push WHERE scim_record_id = $1 ORDER BY id`,
+        [userId],
+      );
       expect(history.map((push: Record<string, unknown>) => [push.operation, push.outcome, push.http_status])).toEqual([
         ['CREATE', 'APPLIED', 201],
         ['CREATE', 'APPLIED', 201],
@@ -196,7 +222,9 @@ describe('what real IdPs send, request by request', () => {
     it('3. finds it with eq and and filters only', async () => {
       const byExternalId = await entra.get(`/Users${filterQuery(`externalId eq "${externalId}"`)}`);
       expect(byExternalId.body.Resources.map((user: { id: string }) => user.id)).toEqual([userId]);
-      const both = await entra.get(`/Users${filterQuery(`externalId eq "${externalId}" and userName eq "test_user_ab6490ee@ACME.com"`)}`);
+      const both = await entra.get(
+        `/Users${filterQuery(`externalId eq "${externalId}" and userName eq "test_user_ab6490ee@ACME.com"`)}`,
+      );
       expect(both.body.totalResults).toBe(1);
       const wrongCase = await entra.get(`/Users${filterQuery(`externalId eq "${externalId.toUpperCase()}"`)}`);
       expect(wrongCase.body.totalResults).toBe(0);
@@ -227,7 +255,10 @@ describe('what real IdPs send, request by request', () => {
         schemas: [SCIM.patchOp],
         Operations: [{ op: 'Replace', value: { displayName: 'Entra Display', 'name.givenName': 'Given2' } }],
       });
-      expect(response).toMatchObject({ status: 200, body: { displayName: 'Entra Display', name: { givenName: 'Given2', familyName: 'updatedFamilyName' } } });
+      expect(response).toMatchObject({
+        status: 200,
+        body: { displayName: 'Entra Display', name: { givenName: 'Given2', familyName: 'updatedFamilyName' } },
+      });
     });
 
     it('6. soft-deletes with active "False" as a string: the account is DEACTIVATED', async () => {
@@ -245,13 +276,23 @@ describe('what real IdPs send, request by request', () => {
       expect((await entra.delete(`/Users/${userId}`)).status).toBe(204);
       expect((await entra.get(`/Users/${userId}`)).status).toBe(404);
       expect((await entra.get(`/Users${filterQuery(`externalId eq "${externalId}"`)}`)).body.totalResults).toBe(0);
-      expect(await account(accountId)).toMatchObject({ email: 'updated.email@acme.com', status: 'DEACTIVATED', scimRecords: [] });
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM account_email_change WHERE account_id = $1`, [accountId]);
+      expect(await account(accountId)).toMatchObject({
+        email: 'updated.email@acme.com',
+        status: 'DEACTIVATED',
+        scimRecords: [],
+      });
+      const [{ count }] = await db.dataSource.query(
+        `SELECT count(*)::int FROM account_email_change WHERE account_id = $1`,
+        [accountId],
+      );
       expect(count).toBe(1);
     });
 
     it('8. provisioning the person again creates a new record linked to the same account, reactivated', async () => {
-      const again = await entra.post('/Users', { ...createBody, emails: [{ primary: true, type: 'work', value: 'updated.email@acme.com' }] });
+      const again = await entra.post('/Users', {
+        ...createBody,
+        emails: [{ primary: true, type: 'work', value: 'updated.email@acme.com' }],
+      });
       expect(again.status).toBe(201);
       expect(again.body.id).not.toBe(userId);
       expect((await accountOf(again.body.id)).account).toMatchObject({ id: accountId, status: 'ACTIVE' });

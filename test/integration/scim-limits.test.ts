@@ -42,8 +42,15 @@ describe('SCIM limits and concurrency on the real server', () => {
   it('answers a body over 256 KiB with a SCIM 413, recorded as a rejected push; a large one under it is fine', async () => {
     const tooLarge = await scim.post('/Users', { ...userBody('big@acme.com', 'big'), title: 'x'.repeat(257 * 1024) });
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.body).toEqual({ schemas: [SCIM.error], status: '413', detail: 'The request body is larger than 256 KiB.' });
-    const [push] = await db.dataSource.query(`SELECT operation, outcome, http_status FROM scim_push WHERE directory_id = $1 AND http_status = 413`, [directoryId]);
+    expect(tooLarge.body).toEqual({
+      schemas: [SCIM.error],
+      status: '413',
+      detail: 'The request body is larger than 256 KiB.',
+    });
+    const [push] = await db.dataSource.query(
+      `SELECT operation, outcome, http_status FROM scim_push WHERE directory_id = $1 AND http_status = 413`,
+      [directoryId],
+    );
     expect(push).toEqual({ operation: 'CREATE', outcome: 'REJECTED', http_status: 413 });
     const large = await scim.post('/Users', { ...userBody('large@acme.com', 'large'), title: 'x'.repeat(200 * 1024) });
     expect(large.status).toBe(201);
@@ -58,11 +65,22 @@ describe('SCIM limits and concurrency on the real server', () => {
   it('answers two concurrent creates of one userName (different externalIds) with one 201 and one 409 uniqueness', async () => {
     for (let round = 0; round < 5; round++) {
       const userName = `race${round}@acme.com`;
-      const responses = await Promise.all([scim.post('/Users', userBody(userName, `race-${round}-a`)), scim.post('/Users', userBody(userName, `race-${round}-b`))]);
+      const responses = await Promise.all([
+        scim.post('/Users', userBody(userName, `race-${round}-a`)),
+        scim.post('/Users', userBody(userName, `race-${round}-b`)),
+      ]);
       expect(responses.map((response) => response.status).sort()).toEqual([201, 409]);
       const conflict = responses.find((response) => response.status === 409)!;
-      expect(conflict.body).toEqual({ schemas: [SCIM.error], status: '409', scimType: 'uniqueness', detail: `Resource [USER]: with userName[${userName}] already exists.` });
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND lower(user_name) = $2`, [directoryId, userName]);
+      expect(conflict.body).toEqual({
+        schemas: [SCIM.error],
+        status: '409',
+        scimType: 'uniqueness',
+        detail: `Resource [USER]: with userName[${userName}] already exists.`,
+      });
+      const [{ count }] = await db.dataSource.query(
+        `SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND lower(user_name) = $2`,
+        [directoryId, userName],
+      );
       expect(count).toBe(1);
     }
   });
@@ -81,13 +99,17 @@ describe('SCIM limits and concurrency on the real server', () => {
         scimType: 'uniqueness',
         detail: `Resource [USER]: with email[${email}] already exists.`,
       });
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM account WHERE lower(email) = $1`, [email]);
+      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM account WHERE lower(email) = $1`, [
+        email,
+      ]);
       expect(count).toBe(1);
     }
   });
 
   it('answers ten concurrent copies of one create (an impatient IdP) with one record, every copy 201', async () => {
-    const responses = await Promise.all(Array.from({ length: 10 }, () => scim.post('/Users', userBody('impatient@acme.com', '00u-impatient'))));
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () => scim.post('/Users', userBody('impatient@acme.com', '00u-impatient'))),
+    );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
     expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
   });
@@ -96,7 +118,10 @@ describe('SCIM limits and concurrency on the real server', () => {
     const { body } = await scim.post('/Users', userBody('patched@acme.com', '00u-patched'));
     const responses = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        scim.patch(`/Users/${body.id}`, { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'displayName', value: `Name ${i}` }] }),
+        scim.patch(`/Users/${body.id}`, {
+          schemas: [SCIM.patchOp],
+          Operations: [{ op: 'replace', path: 'displayName', value: `Name ${i}` }],
+        }),
       ),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
@@ -130,7 +155,10 @@ describe('SCIM failures: a 500 or a timeout is a SCIM body, logged with the requ
       res.locals.requestId = req.header('x-request-id') ?? 'no-request-id';
       next();
     });
-    app.use('/scim', createScimRouter({ db: db.dataSource, logger: pino({ level: 'trace' }, sink), requestTimeoutMs: 400 }));
+    app.use(
+      '/scim',
+      createScimRouter({ db: db.dataSource, logger: pino({ level: 'trace' }, sink), requestTimeoutMs: 400 }),
+    );
     server = http.createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -146,13 +174,23 @@ describe('SCIM failures: a 500 or a timeout is a SCIM body, logged with the requ
       const response = await scimClient(url, directoryId, token).get('/Groups', { 'x-request-id': 'req-500-test' });
       expect(response.status).toBe(500);
       expect(response.headers.get('content-type')).toBe('application/scim+json; charset=utf-8');
-      expect(response.body).toEqual({ schemas: [SCIM.error], status: '500', detail: expect.stringContaining('req-500-test') });
+      expect(response.body).toEqual({
+        schemas: [SCIM.error],
+        status: '500',
+        detail: expect.stringContaining('req-500-test'),
+      });
       expect(JSON.stringify(response.body)).not.toMatch(/scim_group|relation|SELECT/i);
     } finally {
       await db.dataSource.query(`ALTER TABLE scim_group_away RENAME TO scim_group`);
     }
-    const logged = lines.map((line) => JSON.parse(line)).find((line) => line.requestId === 'req-500-test' && line.level === 50);
-    expect(logged).toMatchObject({ msg: 'SCIM request failed', directoryId, err: expect.objectContaining({ message: expect.stringContaining('scim_group') }) });
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((line) => line.requestId === 'req-500-test' && line.level === 50);
+    expect(logged).toMatchObject({
+      msg: 'SCIM request failed',
+      directoryId,
+      err: expect.objectContaining({ message: expect.stringContaining('scim_group') }),
+    });
   });
 
   it('answers 503 with a SCIM body when a request outlives its deadline (here: a table lock)', async () => {

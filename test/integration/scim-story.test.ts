@@ -75,7 +75,10 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
     expect(JSON.stringify(conflicting.body)).toBe(EXPECTED_409);
 
     // The push is the record's desired state, the record is FAILED, the conflict is open.
-    const [record] = await db.dataSource.query(`SELECT email, sync_status, last_error, raw_payload FROM scim_record WHERE id = $1`, [recordId]);
+    const [record] = await db.dataSource.query(
+      `SELECT email, sync_status, last_error, raw_payload FROM scim_record WHERE id = $1`,
+      [recordId],
+    );
     expect(record).toMatchObject({
       email: 'alice.smith@acme.com',
       sync_status: 'FAILED',
@@ -89,7 +92,10 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
   it('a repeated push before the fix answers 409 again and keeps the one conflict', async () => {
     const again = await okta.put(`/Users/${recordId}`, oktaUser('alice.smith@acme.com'));
     expect(JSON.stringify(again.body)).toBe(EXPECTED_409);
-    const open = await db.dataSource.query(`SELECT id FROM conflict WHERE scim_record_id = $1 AND status = 'OPEN' AND kind = 'EMAIL_TAKEN'`, [recordId]);
+    const open = await db.dataSource.query(
+      `SELECT id FROM conflict WHERE scim_record_id = $1 AND status = 'OPEN' AND kind = 'EMAIL_TAKEN'`,
+      [recordId],
+    );
     expect(open).toHaveLength(1);
   });
 
@@ -107,8 +113,18 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       syncStatus: 'FAILED',
       lastError: 'Resource [USER]: with email[alice.smith@acme.com] already exists.',
       pushHistory: [
-        { operation: 'REPLACE', outcome: 'CONFLICT', httpStatus: 409, detail: 'Resource [USER]: with email[alice.smith@acme.com] already exists.' },
-        { operation: 'REPLACE', outcome: 'CONFLICT', httpStatus: 409, detail: 'Resource [USER]: with email[alice.smith@acme.com] already exists.' },
+        {
+          operation: 'REPLACE',
+          outcome: 'CONFLICT',
+          httpStatus: 409,
+          detail: 'Resource [USER]: with email[alice.smith@acme.com] already exists.',
+        },
+        {
+          operation: 'REPLACE',
+          outcome: 'CONFLICT',
+          httpStatus: 409,
+          detail: 'Resource [USER]: with email[alice.smith@acme.com] already exists.',
+        },
         { operation: 'CREATE', outcome: 'APPLIED', httpStatus: 201, detail: null },
       ],
       conflicts: [
@@ -131,7 +147,10 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       { id: aliceSmithId },
       { token },
     );
-    expect(renamed.data!.renameAccountEmail).toEqual({ account: { email: 'alice.smith+duplicated@acme.com' }, userErrors: [] });
+    expect(renamed.data!.renameAccountEmail).toEqual({
+      account: { email: 'alice.smith+duplicated@acme.com' },
+      userErrors: [],
+    });
 
     const resynced = await app.gql<{ resyncScimRecord: Record<string, unknown> }>(
       `mutation($id: ID!) { resyncScimRecord(id: $id) { scimRecord { syncStatus lastError account { id email } } resolvedConflicts { kind status } userErrors { code } } }`,
@@ -148,8 +167,14 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
   it("the IdP's next PUT succeeds with 200 and the record it describes", async () => {
     const next = await okta.put(`/Users/${recordId}`, oktaUser('alice.smith@acme.com'));
     expect(next.status).toBe(200);
-    expect(next.body).toMatchObject({ id: recordId, emails: [{ value: 'alice.smith@acme.com', primary: true }], active: true });
-    const [record] = await db.dataSource.query(`SELECT sync_status, attempts FROM scim_record WHERE id = $1`, [recordId]);
+    expect(next.body).toMatchObject({
+      id: recordId,
+      emails: [{ value: 'alice.smith@acme.com', primary: true }],
+      active: true,
+    });
+    const [record] = await db.dataSource.query(`SELECT sync_status, attempts FROM scim_record WHERE id = $1`, [
+      recordId,
+    ]);
     expect(record).toEqual({ sync_status: 'SYNCED', attempts: 0 });
   });
 

@@ -56,7 +56,11 @@ describe('SCIM /Users over HTTP', () => {
         oktaUser('create.one@acme.com', '00ucreate1', {
           title: 'Engineer',
           schemas: [SCIM.user, SCIM.enterprise],
-          [SCIM.enterprise]: { employeeNumber: '701984', department: 'R&D', manager: { value: '00u-boss', displayName: 'Boss' } },
+          [SCIM.enterprise]: {
+            employeeNumber: '701984',
+            department: 'R&D',
+            manager: { value: '00u-boss', displayName: 'Boss' },
+          },
         }),
       );
     });
@@ -76,7 +80,11 @@ describe('SCIM /Users over HTTP', () => {
         active: true,
         locale: 'en-US',
         title: 'Engineer',
-        [SCIM.enterprise]: { employeeNumber: '701984', department: 'R&D', manager: { value: '00u-boss', displayName: 'Boss' } },
+        [SCIM.enterprise]: {
+          employeeNumber: '701984',
+          department: 'R&D',
+          manager: { value: '00u-boss', displayName: 'Boss' },
+        },
         meta: {
           resourceType: 'User',
           created: expect.any(String),
@@ -113,15 +121,26 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('writes the audit event as the IdP, in the same transaction', async () => {
-      const [event] = await db.dataSource.query(`SELECT actor, action, target_type, request_id FROM audit_event WHERE target_id = $1`, [created.body.id]);
-      expect(event).toMatchObject({ actor: `scim:${directoryId}`, action: 'scim.createUser', target_type: 'ScimRecord', request_id: expect.any(String) });
+      const [event] = await db.dataSource.query(
+        `SELECT actor, action, target_type, request_id FROM audit_event WHERE target_id = $1`,
+        [created.body.id],
+      );
+      expect(event).toMatchObject({
+        actor: `scim:${directoryId}`,
+        action: 'scim.createUser',
+        target_type: 'ScimRecord',
+        request_id: expect.any(String),
+      });
     });
 
     it('answers a retry of the same create (after a timeout) with the same record, not a second one', async () => {
       const retry = await scim.post('/Users', oktaUser('create.one@acme.com', '00ucreate1'));
       expect(retry.status).toBe(201);
       expect(retry.body.id).toBe(created.body.id);
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND external_id = '00ucreate1'`, [directoryId]);
+      const [{ count }] = await db.dataSource.query(
+        `SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND external_id = '00ucreate1'`,
+        [directoryId],
+      );
       expect(count).toBe(1);
     });
 
@@ -135,19 +154,56 @@ describe('SCIM /Users over HTTP', () => {
         detail: 'Resource [USER]: with userName[Create.One@acme.com] already exists.',
       });
       expect(await pushes(null)).toContainEqual(
-        expect.objectContaining({ operation: 'CREATE', outcome: 'REJECTED', http_status: 409, detail: clash.body.detail }),
+        expect.objectContaining({
+          operation: 'CREATE',
+          outcome: 'REJECTED',
+          http_status: 409,
+          detail: clash.body.detail,
+        }),
       );
     });
 
     it.each([
-      { problem: 'no userName', body: { schemas: [SCIM.user], emails: [{ value: 'x@acme.com' }] }, scimType: 'invalidValue' },
-      { problem: 'a userName that is not a string', body: { schemas: [SCIM.user], userName: 42 }, scimType: 'invalidValue' },
-      { problem: 'an email that is not an address', body: { schemas: [SCIM.user], userName: 'bad.email', emails: [{ value: 'not-an-email' }] }, scimType: 'invalidValue' },
-      { problem: 'emails that are not a list', body: { schemas: [SCIM.user], userName: 'bad.emails', emails: 'x@acme.com' }, scimType: 'invalidValue' },
-      { problem: 'active that is not a boolean', body: { schemas: [SCIM.user], userName: 'bad.active', active: 'maybe' }, scimType: 'invalidValue' },
-      { problem: 'the wrong schema', body: { schemas: [SCIM.group], userName: 'wrong.schema' }, scimType: 'invalidSyntax' },
-      { problem: 'a NUL character', body: { schemas: [SCIM.user], userName: 'nul\u0000@acme.com' }, scimType: 'invalidValue' },
-      { problem: 'a userName with @ that is no email and no emails', body: { schemas: [SCIM.user], userName: 'a@b@c' }, scimType: 'invalidValue' },
+      {
+        problem: 'no userName',
+        body: { schemas: [SCIM.user], emails: [{ value: 'x@acme.com' }] },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'a userName that is not a string',
+        body: { schemas: [SCIM.user], userName: 42 },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'an email that is not an address',
+        body: { schemas: [SCIM.user], userName: 'bad.email', emails: [{ value: 'not-an-email' }] },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'emails that are not a list',
+        body: { schemas: [SCIM.user], userName: 'bad.emails', emails: 'x@acme.com' },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'active that is not a boolean',
+        body: { schemas: [SCIM.user], userName: 'bad.active', active: 'maybe' },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'the wrong schema',
+        body: { schemas: [SCIM.group], userName: 'wrong.schema' },
+        scimType: 'invalidSyntax',
+      },
+      {
+        problem: 'a NUL character',
+        body: { schemas: [SCIM.user], userName: 'nul\u0000@acme.com' },
+        scimType: 'invalidValue',
+      },
+      {
+        problem: 'a userName with @ that is no email and no emails',
+        body: { schemas: [SCIM.user], userName: 'a@b@c' },
+        scimType: 'invalidValue',
+      },
       { problem: 'a JSON array', body: [{ userName: 'array' }], scimType: 'invalidSyntax' },
     ])('refuses $problem with 400 $scimType, and records the push', async ({ body, scimType }) => {
       const before = (await pushes(null)).length;
@@ -156,17 +212,31 @@ describe('SCIM /Users over HTTP', () => {
       expect(response.body).toMatchObject({ schemas: [SCIM.error], status: '400', scimType });
       const after = await pushes(null);
       expect(after).toHaveLength(before + 1);
-      expect(after[after.length - 1]).toMatchObject({ operation: 'CREATE', outcome: 'REJECTED', http_status: 400, detail: response.body.detail });
+      expect(after[after.length - 1]).toMatchObject({
+        operation: 'CREATE',
+        outcome: 'REJECTED',
+        http_status: 400,
+        detail: response.body.detail,
+      });
     });
 
     it('refuses a body that is not JSON with 400 invalidSyntax, recorded too', async () => {
       const response = await scim.post('/Users', '{"userName": ');
-      expect(response).toMatchObject({ status: 400, body: { schemas: [SCIM.error], status: '400', scimType: 'invalidSyntax' } });
-      expect((await pushes(null)).at(-1)).toMatchObject({ outcome: 'REJECTED', http_status: 400, detail: 'The request body is not valid JSON.' });
+      expect(response).toMatchObject({
+        status: 400,
+        body: { schemas: [SCIM.error], status: '400', scimType: 'invalidSyntax' },
+      });
+      expect((await pushes(null)).at(-1)).toMatchObject({
+        outcome: 'REJECTED',
+        http_status: 400,
+        detail: 'The request body is not valid JSON.',
+      });
     });
 
     it('accepts application/json as well as application/scim+json', async () => {
-      const response = await scim.post('/Users', oktaUser('plain.json@acme.com', '00uplain'), { 'content-type': 'application/json' });
+      const response = await scim.post('/Users', oktaUser('plain.json@acme.com', '00uplain'), {
+        'content-type': 'application/json',
+      });
       expect(response.status).toBe(201);
     });
   });
@@ -197,19 +267,31 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('refuses a PUT whose If-Match is stale with 412, changing nothing, and records it against the record', async () => {
-      const response = await scim.put(`/Users/${id}`, oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Changed' }), { 'if-match': 'W/"1"' });
+      const response = await scim.put(
+        `/Users/${id}`,
+        oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Changed' }),
+        { 'if-match': 'W/"1"' },
+      );
       expect(response).toMatchObject({ status: 412, body: { schemas: [SCIM.error], status: '412' } });
       expect((await scim.get(`/Users/${id}`)).body.displayName).toBe('Test User');
       expect((await pushes(id)).at(-1)).toMatchObject({ operation: 'REPLACE', outcome: 'REJECTED', http_status: 412 });
     });
 
     it('applies a PUT whose If-Match is current (weak or strong form), with a new version', async () => {
-      const response = await scim.put(`/Users/${id}`, oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Renamed Once' }), { 'if-match': version });
+      const response = await scim.put(
+        `/Users/${id}`,
+        oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Renamed Once' }),
+        { 'if-match': version },
+      );
       expect(response.status).toBe(200);
       expect(response.body.displayName).toBe('Renamed Once');
       expect(response.headers.get('etag')).not.toBe(version);
       const strong = response.headers.get('etag')!.replace(/^W\//, '');
-      const again = await scim.put(`/Users/${id}`, oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Renamed Twice' }), { 'if-match': strong });
+      const again = await scim.put(
+        `/Users/${id}`,
+        oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Renamed Twice' }),
+        { 'if-match': strong },
+      );
       expect(again.status).toBe(200);
       version = again.headers.get('etag')!;
     });
@@ -225,11 +307,26 @@ describe('SCIM /Users over HTTP', () => {
     it('refuses PATCHes that are malformed or touch read-only attributes, with the scimType of RFC 7644', async () => {
       const cases: Array<[unknown, string]> = [
         [{ Operations: [{ op: 'replace', path: 'displayName', value: 'x' }] }, 'invalidSyntax'],
-        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'explode', path: 'displayName', value: 'x' }] }, 'invalidSyntax'],
-        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'id', value: '00000000-0000-4000-8000-000000000000' }] }, 'mutability'],
+        [
+          { schemas: [SCIM.patchOp], Operations: [{ op: 'explode', path: 'displayName', value: 'x' }] },
+          'invalidSyntax',
+        ],
+        [
+          {
+            schemas: [SCIM.patchOp],
+            Operations: [{ op: 'replace', path: 'id', value: '00000000-0000-4000-8000-000000000000' }],
+          },
+          'mutability',
+        ],
         [{ schemas: [SCIM.patchOp], Operations: [{ op: 'remove', path: 'emails[type eq "home"]' }] }, 'noTarget'],
-        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }] }, 'invalidPath'],
-        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'active', value: 'perhaps' }] }, 'invalidValue'],
+        [
+          { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }] },
+          'invalidPath',
+        ],
+        [
+          { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'active', value: 'perhaps' }] },
+          'invalidValue',
+        ],
         [{ schemas: [SCIM.patchOp], Operations: [{ op: 'remove', path: 'userName' }] }, 'invalidValue'],
       ];
       for (const [body, scimType] of cases) {
@@ -240,15 +337,23 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('keeps the credentials of a PATCH out of the push history', async () => {
-      await scim.patch(`/Users/${id}`, { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'password', value: 's3cret-pw' }] });
+      await scim.patch(`/Users/${id}`, {
+        schemas: [SCIM.patchOp],
+        Operations: [{ op: 'replace', path: 'password', value: 's3cret-pw' }],
+      });
       expect(JSON.stringify(await pushes(id))).not.toContain('s3cret-pw');
       expect(JSON.stringify((await scim.get(`/Users/${id}`)).body)).not.toContain('s3cret-pw');
     });
 
     it('refuses a DELETE with a stale If-Match (412), then deletes: 204, the account and its history stay', async () => {
-      const [{ account_id: accountId }] = await db.dataSource.query(`SELECT account_id FROM scim_record WHERE id = $1`, [id]);
+      const [{ account_id: accountId }] = await db.dataSource.query(
+        `SELECT account_id FROM scim_record WHERE id = $1`,
+        [id],
+      );
       expect((await scim.delete(`/Users/${id}`, { 'if-match': 'W/"1"' })).status).toBe(412);
-      const deleted = await scim.delete(`/Users/${id}`, { 'if-match': (await scim.get(`/Users/${id}`)).headers.get('etag')! });
+      const deleted = await scim.delete(`/Users/${id}`, {
+        'if-match': (await scim.get(`/Users/${id}`)).headers.get('etag')!,
+      });
       expect(deleted).toMatchObject({ status: 204, body: null });
       expect((await scim.get(`/Users/${id}`)).status).toBe(404);
       expect((await scim.delete(`/Users/${id}`)).status).toBe(404);
@@ -263,7 +368,12 @@ describe('SCIM /Users over HTTP', () => {
         `SELECT operation, outcome, http_status, actor FROM scim_push WHERE directory_id = $1 AND operation = 'DELETE' AND outcome = 'APPLIED'`,
         [directoryId],
       );
-      expect(deletion).toEqual({ operation: 'DELETE', outcome: 'APPLIED', http_status: 204, actor: `scim:${directoryId}` });
+      expect(deletion).toEqual({
+        operation: 'DELETE',
+        outcome: 'APPLIED',
+        http_status: 204,
+        actor: `scim:${directoryId}`,
+      });
     });
   });
 
@@ -293,8 +403,16 @@ describe('SCIM /Users over HTTP', () => {
     it('pages with startIndex (1-based) and count, in creation order by default', async () => {
       const page = await listScim.get('/Users?startIndex=2&count=2');
       expect(page.status).toBe(200);
-      expect(page.body).toMatchObject({ schemas: [SCIM.listResponse], totalResults: 5, startIndex: 2, itemsPerPage: 2 });
-      expect(page.body.Resources.map((user: { userName: string }) => user.userName)).toEqual(['alice@list.example', 'dave@list.example']);
+      expect(page.body).toMatchObject({
+        schemas: [SCIM.listResponse],
+        totalResults: 5,
+        startIndex: 2,
+        itemsPerPage: 2,
+      });
+      expect(page.body.Resources.map((user: { userName: string }) => user.userName)).toEqual([
+        'alice@list.example',
+        'dave@list.example',
+      ]);
       const past = await listScim.get('/Users?startIndex=10&count=2');
       expect(past.body).toMatchObject({ totalResults: 5, startIndex: 10, itemsPerPage: 0, Resources: [] });
       const countOnly = await listScim.get('/Users?count=0');
@@ -304,9 +422,18 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('sorts by any filterable attribute, ascending or descending', async () => {
-      const names = async (query: string) => (await listScim.get(`/Users?${query}`)).body.Resources.map((user: { userName: string }) => user.userName.split('@')[0]);
+      const names = async (query: string) =>
+        (await listScim.get(`/Users?${query}`)).body.Resources.map(
+          (user: { userName: string }) => user.userName.split('@')[0],
+        );
       expect(await names('sortBy=userName')).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
-      expect(await names('sortBy=name.givenName&sortOrder=descending')).toEqual(['erin', 'dave', 'carol', 'bob', 'alice']);
+      expect(await names('sortBy=name.givenName&sortOrder=descending')).toEqual([
+        'erin',
+        'dave',
+        'carol',
+        'bob',
+        'alice',
+      ]);
       expect(await names('sortBy=emails&sortOrder=ascending')).toEqual(['alice', 'bob', 'carol', 'dave', 'erin']);
       const unknown = await listScim.get('/Users?sortBy=password');
       expect(unknown).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
@@ -315,17 +442,29 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('returns only the requested attributes, plus id, schemas and meta', async () => {
-      const page = await listScim.get(`/Users${filterQuery('userName eq "alice@list.example"', '&attributes=userName,name.givenName,emails.value')}`);
+      const page = await listScim.get(
+        `/Users${filterQuery('userName eq "alice@list.example"', '&attributes=userName,name.givenName,emails.value')}`,
+      );
       const [alice] = page.body.Resources;
       expect(Object.keys(alice).sort()).toEqual(['emails', 'id', 'meta', 'name', 'schemas', 'userName']);
       expect(alice.name).toEqual({ givenName: 'Alice' });
       expect(alice.emails).toEqual([{ value: 'alice@list.example' }, { value: 'alice@home.example' }]);
-      const urn = await listScim.get(`/Users/${alice.id}?attributes=${encodeURIComponent(`${SCIM.user}:userName,${SCIM.enterprise}:department`)}`);
-      expect(urn.body).toEqual({ schemas: alice.schemas, id: alice.id, meta: alice.meta, userName: 'alice@list.example', [SCIM.enterprise]: { department: 'dept-alice' } });
+      const urn = await listScim.get(
+        `/Users/${alice.id}?attributes=${encodeURIComponent(`${SCIM.user}:userName,${SCIM.enterprise}:department`)}`,
+      );
+      expect(urn.body).toEqual({
+        schemas: alice.schemas,
+        id: alice.id,
+        meta: alice.meta,
+        userName: 'alice@list.example',
+        [SCIM.enterprise]: { department: 'dept-alice' },
+      });
     });
 
     it('leaves out excludedAttributes, but never id, schemas or meta', async () => {
-      const page = await listScim.get(`/Users?count=1&excludedAttributes=emails,name.formatted,id,meta,${encodeURIComponent(SCIM.enterprise)}`);
+      const page = await listScim.get(
+        `/Users?count=1&excludedAttributes=emails,name.formatted,id,meta,${encodeURIComponent(SCIM.enterprise)}`,
+      );
       const [user] = page.body.Resources;
       expect(user).not.toHaveProperty('emails');
       expect(user).not.toHaveProperty([SCIM.enterprise]);

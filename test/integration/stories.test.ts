@@ -4,7 +4,13 @@ import { fixtures } from '../support/fixtures';
 import { identityProvider } from '../support/idp';
 import { followRemediation } from '../support/remediation';
 
-type Trail = Array<{ action: string; actor: string; targetType: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null }>;
+type Trail = Array<{
+  action: string;
+  actor: string;
+  targetType: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}>;
 
 describe('the stories of the design, end to end over HTTP', () => {
   let db: TestDatabase;
@@ -45,7 +51,12 @@ describe('the stories of the design, end to end over HTTP', () => {
       const idp = identityProvider(db.dataSource, organizationId, directoryId);
 
       // Directory D provisions alice@acme.com (record R).
-      const created = await idp.create({ externalId: '00u1', userName: 'alice@acme.com', givenName: 'Alice', familyName: 'Smith' });
+      const created = await idp.create({
+        externalId: '00u1',
+        userName: 'alice@acme.com',
+        givenName: 'Alice',
+        familyName: 'Smith',
+      });
       expect(created).toMatchObject({ kind: 'synced', status: 201 });
       recordId = created.kind === 'synced' ? created.record.id : '';
       aliceId = created.kind === 'synced' ? created.record.accountId! : '';
@@ -53,11 +64,19 @@ describe('the stories of the design, end to end over HTTP', () => {
       aliceSmithId = (await given.account(organizationId, 'alice.smith@acme.com')).id;
     });
 
-    it('answers the IdP\'s email change with 409, FAILED and an EMAIL_TAKEN conflict naming both accounts', async () => {
+    it("answers the IdP's email change with 409, FAILED and an EMAIL_TAKEN conflict naming both accounts", async () => {
       const idp = identityProvider(db.dataSource, organizationId, directoryId);
-      const pushed = await idp.replace(recordId, { externalId: '00u1', userName: 'alice@acme.com', email: 'alice.smith@acme.com', givenName: 'Alice', familyName: 'Smith' });
+      const pushed = await idp.replace(recordId, {
+        externalId: '00u1',
+        userName: 'alice@acme.com',
+        email: 'alice.smith@acme.com',
+        givenName: 'Alice',
+        familyName: 'Smith',
+      });
       expect(pushed).toMatchObject({ kind: 'failed', status: 409 });
-      expect(pushed.kind === 'failed' && pushed.sync.error.message).toBe('Resource [USER]: with email[alice.smith@acme.com] already exists.');
+      expect(pushed.kind === 'failed' && pushed.sync.error.message).toBe(
+        'Resource [USER]: with email[alice.smith@acme.com] already exists.',
+      );
 
       const { data } = await app.gql<{ scimRecord: Record<string, unknown> }>(
         `query($id: ID!) { scimRecord(id: $id) {
@@ -79,7 +98,13 @@ describe('the stories of the design, end to end over HTTP', () => {
             account: { email: 'alice@acme.com' },
             conflictingAccount: { email: 'alice.smith@acme.com', origin: 'SELF_SIGNUP' },
             remediation: [
-              { position: 1, action: 'renameAccountEmail', automated: true, arguments: { accountId: aliceSmithId }, done: false },
+              {
+                position: 1,
+                action: 'renameAccountEmail',
+                automated: true,
+                arguments: { accountId: aliceSmithId },
+                done: false,
+              },
               { position: 2, action: 'resyncScimRecord', automated: true, arguments: { id: recordId }, done: false },
             ],
           },
@@ -121,12 +146,26 @@ describe('the stories of the design, end to end over HTTP', () => {
           nextRetryAt: null,
           account: {
             email: 'alice.smith@acme.com',
-            emailHistory: [{ previousEmail: 'alice@acme.com', newEmail: 'alice.smith@acme.com', action: 'resyncScimRecord', actor: 'admin@acme.com' }],
+            emailHistory: [
+              {
+                previousEmail: 'alice@acme.com',
+                newEmail: 'alice.smith@acme.com',
+                action: 'resyncScimRecord',
+                actor: 'admin@acme.com',
+              },
+            ],
           },
         },
         holder: {
           email: 'alice.smith+duplicated@acme.com',
-          emailHistory: [{ previousEmail: 'alice.smith@acme.com', newEmail: 'alice.smith+duplicated@acme.com', action: 'renameAccountEmail', actor: 'admin@acme.com' }],
+          emailHistory: [
+            {
+              previousEmail: 'alice.smith@acme.com',
+              newEmail: 'alice.smith+duplicated@acme.com',
+              action: 'renameAccountEmail',
+              actor: 'admin@acme.com',
+            },
+          ],
         },
       });
     });
@@ -139,8 +178,14 @@ describe('the stories of the design, end to end over HTTP', () => {
         ['renameAccountEmail', 'admin@acme.com', 'Account'],
         ['resyncScimRecord', 'admin@acme.com', 'ScimRecord'],
       ]);
-      expect(events[2]).toMatchObject({ before: { email: 'alice.smith@acme.com' }, after: { email: 'alice.smith+duplicated@acme.com' } });
-      expect(events[3]).toMatchObject({ before: { syncStatus: 'FAILED' }, after: { syncStatus: 'SYNCED', accountId: aliceId } });
+      expect(events[2]).toMatchObject({
+        before: { email: 'alice.smith@acme.com' },
+        after: { email: 'alice.smith+duplicated@acme.com' },
+      });
+      expect(events[3]).toMatchObject({
+        before: { syncStatus: 'FAILED' },
+        after: { syncStatus: 'SYNCED', accountId: aliceId },
+      });
     });
   });
 
@@ -157,7 +202,14 @@ describe('the stories of the design, end to end over HTTP', () => {
     });
 
     it('opens MAPPING_MISMATCH as soon as the directory is created with mismatched mappings', async () => {
-      const { data } = await app.gql<{ createDirectory: { directory: { id: string; mappingConsistent: boolean }; scimToken: string; mappingConflict: { kind: string; summary: string }; userErrors: unknown[] } }>(
+      const { data } = await app.gql<{
+        createDirectory: {
+          directory: { id: string; mappingConsistent: boolean };
+          scimToken: string;
+          mappingConflict: { kind: string; summary: string };
+          userErrors: unknown[];
+        };
+      }>(
         `mutation { createDirectory(name: "Entra", provider: ENTRA_ID, ssoEmailAttribute: "user.mail", scimEmailAttribute: "user.userprincipalname") {
             directory { id mappingConsistent } scimToken mappingConflict { kind summary } userErrors { code } } }`,
         undefined,
@@ -165,7 +217,10 @@ describe('the stories of the design, end to end over HTTP', () => {
       );
       expect(data!.createDirectory).toMatchObject({
         directory: { mappingConsistent: false },
-        mappingConflict: { kind: 'MAPPING_MISMATCH', summary: 'Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.' },
+        mappingConflict: {
+          kind: 'MAPPING_MISMATCH',
+          summary: 'Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.',
+        },
         userErrors: [],
       });
       expect(data!.createDirectory.scimToken).toMatch(/^scim_/);
@@ -177,9 +232,15 @@ describe('the stories of the design, end to end over HTTP', () => {
       for (const user of ['ann', 'ben', 'cat']) {
         const pushed = await idp.create({ externalId: user, userName: `${user}@mapping.example` });
         expect(pushed.kind).toBe('synced');
-        expect(pushed.kind !== 'duplicate' && pushed.sync.findings).toEqual(['Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.']);
+        expect(pushed.kind !== 'duplicate' && pushed.sync.findings).toEqual([
+          'Entra maps the SSO email to user.mail but the SCIM email to user.userprincipalname.',
+        ]);
       }
-      const { data } = await app.gql<{ conflicts: { totalCount: number } }>(`{ conflicts(filter: { kind: MAPPING_MISMATCH, status: OPEN }) { totalCount } }`, undefined, { token });
+      const { data } = await app.gql<{ conflicts: { totalCount: number } }>(
+        `{ conflicts(filter: { kind: MAPPING_MISMATCH, status: OPEN }) { totalCount } }`,
+        undefined,
+        { token },
+      );
       expect(data!.conflicts.totalCount).toBe(1);
     });
 
@@ -205,7 +266,10 @@ describe('the stories of the design, end to end over HTTP', () => {
       });
       const events = await trail(token, { targetId: directoryId });
       expect(events.map((event) => event.action)).toEqual(['createDirectory', 'updateDirectoryMapping']);
-      expect(events[1]).toMatchObject({ before: { scimEmailAttribute: 'user.userprincipalname' }, after: { scimEmailAttribute: 'user.mail' } });
+      expect(events[1]).toMatchObject({
+        before: { scimEmailAttribute: 'user.userprincipalname' },
+        after: { scimEmailAttribute: 'user.mail' },
+      });
     });
   });
 
@@ -227,7 +291,10 @@ describe('the stories of the design, end to end over HTTP', () => {
     });
 
     it('is not taken over by SCIM: the record waits, PENDING, with an UNMANAGED_ACCOUNT conflict', async () => {
-      const pushed = await identityProvider(db.dataSource, organizationId, directoryId).create({ externalId: 'bob', userName: 'bob@unmanaged.example' });
+      const pushed = await identityProvider(db.dataSource, organizationId, directoryId).create({
+        externalId: 'bob',
+        userName: 'bob@unmanaged.example',
+      });
       expect(pushed).toMatchObject({ kind: 'pending', status: 201 });
       recordId = pushed.kind === 'pending' ? pushed.record.id : '';
       const { data } = await app.gql<Record<string, Record<string, unknown>>>(
@@ -293,7 +360,11 @@ describe('the stories of the design, end to end over HTTP', () => {
         undefined,
         { token },
       );
-      expect(await followRemediation(app, token, data!.conflicts.edges[0].node.id)).toEqual(['claimAccount', 'linkScimRecord', 'resyncScimRecord']);
+      expect(await followRemediation(app, token, data!.conflicts.edges[0].node.id)).toEqual([
+        'claimAccount',
+        'linkScimRecord',
+        'resyncScimRecord',
+      ]);
       const after = await app.gql<Record<string, Record<string, unknown>>>(
         `query($record: ID!, $bob: ID!) { scimRecord(id: $record) { syncStatus account { email } } account(id: $bob) { managed idpManaged conflicts { kind status resolution actionsTaken } } }`,
         { record: recordId, bob: bobId },
@@ -304,7 +375,14 @@ describe('the stories of the design, end to end over HTTP', () => {
         account: {
           managed: true,
           idpManaged: true,
-          conflicts: [{ kind: 'UNMANAGED_ACCOUNT', status: 'RESOLVED', resolution: 'resyncScimRecord', actionsTaken: ['claimAccount', 'linkScimRecord', 'resyncScimRecord'] }],
+          conflicts: [
+            {
+              kind: 'UNMANAGED_ACCOUNT',
+              status: 'RESOLVED',
+              resolution: 'resyncScimRecord',
+              actionsTaken: ['claimAccount', 'linkScimRecord', 'resyncScimRecord'],
+            },
+          ],
         },
       });
     });
@@ -323,14 +401,25 @@ describe('the stories of the design, end to end over HTTP', () => {
       oldId = (await given.domain(organizationId, 'old.example', { verified: true })).id;
       newId = (await given.domain(organizationId, 'new.example')).id;
       const directoryId = (await given.directory(organizationId, 'Okta')).id;
-      await identityProvider(db.dataSource, organizationId, directoryId).create({ externalId: 'carol', userName: 'carol@old.example' });
-      daveId = (await given.account(organizationId, 'dave@old.example', { origin: 'INVITATION' as never, managed: true })).id;
+      await identityProvider(db.dataSource, organizationId, directoryId).create({
+        externalId: 'carol',
+        userName: 'carol@old.example',
+      });
+      daveId = (
+        await given.account(organizationId, 'dave@old.example', { origin: 'INVITATION' as never, managed: true })
+      ).id;
       await given.account(organizationId, 'erin@old.example', { managed: true });
       token = await app.token(organizationId, undefined, 'admin@new.example');
     });
 
     const start = () =>
-      app.gql<{ startDomainMigration: { migration: { status: string; fromDomain: { name: string } } | null; staleAccounts: Array<{ email: string }>; userErrors: Array<{ code: string; rule: string }> } }>(
+      app.gql<{
+        startDomainMigration: {
+          migration: { status: string; fromDomain: { name: string } } | null;
+          staleAccounts: Array<{ email: string }>;
+          userErrors: Array<{ code: string; rule: string }>;
+        };
+      }>(
         `mutation { startDomainMigration(fromDomain: "old.example", toDomain: "NEW.example") {
             migration { status fromDomain { name } } staleAccounts { email } userErrors { code rule message } } }`,
         undefined,
@@ -339,18 +428,28 @@ describe('the stories of the design, end to end over HTTP', () => {
 
     it('is refused until both domains are verified (rule R4)', async () => {
       const { data } = await start();
-      expect(data!.startDomainMigration).toMatchObject({ migration: null, userErrors: [{ code: 'DOMAIN_NOT_VERIFIED', rule: 'R4' }] });
+      expect(data!.startDomainMigration).toMatchObject({
+        migration: null,
+        userErrors: [{ code: 'DOMAIN_NOT_VERIFIED', rule: 'R4' }],
+      });
     });
 
     it('is refused until both domains are claimed (rule R4)', async () => {
       await db.dataSource.query(`UPDATE domain SET status = 'VERIFIED', verified_at = now() WHERE id = $1`, [newId]);
       const { data } = await start();
-      expect(data!.startDomainMigration).toMatchObject({ migration: null, userErrors: [{ code: 'DOMAIN_NOT_CLAIMED', rule: 'R4' }] });
+      expect(data!.startDomainMigration).toMatchObject({
+        migration: null,
+        userErrors: [{ code: 'DOMAIN_NOT_CLAIMED', rule: 'R4' }],
+      });
     });
 
     it('starts once both are claimed, listing the accounts no SCIM record backs (rule R5)', async () => {
       for (const id of [oldId, newId]) {
-        const { data } = await app.gql<{ claimDomain: { userErrors: unknown[] } }>(`mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`, { id }, { token });
+        const { data } = await app.gql<{ claimDomain: { userErrors: unknown[] } }>(
+          `mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`,
+          { id },
+          { token },
+        );
         expect(data!.claimDomain.userErrors).toEqual([]);
       }
       const started = await start();
@@ -359,7 +458,11 @@ describe('the stories of the design, end to end over HTTP', () => {
         staleAccounts: [{ email: 'dave@old.example' }, { email: 'erin@old.example' }],
         userErrors: [],
       });
-      const { data } = await app.gql<Record<string, { totalCount: number }>>(`{ conflicts(filter: { kind: STALE_EXTERNAL_ACCOUNT }) { totalCount } }`, undefined, { token });
+      const { data } = await app.gql<Record<string, { totalCount: number }>>(
+        `{ conflicts(filter: { kind: STALE_EXTERNAL_ACCOUNT }) { totalCount } }`,
+        undefined,
+        { token },
+      );
       expect(data!.conflicts.totalCount).toBe(2);
       const migrations = await app.gql<{ domainMigrations: Array<Record<string, unknown>> }>(
         `{ domainMigrations { status fromDomain { name } toDomain { name } staleAccounts { email } } }`,
@@ -367,25 +470,37 @@ describe('the stories of the design, end to end over HTTP', () => {
         { token },
       );
       expect(migrations.data!.domainMigrations).toEqual([
-        { status: 'IN_PROGRESS', fromDomain: { name: 'old.example' }, toDomain: { name: 'new.example' }, staleAccounts: [{ email: 'dave@old.example' }, { email: 'erin@old.example' }] },
+        {
+          status: 'IN_PROGRESS',
+          fromDomain: { name: 'old.example' },
+          toDomain: { name: 'new.example' },
+          staleAccounts: [{ email: 'dave@old.example' }, { email: 'erin@old.example' }],
+        },
       ]);
       const again = await start();
       expect(again.data!.startDomainMigration.userErrors).toMatchObject([{ code: 'MIGRATION_IN_PROGRESS' }]);
     });
 
     it('lets the stale accounts be suspended (resolving their conflicts) and restored again', async () => {
-      const suspended = await app.gql<{ suspendAccount: { account: { status: string; statusReason: string }; userErrors: unknown[] } }>(
+      const suspended = await app.gql<{
+        suspendAccount: { account: { status: string; statusReason: string }; userErrors: unknown[] };
+      }>(
         `mutation($id: ID!) { suspendAccount(id: $id, reason: "No IdP backs it after the migration") { account { status statusReason } userErrors { code } } }`,
         { id: daveId },
         { token },
       );
-      expect(suspended.data!.suspendAccount).toEqual({ account: { status: 'SUSPENDED', statusReason: 'No IdP backs it after the migration' }, userErrors: [] });
+      expect(suspended.data!.suspendAccount).toEqual({
+        account: { status: 'SUSPENDED', statusReason: 'No IdP backs it after the migration' },
+        userErrors: [],
+      });
       const { data } = await app.gql<{ account: { conflicts: Array<Record<string, unknown>> } }>(
         `query($id: ID!) { account(id: $id) { conflicts { kind status resolution } } }`,
         { id: daveId },
         { token },
       );
-      expect(data!.account.conflicts).toEqual([{ kind: 'STALE_EXTERNAL_ACCOUNT', status: 'RESOLVED', resolution: 'suspendAccount' }]);
+      expect(data!.account.conflicts).toEqual([
+        { kind: 'STALE_EXTERNAL_ACCOUNT', status: 'RESOLVED', resolution: 'suspendAccount' },
+      ]);
       const restored = await app.gql<{ restoreAccount: { account: { status: string; statusReason: string | null } } }>(
         `mutation($id: ID!) { restoreAccount(id: $id) { account { status statusReason } } }`,
         { id: daveId },
@@ -418,12 +533,22 @@ describe('the stories of the design, end to end over HTTP', () => {
       const old = await entra.create({ externalId: 'e-grace', userName: 'grace@legacy.example' });
       stuckId = old.kind === 'synced' ? old.record.id : '';
       legacyId = old.kind === 'synced' ? old.record.accountId! : '';
-      expect((await entra.replace(stuckId, { externalId: 'e-grace', userName: 'grace@legacy.example', email: 'grace@stuck.example' })).kind).toBe('failed');
+      expect(
+        (
+          await entra.replace(stuckId, {
+            externalId: 'e-grace',
+            userName: 'grace@legacy.example',
+            email: 'grace@stuck.example',
+          })
+        ).kind,
+      ).toBe('failed');
       token = await app.token(organizationId, undefined, 'admin@stuck.example');
     });
 
     const resync = () =>
-      app.gql<{ resyncScimRecord: { scimRecord: { syncStatus: string; attempts: number }; userErrors: Array<{ code: string }> } }>(
+      app.gql<{
+        resyncScimRecord: { scimRecord: { syncStatus: string; attempts: number }; userErrors: Array<{ code: string }> };
+      }>(
         `mutation($id: ID!) { resyncScimRecord(id: $id) { scimRecord { syncStatus attempts } userErrors { code } } }`,
         { id: stuckId },
         { token },
@@ -432,7 +557,10 @@ describe('the stories of the design, end to end over HTTP', () => {
     it('keeps failing on resync, counting attempts, and renaming the holder is refused (rule R1)', async () => {
       const first = await resync();
       const second = await resync();
-      expect(first.data!.resyncScimRecord).toEqual({ scimRecord: { syncStatus: 'FAILED', attempts: 2 }, userErrors: [{ code: 'EMAIL_TAKEN' }] });
+      expect(first.data!.resyncScimRecord).toEqual({
+        scimRecord: { syncStatus: 'FAILED', attempts: 2 },
+        userErrors: [{ code: 'EMAIL_TAKEN' }],
+      });
       expect(second.data!.resyncScimRecord.scimRecord.attempts).toBe(3);
       const rename = await app.gql<{ renameAccountEmail: { userErrors: Array<{ code: string; rule: string }> } }>(
         `mutation($id: ID!) { renameAccountEmail(accountId: $id) { userErrors { code rule } } }`,
@@ -440,7 +568,9 @@ describe('the stories of the design, end to end over HTTP', () => {
         { token },
       );
       expect(rename.data!.renameAccountEmail.userErrors).toEqual([{ code: 'IDP_MANAGED_ACCOUNT', rule: 'R1' }]);
-      const { data } = await app.gql<{ scimRecord: { conflicts: Array<{ remediation: Array<{ action: string; automated: boolean }> }> } }>(
+      const { data } = await app.gql<{
+        scimRecord: { conflicts: Array<{ remediation: Array<{ action: string; automated: boolean }> }> };
+      }>(
         `query($id: ID!) { scimRecord(id: $id) { conflicts(status: OPEN) { remediation { action automated } } } }`,
         { id: stuckId },
         { token },
@@ -452,7 +582,9 @@ describe('the stories of the design, end to end over HTTP', () => {
     });
 
     it('deletes the record: the account and its history stay, the conflicts close', async () => {
-      const { data } = await app.gql<{ deleteScimRecord: { resolvedConflicts: Array<{ kind: string }>; userErrors: unknown[] } }>(
+      const { data } = await app.gql<{
+        deleteScimRecord: { resolvedConflicts: Array<{ kind: string }>; userErrors: unknown[] };
+      }>(
         `mutation($id: ID!) { deleteScimRecord(id: $id) { resolvedConflicts { kind } userErrors { code } } }`,
         { id: stuckId },
         { token },
@@ -464,8 +596,16 @@ describe('the stories of the design, end to end over HTTP', () => {
         { token },
       );
       expect(after.data).toEqual({ scimRecord: null, account: { email: 'grace@legacy.example', idpManaged: false } });
-      const pushes = await db.dataSource.query(`SELECT operation, scim_record_id FROM scim_push WHERE directory_id = $1 ORDER BY id`, [entraId]);
-      expect(pushes.map((push: { operation: string; scim_record_id: string | null }) => [push.operation, push.scim_record_id])).toEqual([
+      const pushes = await db.dataSource.query(
+        `SELECT operation, scim_record_id FROM scim_push WHERE directory_id = $1 ORDER BY id`,
+        [entraId],
+      );
+      expect(
+        pushes.map((push: { operation: string; scim_record_id: string | null }) => [
+          push.operation,
+          push.scim_record_id,
+        ]),
+      ).toEqual([
         ['CREATE', null],
         ['REPLACE', null],
         ['RESYNC', null],
@@ -475,7 +615,11 @@ describe('the stories of the design, end to end over HTTP', () => {
     });
 
     it("is recreated by the IdP's next push and linked to the account that owns the email", async () => {
-      const pushed = await identityProvider(db.dataSource, organizationId, entraId).create({ externalId: 'e-grace', userName: 'grace@legacy.example', email: 'grace@stuck.example' });
+      const pushed = await identityProvider(db.dataSource, organizationId, entraId).create({
+        externalId: 'e-grace',
+        userName: 'grace@legacy.example',
+        email: 'grace@stuck.example',
+      });
       expect(pushed).toMatchObject({ kind: 'synced', status: 201 });
       expect(pushed.kind === 'synced' && pushed.record.accountId).toBe(graceId);
       const { data } = await app.gql<{ account: { scimRecords: Array<{ directory: { name: string } }> } }>(

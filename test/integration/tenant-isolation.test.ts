@@ -29,7 +29,8 @@ describe('tenant isolation over GraphQL', () => {
     expect(response.errors).toBeUndefined();
     return response.data!;
   };
-  const acmeEmails = () => db.dataSource.query(`SELECT email FROM account WHERE organization_id = $1`, [demo.acme.organizationId]);
+  const acmeEmails = () =>
+    db.dataSource.query(`SELECT email FROM account WHERE organization_id = $1`, [demo.acme.organizationId]);
 
   it('lists only its own rows', async () => {
     const data = await asGlobex(`{
@@ -40,17 +41,23 @@ describe('tenant isolation over GraphQL', () => {
       domains { name } directories { name } domainMigrations { id }
       governanceReport { failedRecordCount openConflictsByKind { kind } mismatchedDirectories { name } }
     }`);
-    expect(data.accounts.edges.map((edge: any) => edge.node.email).sort()).toEqual(['frank.grimes@globex.com', 'hank.scorpio@globex.com', 'mindy.simmons@globex.com']);
+    expect(data.accounts.edges.map((edge: any) => edge.node.email).sort()).toEqual([
+      'frank.grimes@globex.com',
+      'hank.scorpio@globex.com',
+      'mindy.simmons@globex.com',
+    ]);
     expect(data.scimRecords.totalCount).toBe(3);
     expect(data.conflicts.totalCount).toBe(0);
-    expect(new Set(data.auditEvents.edges.map((edge: any) => edge.node.actor))).toEqual(new Set(['admin@globex.com', `scim:${demo.globex.directoryId}`]));
+    expect(new Set(data.auditEvents.edges.map((edge: any) => edge.node.actor))).toEqual(
+      new Set(['admin@globex.com', `scim:${demo.globex.directoryId}`]),
+    );
     expect(data.domains).toEqual([{ name: 'globex.com' }]);
     expect(data.directories).toEqual([{ name: 'Google Workspace' }]);
     expect(data.domainMigrations).toEqual([]);
     expect(data.governanceReport).toEqual({ failedRecordCount: 0, openConflictsByKind: [], mismatchedDirectories: [] });
   });
 
-  it('finds none of the other organization\'s objects by id, email or name', async () => {
+  it("finds none of the other organization's objects by id, email or name", async () => {
     const data = await asGlobex(
       `query($account: ID!, $record: ID!, $conflict: ID!) {
         account(id: $account) { id } scimRecord(id: $record) { id } conflict(id: $conflict) { id }
@@ -75,7 +82,7 @@ describe('tenant isolation over GraphQL', () => {
     });
   });
 
-  it('resolves the other organization\'s entity keys to null through _entities', async () => {
+  it("resolves the other organization's entity keys to null through _entities", async () => {
     const data = await asGlobex(
       `query($representations: [_Any!]!) { _entities(representations: $representations) { __typename } }`,
       {
@@ -94,8 +101,14 @@ describe('tenant isolation over GraphQL', () => {
 
   it('does not follow a relation into another organization, even when a row points there', async () => {
     // A corrupted reference: Globex's record claims Acme's account. The relation must not leak it.
-    const [{ id: recordId }] = await db.dataSource.query(`SELECT id FROM scim_record WHERE organization_id = $1 LIMIT 1`, [demo.globex.organizationId]);
-    await db.dataSource.query(`UPDATE scim_record SET account_id = $1 WHERE id = $2`, [demo.acme.accounts.alice, recordId]);
+    const [{ id: recordId }] = await db.dataSource.query(
+      `SELECT id FROM scim_record WHERE organization_id = $1 LIMIT 1`,
+      [demo.globex.organizationId],
+    );
+    await db.dataSource.query(`UPDATE scim_record SET account_id = $1 WHERE id = $2`, [
+      demo.acme.accounts.alice,
+      recordId,
+    ]);
     const data = await asGlobex(`query($id: ID!) { scimRecord(id: $id) { account { email } } }`, { id: recordId });
     expect(data.scimRecord.account).toBeNull();
   });
@@ -126,7 +139,10 @@ describe('tenant isolation over GraphQL', () => {
       },
     );
     for (const [field, payload] of Object.entries(data)) {
-      expect([field, [...new Set(payload.userErrors.map((error: { code: string }) => error.code))]]).toEqual([field, ['NOT_FOUND']]);
+      expect([field, [...new Set(payload.userErrors.map((error: { code: string }) => error.code))]]).toEqual([
+        field,
+        ['NOT_FOUND'],
+      ]);
     }
     expect(data.rotate.scimToken).toBeNull();
     expect(await tableContents(db.dataSource)).toEqual(before);
@@ -137,8 +153,13 @@ describe('tenant isolation over GraphQL', () => {
       `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'guest@globex.com', 'globex.com', 'INVITATION') RETURNING id`,
       [demo.globex.organizationId],
     );
-    const data = await asGlobex(`mutation($id: ID!) { renameAccountEmail(accountId: $id, newEmail: "alice.smith@acme.com") { userErrors { code message } } }`, { id });
-    expect(data.renameAccountEmail.userErrors).toEqual([{ code: 'EMAIL_TAKEN', message: 'alice.smith@acme.com already belongs to an account outside your organization.' }]);
+    const data = await asGlobex(
+      `mutation($id: ID!) { renameAccountEmail(accountId: $id, newEmail: "alice.smith@acme.com") { userErrors { code message } } }`,
+      { id },
+    );
+    expect(data.renameAccountEmail.userErrors).toEqual([
+      { code: 'EMAIL_TAKEN', message: 'alice.smith@acme.com already belongs to an account outside your organization.' },
+    ]);
     expect((await acmeEmails()).map((row: { email: string }) => row.email)).toContain('alice.smith@acme.com');
   });
 });

@@ -6,7 +6,13 @@ import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { fixtures } from '../support/fixtures';
 
 interface DomainResult {
-  domain: { id: string; name: string; status: string; lastCheckError: string | null; verification: { token: string; dnsRecordName: string | null; fileUrl: string | null } } | null;
+  domain: {
+    id: string;
+    name: string;
+    status: string;
+    lastCheckError: string | null;
+    verification: { token: string; dnsRecordName: string | null; fileUrl: string | null };
+  } | null;
   userErrors: Array<{ code: string; message: string }>;
 }
 
@@ -46,17 +52,34 @@ describe('verifyDomain', () => {
   });
 
   const add = async (name: string, method = 'DNS_TXT', as = token) =>
-    (await app.gql<{ addDomain: DomainResult }>(`mutation { addDomain(name: "${name}", method: ${method}) { domain { ${DOMAIN} } userErrors { code message } } }`, undefined, { token: as }))
-      .data!.addDomain.domain!;
+    (
+      await app.gql<{ addDomain: DomainResult }>(
+        `mutation { addDomain(name: "${name}", method: ${method}) { domain { ${DOMAIN} } userErrors { code message } } }`,
+        undefined,
+        { token: as },
+      )
+    ).data!.addDomain.domain!;
   const verify = async (id: string, as = token) =>
-    (await app.gql<{ verifyDomain: DomainResult }>(`mutation($id: ID!) { verifyDomain(id: $id) { domain { ${DOMAIN} } userErrors { code message } } }`, { id }, { token: as }))
-      .data!.verifyDomain;
+    (
+      await app.gql<{ verifyDomain: DomainResult }>(
+        `mutation($id: ID!) { verifyDomain(id: $id) { domain { ${DOMAIN} } userErrors { code message } } }`,
+        { id },
+        { token: as },
+      )
+    ).data!.verifyDomain;
 
   it('returns the exact TXT record to publish, and verifies once it is there', async () => {
     const domain = await add('Verified.Example.');
-    expect(domain).toMatchObject({ name: 'verified.example', status: 'UNVERIFIED', verification: { dnsRecordName: 'verified.example', fileUrl: null } });
+    expect(domain).toMatchObject({
+      name: 'verified.example',
+      status: 'UNVERIFIED',
+      verification: { dnsRecordName: 'verified.example', fileUrl: null },
+    });
     dns.setTxt('verified.example', [['v=spf1 -all'], [domain.verification.token]]);
-    expect(await verify(domain.id)).toMatchObject({ domain: { status: 'VERIFIED', lastCheckError: null }, userErrors: [] });
+    expect(await verify(domain.id)).toMatchObject({
+      domain: { status: 'VERIFIED', lastCheckError: null },
+      userErrors: [],
+    });
   });
 
   it('stays UNVERIFIED on a wrong token, recording why', async () => {
@@ -65,7 +88,10 @@ describe('verifyDomain', () => {
     const result = await verify(domain.id);
     expect(result.userErrors).toMatchObject([{ code: 'VERIFICATION_FAILED' }]);
     expect(result.domain).toMatchObject({ status: 'UNVERIFIED', lastCheckError: result.userErrors[0].message });
-    const [{ last_checked_at: checkedAt }] = await db.dataSource.query(`SELECT last_checked_at FROM domain WHERE id = $1`, [domain.id]);
+    const [{ last_checked_at: checkedAt }] = await db.dataSource.query(
+      `SELECT last_checked_at FROM domain WHERE id = $1`,
+      [domain.id],
+    );
     expect(checkedAt).not.toBeNull();
   });
 
@@ -81,14 +107,20 @@ describe('verifyDomain', () => {
     const domain = await add('files.example', 'HTTPS_FILE');
     expect(domain.verification.fileUrl).toBe('https://files.example/.well-known/identity-governance-verification.txt');
     dns.setA('files.example', '127.0.0.1');
-    files.set('files.example', (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`${domain.verification.token}\n`));
+    files.set('files.example', (res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`${domain.verification.token}\n`),
+    );
     expect(await verify(domain.id)).toMatchObject({ domain: { status: 'VERIFIED' }, userErrors: [] });
   });
 
   it('refuses a file behind a redirect to another host', async () => {
     const domain = await add('redirect.example', 'HTTPS_FILE');
     dns.setA('redirect.example', '127.0.0.1');
-    files.set('redirect.example', (res) => res.writeHead(302, { location: 'http://attacker.example/.well-known/identity-governance-verification.txt' }).end());
+    files.set('redirect.example', (res) =>
+      res
+        .writeHead(302, { location: 'http://attacker.example/.well-known/identity-governance-verification.txt' })
+        .end(),
+    );
     const result = await verify(domain.id);
     expect(result.userErrors).toMatchObject([{ code: 'VERIFICATION_FAILED' }]);
     expect(result.userErrors[0].message).toMatch(/redirect/i);
@@ -114,13 +146,22 @@ describe('verifyDomain', () => {
     dns.setTxt('contested.example', [[older.verification.token], [newer.verification.token]]);
     expect((await verify(newer.id)).domain!.status).toBe('VERIFIED');
 
-    const { data } = await app.gql<{ domain: { status: string } }>(`{ domain(name: "contested.example") { status } }`, undefined, { token: otherToken });
+    const { data } = await app.gql<{ domain: { status: string } }>(
+      `{ domain(name: "contested.example") { status } }`,
+      undefined,
+      { token: otherToken },
+    );
     expect(data!.domain.status).toBe('SUPERSEDED');
-    const trail = await app.gql<{ auditEvents: { edges: Array<{ node: { action: string; after: { status: string } } }> } }>(
+    const trail = await app.gql<{
+      auditEvents: { edges: Array<{ node: { action: string; after: { status: string } } }> };
+    }>(
       `query($id: ID!) { auditEvents(filter: { targetId: $id }) { edges { node { action after } } } }`,
       { id: older.id },
       { token: otherToken },
     );
-    expect(trail.data!.auditEvents.edges[0].node).toMatchObject({ action: 'domainSuperseded', after: { status: 'SUPERSEDED' } });
+    expect(trail.data!.auditEvents.edges[0].node).toMatchObject({
+      action: 'domainSuperseded',
+      after: { status: 'SUPERSEDED' },
+    });
   });
 });

@@ -41,7 +41,13 @@ export interface TestServerOptions {
 
 export async function startTestServer(dataSource: DataSource, options: TestServerOptions = {}): Promise<TestServer> {
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const verifier = new TokenVerifier({ jwtSecret: TEST_JWT_SECRET, jwksUrl: undefined, issuer: undefined, audience: undefined, clockToleranceSeconds: 5 });
+  const verifier = new TokenVerifier({
+    jwtSecret: TEST_JWT_SECRET,
+    jwksUrl: undefined,
+    issuer: undefined,
+    audience: undefined,
+    clockToleranceSeconds: 5,
+  });
   const domainCheck: DomainCheckerOptions = {
     // Tests that verify domains pass their own loopback DNS and HTTP servers.
     dnsServers: ['127.0.0.1:9'],

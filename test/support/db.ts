@@ -50,10 +50,16 @@ function databaseUrl(name: string): string {
 }
 
 /** A fresh, migrated database of this test file's own, cloned from the run's template in milliseconds. */
-export async function createTestDatabase(options: { migrated?: boolean; poolMax?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrated?: boolean; poolMax?: number } = {},
+): Promise<TestDatabase> {
   const { template, runId } = loadState();
   const name = `gov_${runId}_${randomBytes(4).toString('hex')}`;
-  await admin((client) => client.query(options.migrated === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`));
+  await admin((client) =>
+    client.query(
+      options.migrated === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${template}`,
+    ),
+  );
   const queries = new QueryCounter();
   const url = databaseUrl(name);
   const dataSource = createDataSource({ url, poolMax: options.poolMax ?? 10, logger: queries });

@@ -27,7 +27,8 @@ export async function startHrSubgraph(employees: Employee[]) {
             employees: () => employees,
           },
           Employee: {
-            __resolveReference: (reference: { employeeNumber: string }) => employees.find((e) => e.employeeNumber === reference.employeeNumber),
+            __resolveReference: (reference: { employeeNumber: string }) =>
+              employees.find((e) => e.employeeNumber === reference.employeeNumber),
             account: (employee: Employee) => ({ id: employee.accountId }),
             workDomain: (employee: Employee) => ({ name: employee.workDomain }),
           },
@@ -47,14 +48,28 @@ export async function startHrSubgraph(employees: Employee[]) {
   return { url, stop: () => server.stop() };
 }
 
-
 /** Employee records for some of the demo organization's accounts. */
 export function demoEmployees(demo: DemoData): Employee[] {
   const { accounts } = demo.acme;
   return [
     { employeeNumber: 'E-1001', accountId: accounts.graceLee, managerAccountId: null, workDomain: 'acme.com' },
-    { employeeNumber: 'E-1002', accountId: accounts.alice, managerAccountId: accounts.graceLee, workDomain: 'acme.com' },
-    { employeeNumber: 'E-1003', accountId: accounts.aliceSmith, managerAccountId: accounts.alice, workDomain: 'acme.com' },
-    { employeeNumber: 'E-1004', accountId: accounts.dave, managerAccountId: accounts.graceLee, workDomain: 'acme-legacy.com' },
+    {
+      employeeNumber: 'E-1002',
+      accountId: accounts.alice,
+      managerAccountId: accounts.graceLee,
+      workDomain: 'acme.com',
+    },
+    {
+      employeeNumber: 'E-1003',
+      accountId: accounts.aliceSmith,
+      managerAccountId: accounts.alice,
+      workDomain: 'acme.com',
+    },
+    {
+      employeeNumber: 'E-1004',
+      accountId: accounts.dave,
+      managerAccountId: accounts.graceLee,
+      workDomain: 'acme-legacy.com',
+    },
   ];
 }

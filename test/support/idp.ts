@@ -34,13 +34,17 @@ export function desiredUser(push: UserPush): DesiredUser {
  * push is one transaction with the directory as the actor.
  */
 export function identityProvider(db: DataSource, organizationId: string, directoryId: string) {
-  const push = async (action: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>): Promise<PushResult> => {
+  const push = async (
+    action: string,
+    fn: (m: MutationScope, directory: Directory) => Promise<PushResult>,
+  ): Promise<PushResult> => {
     const directory = await db.getRepository(Directory).findOneBy({ id: directoryId, organizationId });
     if (!directory) throw new Error(`no directory ${directoryId} in organization ${organizationId}`);
     return inScimTransaction(db, { directory, requestId: null }, action, (m) => fn(m, directory));
   };
   return {
-    create: (user: UserPush) => push('scim.createUser', (m, directory) => provisionUser(m, directory, desiredUser(user))),
+    create: (user: UserPush) =>
+      push('scim.createUser', (m, directory) => provisionUser(m, directory, desiredUser(user))),
     replace: (recordId: string, user: UserPush) =>
       push('scim.replaceUser', async (m, directory) => {
         const record = await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: recordId });

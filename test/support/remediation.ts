@@ -39,12 +39,23 @@ export async function followRemediation(app: TestServer, token: string, conflict
 
 async function mutationArgumentTypes(app: TestServer, token: string): Promise<Map<string, Map<string, string>>> {
   type TypeRef = { kind: string; name: string | null; ofType: TypeRef | null };
-  const { data } = await app.gql<{ __schema: { mutationType: { fields: Array<{ name: string; args: Array<{ name: string; type: TypeRef }> }> } } }>(
+  const { data } = await app.gql<{
+    __schema: { mutationType: { fields: Array<{ name: string; args: Array<{ name: string; type: TypeRef }> }> } };
+  }>(
     `{ __schema { mutationType { fields { name args { name type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } } }`,
     {},
     { token },
   );
   const render = (type: TypeRef): string =>
-    type.kind === 'NON_NULL' ? `${render(type.ofType!)}!` : type.kind === 'LIST' ? `[${render(type.ofType!)}]` : type.name!;
-  return new Map(data!.__schema.mutationType.fields.map((field) => [field.name, new Map(field.args.map((arg) => [arg.name, render(arg.type)]))]));
+    type.kind === 'NON_NULL'
+      ? `${render(type.ofType!)}!`
+      : type.kind === 'LIST'
+        ? `[${render(type.ofType!)}]`
+        : type.name!;
+  return new Map(
+    data!.__schema.mutationType.fields.map((field) => [
+      field.name,
+      new Map(field.args.map((arg) => [arg.name, render(arg.type)])),
+    ]),
+  );
 }

@@ -18,7 +18,12 @@ export const SCIM = {
 export interface ScimClient {
   /** `${server}/scim/directory/${directoryId}` */
   root: string;
-  request<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  request<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ScimResponse<T>>;
   get<T = any>(path: string, headers?: Record<string, string>): Promise<ScimResponse<T>>;
   post<T = any>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
   put<T = any>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;

@@ -7,7 +7,9 @@ export async function tableContents(db: DataSource): Promise<Record<string, stri
   );
   const contents: Record<string, string> = {};
   for (const { tablename } of tables) {
-    const [row] = await db.query(`SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS rows FROM "${tablename}" t`);
+    const [row] = await db.query(
+      `SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS rows FROM "${tablename}" t`,
+    );
     contents[tablename] = row.rows;
   }
   return contents;

@@ -14,6 +14,9 @@ export function saveState(state: TestDatabaseState): void {
 
 export function loadState(): TestDatabaseState {
   const raw = process.env[VARIABLE];
-  if (!raw) throw new Error('Test database state is missing: run the tests through jest (its global setup prepares the database).');
+  if (!raw)
+    throw new Error(
+      'Test database state is missing: run the tests through jest (its global setup prepares the database).',
+    );
   return JSON.parse(raw) as TestDatabaseState;
 }

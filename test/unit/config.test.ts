@@ -3,7 +3,13 @@ import { ConfigError, loadConfig } from '../../src/config';
 describe('loadConfig', () => {
   it('has working defaults for a fresh machine: embedded Postgres under ./.data, migrations on', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ nodeEnv: 'development', port: 4000, databaseUrl: undefined, migrateOnStart: true, dbPoolMax: 10 });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 4000,
+      databaseUrl: undefined,
+      migrateOnStart: true,
+      dbPoolMax: 10,
+    });
     expect(config.dataDir).toMatch(/\.data$/);
   });
 
@@ -33,13 +39,20 @@ describe('loadConfig', () => {
   it('names every bad variable at once, and never echoes a database password', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', MIGRATE_ON_START: 'maybe', DATABASE_URL: 'mysql://root:hunter2@db/x', JWT_SECRET: 'short', NODE_ENV: 'staging' });
+      loadConfig({
+        PORT: 'eighty',
+        MIGRATE_ON_START: 'maybe',
+        DATABASE_URL: 'mysql://root:hunter2@db/x',
+        JWT_SECRET: 'short',
+        NODE_ENV: 'staging',
+      });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems.join('\n');
-    for (const name of ['PORT', 'MIGRATE_ON_START', 'DATABASE_URL', 'JWT_SECRET', 'NODE_ENV']) expect(problems).toContain(name);
+    for (const name of ['PORT', 'MIGRATE_ON_START', 'DATABASE_URL', 'JWT_SECRET', 'NODE_ENV'])
+      expect(problems).toContain(name);
     expect(problems).not.toContain('hunter2');
   });
 });

@@ -1,4 +1,9 @@
-import { firstFreePlaceholder, normalizeEmail, placeholderEmail, placeholderSeriesPrefix } from '../../src/accounts/email';
+import {
+  firstFreePlaceholder,
+  normalizeEmail,
+  placeholderEmail,
+  placeholderSeriesPrefix,
+} from '../../src/accounts/email';
 
 describe('normalizeEmail', () => {
   it.each([
@@ -18,7 +23,9 @@ describe('placeholders (rule R6)', () => {
 
   it('drops an existing +tag so accounts sharing a local part share one series', () => {
     expect(placeholderEmail('sam+7', 'acme.com', 1)).toBe('sam+duplicated@acme.com');
-    expect(firstFreePlaceholder('sam+7', 'acme.com', new Set(['sam+duplicated@acme.com', 'sam+duplicated2@acme.com']))).toEqual({
+    expect(
+      firstFreePlaceholder('sam+7', 'acme.com', new Set(['sam+duplicated@acme.com', 'sam+duplicated2@acme.com'])),
+    ).toEqual({
       email: 'sam+duplicated3@acme.com',
       n: 3,
     });

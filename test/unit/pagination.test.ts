@@ -18,7 +18,10 @@ const ID = '6f1c1e8e-3b7a-4c1e-9a51-2f0d3c4b5a69';
 
 describe('cursors', () => {
   it('decode to the key values of their own list', () => {
-    expect(decodeCursor(keyset, cursor(['rows', '2026-11-28T09:00:00.123Z', ID]))).toEqual(['2026-11-28T09:00:00.123Z', ID]);
+    expect(decodeCursor(keyset, cursor(['rows', '2026-11-28T09:00:00.123Z', ID]))).toEqual([
+      '2026-11-28T09:00:00.123Z',
+      ID,
+    ]);
   });
 
   it.each([

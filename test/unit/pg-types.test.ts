@@ -16,7 +16,9 @@ describe('parseTimestamptz', () => {
 
   it('leaves unusual values to the library', () => {
     expect(parseTimestamptz('infinity')).toEqual(library('infinity'));
-    expect(parseTimestamptz('0044-03-15 12:00:00+00 BC').getTime()).toBe(library('0044-03-15 12:00:00+00 BC').getTime());
+    expect(parseTimestamptz('0044-03-15 12:00:00+00 BC').getTime()).toBe(
+      library('0044-03-15 12:00:00+00 BC').getTime(),
+    );
   });
 });
 
@@ -24,8 +26,14 @@ describe('parseTimestamptz over many values', () => {
   it('agrees with the library on a spread of instants, precisions and offsets', () => {
     const offsets = ['+00', '-08', '+05:30', '-03:30', '+14', '-12'];
     for (let i = 0; i < 2000; i++) {
-      const instant = new Date(Date.UTC(1970 + (i % 130), i % 12, 1 + (i % 28), i % 24, (i * 7) % 60, (i * 13) % 60, (i * 37) % 1000));
-      const fraction = ['', `.${String(instant.getUTCMilliseconds()).padStart(3, '0')}`, `.${String(instant.getUTCMilliseconds()).padStart(3, '0')}456`][i % 3];
+      const instant = new Date(
+        Date.UTC(1970 + (i % 130), i % 12, 1 + (i % 28), i % 24, (i * 7) % 60, (i * 13) % 60, (i * 37) % 1000),
+      );
+      const fraction = [
+        '',
+        `.${String(instant.getUTCMilliseconds()).padStart(3, '0')}`,
+        `.${String(instant.getUTCMilliseconds()).padStart(3, '0')}456`,
+      ][i % 3];
       const text = `${instant.toISOString().slice(0, 10)} ${instant.toISOString().slice(11, 19)}${fraction}${offsets[i % offsets.length]}`;
       expect([text, parseTimestamptz(text).getTime()]).toEqual([text, library(text).getTime()]);
     }

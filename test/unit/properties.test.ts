@@ -25,7 +25,12 @@ describe('property: free-text inputs never break the service or store an invalid
       fc.property(hostile, (input) => {
         const result = normalizeEmail(input);
         if (!result.ok) return typeof result.message === 'string' && result.message.length <= 200;
-        return STORABLE_EMAIL.test(result.email) && result.email.length <= 254 && normalizeEmail(result.email).ok && normalizeEmail(result.email).ok === true;
+        return (
+          STORABLE_EMAIL.test(result.email) &&
+          result.email.length <= 254 &&
+          normalizeEmail(result.email).ok &&
+          normalizeEmail(result.email).ok === true
+        );
       }),
       { numRuns: 2000 },
     );
@@ -61,9 +66,22 @@ describe('property: free-text inputs never break the service or store an invalid
       hostile,
       fc
         .tuple(
-          fc.constantFrom('userName', 'emails', 'emails.value', 'name.givenName', 'active', 'meta.lastModified', 'id', 'externalId', 'unknown'),
+          fc.constantFrom(
+            'userName',
+            'emails',
+            'emails.value',
+            'name.givenName',
+            'active',
+            'meta.lastModified',
+            'id',
+            'externalId',
+            'unknown',
+          ),
           fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr', 'zz'),
-          fc.oneof(fc.string({ maxLength: 30 }).map((s) => JSON.stringify(s)), fc.constantFrom('true', 'False', 'null', '12', '"2026-01-01T00:00:00Z"')),
+          fc.oneof(
+            fc.string({ maxLength: 30 }).map((s) => JSON.stringify(s)),
+            fc.constantFrom('true', 'False', 'null', '12', '"2026-01-01T00:00:00Z"'),
+          ),
           fc.constantFrom('', ' and ', ' or ', ')', '(', '[', ']', ' not'),
         )
         .map(([attribute, op, value, tail]) => `${attribute} ${op} ${value}${tail}`),
@@ -86,14 +104,37 @@ describe('property: free-text inputs never break the service or store an invalid
   it('SCIM PATCH: applies or answers a 400 with a scimType, never another error, never touching id', () => {
     const operation = fc.record({
       op: fc.constantFrom('add', 'Replace', 'remove', 'REMOVE', 'copy'),
-      path: fc.option(fc.oneof(hostile, fc.constantFrom('active', 'emails[type eq "work"].value', 'name.givenName', 'id', 'meta.version', 'members[value eq "x"]')), { nil: undefined }),
+      path: fc.option(
+        fc.oneof(
+          hostile,
+          fc.constantFrom(
+            'active',
+            'emails[type eq "work"].value',
+            'name.givenName',
+            'id',
+            'meta.version',
+            'members[value eq "x"]',
+          ),
+        ),
+        { nil: undefined },
+      ),
       value: fc.oneof(fc.jsonValue(), fc.constantFrom('False', 'True')),
     });
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 5 }), (operations) => {
-        const resource = { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], id: 'fixed', userName: 'a@b.c', active: true, emails: [{ value: 'a@b.c', type: 'work' }] };
+        const resource = {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          id: 'fixed',
+          userName: 'a@b.c',
+          active: true,
+          emails: [{ value: 'a@b.c', type: 'work' }],
+        };
         try {
-          const patched = applyPatch(resource, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations }, USER_PATCH_OPTIONS);
+          const patched = applyPatch(
+            resource,
+            { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations },
+            USER_PATCH_OPTIONS,
+          );
           return patched.id === 'fixed' && (typeof patched.active === 'boolean' || patched.active === undefined);
         } catch (error) {
           return error instanceof ScimError && error.status === 400 && typeof error.scimType === 'string';
@@ -112,7 +153,10 @@ describe('property: free-text inputs never break the service or store an invalid
         { property: 'id', cast: 'uuid' },
       ],
     };
-    const cursorish = fc.oneof(hostile, fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')));
+    const cursorish = fc.oneof(
+      hostile,
+      fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')),
+    );
     fc.assert(
       fc.property(cursorish, (cursor) => {
         try {

@@ -1,5 +1,11 @@
 import { ScimError } from '../../src/scim/scim-error';
-import { compileFilter, sortColumn, USER_FILTER_SCHEMA, MAX_FILTER_DEPTH, type ResourceSchema } from '../../src/scim/filter';
+import {
+  compileFilter,
+  sortColumn,
+  USER_FILTER_SCHEMA,
+  MAX_FILTER_DEPTH,
+  type ResourceSchema,
+} from '../../src/scim/filter';
 
 const compile = (filter: string, firstParam?: number) => compileFilter(filter, USER_FILTER_SCHEMA, firstParam);
 const EMAILS = `jsonb_array_elements(CASE WHEN jsonb_typeof(r.emails) = 'array' THEN r.emails END) AS e(v)`;
@@ -26,8 +32,14 @@ function expectInvalidFilter(filter: string, detail?: RegExp): void {
 
 describe('compileFilter: attribute operators', () => {
   it('compares case-insensitive strings with lower() on both sides', () => {
-    expect(compile('userName eq "Alice@Example.com"')).toEqual({ sql: 'lower(r.user_name) = lower($1::text)', params: ['Alice@Example.com'] });
-    expect(compile('displayName ne "x"')).toEqual({ sql: 'lower(r.display_name) IS DISTINCT FROM lower($1::text)', params: ['x'] });
+    expect(compile('userName eq "Alice@Example.com"')).toEqual({
+      sql: 'lower(r.user_name) = lower($1::text)',
+      params: ['Alice@Example.com'],
+    });
+    expect(compile('displayName ne "x"')).toEqual({
+      sql: 'lower(r.display_name) IS DISTINCT FROM lower($1::text)',
+      params: ['x'],
+    });
     expect(compile('name.givenName gt "b"')).toEqual({ sql: 'lower(r.given_name) > lower($1::text)', params: ['b'] });
     expect(compile('name.familyName ge "b"').sql).toBe('lower(r.family_name) >= lower($1::text)');
     expect(compile('userName lt "b"').sql).toBe('lower(r.user_name) < lower($1::text)');
@@ -41,13 +53,19 @@ describe('compileFilter: attribute operators', () => {
   });
 
   it('turns co, sw and ew into LIKE with %, _ and \\ escaped', () => {
-    expect(compile('userName co "50%_off\\\\"')).toEqual({ sql: 'lower(r.user_name) LIKE lower($1::text)', params: ['%50\\%\\_off\\\\%'] });
+    expect(compile('userName co "50%_off\\\\"')).toEqual({
+      sql: 'lower(r.user_name) LIKE lower($1::text)',
+      params: ['%50\\%\\_off\\\\%'],
+    });
     expect(compile('userName sw "a_b"').params).toEqual(['a\\_b%']);
     expect(compile('userName ew "@acme.com"').params).toEqual(['%@acme.com']);
   });
 
   it('treats pr as not null, and for strings not empty', () => {
-    expect(compile('displayName pr')).toEqual({ sql: `(r.display_name IS NOT NULL AND r.display_name <> '')`, params: [] });
+    expect(compile('displayName pr')).toEqual({
+      sql: `(r.display_name IS NOT NULL AND r.display_name <> '')`,
+      params: [],
+    });
     expect(compile('active pr').sql).toBe('(r.active IS NOT NULL)');
     expect(compile('meta.created pr').sql).toBe('(r.created_at IS NOT NULL)');
   });
@@ -70,7 +88,9 @@ describe('compileFilter: attribute operators', () => {
       sql: 'r.updated_at > $1::timestamptz',
       params: ['2011-05-13T04:42:34Z'],
     });
-    expect(compile('meta.created ge "2024-01-01T01:30:00.123456+02:00"').params).toEqual(['2023-12-31T23:30:00.123456Z']);
+    expect(compile('meta.created ge "2024-01-01T01:30:00.123456+02:00"').params).toEqual([
+      '2023-12-31T23:30:00.123456Z',
+    ]);
     expect(compile('meta.created lt "2024-02-29T23:00:00-23:59"').params).toEqual(['2024-03-01T22:59:00Z']);
     expect(compile('meta.created le "2016-12-31T23:59:60Z"').params).toEqual(['2017-01-01T00:00:00Z']);
     expect(compile('meta.created eq "2024-01-01t00:00:00z"').sql).toBe('r.created_at = $1::timestamptz');
@@ -95,13 +115,20 @@ describe('compileFilter: multi-valued attributes', () => {
       sql: `EXISTS (SELECT 1 FROM ${EMAILS} WHERE lower((e.v->>'value')) = lower($1::text))`,
       params: ['a@b.c'],
     });
-    expect(compile('emails co "@acme.com"').sql).toBe(`EXISTS (SELECT 1 FROM ${EMAILS} WHERE lower((e.v->>'value')) LIKE lower($1::text))`);
+    expect(compile('emails co "@acme.com"').sql).toBe(
+      `EXISTS (SELECT 1 FROM ${EMAILS} WHERE lower((e.v->>'value')) LIKE lower($1::text))`,
+    );
     expect(compile('emails.value eq "x"').sql).toBe(compile('emails eq "x"').sql);
-    expect(compile('Emails.Type eq "work"').sql).toBe(`EXISTS (SELECT 1 FROM ${EMAILS} WHERE lower((e.v->>'type')) = lower($1::text))`);
+    expect(compile('Emails.Type eq "work"').sql).toBe(
+      `EXISTS (SELECT 1 FROM ${EMAILS} WHERE lower((e.v->>'type')) = lower($1::text))`,
+    );
   });
 
   it('reads jsonb booleans without casting arbitrary strings', () => {
-    expect(compile('emails.primary eq true')).toEqual({ sql: `EXISTS (SELECT 1 FROM ${EMAILS} WHERE ${PRIMARY} = $1::boolean)`, params: [true] });
+    expect(compile('emails.primary eq true')).toEqual({
+      sql: `EXISTS (SELECT 1 FROM ${EMAILS} WHERE ${PRIMARY} = $1::boolean)`,
+      params: [true],
+    });
   });
 
   it('treats pr as a non-empty array, or as any element having the sub-attribute', () => {
@@ -138,15 +165,24 @@ describe('compileFilter: logic and syntax', () => {
   });
 
   it('negates with NULL counted as no match', () => {
-    expect(compile('not (displayName eq "x")')).toEqual({ sql: '(NOT COALESCE(lower(r.display_name) = lower($1::text), false))', params: ['x'] });
-    expect(compile('not(not (active eq true))').sql).toBe('(NOT COALESCE((NOT COALESCE(r.active = $1::boolean, false)), false))');
+    expect(compile('not (displayName eq "x")')).toEqual({
+      sql: '(NOT COALESCE(lower(r.display_name) = lower($1::text), false))',
+      params: ['x'],
+    });
+    expect(compile('not(not (active eq true))').sql).toBe(
+      '(NOT COALESCE((NOT COALESCE(r.active = $1::boolean, false)), false))',
+    );
   });
 
   it('is case-insensitive in operators, keywords and attribute names, and accepts the core User URN', () => {
     const expected = compile('userName eq "x" and not (active eq true)').sql;
     expect(compile('USERNAME EQ "x" AND NOT (Active Eq TRUE)').sql).toBe(expected);
-    expect(compile('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x" and not (active eq true)').sql).toBe(expected);
-    expect(compile('URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:name.givenName eq "x"').sql).toBe('lower(r.given_name) = lower($1::text)');
+    expect(compile('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x" and not (active eq true)').sql).toBe(
+      expected,
+    );
+    expect(compile('URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER:name.givenName eq "x"').sql).toBe(
+      'lower(r.given_name) = lower($1::text)',
+    );
     expect(compile('META.LASTMODIFIED gt "2024-01-01T00:00:00Z"').sql).toBe('r.updated_at > $1::timestamptz');
   });
 
@@ -162,7 +198,10 @@ describe('compileFilter: logic and syntax', () => {
       sql: `(lower(r.user_name) = lower($4::text) OR EXISTS (SELECT 1 FROM ${EMAILS} WHERE (lower((e.v->>'type')) = lower($5::text) AND lower((e.v->>'value')) LIKE lower($6::text))) OR r.active = $7::boolean)`,
       params: ['a', 'work', '%x', false],
     });
-    expect(compile('id eq "nope" or userName eq "a"', 3)).toEqual({ sql: '(false OR lower(r.user_name) = lower($3::text))', params: ['a'] });
+    expect(compile('id eq "nope" or userName eq "a"', 3)).toEqual({
+      sql: '(false OR lower(r.user_name) = lower($3::text))',
+      params: ['a'],
+    });
     expect(() => compile('userName eq "a"', 0)).toThrow(RangeError);
     expect(() => compile('userName eq "a"', 1.5)).toThrow(RangeError);
   });
@@ -171,7 +210,10 @@ describe('compileFilter: logic and syntax', () => {
     const nested = (depth: number) => `${'('.repeat(depth)}userName eq "x"${')'.repeat(depth)}`;
     expect(compile(nested(MAX_FILTER_DEPTH)).sql).toBe('lower(r.user_name) = lower($1::text)');
     expectInvalidFilter(nested(MAX_FILTER_DEPTH + 1), /nested deeper than 20/);
-    expectInvalidFilter(`${'not ('.repeat(MAX_FILTER_DEPTH + 1)}active eq true${')'.repeat(MAX_FILTER_DEPTH + 1)}`, /nested deeper/);
+    expectInvalidFilter(
+      `${'not ('.repeat(MAX_FILTER_DEPTH + 1)}active eq true${')'.repeat(MAX_FILTER_DEPTH + 1)}`,
+      /nested deeper/,
+    );
   });
 });
 
@@ -279,7 +321,24 @@ describe('compileFilter: errors', () => {
   });
 
   it('never lets a non-ScimError escape for odd input', () => {
-    for (const filter of ['[', ']', '(', ')', '"', '\\', 'not', 'not (', 'emails[', 'a eq -', '-', '--', 'pr', 'eq "x"', '\u0000', 'userName eq 1e999x']) {
+    for (const filter of [
+      '[',
+      ']',
+      '(',
+      ')',
+      '"',
+      '\\',
+      'not',
+      'not (',
+      'emails[',
+      'a eq -',
+      '-',
+      '--',
+      'pr',
+      'eq "x"',
+      '\u0000',
+      'userName eq 1e999x',
+    ]) {
       expect(errorOf(() => compile(filter)).scimType).toBe('invalidFilter');
     }
   });
@@ -289,7 +348,13 @@ describe('compileFilter: other schemas', () => {
   it('uses the column expressions and case rules the schema gives', () => {
     const schema: ResourceSchema = {
       attributes: { displayName: { column: 'g.display_name', type: 'string', caseExact: true } },
-      multiValued: { members: { column: 'g.members', subAttributes: { value: { type: 'string', caseExact: true } }, defaultSubAttribute: 'value' } },
+      multiValued: {
+        members: {
+          column: 'g.members',
+          subAttributes: { value: { type: 'string', caseExact: true } },
+          defaultSubAttribute: 'value',
+        },
+      },
     };
     expect(compileFilter('displayName eq "Ops" and members eq "u1"', schema)).toEqual({
       sql: `(g.display_name = $1::text AND EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(g.members) = 'array' THEN g.members END) AS e(v) WHERE (e.v->>'value') = $2::text))`,
@@ -305,7 +370,9 @@ describe('sortColumn', () => {
     expect(sortColumn('USERNAME', USER_FILTER_SCHEMA)).toBe('lower(r.user_name)');
     expect(sortColumn('externalId', USER_FILTER_SCHEMA)).toBe('r.external_id');
     expect(sortColumn('meta.lastModified', USER_FILTER_SCHEMA)).toBe('r.updated_at');
-    expect(sortColumn('urn:ietf:params:scim:schemas:core:2.0:User:meta.created', USER_FILTER_SCHEMA)).toBe('r.created_at');
+    expect(sortColumn('urn:ietf:params:scim:schemas:core:2.0:User:meta.created', USER_FILTER_SCHEMA)).toBe(
+      'r.created_at',
+    );
     expect(sortColumn('id', USER_FILTER_SCHEMA)).toBe('r.id');
     expect(sortColumn('active', USER_FILTER_SCHEMA)).toBe('r.active');
   });
@@ -317,7 +384,7 @@ describe('sortColumn', () => {
   });
 
   it('rejects unknown attributes with invalidValue', () => {
-    for (const attribute of ['foo', 'name', 'emails.foo', "userName; DROP TABLE scim_record", '']) {
+    for (const attribute of ['foo', 'name', 'emails.foo', 'userName; DROP TABLE scim_record', '']) {
       const error = errorOf(() => sortColumn(attribute, USER_FILTER_SCHEMA));
       expect(error.status).toBe(400);
       expect(error.scimType).toBe('invalidValue');

@@ -1,5 +1,11 @@
 import { ScimError } from '../../src/scim/scim-error';
-import { applyPatch, GROUP_PATCH_OPTIONS, PATCH_OP_SCHEMA, USER_PATCH_OPTIONS, type ScimResource } from '../../src/scim/patch';
+import {
+  applyPatch,
+  GROUP_PATCH_OPTIONS,
+  PATCH_OP_SCHEMA,
+  USER_PATCH_OPTIONS,
+  type ScimResource,
+} from '../../src/scim/patch';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -47,7 +53,9 @@ describe('applyPatch — Okta', () => {
 
   it('reactivates with {active:true}', () => {
     const inactive = { ...user(), active: false };
-    expect(applyPatch(inactive, patch({ op: 'replace', value: { active: true } }), USER_PATCH_OPTIONS).active).toBe(true);
+    expect(applyPatch(inactive, patch({ op: 'replace', value: { active: true } }), USER_PATCH_OPTIONS).active).toBe(
+      true,
+    );
   });
 
   it('replaces name.givenName, keeping familyName', () => {
@@ -56,7 +64,11 @@ describe('applyPatch — Okta', () => {
   });
 
   it('renames a group with a path-less replace that repeats the unchanged id', () => {
-    const out = applyPatch(group(), patch({ op: 'replace', value: { id: 'g1', displayName: 'Platform' } }), GROUP_PATCH_OPTIONS);
+    const out = applyPatch(
+      group(),
+      patch({ op: 'replace', value: { id: 'g1', displayName: 'Platform' } }),
+      GROUP_PATCH_OPTIONS,
+    );
     expect(out.displayName).toBe('Platform');
     expect(out.id).toBe('g1');
   });
@@ -97,10 +109,18 @@ describe('applyPatch — Microsoft Entra ID', () => {
   it('adds {type:"work", value} when no element matches the value path (replace and add)', () => {
     const noEmail = { ...user() };
     delete noEmail.emails;
-    const replaced = applyPatch(noEmail, patch({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'w@example.com' }), USER_PATCH_OPTIONS);
+    const replaced = applyPatch(
+      noEmail,
+      patch({ op: 'Replace', path: 'emails[type eq "work"].value', value: 'w@example.com' }),
+      USER_PATCH_OPTIONS,
+    );
     expect(replaced.emails).toEqual([{ type: 'work', value: 'w@example.com' }]);
 
-    const added = applyPatch(user(), patch({ op: 'Add', path: 'emails[type eq "home"].value', value: 'h@example.com' }), USER_PATCH_OPTIONS);
+    const added = applyPatch(
+      user(),
+      patch({ op: 'Add', path: 'emails[type eq "home"].value', value: 'h@example.com' }),
+      USER_PATCH_OPTIONS,
+    );
     expect(added.emails).toEqual([
       { type: 'work', value: 'bjensen@example.com', primary: true },
       { type: 'home', value: 'h@example.com' },
@@ -108,7 +128,11 @@ describe('applyPatch — Microsoft Entra ID', () => {
   });
 
   it('replaces name.familyName', () => {
-    const out = applyPatch(user(), patch({ op: 'Replace', path: 'name.familyName', value: 'Smith' }), USER_PATCH_OPTIONS);
+    const out = applyPatch(
+      user(),
+      patch({ op: 'Replace', path: 'name.familyName', value: 'Smith' }),
+      USER_PATCH_OPTIONS,
+    );
     expect(out.name).toEqual({ givenName: 'Barbara', familyName: 'Smith' });
   });
 
@@ -126,16 +150,34 @@ describe('applyPatch — Microsoft Entra ID', () => {
     expect(removed.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:User']);
   });
 
-  it('drops the old manager\'s displayName when the manager changes, keeps it when only other sub-attributes change', () => {
-    const withManager = { ...user(), [ENTERPRISE]: { manager: { value: 'boss-1', displayName: 'Old Boss' }, department: 'Sales' } };
-    const changed = applyPatch(withManager, patch({ op: 'Replace', value: { [`${ENTERPRISE}:manager`]: 'boss-2' } }), USER_PATCH_OPTIONS);
+  it("drops the old manager's displayName when the manager changes, keeps it when only other sub-attributes change", () => {
+    const withManager = {
+      ...user(),
+      [ENTERPRISE]: { manager: { value: 'boss-1', displayName: 'Old Boss' }, department: 'Sales' },
+    };
+    const changed = applyPatch(
+      withManager,
+      patch({ op: 'Replace', value: { [`${ENTERPRISE}:manager`]: 'boss-2' } }),
+      USER_PATCH_OPTIONS,
+    );
     expect(changed[ENTERPRISE]).toEqual({ manager: { value: 'boss-2' }, department: 'Sales' });
-    const same = applyPatch(withManager, patch({ op: 'Replace', path: `${ENTERPRISE}:manager`, value: { value: 'boss-1', $ref: '../Users/boss-1' } }), USER_PATCH_OPTIONS);
-    expect(same[ENTERPRISE]).toEqual({ manager: { value: 'boss-1', displayName: 'Old Boss', $ref: '../Users/boss-1' }, department: 'Sales' });
+    const same = applyPatch(
+      withManager,
+      patch({ op: 'Replace', path: `${ENTERPRISE}:manager`, value: { value: 'boss-1', $ref: '../Users/boss-1' } }),
+      USER_PATCH_OPTIONS,
+    );
+    expect(same[ENTERPRISE]).toEqual({
+      manager: { value: 'boss-1', displayName: 'Old Boss', $ref: '../Users/boss-1' },
+      department: 'Sales',
+    });
   });
 
   it('sets the enterprise department', () => {
-    const out = applyPatch(user(), patch({ op: 'Add', path: `${ENTERPRISE}:department`, value: 'Finance' }), USER_PATCH_OPTIONS);
+    const out = applyPatch(
+      user(),
+      patch({ op: 'Add', path: `${ENTERPRISE}:department`, value: 'Finance' }),
+      USER_PATCH_OPTIONS,
+    );
     expect(out[ENTERPRISE]).toEqual({ department: 'Finance' });
   });
 
@@ -172,7 +214,11 @@ describe('applyPatch — Microsoft Entra ID', () => {
   });
 
   it('removes specific members with Remove path "members" and a value array', () => {
-    const out = applyPatch(group(), patch({ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }), GROUP_PATCH_OPTIONS);
+    const out = applyPatch(
+      group(),
+      patch({ op: 'Remove', path: 'members', value: [{ value: 'u1' }] }),
+      GROUP_PATCH_OPTIONS,
+    );
     expect(out.members).toEqual([{ value: 'u2' }]);
   });
 });
@@ -190,7 +236,11 @@ describe('applyPatch — group membership', () => {
   it('creates members when the group had none', () => {
     const empty = { ...group() };
     delete empty.members;
-    const out = applyPatch(empty, patch({ op: 'add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] }), GROUP_PATCH_OPTIONS);
+    const out = applyPatch(
+      empty,
+      patch({ op: 'add', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }] }),
+      GROUP_PATCH_OPTIONS,
+    );
     expect(out.members).toEqual([{ value: 'u1' }, { value: 'u2' }]);
   });
 
@@ -202,14 +252,21 @@ describe('applyPatch — group membership', () => {
   it('leaves members unassigned when the last one is removed', () => {
     const out = applyPatch(
       group(),
-      patch({ op: 'Remove', path: 'members[value eq "u1"]' }, { op: 'Remove', path: 'members', value: [{ value: 'u2' }] }),
+      patch(
+        { op: 'Remove', path: 'members[value eq "u1"]' },
+        { op: 'Remove', path: 'members', value: [{ value: 'u2' }] },
+      ),
       GROUP_PATCH_OPTIONS,
     );
     expect(out).not.toHaveProperty('members');
   });
 
   it('replaces displayName', () => {
-    const out = applyPatch(group(), patch({ op: 'replace', path: 'displayName', value: 'Platform' }), GROUP_PATCH_OPTIONS);
+    const out = applyPatch(
+      group(),
+      patch({ op: 'replace', path: 'displayName', value: 'Platform' }),
+      GROUP_PATCH_OPTIONS,
+    );
     expect(out.displayName).toBe('Platform');
   });
 });
@@ -218,7 +275,10 @@ describe('applyPatch — attribute names', () => {
   it('matches attribute names case-insensitively, keeping the existing key', () => {
     const out = applyPatch(
       user(),
-      patch({ op: 'replace', path: 'username', value: 'b@example.com' }, { op: 'replace', path: 'NAME.GIVENNAME', value: 'B' }),
+      patch(
+        { op: 'replace', path: 'username', value: 'b@example.com' },
+        { op: 'replace', path: 'NAME.GIVENNAME', value: 'B' },
+      ),
       USER_PATCH_OPTIONS,
     );
     expect(out.userName).toBe('b@example.com');
@@ -242,7 +302,11 @@ describe('applyPatch — attribute names', () => {
   });
 
   it('matches value filters case-insensitively', () => {
-    const out = applyPatch(user(), patch({ op: 'replace', path: 'Emails[Type eq "WORK"].Value', value: 'x@example.com' }), USER_PATCH_OPTIONS);
+    const out = applyPatch(
+      user(),
+      patch({ op: 'replace', path: 'Emails[Type eq "WORK"].Value', value: 'x@example.com' }),
+      USER_PATCH_OPTIONS,
+    );
     expect(out.emails).toEqual([{ type: 'work', value: 'x@example.com', primary: true }]);
   });
 });
@@ -252,10 +316,22 @@ describe('applyPatch — errors', () => {
     ['a non-object body', 'nope'],
     ['an array body', []],
     ['missing schemas', { Operations: [{ op: 'replace', value: { active: false } }] }],
-    ['wrong schemas', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], Operations: [{ op: 'replace', value: { active: false } }] }],
+    [
+      'wrong schemas',
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      },
+    ],
     ['missing Operations', { schemas: [PATCH_OP_SCHEMA] }],
     ['empty Operations', { schemas: [PATCH_OP_SCHEMA], Operations: [] }],
-    ['too many Operations', { schemas: [PATCH_OP_SCHEMA], Operations: Array.from({ length: 1001 }, () => ({ op: 'replace', value: { active: true } })) }],
+    [
+      'too many Operations',
+      {
+        schemas: [PATCH_OP_SCHEMA],
+        Operations: Array.from({ length: 1001 }, () => ({ op: 'replace', value: { active: true } })),
+      },
+    ],
     ['an unknown op', patch({ op: 'move', path: 'active', value: true })],
     ['an add without value', patch({ op: 'add', path: 'displayName' })],
   ])('rejects %s with invalidSyntax', (_label, body) => {
@@ -268,34 +344,52 @@ describe('applyPatch — errors', () => {
   });
 
   it('rejects remove whose value filter matches nothing with noTarget', () => {
-    const err = scimError(() => applyPatch(group(), patch({ op: 'remove', path: 'members[value eq "nobody"]' }), GROUP_PATCH_OPTIONS));
+    const err = scimError(() =>
+      applyPatch(group(), patch({ op: 'remove', path: 'members[value eq "nobody"]' }), GROUP_PATCH_OPTIONS),
+    );
     expect(err).toMatchObject({ status: 400, scimType: 'noTarget' });
   });
 
   it('rejects replace with a non-equality filter matching nothing with noTarget', () => {
-    const err = scimError(() => applyPatch(user(), patch({ op: 'replace', path: 'emails[value co "zzz"].primary', value: true }), USER_PATCH_OPTIONS));
+    const err = scimError(() =>
+      applyPatch(
+        user(),
+        patch({ op: 'replace', path: 'emails[value co "zzz"].primary', value: true }),
+        USER_PATCH_OPTIONS,
+      ),
+    );
     expect(err.scimType).toBe('noTarget');
   });
 
-  it.each(['emails[type eq "work"', 'emails[type eq].value', 'name..givenName', 'emails[type eq "work"]value', 'a.b.c', '%%%'])(
-    'rejects unparsable path %s with invalidPath',
-    (path) => {
-      const err = scimError(() => applyPatch(user(), patch({ op: 'replace', path, value: 'x' }), USER_PATCH_OPTIONS));
-      expect(err).toMatchObject({ status: 400, scimType: 'invalidPath' });
-    },
-  );
+  it.each([
+    'emails[type eq "work"',
+    'emails[type eq].value',
+    'name..givenName',
+    'emails[type eq "work"]value',
+    'a.b.c',
+    '%%%',
+  ])('rejects unparsable path %s with invalidPath', (path) => {
+    const err = scimError(() => applyPatch(user(), patch({ op: 'replace', path, value: 'x' }), USER_PATCH_OPTIONS));
+    expect(err).toMatchObject({ status: 400, scimType: 'invalidPath' });
+  });
 
   it('rejects a non-boolean active with invalidValue', () => {
     for (const value of ['yes', 1, { value: true }]) {
-      const err = scimError(() => applyPatch(user(), patch({ op: 'replace', path: 'active', value }), USER_PATCH_OPTIONS));
+      const err = scimError(() =>
+        applyPatch(user(), patch({ op: 'replace', path: 'active', value }), USER_PATCH_OPTIONS),
+      );
       expect(err).toMatchObject({ status: 400, scimType: 'invalidValue' });
     }
-    const pathless = scimError(() => applyPatch(user(), patch({ op: 'replace', value: { active: 'nope' } }), USER_PATCH_OPTIONS));
+    const pathless = scimError(() =>
+      applyPatch(user(), patch({ op: 'replace', value: { active: 'nope' } }), USER_PATCH_OPTIONS),
+    );
     expect(pathless.scimType).toBe('invalidValue');
   });
 
   it('rejects a path-less add whose value is not an object with invalidValue', () => {
-    expect(scimError(() => applyPatch(user(), patch({ op: 'add', value: 'x' }), USER_PATCH_OPTIONS)).scimType).toBe('invalidValue');
+    expect(scimError(() => applyPatch(user(), patch({ op: 'add', value: 'x' }), USER_PATCH_OPTIONS)).scimType).toBe(
+      'invalidValue',
+    );
   });
 
   it.each([
@@ -309,7 +403,13 @@ describe('applyPatch — errors', () => {
   });
 
   it('names the failing operation in the detail', () => {
-    const err = scimError(() => applyPatch(user(), patch({ op: 'replace', path: 'active', value: true }, { op: 'remove', path: 'id' }), USER_PATCH_OPTIONS));
+    const err = scimError(() =>
+      applyPatch(
+        user(),
+        patch({ op: 'replace', path: 'active', value: true }, { op: 'remove', path: 'id' }),
+        USER_PATCH_OPTIONS,
+      ),
+    );
     expect(err.detail).toMatch(/^Operations\[1\]/);
   });
 });
@@ -338,7 +438,14 @@ describe('applyPatch — immutability', () => {
     const resource = group();
     const snapshot = structuredClone(resource);
     expect(() =>
-      applyPatch(resource, patch({ op: 'add', path: 'members', value: [{ value: 'u9' }] }, { op: 'remove', path: 'members[value eq "x"]' }), GROUP_PATCH_OPTIONS),
+      applyPatch(
+        resource,
+        patch(
+          { op: 'add', path: 'members', value: [{ value: 'u9' }] },
+          { op: 'remove', path: 'members[value eq "x"]' },
+        ),
+        GROUP_PATCH_OPTIONS,
+      ),
     ).toThrow(ScimError);
     expect(resource).toEqual(snapshot);
   });

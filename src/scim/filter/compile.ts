@@ -69,7 +69,12 @@ function elementScalar(name: string, spec: MultiValuedSpec, subKey: string): Sca
   const text = `(e.v->>${sqlLiteral(subKey)})`;
   if (sub.type === 'boolean') {
     // JSON true/false, or the strings "true"/"True"/"false" that some clients store: never a cast error.
-    return { name, expr: `(CASE lower(e.v->>${sqlLiteral(subKey)}) WHEN 'true' THEN true WHEN 'false' THEN false END)`, type: 'boolean', caseExact: true };
+    return {
+      name,
+      expr: `(CASE lower(e.v->>${sqlLiteral(subKey)}) WHEN 'true' THEN true WHEN 'false' THEN false END)`,
+      type: 'boolean',
+      caseExact: true,
+    };
   }
   return { name, expr: text, type: 'string', caseExact: sub.caseExact === true };
 }
@@ -91,7 +96,8 @@ const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?
  */
 function normalizeDateTime(value: string, name: string): string {
   const m = DATE_TIME.exec(value);
-  const bad = () => invalidFilter(`Attribute '${name}' must be compared with an RFC 3339 date-time such as "2024-01-31T12:00:00Z"`);
+  const bad = () =>
+    invalidFilter(`Attribute '${name}' must be compared with an RFC 3339 date-time such as "2024-01-31T12:00:00Z"`);
   if (!m) throw bad();
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
   const fraction = m[7] ?? '';
@@ -152,21 +158,26 @@ class Compiler {
       case 'compare': {
         if (element) {
           const subKey = findKey(element.spec.subAttributes, node.attr);
-          if (subKey === undefined) throw invalidFilter(`Unknown sub-attribute '${node.attr}' of '${element.name}' in filter`);
+          if (subKey === undefined)
+            throw invalidFilter(`Unknown sub-attribute '${node.attr}' of '${element.name}' in filter`);
           return this.leaf(elementScalar(node.attr, element.spec, subKey), node);
         }
         const target = resolve(node.attr, this.schema);
         if (!target) throw invalidFilter(`Unknown attribute '${node.attr}' in filter`);
         if (target.kind === 'single') {
           const { spec } = target;
-          return this.leaf({ name: node.attr, expr: spec.column, type: spec.type, caseExact: spec.caseExact === true }, node);
+          return this.leaf(
+            { name: node.attr, expr: spec.column, type: spec.type, caseExact: spec.caseExact === true },
+            node,
+          );
         }
         if (node.kind === 'present' && target.sub === undefined) {
           // A multi-valued attribute is present when it has at least one value.
           return `(COALESCE(jsonb_array_length(CASE WHEN jsonb_typeof(${target.spec.column}) = 'array' THEN ${target.spec.column} END), 0) > 0)`;
         }
         const subKey = target.sub ?? target.spec.defaultSubAttribute;
-        if (!(subKey in target.spec.subAttributes)) throw new Error(`defaultSubAttribute '${subKey}' is not a sub-attribute of '${node.attr}'`);
+        if (!(subKey in target.spec.subAttributes))
+          throw new Error(`defaultSubAttribute '${subKey}' is not a sub-attribute of '${node.attr}'`);
         // Any value matching makes the resource match (RFC 7644 §3.4.2.2), for every operator.
         return this.exists(target.spec.column, this.leaf(elementScalar(node.attr, target.spec, subKey), node));
       }
@@ -180,7 +191,8 @@ class Compiler {
   private valuePath(attr: string, filter: FilterNode): string {
     const target = resolve(attr, this.schema);
     if (!target) throw invalidFilter(`Unknown attribute '${attr}' in filter`);
-    if (target.kind !== 'multi' || target.sub !== undefined) throw invalidFilter(`Attribute '${attr}' does not take a value filter '[...]'`);
+    if (target.kind !== 'multi' || target.sub !== undefined)
+      throw invalidFilter(`Attribute '${attr}' does not take a value filter '[...]'`);
     return this.exists(target.spec.column, this.compile(filter, { name: attr, spec: target.spec }));
   }
 
@@ -227,17 +239,21 @@ class Compiler {
   }
 
   private booleanLeaf(scalar: Scalar, op: CompareOp, value: Exclude<CompValue, null>): string {
-    if (op !== 'eq' && op !== 'ne') throw invalidFilter(`Operator '${op}' cannot be used with boolean attribute '${scalar.name}'`);
+    if (op !== 'eq' && op !== 'ne')
+      throw invalidFilter(`Operator '${op}' cannot be used with boolean attribute '${scalar.name}'`);
     let bool: boolean;
     if (typeof value === 'boolean') bool = value;
-    else if (typeof value === 'string' && /^(true|false)$/i.test(value)) bool = value.toLowerCase() === 'true'; // Entra sends "False"
+    else if (typeof value === 'string' && /^(true|false)$/i.test(value))
+      bool = value.toLowerCase() === 'true'; // Entra sends "False"
     else throw invalidFilter(`Attribute '${scalar.name}' must be compared with true or false`);
     return `${scalar.expr} ${op === 'eq' ? '=' : 'IS DISTINCT FROM'} ${this.param(bool, 'boolean')}`;
   }
 
   private dateTimeLeaf(scalar: Scalar, op: CompareOp, value: Exclude<CompValue, null>): string {
-    if (op === 'co' || op === 'sw' || op === 'ew') throw invalidFilter(`Operator '${op}' cannot be used with date-time attribute '${scalar.name}'`);
-    if (typeof value !== 'string') throw invalidFilter(`Attribute '${scalar.name}' must be compared with an RFC 3339 date-time string`);
+    if (op === 'co' || op === 'sw' || op === 'ew')
+      throw invalidFilter(`Operator '${op}' cannot be used with date-time attribute '${scalar.name}'`);
+    if (typeof value !== 'string')
+      throw invalidFilter(`Attribute '${scalar.name}' must be compared with an RFC 3339 date-time string`);
     const at = this.param(normalizeDateTime(value, scalar.name), 'timestamptz');
     if (op === 'eq') return `${scalar.expr} = ${at}`;
     if (op === 'ne') return `${scalar.expr} IS DISTINCT FROM ${at}`;
@@ -265,7 +281,9 @@ class Compiler {
 }
 
 function present(scalar: Scalar): string {
-  return scalar.type === 'string' ? `(${scalar.expr} IS NOT NULL AND ${scalar.expr} <> '')` : `(${scalar.expr} IS NOT NULL)`;
+  return scalar.type === 'string'
+    ? `(${scalar.expr} IS NOT NULL AND ${scalar.expr} <> '')`
+    : `(${scalar.expr} IS NOT NULL)`;
 }
 
 /**
@@ -274,7 +292,8 @@ function present(scalar: Scalar): string {
  * placeholder this fragment may use. Throws ScimError(400, ..., 'invalidFilter').
  */
 export function compileFilter(filter: string, schema: ResourceSchema, firstParam = 1): CompiledFilter {
-  if (!Number.isInteger(firstParam) || firstParam < 1) throw new RangeError(`firstParam must be a positive integer, got ${firstParam}`);
+  if (!Number.isInteger(firstParam) || firstParam < 1)
+    throw new RangeError(`firstParam must be a positive integer, got ${firstParam}`);
   const ast = parseFilter(filter);
   const compiler = new Compiler(schema, firstParam);
   const sql = compiler.compile(ast);
@@ -288,7 +307,8 @@ export function compileFilter(filter: string, schema: ResourceSchema, firstParam
  */
 export function sortColumn(attribute: string, schema: ResourceSchema): string {
   const target = typeof attribute === 'string' ? resolve(attribute.trim(), schema) : undefined;
-  if (!target) throw new ScimError(400, `Cannot sort by unknown attribute '${String(attribute).slice(0, 100)}'`, 'invalidValue');
+  if (!target)
+    throw new ScimError(400, `Cannot sort by unknown attribute '${String(attribute).slice(0, 100)}'`, 'invalidValue');
   if (target.kind === 'single') {
     const { spec } = target;
     return spec.type === 'string' && spec.caseExact !== true ? `lower(${spec.column})` : spec.column;

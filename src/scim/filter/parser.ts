@@ -155,7 +155,8 @@ class Parser {
   }
 
   private enter(pos: number): void {
-    if (++this.depth > MAX_FILTER_DEPTH) throw invalidFilter(`Filter is nested deeper than ${MAX_FILTER_DEPTH} levels ${at(pos)}`);
+    if (++this.depth > MAX_FILTER_DEPTH)
+      throw invalidFilter(`Filter is nested deeper than ${MAX_FILTER_DEPTH} levels ${at(pos)}`);
   }
 
   parseFilter(): FilterNode {
@@ -198,14 +199,16 @@ class Parser {
       this.next();
       this.enter(token.pos);
       const open = this.peek();
-      if (open.type !== 'punct' || open.text !== '(') throw invalidFilter(`Expected '(' after 'not' ${at(token.pos)}, found ${describe(open)}`);
+      if (open.type !== 'punct' || open.text !== '(')
+        throw invalidFilter(`Expected '(' after 'not' ${at(token.pos)}, found ${describe(open)}`);
       this.next();
       const inner = this.parseOr(inValuePath);
       this.expectPunct(')', `to close '(' ${at(open.pos)}`);
       this.depth--;
       return { kind: 'not', child: inner };
     }
-    if (token.type === 'word' && !isKeyword(token, 'and') && !isKeyword(token, 'or')) return this.parseAttrExp(inValuePath);
+    if (token.type === 'word' && !isKeyword(token, 'and') && !isKeyword(token, 'or'))
+      return this.parseAttrExp(inValuePath);
     throw invalidFilter(`Expected an attribute, '(' or 'not', found ${describe(token)}`);
   }
 
@@ -221,7 +224,8 @@ class Parser {
       this.depth--;
       return { kind: 'valuePath', attr, filter: inner };
     }
-    if (opToken.type !== 'word') throw invalidFilter(`Expected an operator after '${attr}', found ${describe(opToken)}`);
+    if (opToken.type !== 'word')
+      throw invalidFilter(`Expected an operator after '${attr}', found ${describe(opToken)}`);
     const op = opToken.text.toLowerCase();
     if (op === 'pr') return { kind: 'present', attr };
     if (!COMPARE_OPS.has(op)) throw invalidFilter(`Unknown operator '${opToken.text}' ${at(opToken.pos)}`);

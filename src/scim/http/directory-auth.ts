@@ -10,7 +10,10 @@ import { scimLocals, sendScimError } from './scim-http';
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]{1,512})[ \t]*$/i;
 
 const unauthorized = () =>
-  new ScimError(401, 'Authentication required: send "Authorization: Bearer <token>" with the SCIM token issued for this directory.');
+  new ScimError(
+    401,
+    'Authentication required: send "Authorization: Bearer <token>" with the SCIM token issued for this directory.',
+  );
 /** Same answer for an unknown directory and for another directory's: nothing about either leaks. */
 const directoryNotFound = () => new ScimError(404, 'Resource not found.');
 
@@ -27,7 +30,9 @@ export function authenticateDirectory(db: DataSource) {
       return;
     }
     const token = match[1];
-    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hashDirectoryToken(token)]);
+    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [
+      hashDirectoryToken(token),
+    ]);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });
       return;

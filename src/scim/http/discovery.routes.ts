@@ -53,12 +53,16 @@ function attribute(name: string, type: string, description: string, options: Att
   };
 }
 
-const text = (name: string, description: string, options: AttributeOptions = {}) => attribute(name, 'string', description, options);
+const text = (name: string, description: string, options: AttributeOptions = {}) =>
+  attribute(name, 'string', description, options);
 const typed = (description: string, canonicalValues: string[]) => text('type', description, { canonicalValues });
 const primary = (description: string) => attribute('primary', 'boolean', description);
 
 const USER_ATTRIBUTES: Json[] = [
-  text('userName', 'Unique identifier for the User within its directory, case-insensitive. Filterable.', { required: true, uniqueness: 'server' }),
+  text('userName', 'Unique identifier for the User within its directory, case-insensitive. Filterable.', {
+    required: true,
+    uniqueness: 'server',
+  }),
   attribute('name', 'complex', "The components of the user's name; givenName and familyName are filterable.", {
     subAttributes: [
       text('formatted', 'The full name, formatted for display.'),
@@ -76,19 +80,32 @@ const USER_ATTRIBUTES: Json[] = [
   text('preferredLanguage', 'Preferred written or spoken language. Stored and returned as sent.'),
   text('locale', 'Default location for localization. Stored and returned as sent.'),
   text('timezone', 'Time zone, IANA format. Stored and returned as sent.'),
-  attribute('active', 'boolean', 'false deactivates the linked account; true reactivates it. Filterable. "True"/"False" strings are accepted.'),
-  attribute('emails', 'complex', "Email addresses; the primary one (else the work one, else the first) is the account's email. Filterable.", {
-    multiValued: true,
-    subAttributes: [
-      text('value', 'An email address; must be a valid address.'),
-      text('display', 'A human-readable name.'),
-      typed('The kind of address.', ['work', 'home', 'other']),
-      primary('The primary address; at most one.'),
-    ],
-  }),
+  attribute(
+    'active',
+    'boolean',
+    'false deactivates the linked account; true reactivates it. Filterable. "True"/"False" strings are accepted.',
+  ),
+  attribute(
+    'emails',
+    'complex',
+    "Email addresses; the primary one (else the work one, else the first) is the account's email. Filterable.",
+    {
+      multiValued: true,
+      subAttributes: [
+        text('value', 'An email address; must be a valid address.'),
+        text('display', 'A human-readable name.'),
+        typed('The kind of address.', ['work', 'home', 'other']),
+        primary('The primary address; at most one.'),
+      ],
+    },
+  ),
   attribute('phoneNumbers', 'complex', 'Phone numbers. Stored and returned as sent.', {
     multiValued: true,
-    subAttributes: [text('value', 'The phone number.'), typed('The kind of number.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']), primary('The primary number.')],
+    subAttributes: [
+      text('value', 'The phone number.'),
+      typed('The kind of number.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+      primary('The primary number.'),
+    ],
   }),
   attribute('addresses', 'complex', 'Physical addresses. Stored and returned as sent.', {
     multiValued: true,
@@ -145,12 +162,24 @@ const GROUP_ATTRIBUTES: Json[] = [
 
 const SCHEMAS = [
   { id: SCHEMA.user, name: 'User', description: 'User Account', attributes: USER_ATTRIBUTES },
-  { id: SCHEMA.enterpriseUser, name: 'EnterpriseUser', description: 'Enterprise User', attributes: ENTERPRISE_ATTRIBUTES },
+  {
+    id: SCHEMA.enterpriseUser,
+    name: 'EnterpriseUser',
+    description: 'Enterprise User',
+    attributes: ENTERPRISE_ATTRIBUTES,
+  },
   { id: SCHEMA.group, name: 'Group', description: 'Group', attributes: GROUP_ATTRIBUTES },
 ];
 
 const RESOURCE_TYPES = [
-  { id: 'User', name: 'User', endpoint: '/Users', description: 'User Account', schema: SCHEMA.user, schemaExtensions: [{ schema: SCHEMA.enterpriseUser, required: false }] },
+  {
+    id: 'User',
+    name: 'User',
+    endpoint: '/Users',
+    description: 'User Account',
+    schema: SCHEMA.user,
+    schemaExtensions: [{ schema: SCHEMA.enterpriseUser, required: false }],
+  },
   { id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Group', schema: SCHEMA.group, schemaExtensions: [] },
 ];
 
@@ -167,7 +196,8 @@ function serviceProviderConfig(base: string): Json {
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: "The directory's SCIM token, sent as Authorization: Bearer <token>. Issued by createDirectory, replaced by rotateDirectoryToken.",
+        description:
+          "The directory's SCIM token, sent as Authorization: Bearer <token>. Issued by createDirectory, replaced by rotateDirectoryToken.",
         primary: true,
       },
     ],
@@ -196,19 +226,26 @@ const listOf = (resources: Json[]) => ({
   Resources: resources,
 });
 
-const notImplemented = (what: string) => (_req: Request, res: Response) => sendScimError(res, new ScimError(501, `${what} is not implemented; see ServiceProviderConfig.`));
+const notImplemented = (what: string) => (_req: Request, res: Response) =>
+  sendScimError(res, new ScimError(501, `${what} is not implemented; see ServiceProviderConfig.`));
 
 /** ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 §4), readable with the directory's token; and what is left out. */
 export function discoveryRoutes(): Router {
   const router = Router();
-  router.get('/ServiceProviderConfig', (req, res) => sendScim(res, 200, serviceProviderConfig(directoryBaseUrl(req, res))));
-  router.get('/ResourceTypes', (req, res) => sendScim(res, 200, listOf(RESOURCE_TYPES.map((type) => resourceTypeResource(directoryBaseUrl(req, res), type)))));
+  router.get('/ServiceProviderConfig', (req, res) =>
+    sendScim(res, 200, serviceProviderConfig(directoryBaseUrl(req, res))),
+  );
+  router.get('/ResourceTypes', (req, res) =>
+    sendScim(res, 200, listOf(RESOURCE_TYPES.map((type) => resourceTypeResource(directoryBaseUrl(req, res), type)))),
+  );
   router.get('/ResourceTypes/:name', (req, res) => {
     const type = RESOURCE_TYPES.find((candidate) => candidate.id.toLowerCase() === req.params.name.toLowerCase());
     if (!type) return sendScimError(res, notFound('ResourceType'));
     sendScim(res, 200, resourceTypeResource(directoryBaseUrl(req, res), type));
   });
-  router.get('/Schemas', (req, res) => sendScim(res, 200, listOf(SCHEMAS.map((schema) => schemaResource(directoryBaseUrl(req, res), schema)))));
+  router.get('/Schemas', (req, res) =>
+    sendScim(res, 200, listOf(SCHEMAS.map((schema) => schemaResource(directoryBaseUrl(req, res), schema)))),
+  );
   router.get('/Schemas/:id', (req, res) => {
     const schema = SCHEMAS.find((candidate) => candidate.id.toLowerCase() === req.params.id.toLowerCase());
     if (!schema) return sendScimError(res, notFound('Schema'));

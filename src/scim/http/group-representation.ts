@@ -2,7 +2,16 @@ import { isUuid } from '../../common/ids';
 import type { DesiredGroup, GroupMemberRef } from '../scim-group.service';
 import type { ScimGroup } from '../scim-group.entity';
 import { ScimError } from '../scim-error';
-import { SCHEMA, assertStorable, etagOf, getAttribute, isJsonObject, optionalString, requiredString, withoutAttributes } from './scim-http';
+import {
+  SCHEMA,
+  assertStorable,
+  etagOf,
+  getAttribute,
+  isJsonObject,
+  optionalString,
+  requiredString,
+  withoutAttributes,
+} from './scim-http';
 
 type Json = Record<string, unknown>;
 
@@ -17,7 +26,11 @@ const NOT_IN_RAW = ['id', 'meta', 'members'];
 export function desiredGroupFrom(body: unknown): DesiredGroup {
   if (!isJsonObject(body)) throw new ScimError(400, 'The body must be a SCIM Group object.', 'invalidSyntax');
   const schemas = getAttribute(body, 'schemas');
-  if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.group.toLowerCase()))) {
+  if (
+    schemas !== undefined &&
+    (!Array.isArray(schemas) ||
+      !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.group.toLowerCase()))
+  ) {
     throw new ScimError(400, `"schemas" must include "${SCHEMA.group}".`, 'invalidSyntax');
   }
   const raw = withoutAttributes(body, NOT_IN_RAW);
@@ -26,30 +39,48 @@ export function desiredGroupFrom(body: unknown): DesiredGroup {
   const externalId = optionalString(getAttribute(raw, 'externalId'), 'externalId', 512);
 
   const members = getAttribute(body, 'members');
-  if (members !== undefined && members !== null && !Array.isArray(members)) throw new ScimError(400, "Attribute 'members' must be an array.", 'invalidValue');
+  if (members !== undefined && members !== null && !Array.isArray(members))
+    throw new ScimError(400, "Attribute 'members' must be an array.", 'invalidValue');
   const memberIds = new Set<string>();
   for (const [index, member] of (members ?? []).entries()) {
     if (!isJsonObject(member)) throw new ScimError(400, `members[${index}] must be an object.`, 'invalidValue');
     const value = getAttribute(member, 'value');
     if (!isUuid(value)) {
-      throw new ScimError(400, `members[${index}].value ${JSON.stringify(value)?.slice(0, 100)} is not the id of a User of this directory.`, 'invalidValue');
+      throw new ScimError(
+        400,
+        `members[${index}].value ${JSON.stringify(value)?.slice(0, 100)} is not the id of a User of this directory.`,
+        'invalidValue',
+      );
     }
     const type = getAttribute(member, 'type');
     if (typeof type === 'string' && type.toLowerCase() !== 'user') {
-      throw new ScimError(400, `members[${index}]: only Users can be members (nested groups are not supported).`, 'invalidValue');
+      throw new ScimError(
+        400,
+        `members[${index}]: only Users can be members (nested groups are not supported).`,
+        'invalidValue',
+      );
     }
     memberIds.add(value.toLowerCase());
   }
-  return { externalId: externalId === null || externalId === '' ? null : externalId, displayName, memberIds: [...memberIds], raw };
+  return {
+    externalId: externalId === null || externalId === '' ? null : externalId,
+    displayName,
+    memberIds: [...memberIds],
+    raw,
+  };
 }
 
 /** The SCIM Group a row is; `members` null when the caller excluded them (they were not loaded). */
 export function groupResource(group: ScimGroup, location: string, members: GroupMemberRef[] | null): Json {
   const raw = withoutAttributes(group.rawPayload ?? {}, [...NOT_IN_RAW, 'schemas', 'externalId', 'displayName']);
   const rawSchemas = getAttribute(group.rawPayload ?? {}, 'schemas');
-  const schemas = Array.isArray(rawSchemas) ? rawSchemas.filter((schema): schema is string => typeof schema === 'string') : [];
+  const schemas = Array.isArray(rawSchemas)
+    ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
+    : [];
   const resource: Json = {
-    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.group.toLowerCase()) ? schemas : [SCHEMA.group, ...schemas],
+    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.group.toLowerCase())
+      ? schemas
+      : [SCHEMA.group, ...schemas],
     id: group.id,
     ...(group.externalId !== null ? { externalId: group.externalId } : {}),
     displayName: group.displayName,

@@ -14,9 +14,15 @@ export function groupRoutes(groups: ScimGroupService): Router {
     service: groups,
     /** Groups as SCIM resources; members in one query, skipped when excluded (Entra asks `excludedAttributes=members`). */
     async represent(req, res, rows, projection) {
-      const members = projectionOmits(projection, 'members', SCHEMA.group) ? null : await groups.membersOf(rows.map((group) => group.id));
+      const members = projectionOmits(projection, 'members', SCHEMA.group)
+        ? null
+        : await groups.membersOf(rows.map((group) => group.id));
       return rows.map((group) =>
-        project(groupResource(group, resourceUrl(req, res, 'Groups', group.id), members?.get(group.id) ?? null), projection, SCHEMA.group),
+        project(
+          groupResource(group, resourceUrl(req, res, 'Groups', group.id), members?.get(group.id) ?? null),
+          projection,
+          SCHEMA.group,
+        ),
       );
     },
   });

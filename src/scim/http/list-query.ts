@@ -33,7 +33,10 @@ export async function queryPage<T extends ObjectLiteral>(
     params.push(...compiled.params);
   }
   const count = async () => {
-    const [row] = await db.query(`/* ${source.comment}:count */ SELECT count(*)::bigint AS total FROM ${table} ${alias} WHERE ${where}`, params);
+    const [row] = await db.query(
+      `/* ${source.comment}:count */ SELECT count(*)::bigint AS total FROM ${table} ${alias} WHERE ${where}`,
+      params,
+    );
     return Number(row.total);
   };
   if (request.count === 0) return { total: await count(), rows: [] };

@@ -33,7 +33,12 @@ function param(query: Record<string, QueryValue>, name: string): string | null {
 
 function integer(value: unknown, name: string): number | null {
   if (value === null || value === undefined || value === '') return null;
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : NaN;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*-?\d{1,15}\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   if (!Number.isSafeInteger(number)) throw invalid(`'${name}' must be an integer.`);
   return number;
 }
@@ -41,7 +46,8 @@ function integer(value: unknown, name: string): number | null {
 function attributeList(value: unknown, name: string): string[] | null {
   if (value === null || value === undefined) return null;
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : null;
-  if (items === null || items.some((item) => typeof item !== 'string')) throw invalid(`'${name}' must be a list of attribute names.`);
+  if (items === null || items.some((item) => typeof item !== 'string'))
+    throw invalid(`'${name}' must be a list of attribute names.`);
   const names = (items as string[]).map((item) => item.trim()).filter((item) => item !== '');
   return names.length > 0 ? names : null;
 }
@@ -61,7 +67,8 @@ function listRequest(raw: {
   // RFC 7644 §3.4.2.4: startIndex below 1 means 1, and a negative count means 0.
   const startIndex = Math.max(1, integer(raw.startIndex, 'startIndex') ?? 1);
   const count = Math.min(MAX_RESULTS, Math.max(0, integer(raw.count, 'count') ?? DEFAULT_COUNT));
-  if (raw.sortBy !== null && raw.sortBy !== undefined && typeof raw.sortBy !== 'string') throw invalid("'sortBy' must be an attribute name.");
+  if (raw.sortBy !== null && raw.sortBy !== undefined && typeof raw.sortBy !== 'string')
+    throw invalid("'sortBy' must be an attribute name.");
   let sortOrder: ListRequest['sortOrder'] = 'ascending';
   if (raw.sortOrder !== null && raw.sortOrder !== undefined) {
     if (typeof raw.sortOrder !== 'string' || !/^(ascending|descending)$/i.test(raw.sortOrder)) {
@@ -98,7 +105,10 @@ export function listRequestFromQuery(query: Record<string, QueryValue>): ListReq
 export function listRequestFromSearch(body: unknown): ListRequest {
   if (!isJsonObject(body)) throw new ScimError(400, 'The search body must be a JSON object.', 'invalidSyntax');
   const schemas = getAttribute(body, 'schemas');
-  if (!Array.isArray(schemas) || !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === SCHEMA.searchRequest.toLowerCase())) {
+  if (
+    !Array.isArray(schemas) ||
+    !schemas.some((schema) => typeof schema === 'string' && schema.toLowerCase() === SCHEMA.searchRequest.toLowerCase())
+  ) {
     throw new ScimError(400, `The search body must have "schemas": ["${SCHEMA.searchRequest}"].`, 'invalidSyntax');
   }
   return listRequest({
@@ -114,7 +124,10 @@ export function listRequestFromSearch(body: unknown): ListRequest {
 
 /** attributes / excludedAttributes on a single-resource request (GET by id, and write responses). */
 export function projectionFromQuery(query: Record<string, QueryValue>): Projection {
-  return projectionOf({ attributes: param(query, 'attributes'), excludedAttributes: param(query, 'excludedAttributes') });
+  return projectionOf({
+    attributes: param(query, 'attributes'),
+    excludedAttributes: param(query, 'excludedAttributes'),
+  });
 }
 
 export function listResponse(total: number, request: ListRequest, resources: unknown[]) {

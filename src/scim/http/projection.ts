@@ -54,7 +54,10 @@ function select(value: Json, selection: Selection): Json {
     if (wanted === undefined) continue;
     if (wanted === true) out[key] = item;
     else if (Array.isArray(item)) {
-      const kept = item.filter(isJsonObject).map((element) => select(element, wanted)).filter((element) => Object.keys(element).length > 0);
+      const kept = item
+        .filter(isJsonObject)
+        .map((element) => select(element, wanted))
+        .filter((element) => Object.keys(element).length > 0);
       if (kept.length > 0) out[key] = kept;
     } else if (isJsonObject(item)) {
       const kept = select(item, wanted);
@@ -70,7 +73,8 @@ function exclude(value: Json, selection: Selection): Json {
     const excluded = selection.get(key.toLowerCase());
     if (excluded === true) continue;
     if (excluded === undefined) out[key] = item;
-    else if (Array.isArray(item)) out[key] = item.map((element) => (isJsonObject(element) ? exclude(element, excluded) : element));
+    else if (Array.isArray(item))
+      out[key] = item.map((element) => (isJsonObject(element) ? exclude(element, excluded) : element));
     else if (isJsonObject(item)) out[key] = exclude(item, excluded);
     else out[key] = item;
   }
@@ -81,9 +85,13 @@ function exclude(value: Json, selection: Selection): Json {
 export function project(resource: Json, projection: Projection, coreSchema: string): Json {
   const { attributes, excludedAttributes } = projection;
   if (attributes) {
-    const paths = attributes.map((attribute) => pathOf(attribute, resource, coreSchema)).filter((path): path is string[] => path !== null);
+    const paths = attributes
+      .map((attribute) => pathOf(attribute, resource, coreSchema))
+      .filter((path): path is string[] => path !== null);
     const selected = select(resource, selectionOf(paths));
-    const always = Object.fromEntries(Object.entries(resource).filter(([key]) => ALWAYS_RETURNED.has(key.toLowerCase())));
+    const always = Object.fromEntries(
+      Object.entries(resource).filter(([key]) => ALWAYS_RETURNED.has(key.toLowerCase())),
+    );
     return { ...always, ...selected };
   }
   if (excludedAttributes) {

@@ -1,7 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import type { Directory } from '../../directories/directory.entity';
 import type { ScimOutcome } from '../scim-error';
-import { listRequestFromQuery, listRequestFromSearch, listResponse, projectionFromQuery, type ListRequest, type Projection } from './list-request';
+import {
+  listRequestFromQuery,
+  listRequestFromSearch,
+  listResponse,
+  projectionFromQuery,
+  type ListRequest,
+  type Projection,
+} from './list-request';
 import { resourceUrl, scimCall } from './resource-urls';
 import type { ScimCall } from './scim-call';
 import { callerDirectory, etagMatches, etagOf, notFound, sendScim, sendScimError } from './scim-http';
@@ -14,7 +21,13 @@ export interface ResourceService<T> {
   find(directory: Directory, id: string): Promise<T | null>;
   create(call: ScimCall, body: unknown): Promise<ScimOutcome<T>>;
   replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimOutcome<T>>;
-  patch(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined, location: string): Promise<ScimOutcome<T>>;
+  patch(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    location: string,
+  ): Promise<ScimOutcome<T>>;
   remove(call: ScimCall, id: string, ifMatch: string | undefined): Promise<ScimOutcome<T>>;
 }
 
@@ -44,7 +57,10 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
         const { resource: written, status } = outcome;
         const [resource] = await represent(req, res, [written], projection, outcome.fresh === true);
         const location = resourceUrl(req, res, path, written.id);
-        sendScim(res, status, resource, { ETag: etagOf(written.version), ...(status === 201 ? { Location: location } : {}) });
+        sendScim(res, status, resource, {
+          ETag: etagOf(written.version),
+          ...(status === 201 ? { Location: location } : {}),
+        });
         return;
       }
       case 'deleted':
@@ -79,17 +95,30 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
 
   router.put(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
-    await answer(req, res, await service.replace(scimCall(res), req.params.id, req.body, req.get('if-match')), projection);
+    await answer(
+      req,
+      res,
+      await service.replace(scimCall(res), req.params.id, req.body, req.get('if-match')),
+      projection,
+    );
   });
 
   router.patch(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
     const location = resourceUrl(req, res, path, req.params.id);
-    await answer(req, res, await service.patch(scimCall(res), req.params.id, req.body, req.get('if-match'), location), projection);
+    await answer(
+      req,
+      res,
+      await service.patch(scimCall(res), req.params.id, req.body, req.get('if-match'), location),
+      projection,
+    );
   });
 
   router.delete(`/${path}/:id`, async (req, res) => {
-    await answer(req, res, await service.remove(scimCall(res), req.params.id, req.get('if-match')), { attributes: null, excludedAttributes: null });
+    await answer(req, res, await service.remove(scimCall(res), req.params.id, req.get('if-match')), {
+      attributes: null,
+      excludedAttributes: null,
+    });
   });
 
   return router;

@@ -7,7 +7,8 @@ export function directoryBaseUrl(req: Request, res: Response): string {
   return `${req.protocol}://${req.get('host')}${scimLocals(res).scimBasePath}/directory/${callerDirectory(res).id}`;
 }
 
-export const resourceUrl = (req: Request, res: Response, endpoint: 'Users' | 'Groups', id: string) => `${directoryBaseUrl(req, res)}/${endpoint}/${id}`;
+export const resourceUrl = (req: Request, res: Response, endpoint: 'Users' | 'Groups', id: string) =>
+  `${directoryBaseUrl(req, res)}/${endpoint}/${id}`;
 
 /** The authenticated call a handler passes to the services. */
 export function scimCall(res: Response): ScimCall {

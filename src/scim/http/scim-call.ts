@@ -21,9 +21,24 @@ const scimActor = (directoryId: string) => `scim:${directoryId}`;
  * the IdP). The outcome is data: a refusal that must still leave a trace (a stored failed push,
  * a rejected push's history row) commits like a success.
  */
-export async function inScimTransaction<T>(db: DataSource, call: ScimCall, action: string, execute: (m: MutationScope) => Promise<T>): Promise<T> {
-  const caller = { organizationId: call.directory.organizationId, actor: scimActor(call.directory.id), requestId: call.requestId };
-  const payload = await runMutation(db, caller, { action, args: {} }, async (m) => ({ outcome: await execute(m), userErrors: [] }), call.log);
+export async function inScimTransaction<T>(
+  db: DataSource,
+  call: ScimCall,
+  action: string,
+  execute: (m: MutationScope) => Promise<T>,
+): Promise<T> {
+  const caller = {
+    organizationId: call.directory.organizationId,
+    actor: scimActor(call.directory.id),
+    requestId: call.requestId,
+  };
+  const payload = await runMutation(
+    db,
+    caller,
+    { action, args: {} },
+    async (m) => ({ outcome: await execute(m), userErrors: [] }),
+    call.log,
+  );
   return payload.outcome;
 }
 
@@ -41,7 +56,10 @@ export function storablePayload(body: unknown): unknown {
     return Object.fromEntries(
       Object.entries(value)
         .filter(([key]) => key.toLowerCase() !== 'password')
-        .map(([key, item]) => [key, credentialOperation && key.toLowerCase() === 'value' ? '[redacted]' : redact(item)]),
+        .map(([key, item]) => [
+          key,
+          credentialOperation && key.toLowerCase() === 'value' ? '[redacted]' : redact(item),
+        ]),
     );
   };
   if (body === undefined) return null;

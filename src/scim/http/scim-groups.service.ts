@@ -5,14 +5,28 @@ import { GROUP_PATCH_OPTIONS, applyPatch } from '../patch';
 import { ScimError } from '../scim-error';
 import { GROUP_FILTER_SCHEMA } from '../scim-group.filter';
 import { ScimGroup } from '../scim-group.entity';
-import { findGroup, lockGroup, memberIdsOf, memberRefsOf, scimGroupMutations, type GroupMemberRef, type GroupOutcome } from '../scim-group.service';
+import {
+  findGroup,
+  lockGroup,
+  memberIdsOf,
+  memberRefsOf,
+  scimGroupMutations,
+  type GroupMemberRef,
+  type GroupOutcome,
+} from '../scim-group.service';
 import { desiredGroupFrom, groupResource } from './group-representation';
 import { queryPage, type ListSource } from './list-query';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
 
-const GROUPS: ListSource<ScimGroup> = { entity: ScimGroup, table: 'scim_group', alias: 'g', schema: GROUP_FILTER_SCHEMA, comment: 'scim:listGroups' };
+const GROUPS: ListSource<ScimGroup> = {
+  entity: ScimGroup,
+  table: 'scim_group',
+  alias: 'g',
+  schema: GROUP_FILTER_SCHEMA,
+  comment: 'scim:listGroups',
+};
 
 /**
  * The Groups endpoint's operations, each write one transaction as the IdP. Group changes are
@@ -22,7 +36,11 @@ export class ScimGroupService {
   constructor(private readonly db: DataSource) {}
 
   /** Runs a group write; a ScimError thrown by validation becomes a rejected outcome (nothing written). */
-  private write(call: ScimCall, action: string, execute: (m: MutationScope) => Promise<GroupOutcome>): Promise<GroupOutcome> {
+  private write(
+    call: ScimCall,
+    action: string,
+    execute: (m: MutationScope) => Promise<GroupOutcome>,
+  ): Promise<GroupOutcome> {
     return inScimTransaction(this.db, call, action, async (m) => {
       try {
         return await execute(m);
@@ -34,7 +52,9 @@ export class ScimGroupService {
   }
 
   create(call: ScimCall, body: unknown): Promise<GroupOutcome> {
-    return this.write(call, 'scim.createGroup', (m) => scimGroupMutations.create(m, call.directory, desiredGroupFrom(body)));
+    return this.write(call, 'scim.createGroup', (m) =>
+      scimGroupMutations.create(m, call.directory, desiredGroupFrom(body)),
+    );
   }
 
   replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupOutcome> {
@@ -47,14 +67,23 @@ export class ScimGroupService {
   }
 
   /** Members add/remove (Okta's value filters and Entra's value lists), displayName replace, and the rest of RFC 7644 §3.5.2. */
-  patch(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined, location: string): Promise<GroupOutcome> {
+  patch(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    location: string,
+  ): Promise<GroupOutcome> {
     return this.write(call, 'scim.patchGroup', async (m) => {
       const group = await lockGroup(m, call.directory, id);
       if (!group) throw notFound('Group');
       if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
       const current = await memberIdsOf(m.tx, group.id);
       // Members as their ids only: `value` is all a PATCH filter or removal can address.
-      const resource = { ...groupResource(group, location, null), members: current.map((memberId) => ({ value: memberId })) };
+      const resource = {
+        ...groupResource(group, location, null),
+        members: current.map((memberId) => ({ value: memberId })),
+      };
       const patched = applyPatch(resource, body, GROUP_PATCH_OPTIONS);
       return scimGroupMutations.replace(m, call.directory, group, desiredGroupFrom(patched), current);
     });

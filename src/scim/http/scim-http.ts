@@ -51,7 +51,8 @@ export function sendScimError(res: Response, error: ScimError, headers: Record<s
 }
 
 export const notFound = (what = 'Resource') => new ScimError(404, `${what} not found.`);
-export const preconditionFailed = () => new ScimError(412, 'Failed to update. Resource has changed on the server (If-Match does not match its version).');
+export const preconditionFailed = () =>
+  new ScimError(412, 'Failed to update. Resource has changed on the server (If-Match does not match its version).');
 
 /** The weak ETag a resource version is served with, also meta.version. */
 export const etagOf = (version: number) => `W/"${version}"`;
@@ -71,7 +72,8 @@ export function etagMatches(header: string, version: number): boolean {
 }
 
 /** If-Match holds when absent, or when it names the current version. */
-export const ifMatchHolds = (ifMatch: string | undefined, version: number) => ifMatch === undefined || etagMatches(ifMatch, version);
+export const ifMatchHolds = (ifMatch: string | undefined, version: number) =>
+  ifMatch === undefined || etagMatches(ifMatch, version);
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -97,7 +99,11 @@ export function withoutAttributes(object: Record<string, unknown>, keys: string[
 export function assertStorable(value: unknown, path = 'body'): void {
   if (typeof value === 'string') {
     if (value.includes('\u0000') || !(value as string & { isWellFormed(): boolean }).isWellFormed()) {
-      throw new ScimError(400, `${path} contains a character that cannot be stored (NUL or an unpaired surrogate).`, 'invalidValue');
+      throw new ScimError(
+        400,
+        `${path} contains a character that cannot be stored (NUL or an unpaired surrogate).`,
+        'invalidValue',
+      );
     }
   } else if (Array.isArray(value)) {
     value.forEach((item, index) => assertStorable(item, `${path}[${index}]`));
@@ -119,12 +125,14 @@ export function parseBoolean(value: unknown, attribute: string): boolean {
 export function optionalString(value: unknown, attribute: string, maxLength: number): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw new ScimError(400, `Attribute '${attribute}' must be a string.`, 'invalidValue');
-  if (value.length > maxLength) throw new ScimError(400, `Attribute '${attribute}' is longer than ${maxLength} characters.`, 'invalidValue');
+  if (value.length > maxLength)
+    throw new ScimError(400, `Attribute '${attribute}' is longer than ${maxLength} characters.`, 'invalidValue');
   return value;
 }
 
 export function requiredString(value: unknown, attribute: string, maxLength: number): string {
   const text = optionalString(value, attribute, maxLength);
-  if (text === null || text.trim() === '') throw new ScimError(400, `Attribute '${attribute}' is required.`, 'invalidValue');
+  if (text === null || text.trim() === '')
+    throw new ScimError(400, `Attribute '${attribute}' is required.`, 'invalidValue');
   return text;
 }

@@ -67,7 +67,13 @@ function userPushOf(req: Request): { operation: ScimOperation; id: string | null
  * `/scim/directory/{directoryId}/Users`, `/Groups` and the discovery endpoints. Every answer,
  * errors included, is `application/scim+json` in the SCIM error schema; never an HTML page.
  */
-export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_REQUEST_TIMEOUT_MS, rateLimiter, metrics }: ScimRouterOptions): Router {
+export function createScimRouter({
+  db,
+  logger,
+  requestTimeoutMs = DEFAULT_SCIM_REQUEST_TIMEOUT_MS,
+  rateLimiter,
+  metrics,
+}: ScimRouterOptions): Router {
   const users = new ScimUserService(db);
   const groups = new ScimGroupService(db);
   const router = Router();
@@ -81,9 +87,13 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
     const deadline = setTimeout(() => {
       if (res.headersSent) return;
       locals.log.warn({ method: req.method, path: req.path, timeoutMs: requestTimeoutMs }, 'SCIM request timed out');
-      sendScimError(res, new ScimError(503, `The request did not complete within ${Math.round(requestTimeoutMs / 1000)} s; retry it.`), {
-        'Retry-After': '5',
-      });
+      sendScimError(
+        res,
+        new ScimError(503, `The request did not complete within ${Math.round(requestTimeoutMs / 1000)} s; retry it.`),
+        {
+          'Retry-After': '5',
+        },
+      );
     }, requestTimeoutMs);
     const clear = () => clearTimeout(deadline);
     res.once('finish', clear);
@@ -97,16 +107,25 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
     directory.use((_req, res, next) => {
       const verdict = rateLimiter.take(`scim:${scimLocals(res).directory!.id}`);
       if (verdict.allowed) return next();
-      sendScimError(res, new ScimError(429, `Too many requests: at most ${rateLimiter.perMinute} a minute per directory token.`), {
-        'Retry-After': String(verdict.retryAfterSeconds),
-      });
+      sendScimError(
+        res,
+        new ScimError(429, `Too many requests: at most ${rateLimiter.perMinute} a minute per directory token.`),
+        {
+          'Retry-After': String(verdict.retryAfterSeconds),
+        },
+      );
     });
   }
   if (metrics) {
     // SCIM pushes by operation and outcome, as the IdP was answered.
     directory.use((req, res, next) => {
-      const push = userPushOf(req) ?? (req.method === 'DELETE' && /^\/Users\/[^/]+\/?$/i.test(req.path) ? { operation: ScimOperation.DELETE } : null);
-      if (push) res.once('finish', () => metrics.scimPushes.inc({ operation: push.operation, outcome: pushOutcomeOfStatus(res.statusCode) }));
+      const push =
+        userPushOf(req) ??
+        (req.method === 'DELETE' && /^\/Users\/[^/]+\/?$/i.test(req.path) ? { operation: ScimOperation.DELETE } : null);
+      if (push)
+        res.once('finish', () =>
+          metrics.scimPushes.inc({ operation: push.operation, outcome: pushOutcomeOfStatus(res.statusCode) }),
+        );
       next();
     });
   }
@@ -127,7 +146,9 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
   });
 
   router.use('/directory/:directoryId', directory);
-  router.use((req, res) => sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.baseUrl}${req.path}.`)));
+  router.use((req, res) =>
+    sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.baseUrl}${req.path}.`)),
+  );
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const locals = scimLocals(res);
     const clientError = error instanceof ScimError ? error : bodyError(error);
@@ -138,16 +159,32 @@ export function createScimRouter({ db, logger, requestTimeoutMs = DEFAULT_SCIM_R
     const status = (error as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       // Express' own client errors (a malformed %-escape in the path, ...).
-      sendScimError(res, new ScimError(status, 'The request could not be read.', status === 400 ? 'invalidSyntax' : undefined));
+      sendScimError(
+        res,
+        new ScimError(status, 'The request could not be read.', status === 400 ? 'invalidSyntax' : undefined),
+      );
       return;
     }
     if (isDatabaseUnavailable(error)) {
-      locals.log.warn({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'database unavailable during a SCIM request');
-      sendScimError(res, new ScimError(503, `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`), { 'Retry-After': '2' });
+      locals.log.warn(
+        { err: error, method: req.method, path: req.originalUrl.split('?')[0] },
+        'database unavailable during a SCIM request',
+      );
+      sendScimError(
+        res,
+        new ScimError(
+          503,
+          `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`,
+        ),
+        { 'Retry-After': '2' },
+      );
       return;
     }
     locals.log.error({ err: error, method: req.method, path: req.originalUrl.split('?')[0] }, 'SCIM request failed');
-    sendScimError(res, new ScimError(500, `Internal server error; the operator can trace it by request id ${locals.requestId}.`));
+    sendScimError(
+      res,
+      new ScimError(500, `Internal server error; the operator can trace it by request id ${locals.requestId}.`),
+    );
   });
   return router;
 }

@@ -6,7 +6,14 @@ import type { Directory } from '../../directories/directory.entity';
 import { directoryRow } from '../directory-rows';
 import { USER_FILTER_SCHEMA } from '../filter';
 import { USER_PATCH_OPTIONS, applyPatch } from '../patch';
-import { provisionUser, recordPush, updateUser, userNameTakenDetail, type DesiredUser, type PushResult } from '../provisioning';
+import {
+  provisionUser,
+  recordPush,
+  updateUser,
+  userNameTakenDetail,
+  type DesiredUser,
+  type PushResult,
+} from '../provisioning';
 import { ScimError, type ScimOutcome } from '../scim-error';
 import { groupRefsOf } from '../scim-group.service';
 import { ScimRecord } from '../scim-record.entity';
@@ -21,10 +28,17 @@ import { desiredUserFrom, userResource, type UserGroupRef } from './user-represe
 /** A rejected push is still in the record's push history (and, for a conflict, in its state). */
 export type UserOutcome = ScimOutcome<ScimRecord>;
 
-const USERS: ListSource<ScimRecord> = { entity: ScimRecord, table: 'scim_record', alias: 'r', schema: USER_FILTER_SCHEMA, comment: 'scim:listUsers' };
+const USERS: ListSource<ScimRecord> = {
+  entity: ScimRecord,
+  table: 'scim_record',
+  alias: 'r',
+  schema: USER_FILTER_SCHEMA,
+  comment: 'scim:listUsers',
+};
 
 const userNameTaken = (userName: string) => new ScimError(409, userNameTakenDetail(userName), 'uniqueness');
-const externalIdTaken = (externalId: string | null) => new ScimError(409, `Resource [USER]: with externalId[${externalId}] already exists.`, 'uniqueness');
+const externalIdTaken = (externalId: string | null) =>
+  new ScimError(409, `Resource [USER]: with externalId[${externalId}] already exists.`, 'uniqueness');
 
 /** The record behind a SCIM User id in this directory, locked; null for any other id. */
 const lockUser = (m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> =>
@@ -55,13 +69,17 @@ export class ScimUserService {
         return await execute(m, target);
       } catch (error) {
         if (!(error instanceof ScimError)) throw error;
-        await recordPush(m, { id: target.recordId, directoryId: call.directory.id }, {
-          operation,
-          outcome: PushOutcome.REJECTED,
-          httpStatus: error.status,
-          detail: error.detail,
-          payload: storablePayload(body),
-        });
+        await recordPush(
+          m,
+          { id: target.recordId, directoryId: call.directory.id },
+          {
+            operation,
+            outcome: PushOutcome.REJECTED,
+            httpStatus: error.status,
+            detail: error.detail,
+            payload: storablePayload(body),
+          },
+        );
         return { kind: 'rejected', error };
       }
     });
@@ -81,15 +99,20 @@ export class ScimUserService {
   }
 
   /** PUT or an applied PATCH: the new desired state, then sync. Identity clashes are 409, never a 500. */
-  private async update(m: MutationScope, directory: Directory, record: ScimRecord, desired: DesiredUser, operation: ScimOperation): Promise<UserOutcome> {
+  private async update(
+    m: MutationScope,
+    directory: Directory,
+    record: ScimRecord,
+    desired: DesiredUser,
+    operation: ScimOperation,
+  ): Promise<UserOutcome> {
     const externalIdChanges = desired.externalId !== record.externalId;
     const identityChanges = externalIdChanges || desired.userName.toLowerCase() !== record.userName.toLowerCase();
     if (externalIdChanges && desired.externalId !== null) {
-      const clash = await m.tx.query(`/* scim:userByExternalId */ SELECT 1 FROM scim_record WHERE directory_id = $1 AND external_id = $2 AND id <> $3`, [
-        directory.id,
-        desired.externalId,
-        record.id,
-      ]);
+      const clash = await m.tx.query(
+        `/* scim:userByExternalId */ SELECT 1 FROM scim_record WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
+        [directory.id, desired.externalId, record.id],
+      );
       if (clash.length > 0) throw externalIdTaken(desired.externalId);
     }
     const apply = () => updateUser(m, directory, record, desired, operation);
@@ -124,7 +147,13 @@ export class ScimUserService {
   }
 
   /** PATCH /Users/{id}: the operations apply to the current resource; the result is the new desired state. */
-  patch(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined, location: string): Promise<UserOutcome> {
+  patch(
+    call: ScimCall,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    location: string,
+  ): Promise<UserOutcome> {
     return this.push(call, 'scim.patchUser', ScimOperation.PATCH, body, async (m, target) => {
       const record = await lockUser(m, call.directory, id);
       if (!record) throw notFound('User');
@@ -151,14 +180,21 @@ export class ScimUserService {
   /** A push refused before its body could be read (malformed JSON, too large): it still goes into the history. */
   rejectUnreadable(call: ScimCall, operation: ScimOperation, id: string | null, error: ScimError): Promise<void> {
     return inScimTransaction(this.db, call, 'scim.rejectPush', async (m) => {
-      const [record] = id !== null && isUuid(id) ? await m.tx.query(`SELECT id FROM scim_record WHERE id = $1 AND directory_id = $2`, [id, call.directory.id]) : [];
-      await recordPush(m, { id: record?.id ?? null, directoryId: call.directory.id }, {
-        operation,
-        outcome: PushOutcome.REJECTED,
-        httpStatus: error.status,
-        detail: error.detail,
-        payload: null,
-      });
+      const [record] =
+        id !== null && isUuid(id)
+          ? await m.tx.query(`SELECT id FROM scim_record WHERE id = $1 AND directory_id = $2`, [id, call.directory.id])
+          : [];
+      await recordPush(
+        m,
+        { id: record?.id ?? null, directoryId: call.directory.id },
+        {
+          operation,
+          outcome: PushOutcome.REJECTED,
+          httpStatus: error.status,
+          detail: error.detail,
+          payload: null,
+        },
+      );
     });
   }
 

@@ -32,13 +32,27 @@ const NOT_STORED = ['password', 'id', 'meta', 'groups'];
 
 /** RFC 7643 spellings of the attributes the columns cover, so `UserName` in a body is `userName` in the raw payload. */
 const CANONICAL = new Map(
-  ['schemas', 'externalId', 'userName', 'name', 'displayName', 'emails', 'active', 'givenName', 'familyName', 'value', 'type', 'primary', 'display'].map(
-    (name) => [name.toLowerCase(), name],
-  ),
+  [
+    'schemas',
+    'externalId',
+    'userName',
+    'name',
+    'displayName',
+    'emails',
+    'active',
+    'givenName',
+    'familyName',
+    'value',
+    'type',
+    'primary',
+    'display',
+  ].map((name) => [name.toLowerCase(), name]),
 );
 
 function canonicalKeys(object: Json): Json {
-  return Object.fromEntries(Object.entries(object).map(([key, value]) => [CANONICAL.get(key.toLowerCase()) ?? key, value]));
+  return Object.fromEntries(
+    Object.entries(object).map(([key, value]) => [CANONICAL.get(key.toLowerCase()) ?? key, value]),
+  );
 }
 
 const MAX_IDENTIFIER = 512;
@@ -69,7 +83,11 @@ function parseEmails(value: unknown): ScimEmail[] {
 export function desiredUserFrom(body: unknown): DesiredUser {
   if (!isJsonObject(body)) throw new ScimError(400, 'The body must be a SCIM User object.', 'invalidSyntax');
   const schemas = getAttribute(body, 'schemas');
-  if (schemas !== undefined && (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.user.toLowerCase()))) {
+  if (
+    schemas !== undefined &&
+    (!Array.isArray(schemas) ||
+      !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.user.toLowerCase()))
+  ) {
     throw new ScimError(400, `"schemas" must include "${SCHEMA.user}".`, 'invalidSyntax');
   }
   const raw = canonicalKeys(withoutAttributes(body, NOT_STORED));
@@ -81,12 +99,17 @@ export function desiredUserFrom(body: unknown): DesiredUser {
   if (!isJsonObject(name)) throw new ScimError(400, "Attribute 'name' must be an object.", 'invalidValue');
   if (isJsonObject(raw.name)) raw.name = canonicalKeys(raw.name);
   const emails = parseEmails(raw.emails);
-  if (Array.isArray(raw.emails)) raw.emails = raw.emails.map((email) => (isJsonObject(email) ? canonicalKeys(email) : email));
+  if (Array.isArray(raw.emails))
+    raw.emails = raw.emails.map((email) => (isJsonObject(email) ? canonicalKeys(email) : email));
 
   // With no emails, a userName that looks like an email becomes the account's email: it must be one.
   const wanted = primaryEmail(emails, userName);
   if (wanted !== null && emails.length === 0 && !normalizeEmail(wanted).ok) {
-    throw new ScimError(400, `userName "${userName.slice(0, 100)}" contains @ but is not an email address; send the email in 'emails'.`, 'invalidValue');
+    throw new ScimError(
+      400,
+      `userName "${userName.slice(0, 100)}" contains @ but is not an email address; send the email in 'emails'.`,
+      'invalidValue',
+    );
   }
 
   return {
@@ -106,16 +129,29 @@ export function desiredUserFrom(body: unknown): DesiredUser {
  * now), plus `groups` and `meta`. `location` is the absolute URL of the resource.
  */
 export function userResource(record: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
-  const raw = withoutAttributes(record.rawPayload ?? {}, [...NOT_STORED, 'schemas', 'externalId', 'userName', 'name', 'displayName', 'emails', 'active']);
+  const raw = withoutAttributes(record.rawPayload ?? {}, [
+    ...NOT_STORED,
+    'schemas',
+    'externalId',
+    'userName',
+    'name',
+    'displayName',
+    'emails',
+    'active',
+  ]);
   const rawSchemas = getAttribute(record.rawPayload ?? {}, 'schemas');
-  const schemas = Array.isArray(rawSchemas) ? rawSchemas.filter((schema): schema is string => typeof schema === 'string') : [];
+  const schemas = Array.isArray(rawSchemas)
+    ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
+    : [];
   const rawName = getAttribute(record.rawPayload ?? {}, 'name');
   const name: Json = isJsonObject(rawName) ? withoutAttributes(rawName, ['givenName', 'familyName']) : {};
   if (record.givenName !== null) name.givenName = record.givenName;
   if (record.familyName !== null) name.familyName = record.familyName;
 
   const resource: Json = {
-    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.user.toLowerCase()) ? schemas : [SCHEMA.user, ...schemas],
+    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.user.toLowerCase())
+      ? schemas
+      : [SCHEMA.user, ...schemas],
     id: record.id,
     ...(record.externalId !== null ? { externalId: record.externalId } : {}),
     userName: record.userName,

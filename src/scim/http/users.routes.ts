@@ -15,10 +15,17 @@ export function userRoutes(users: ScimUserService): Router {
     /** Records as SCIM Users; their groups in one query, unless the projection leaves groups out. */
     async represent(req, res, records, projection, fresh) {
       // A user this very request created belongs to no group yet: no query needed.
-      const groups =
-        projectionOmits(projection, 'groups', SCHEMA.user) ? null : fresh ? new Map() : await users.groupsOf(records.map((record) => record.id));
+      const groups = projectionOmits(projection, 'groups', SCHEMA.user)
+        ? null
+        : fresh
+          ? new Map()
+          : await users.groupsOf(records.map((record) => record.id));
       return records.map((record) =>
-        project(userResource(record, resourceUrl(req, res, 'Users', record.id), groups?.get(record.id) ?? null), projection, SCHEMA.user),
+        project(
+          userResource(record, resourceUrl(req, res, 'Users', record.id), groups?.get(record.id) ?? null),
+          projection,
+          SCHEMA.user,
+        ),
       );
     },
   });
