@@ -21,6 +21,7 @@ const CONFLICT_QUEUE = `
          a.id AS a_id, a.email AS a_email, a.status AS a_status, a.managed AS a_managed,
          h.id AS h_id, h.email AS h_email, h.status AS h_status, h.managed AS h_managed,
          EXISTS (SELECT 1 FROM scim_record hr WHERE hr.account_id = h.id) AS h_idp_managed,
+         EXISTS (SELECT 1 FROM scim_record ar WHERE ar.account_id = a.id) AS a_idp_managed,
          r.id AS r_id, r.user_name AS r_user_name, r.email AS r_email, r.sync_status AS r_sync_status, r.last_error AS r_last_error, r.account_id AS r_account_id,
          d.id AS d_id, d.name AS d_name, d.sso_email_attribute AS d_sso, d.scim_email_attribute AS d_scim,
          dom.id AS dom_id, dom.name AS dom_name, dom.status AS dom_status
@@ -73,6 +74,7 @@ async function conflictQueue() {
         actionsTaken: row.actions_taken,
       },
       conflictingAccountIdpManaged: row.h_idp_managed === true,
+      accountIdpManaged: row.a_idp_managed === true,
       recordLinked: row.r_account_id !== null,
       domain: row.dom_id && { id: row.dom_id, name: row.dom_name, status: row.dom_status },
       directory: row.d_id && { ssoEmailAttribute: row.d_sso, scimEmailAttribute: row.d_scim },

@@ -103,7 +103,7 @@ function accountPayload(outcome: AccountOutcome) {
 export class AccountMutationResolver {
   @Mutation(() => AccountPayload, {
     description:
-      "Changes an account's email (refused for IdP-managed accounts, rule R1). Without newEmail: the first free placeholder local+duplicatedN@domain (rule R6). The old email stays in emailHistory.",
+      "Changes an account's email; without newEmail, to the first free placeholder local+duplicatedN@domain on its own domain (rule R6). The old email stays in emailHistory; leaving a domain another organization verified resolves the account's DOMAIN_OWNED_ELSEWHERE conflict. Refusals: IDP_MANAGED_ACCOUNT (R1: linked to a SCIM record, change it at the IdP); INVALID_EMAIL; DOMAIN_NOT_VERIFIED (R3: a managed account moves only to a VERIFIED domain of the organization); EMAIL_UNAVAILABLE (R8: the address is in use outside the organization, or its domain is verified by another organization; one message for both, never which; also a placeholder on such a domain); EMAIL_TAKEN (R6: another account of the organization owns it); NOT_FOUND; VERSION_CONFLICT.",
   })
   @RequireScope(Scope.WRITE)
   renameAccountEmail(
@@ -120,7 +120,8 @@ export class AccountMutationResolver {
   }
 
   @Mutation(() => AccountPayload, {
-    description: 'Claims an account on a VERIFIED domain (rule R3): the organization now manages it.',
+    description:
+      'Claims an account on a VERIFIED domain of the organization: it now manages it. Refusals: DOMAIN_NOT_VERIFIED (R3: its domain is not a VERIFIED domain of the organization); NOT_FOUND; VERSION_CONFLICT.',
   })
   @RequireScope(Scope.WRITE)
   claimAccount(
@@ -137,7 +138,10 @@ export class AccountMutationResolver {
     });
   }
 
-  @Mutation(() => ClaimAccountsPayload, { description: 'Claims up to 500 accounts at once, all or none (rule R3).' })
+  @Mutation(() => ClaimAccountsPayload, {
+    description:
+      'Claims up to 500 accounts at once, all or none. Refusals, one per account at fault (field ids.N): DOMAIN_NOT_VERIFIED (R3); NOT_FOUND; INVALID_INPUT (no ids, or more than 500).',
+  })
   @RequireScope(Scope.WRITE)
   claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
     return ctx.mutate({ action: 'claimAccounts', args: { ids }, ...options }, async (m) => {

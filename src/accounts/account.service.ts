@@ -7,8 +7,8 @@ import { CommonErrorCode, notFoundError, userError, type UserError } from '../co
 import { lockCurrent, staleVersion, updateRow } from '../db/rows';
 import { selectRows } from '../db/statements';
 import type { MutationScope } from '../db/transaction';
-import { R1, R3, R6, check } from '../rules/rules';
-import { domainFacts, findDomainsByName } from '../domains/domain.service';
+import { R1, R3, R6, R8, check } from '../rules/rules';
+import { domainFacts, domainOwnedElsewhere, findDomainsByName } from '../domains/domain.service';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
@@ -17,7 +17,8 @@ import { Account } from './account.entity';
 import { changeAccountEmail } from './account-email-change';
 import { AccountStatus } from './account.enums';
 import { AccountErrorCode } from './account.errors';
-import { firstFreePlaceholder, normalizeEmail, placeholderSeriesPrefix } from './email';
+import { firstFreePlaceholder, normalizeEmail, placeholderEmail, placeholderSeriesPrefix } from './email';
+import { takingFacts } from './address-facts';
 import type { AccountFilter } from './account.inputs';
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
@@ -87,9 +88,10 @@ const MAX_PLACEHOLDER_ATTEMPTS = 100;
 /** The mutations on accounts; each runs inside the transaction of a MutationScope. */
 export const accountMutations = {
   /**
-   * Renames an account's email (rules R1 and R6): to `newEmail`, or without it to the first free
-   * placeholder `local+duplicatedN@domain`. The old email goes to the history; open conflicts
-   * this account blocks record the step.
+   * Renames an account's email (rules R1, R3, R6 and R8): to `newEmail`, or without it to the
+   * first free placeholder `local+duplicatedN@domain`. The old email goes to the history; open
+   * conflicts this account blocks record the step, and leaving a domain another organization
+   * verified resolves the account's DOMAIN_OWNED_ELSEWHERE conflict.
    */
   async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
     const { row: account, refusal } = await lockCurrent(
@@ -103,24 +105,44 @@ export const accountMutations = {
     const idpManaged = await idpManagedRefusal(m.tx, account);
     if (idpManaged) return refused(idpManaged, account);
 
-    const previousEmail = account.email;
+    const [previousEmail, previousDomain] = [account.email, account.emailDomain];
     if (input.newEmail != null) {
       const parsed = normalizeEmail(input.newEmail);
       if (!parsed.ok) return refused(userError(AccountErrorCode.INVALID_EMAIL, parsed.message, 'newEmail'), account);
       if (parsed.email === account.email) return { kind: 'unchanged', account };
-      if (parsed.email.toLowerCase() !== account.email.toLowerCase()) {
-        const taken = check(
-          R6,
-          { newEmail: parsed.email, takenBy: await emailHolder(m.tx, parsed.email, account) },
+      // R3 first: it reads only the organization's own domains, so its answer says nothing about others.
+      if (account.managed && parsed.domain !== account.emailDomain) {
+        const domains = await findDomainsByName(m.tx, m.organizationId, [parsed.domain]);
+        const leaves = check(
+          R3,
+          { email: parsed.email, domain: domainFacts(domains.get(parsed.domain)), subject: 'managedEmail' },
           'newEmail',
         );
+        if (leaves) return refused(leaves, account);
+      }
+      if (parsed.email.toLowerCase() !== account.email.toLowerCase()) {
+        const taken = await takingRefusal(m.tx, m.organizationId, parsed.email, account);
         if (taken) return refused(taken, account);
       }
       if (!(await changeAccountEmail(m, account, parsed.email, parsed.domain))) {
-        return refused(check(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail')!, account);
+        // Taken meanwhile: refused as the checks above would refuse it now.
+        const taken = await takingRefusal(m.tx, m.organizationId, parsed.email, account);
+        return refused(
+          taken ?? check(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail')!,
+          account,
+        );
       }
     } else {
       const [local, domain] = [account.email.slice(0, account.email.lastIndexOf('@')), account.emailDomain];
+      // A placeholder stays on the account's domain: not one whose addresses belong to another organization.
+      if (await domainOwnedElsewhere(m.tx, m.organizationId, domain)) {
+        const facts = {
+          email: placeholderEmail(local, domain, 1),
+          heldBy: 'none',
+          domainVerifiedBy: 'others',
+        } as const;
+        return refused(check(R8, { ...facts, taking: true }, 'newEmail')!, account);
+      }
       await renameToPlaceholder(m, account, local, domain);
     }
 
@@ -131,6 +153,16 @@ export const accountMutations = {
       { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] },
       m.action,
     );
+    if (account.emailDomain !== previousDomain) {
+      // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
+      await resolveConflicts(
+        m.tx,
+        m.organizationId,
+        { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] },
+        m.action,
+        m.actor,
+      );
+    }
     await m.audit({
       targetType: 'Account',
       targetId: account.id,
@@ -178,7 +210,7 @@ export const accountMutations = {
       if (account.managed) return;
       const refusal = check(
         R3,
-        { email: account.email, domain: domainFacts(domains.get(account.emailDomain)) },
+        { email: account.email, domain: domainFacts(domains.get(account.emailDomain)), subject: 'claim' },
         fieldOf(i),
       );
       if (refusal) errors.push(refusal);
@@ -275,14 +307,11 @@ async function changeStatus(
   const before = { status: account.status, statusReason: account.statusReason };
   await updateRow(m.tx, Account, account, { status: to, statusReason: reason });
   if (to !== AccountStatus.ACTIVE) {
-    // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for (rule R5).
-    await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] },
-      m.action,
-      m.actor,
-    );
+    // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for
+    // (rule R5); deactivating one on a domain another organization verified, what DOMAIN_OWNED_ELSEWHERE did (R8).
+    const kinds = [ConflictKind.STALE_EXTERNAL_ACCOUNT];
+    if (to === AccountStatus.DEACTIVATED) kinds.push(ConflictKind.DOMAIN_OWNED_ELSEWHERE);
+    await resolveConflicts(m.tx, m.organizationId, { accountId: account.id, kinds }, m.action, m.actor);
   }
   await m.audit({
     targetType: 'Account',
@@ -299,16 +328,21 @@ async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<U
   return check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
 }
 
-/** Who already owns `email`, described for the caller without leaking another organization's data. */
-async function emailHolder(tx: EntityManager, email: string, self: Account): Promise<string | null> {
-  const [holder] = await tx.query(
-    `/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`,
-    [email, self.id],
+/**
+ * Rules R8 then R6 for an address `account` would take: one refusal for every reason outside the
+ * organization (never which), and the holder named when it is one of the organization's own.
+ */
+async function takingRefusal(
+  tx: EntityManager,
+  organizationId: string,
+  email: string,
+  account: Account,
+): Promise<UserError | null> {
+  const { facts, holderEmail } = await takingFacts(tx, organizationId, email, account.id);
+  return (
+    check(R8, facts, 'newEmail') ??
+    check(R6, { newEmail: email, takenBy: holderEmail && `the account ${holderEmail}` }, 'newEmail')
   );
-  if (!holder) return null;
-  return holder.organization_id === self.organizationId
-    ? `the account ${holder.email}`
-    : 'an account outside your organization';
 }
 
 /**

@@ -43,7 +43,7 @@ export class UserError {
   @Field()
   message: string;
 
-  @Field(() => String, { nullable: true, description: 'The best-practice rule behind the refusal (R1-R7), if any.' })
+  @Field(() => String, { nullable: true, description: 'The best-practice rule behind the refusal (R1-R8), if any.' })
   rule: string | null;
 }
 

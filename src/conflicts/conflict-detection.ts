@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hydrate } from '../db/hydrate';
 import { Conflict } from './conflict.entity';
-import { SUMMARY_TEMPLATES } from './conflict-summaries';
+import { EMAIL_UNAVAILABLE_SUMMARY, SUMMARY_TEMPLATES } from './conflict-summaries';
 
 export interface DetectionResult {
   opened: Conflict[];
@@ -18,7 +18,9 @@ const STRAY_FIRST = `(array_agg(a.id ORDER BY lower(a.email) = lower(r.email), a
          (array_agg(r.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id))[1], NULL::uuid, NULL::uuid`;
 
 const DETECTED = `
-  WITH verified AS (SELECT id, name FROM domain WHERE organization_id = $1 AND status = 'VERIFIED')
+  WITH verified AS (SELECT id, name FROM domain WHERE organization_id = $1 AND status = 'VERIFIED'),
+       -- Rule R8: domains another organization verified; their addresses are not this one's to take or keep.
+       elsewhere AS (SELECT name FROM domain WHERE organization_id <> $1 AND status = 'VERIFIED')
   SELECT 'MAPPING_MISMATCH'::text AS kind, 'directory:' || d.id AS cause_key,
          format($2, d.name, d.sso_email_attribute, d.scim_email_attribute) AS summary,
          NULL::text AS email, NULL::uuid AS account_id, NULL::uuid AS conflicting_account_id,
@@ -34,7 +36,9 @@ const DETECTED = `
     LEFT JOIN LATERAL (SELECT r.id, r.directory_id FROM scim_record r
                         WHERE r.organization_id = $1 AND r.account_id IS NULL AND lower(r.email) = lower(a.email)
                         ORDER BY r.created_at LIMIT 1) w ON true
-   WHERE a.organization_id = $1 AND NOT a.managed AND a.status <> 'DEACTIVATED' AND (v.id IS NOT NULL OR w.id IS NOT NULL)
+   WHERE a.organization_id = $1 AND NOT a.managed AND a.status <> 'DEACTIVATED'
+     -- A record does not wait on an address another organization's domain owns: it fails (rule R8).
+     AND (v.id IS NOT NULL OR (w.id IS NOT NULL AND a.email_domain NOT IN (SELECT name FROM elsewhere)))
   UNION ALL
   SELECT 'UNVERIFIED_DOMAIN', 'record:' || r.id, format($4, dir.name, r.email, split_part(lower(r.email), '@', 2)),
          r.email, r.account_id, NULL, r.id, r.directory_id, dom.id
@@ -43,19 +47,23 @@ const DETECTED = `
     LEFT JOIN domain dom ON dom.organization_id = $1 AND dom.name = split_part(lower(r.email), '@', 2)
    WHERE r.organization_id = $1 AND r.email IS NOT NULL AND (dom.id IS NULL OR dom.status <> 'VERIFIED')
   UNION ALL
-  -- A record wants an email another account holds; an unlinked record whose holder it could
-  -- link (managed) or waits on (unmanaged) is not in conflict. Only records whose account lacks
-  -- the wanted email are candidates, so the holder lookup uses the unique email index.
+  -- A record wants an email another account holds, or one on a domain verified elsewhere (rule
+  -- R8, worded the same as a holder outside); an unlinked record whose holder it could link
+  -- (managed) or waits on (unmanaged) is not in conflict. Only records whose account lacks the
+  -- wanted email are candidates, so the holder lookup uses the unique email index.
   SELECT 'EMAIL_TAKEN', 'record:' || r.id,
-         format($5, dir.name, coalesce(r.account_email, r.user_name), r.email,
-                CASE WHEN h.organization_id = $1 THEN h.email ELSE 'outside your organization' END),
-         r.email, r.account_id, CASE WHEN h.organization_id = $1 THEN h.id END, r.id, r.directory_id, dom.id
+         CASE WHEN h.organization_id = $1 AND e.name IS NULL
+              THEN format($5, dir.name, coalesce(r.account_email, r.user_name), r.email, h.email)
+              ELSE format($9, dir.name, coalesce(r.account_email, r.user_name), r.email) END,
+         r.email, r.account_id, CASE WHEN h.organization_id = $1 AND e.name IS NULL THEN h.id END, r.id, r.directory_id, dom.id
     FROM (SELECT r.*, a.email AS account_email FROM scim_record r LEFT JOIN account a ON a.id = r.account_id
            WHERE r.organization_id = $1 AND r.email IS NOT NULL AND (a.id IS NULL OR lower(a.email) <> lower(r.email))) r
-    JOIN account h ON lower(h.email) = lower(r.email)
+    LEFT JOIN account h ON lower(h.email) = lower(r.email)
+    LEFT JOIN elsewhere e ON e.name = split_part(lower(r.email), '@', 2)
     JOIN directory dir ON dir.id = r.directory_id
     LEFT JOIN domain dom ON dom.organization_id = $1 AND dom.name = split_part(lower(r.email), '@', 2)
-   WHERE NOT (r.account_id IS NULL AND h.organization_id = $1
+   WHERE (h.id IS NOT NULL OR e.name IS NOT NULL)
+     AND NOT (e.name IS NULL AND r.account_id IS NULL AND h.organization_id = $1
               AND (NOT h.managed OR NOT EXISTS (SELECT 1 FROM scim_record o WHERE o.directory_id = r.directory_id AND o.account_id = h.id)))
   UNION ALL
   -- One person, several accounts: the same wanted email, or the same externalId, on different
@@ -83,7 +91,15 @@ const DETECTED = `
     JOIN domain t ON t.id = mg.to_domain_id
     JOIN account a ON a.organization_id = $1 AND a.email_domain = f.name AND a.status = 'ACTIVE'
    WHERE mg.organization_id = $1 AND mg.status = 'IN_PROGRESS'
-     AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)`;
+     AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)
+  UNION ALL
+  -- Rule R8, holder side: an address (held since before the verification) on a domain another organization verified.
+  SELECT 'DOMAIN_OWNED_ELSEWHERE', 'account:' || a.id, format($8, a.email, a.email_domain),
+         a.email, a.id, NULL, NULL, NULL, own.id
+    FROM account a
+    JOIN elsewhere e ON e.name = a.email_domain
+    LEFT JOIN domain own ON own.organization_id = $1 AND own.name = a.email_domain
+   WHERE a.organization_id = $1 AND a.status <> 'DEACTIVATED'`;
 
 const TEMPLATES = [
   SUMMARY_TEMPLATES.MAPPING_MISMATCH,
@@ -92,6 +108,8 @@ const TEMPLATES = [
   SUMMARY_TEMPLATES.EMAIL_TAKEN,
   SUMMARY_TEMPLATES.DUPLICATE_ACCOUNTS,
   SUMMARY_TEMPLATES.STALE_EXTERNAL_ACCOUNT,
+  SUMMARY_TEMPLATES.DOMAIN_OWNED_ELSEWHERE,
+  EMAIL_UNAVAILABLE_SUMMARY,
 ];
 
 /**
@@ -118,8 +136,8 @@ export async function detectConflicts(
        ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
        RETURNING *),
      resolved AS (
-       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = $8, closed_by = $9,
-         actions_taken = array_append(c.actions_taken, $8), version = c.version + 1, updated_at = now()
+       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = $10, closed_by = $11,
+         actions_taken = array_append(c.actions_taken, $10), version = c.version + 1, updated_at = now()
        WHERE c.organization_id = $1 AND c.status = 'OPEN'
          AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
        RETURNING c.*)

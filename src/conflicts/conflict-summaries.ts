@@ -14,7 +14,19 @@ export const SUMMARY_TEMPLATES = {
   [ConflictKind.DUPLICATE_ACCOUNTS]: '%s is pushed onto %s different accounts (%s): one person, several accounts.',
   [ConflictKind.STALE_EXTERNAL_ACCOUNT]:
     '%s is on %s, which is being migrated to %s, and no identity provider backs it: review it and suspend it.',
+  [ConflictKind.DOMAIN_OWNED_ELSEWHERE]:
+    '%s is on %s, a domain another organization has verified; its addresses belong to that organization (rule R8). Move the account to an address on one of your own domains.',
 } as const;
+
+/**
+ * Why an address cannot be used by an organization, in the same words whatever the reason outside
+ * it (another organization's account holds it, or another organization verified its domain): a
+ * refusal must not tell one from the other (rule R8).
+ */
+export const NOT_AVAILABLE = 'it is in use outside it, or its domain belongs to another organization';
+
+/** EMAIL_TAKEN when the wanted address is not available to the organization (rule R8). */
+export const EMAIL_UNAVAILABLE_SUMMARY = `%s wants the account of %s to have %s, which is not available to your organization: ${NOT_AVAILABLE}.`;
 
 /** Fills %s slots like Postgres `format` does. */
 export function formatSummary(template: string, ...values: Array<string | number>): string {

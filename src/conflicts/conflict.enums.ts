@@ -7,6 +7,7 @@ export enum ConflictKind {
   UNMANAGED_ACCOUNT = 'UNMANAGED_ACCOUNT',
   DUPLICATE_ACCOUNTS = 'DUPLICATE_ACCOUNTS',
   STALE_EXTERNAL_ACCOUNT = 'STALE_EXTERNAL_ACCOUNT',
+  DOMAIN_OWNED_ELSEWHERE = 'DOMAIN_OWNED_ELSEWHERE',
 }
 
 export enum ConflictStatus {
@@ -27,6 +28,10 @@ registerEnumType(ConflictKind, {
     DUPLICATE_ACCOUNTS: { description: 'One person, several accounts (same externalId or same email across records).' },
     STALE_EXTERNAL_ACCOUNT: {
       description: 'During a domain transition, an account on the old domain that no SCIM record backs.',
+    },
+    DOMAIN_OWNED_ELSEWHERE: {
+      description:
+        "An account holds an address on a domain another organization has verified (it predates the verification): the address belongs to that organization (rule R8), so the account must move to one of the organization's own domains.",
     },
   },
 });

@@ -26,6 +26,8 @@ export interface ConflictSelector {
   accountId?: string;
   conflictingAccountId?: string;
   directoryId?: string;
+  /** Those whose email is on this domain (stored form). */
+  emailDomain?: string;
   /** Only those with no SCIM record waiting on them. */
   withoutRecord?: boolean;
 }
@@ -126,6 +128,7 @@ function where(
   if (selector.accountId) add((p) => `(account_id = ${p} OR conflicting_account_id = ${p})`, selector.accountId);
   if (selector.conflictingAccountId) add((p) => `conflicting_account_id = ${p}`, selector.conflictingAccountId);
   if (selector.directoryId) add((p) => `directory_id = ${p}`, selector.directoryId);
+  if (selector.emailDomain) add((p) => `split_part(lower(email), '@', 2) = ${p}`, selector.emailDomain);
   if (selector.withoutRecord) conditions.push('scim_record_id IS NULL');
   return { sql: conditions.join(' AND '), params };
 }

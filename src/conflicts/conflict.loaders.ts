@@ -58,6 +58,7 @@ export function createConflictLoaders(db: DataSource, organizationId: string) {
       const rows: Array<Record<string, unknown>> = await db.query(
         `/* loader:remediationFacts */ SELECT c.id,
                 EXISTS (SELECT 1 FROM scim_record held WHERE held.account_id = c.conflicting_account_id) AS holder_idp_managed,
+                EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = c.account_id) AS account_idp_managed,
                 r.account_id IS NOT NULL AS record_linked,
                 dom.id AS domain_id, dom.name AS domain_name, dom.status AS domain_status,
                 dir.sso_email_attribute, dir.scim_email_attribute
@@ -72,6 +73,7 @@ export function createConflictLoaders(db: DataSource, organizationId: string) {
       return rows.map((row) => ({
         id: row.id as string,
         conflictingAccountIdpManaged: row.holder_idp_managed === true,
+        accountIdpManaged: row.account_idp_managed === true,
         recordLinked: row.record_linked === true,
         domain: row.domain_id
           ? { id: row.domain_id as string, name: row.domain_name as string, status: row.domain_status as string }

@@ -43,6 +43,8 @@ export interface RemediationFacts {
     actionsTaken: string[];
   };
   conflictingAccountIdpManaged: boolean;
+  /** The conflict's own account is linked to a SCIM record (rule R1: it changes at the IdP). */
+  accountIdpManaged: boolean;
   recordLinked: boolean;
   domain: { id: string; name: string; status: string } | null;
   directory: { ssoEmailAttribute: string; scimEmailAttribute: string } | null;
@@ -83,6 +85,7 @@ export function remediationFor(facts: RemediationFacts): RemediationStep[] {
 function stepsFor({
   conflict,
   conflictingAccountIdpManaged,
+  accountIdpManaged,
   recordLinked,
   domain,
   directory,
@@ -116,10 +119,21 @@ function stepsFor({
   switch (conflict.kind) {
     case ConflictKind.EMAIL_TAKEN:
       if (conflict.conflictingAccountId === null) {
+        // Not available to the organization (rule R8). On a domain it verified itself, the holder
+        // outside predates the verification and has its DOMAIN_OWNED_ELSEWHERE conflict to fix.
+        if (domain?.status === 'VERIFIED') {
+          return [
+            manual(
+              'awaitRelease',
+              `${conflict.email} is on your verified domain ${domain.name}, but an account outside your organization held it before you verified the domain. That organization has been asked to move it (rule R8); once it has, resync (the retry worker also keeps retrying), or give the user another email at the identity provider.`,
+            ),
+            ...resync,
+          ];
+        }
         return [
           manual(
             'changeEmailAtIdentityProvider',
-            `${conflict.email} belongs to an account outside your organization: give the user another email at the identity provider, or ask that account's owner to release it.`,
+            `${conflict.email} is not available to your organization: give the user another email at the identity provider.`,
           ),
           ...resync,
         ];
@@ -194,6 +208,26 @@ function stepsFor({
           'Push the user again from the identity provider so one record links to the account that owns the email.',
         ),
       ];
+    case ConflictKind.DOMAIN_OWNED_ELSEWHERE: {
+      const domainName = conflict.email?.split('@')[1];
+      if (accountIdpManaged) {
+        return [
+          manual(
+            'changeEmailAtIdentityProvider',
+            `Give the user an address on one of your own domains at the identity provider and push it; the conflict resolves once the account leaves ${domainName}.`,
+          ),
+        ];
+      }
+      return [
+        {
+          // Not for a script: it needs a newEmail on one of the organization's own verified domains.
+          action: 'renameAccountEmail',
+          automated: false,
+          arguments: { accountId: conflict.accountId },
+          description: `Rename the account to an address on one of your own verified domains (pass newEmail: a placeholder would stay on ${domainName}), or deactivate it; the conflict then resolves.`,
+        },
+      ];
+    }
     case ConflictKind.STALE_EXTERNAL_ACCOUNT:
       return [
         mutation(

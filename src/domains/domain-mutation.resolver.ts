@@ -47,7 +47,7 @@ export class DomainMutationResolver {
 
   @Mutation(() => DomainPayload, {
     description:
-      'Checks the DNS TXT record or HTTPS file now. Success: VERIFIED (an older holder in another organization becomes SUPERSEDED). Failure: VERIFICATION_FAILED, recorded; a VERIFIED domain whose proof is gone becomes MISSING_TOKEN.',
+      'Checks the DNS TXT record or HTTPS file now. Success: VERIFIED (an older holder in another organization becomes SUPERSEDED), and every account of another organization on the domain gets a DOMAIN_OWNED_ELSEWHERE conflict there (rule R8: its addresses now belong to this organization). Failure: VERIFICATION_FAILED, recorded; a VERIFIED domain whose proof is gone becomes MISSING_TOKEN.',
   })
   @RequireScope(Scope.ADMIN)
   async verifyDomain(

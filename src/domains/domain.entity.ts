@@ -12,6 +12,8 @@ import { DomainStatus, DomainVerificationMethod } from './domain.enums';
 @Unique('domain_organization_id_name_key', ['organizationId', 'name'])
 // At most one organization can hold a domain VERIFIED at a time.
 @Index('domain_verified_name_key', ['name'], { unique: true, where: `"status" = 'VERIFIED'` })
+// Rule R8 looks up (and share-locks) every organization's row of a name, whatever its status.
+@Index('domain_name_idx', ['name'])
 @Check('domain_status_check', oneOf('status', DomainStatus))
 @Check('domain_verification_method_check', oneOf('verification_method', DomainVerificationMethod))
 @Check('domain_name_check', `"name" = lower("name") AND "name" LIKE '%_._%'`)

@@ -4,8 +4,10 @@ import { lockCurrent, updateRow } from '../db/rows';
 import { selectRows } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { R3, check, type DomainFacts } from '../rules/rules';
+import { R3, R8, check, type DomainFacts } from '../rules/rules';
 import { markManaged } from '../accounts/account-claims';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { causeKey, openConflicts, resolveConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
 import { Domain } from './domain.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
@@ -43,6 +45,61 @@ export async function findDomainsByName(
     .andWhere('d.name = ANY(:names)', { names: [...new Set(names)] })
     .getMany();
   return new Map(domains.map((domain) => [domain.name, domain]));
+}
+
+/**
+ * Rule R8's per-change facts: which of these email domains (stored form) another organization
+ * has VERIFIED (exact names: a subdomain is a domain of its own). Share-locks every other
+ * organization's row of those names, so a verification in flight either commits first and is
+ * seen here, or waits for this transaction and then sees what it wrote (and opens its conflict).
+ */
+export async function domainsOwnedElsewhere(
+  tx: EntityManager,
+  organizationId: string,
+  names: string[],
+): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows: Array<{ name: string; status: DomainStatus }> = await tx.query(
+    `/* domainsOwnedElsewhere */ SELECT name, status FROM domain
+      WHERE name = ANY($2::text[]) AND organization_id <> $1 ORDER BY id FOR SHARE`,
+    [organizationId, [...new Set(names)]],
+  );
+  return new Set(rows.filter((row) => row.status === DomainStatus.VERIFIED).map((row) => row.name));
+}
+
+export const domainOwnedElsewhere = async (tx: EntityManager, organizationId: string, name: string) =>
+  (await domainsOwnedElsewhere(tx, organizationId, [name])).has(name);
+
+/**
+ * Rule R8 when `domain` is verified: accounts of other organizations holding addresses on it
+ * (they predate the verification) get their DOMAIN_OWNED_ELSEWHERE conflict in their own
+ * organization now, exactly as a rescan there would open it.
+ */
+async function openOwnedElsewhereConflicts(tx: EntityManager, domain: Domain): Promise<void> {
+  // Organization by organization through the (organization_id, email_domain, ...) index: there is
+  // no index on email_domain alone, and verifications are rare next to account writes.
+  const holders: Array<{ id: string; organization_id: string; email: string; own_domain_id: string | null }> =
+    await tx.query(
+      `/* verifyDomain:holders */ SELECT a.id, a.organization_id, a.email, own.id AS own_domain_id
+         FROM organization o
+         JOIN account a ON a.organization_id = o.id AND a.email_domain = $1 AND a.status <> 'DEACTIVATED'
+         LEFT JOIN domain own ON own.organization_id = o.id AND own.name = $1
+        WHERE o.id <> $2`,
+      [domain.name, domain.organizationId],
+    );
+  const byOrganization = new Map<string, ConflictSpec[]>();
+  for (const holder of holders) {
+    const spec: ConflictSpec = {
+      kind: ConflictKind.DOMAIN_OWNED_ELSEWHERE,
+      causeKey: causeKey.account(holder.id),
+      summary: R8.evaluate({ email: holder.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false })!,
+      email: holder.email,
+      accountId: holder.id,
+      domainId: holder.own_domain_id,
+    };
+    byOrganization.set(holder.organization_id, [...(byOrganization.get(holder.organization_id) ?? []), spec]);
+  }
+  for (const [organizationId, specs] of byOrganization) await openConflicts(tx, organizationId, specs);
 }
 
 /** What the rules read of a domain, and what the audit trail keeps of it. */
@@ -89,8 +146,9 @@ export const domainMutations = {
   /**
    * Records the result of an ownership check made before the transaction (network calls never
    * hold row locks): UNVERIFIED/MISSING_TOKEN/SUPERSEDED -> VERIFIED on success, taking the
-   * domain from any organization that held it VERIFIED (it becomes SUPERSEDED there); a VERIFIED
-   * domain whose proof is gone becomes MISSING_TOKEN.
+   * domain from any organization that held it VERIFIED (it becomes SUPERSEDED there) and opening
+   * a DOMAIN_OWNED_ELSEWHERE conflict wherever another organization's account holds an address on
+   * it (rule R8); a VERIFIED domain whose proof is gone becomes MISSING_TOKEN.
    */
   async recordCheck(
     m: MutationScope,
@@ -155,6 +213,15 @@ export const domainMutations = {
       lastCheckedAt: new Date(),
       lastCheckError: null,
     });
+    await openOwnedElsewhereConflicts(m.tx, domain);
+    // Its own accounts on it no longer sit on a domain another organization verified.
+    await resolveConflicts(
+      m.tx,
+      m.organizationId,
+      { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name },
+      m.action,
+      m.actor,
+    );
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };
   },
@@ -169,7 +236,7 @@ export const domainMutations = {
       notFoundError('domain', 'id'),
     );
     if (refusal) return refusedDomain(refusal, domain);
-    const notVerified = check(R3, { email: `*@${domain.name}`, domain: domainFacts(domain) }, 'id');
+    const notVerified = check(R3, { email: `*@${domain.name}`, domain: domainFacts(domain), subject: 'claim' }, 'id');
     if (notVerified) return refusedDomain(notVerified, domain);
     if (domain.claimedAt !== null) return { kind: 'unchanged', domain, claimedAccounts: 0 };
 

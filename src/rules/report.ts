@@ -10,7 +10,7 @@ import type { Account } from '../accounts/account.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { SyncStatus } from '../scim/scim-record.enums';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { R1, R2, R3, R4, R5, R6, R7, RULES, type Rule } from './rules';
+import { R1, R2, R3, R4, R5, R6, R7, R8, RULES, type Rule } from './rules';
 
 @ObjectType()
 export class Finding {
@@ -115,7 +115,7 @@ export class GovernanceReport {
   @Field(() => [MigrationReadiness])
   migrations: MigrationReadiness[];
 
-  @Field(() => [RuleReport], { description: 'Rules R1-R7, each with its findings.' })
+  @Field(() => [RuleReport], { description: 'Rules R1-R8, each with its findings.' })
   rules: RuleReport[];
 }
 
@@ -138,6 +138,9 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     placeholders,
     unresolved,
     managedByDomain,
+    managedOffDomains,
+    heldOnDomainsElsewhere,
+    heldOutsideOnOurDomains,
   ] = await Promise.all([
     db.query(
       `/* report:conflicts */ SELECT kind, count(*)::int AS count FROM conflict WHERE organization_id = $1 AND status = 'OPEN' GROUP BY kind ORDER BY kind`,
@@ -181,6 +184,32 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
       `/* report:managed */ SELECT email_domain AS name, count(*)::int AS count FROM account WHERE organization_id = $1 AND managed GROUP BY email_domain`,
       [organizationId],
     ) as Promise<Array<{ name: string; count: number }>>,
+    // Managed accounts on a domain the organization does not even assert (rule R3).
+    db.query(
+      `/* report:managedOffDomains */ SELECT a.id, a.email FROM account a
+         WHERE a.organization_id = $1 AND a.managed
+           AND NOT EXISTS (SELECT 1 FROM domain d WHERE d.organization_id = $1 AND d.name = a.email_domain)
+         ORDER BY lower(a.email) LIMIT 1000`,
+      [organizationId],
+    ) as Promise<Array<{ id: string; email: string }>>,
+    // Rule R8, holder side: the same condition as the rescan's DOMAIN_OWNED_ELSEWHERE.
+    db.query(
+      `/* report:r8held */ SELECT a.id, a.email FROM account a
+         WHERE a.organization_id = $1 AND a.status <> 'DEACTIVATED'
+           AND a.email_domain IN (SELECT name FROM domain WHERE status = 'VERIFIED' AND organization_id <> $1)
+         ORDER BY lower(a.email) LIMIT 1000`,
+      [organizationId],
+    ) as Promise<Array<{ id: string; email: string }>>,
+    // Rule R8, owner side: addresses on its verified domains that other organizations' accounts hold,
+    // organization by organization through the (organization_id, email_domain) index.
+    db.query(
+      `/* report:r8owned */ SELECT d.id AS domain_id, a.email FROM domain d
+         JOIN organization o ON o.id <> $1
+         JOIN account a ON a.organization_id = o.id AND a.email_domain = d.name AND a.status <> 'DEACTIVATED'
+         WHERE d.organization_id = $1 AND d.status = 'VERIFIED'
+         ORDER BY lower(a.email) LIMIT 1000`,
+      [organizationId],
+    ) as Promise<Array<{ domain_id: string; email: string }>>,
   ]);
 
   const domainsById = new Map(domains.map((domain) => [domain.id, domain]));
@@ -224,9 +253,17 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     const domain = domainsByName.get(name);
     // Managed accounts whose claim is no longer backed by a verified domain.
     if (domain && domain.status !== DomainStatus.VERIFIED) {
-      const message = R3.evaluate({ email: `*@${name}`, domain: domainFacts(domain) });
+      const message = R3.evaluate({ email: `*@${name}`, domain: domainFacts(domain), subject: 'claim' });
       add(R3 as Rule<never>, 'Domain', domain.id, message && `${count} managed account(s): ${message}`);
     }
+  }
+  for (const account of managedOffDomains) {
+    add(
+      R3 as Rule<never>,
+      'Account',
+      account.id,
+      R3.evaluate({ email: account.email, domain: null, subject: 'managedEmail' }),
+    );
   }
   for (const { migration, from, to, reason, stale } of readiness) {
     add(
@@ -268,6 +305,23 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
         recordSynced: row.sync_status === 'SYNCED',
         accountHasDesiredEmail: row.has_email === true,
       }),
+    );
+  }
+
+  for (const account of heldOnDomainsElsewhere) {
+    add(
+      R8 as Rule<never>,
+      'Account',
+      account.id,
+      R8.evaluate({ email: account.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false }),
+    );
+  }
+  for (const held of heldOutsideOnOurDomains) {
+    add(
+      R8 as Rule<never>,
+      'Domain',
+      held.domain_id,
+      R8.evaluate({ email: held.email, heldBy: 'others', domainVerifiedBy: 'us', taking: false }),
     );
   }
 

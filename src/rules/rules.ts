@@ -2,9 +2,9 @@ import { AccountErrorCode } from '../accounts/account.errors';
 import { DomainErrorCode } from '../domains/domain.errors';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { userError, type UserError, type UserErrorCode } from '../common/user-error';
-import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 
-export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7';
+export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
 
 /**
  * A best-practice rule of the design: data plus one pure function over facts. Mutations use
@@ -52,17 +52,33 @@ export const R2: Rule<{ name: string; ssoEmailAttribute: string; scimEmailAttrib
       : formatSummary(SUMMARY_TEMPLATES.MAPPING_MISMATCH, name, ssoEmailAttribute, scimEmailAttribute),
 };
 
-export const R3: Rule<{ email: string; domain: DomainFacts | null }> = {
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+
+export interface R3Facts {
+  email: string;
+  /** The organization's own domain of that name, if it asserts it. */
+  domain: DomainFacts | null;
+  /** `claim`: claiming an account on `email`; `managedEmail`: `email` is (or is to become) a managed account's. */
+  subject: 'claim' | 'managedEmail';
+}
+
+export const R3: Rule<R3Facts> = {
   id: 'R3',
-  title: 'Claim only on verified domains',
-  description: 'An account can be claimed (managed) only when the organization has verified its email domain.',
+  title: "Claim only on verified domains; a managed account's email stays on one",
+  description:
+    'An account can be claimed (managed) only when the organization has verified its email domain, and a rename never moves a managed account to a domain the organization has not verified.',
   code: DomainErrorCode.DOMAIN_NOT_VERIFIED,
-  evaluate: ({ email, domain }) => {
+  evaluate: ({ email, domain, subject }) => {
+    if (domain?.status === 'VERIFIED') return null;
+    if (subject === 'managedEmail') {
+      const name = domainOf(email);
+      return domain === null
+        ? `${email} is not on a verified domain of your organization, and a managed account's email stays on one: add and verify ${name} first.`
+        : `${email} is not on a verified domain of your organization (${name} is ${domain.status}), and a managed account's email stays on one: verify ${name} first.`;
+    }
     if (domain === null)
-      return `${email} is not on a domain of your organization: add and verify ${email.split('@')[1]} first.`;
-    return domain.status === 'VERIFIED'
-      ? null
-      : `${domain.name} is ${domain.status}, not VERIFIED: verify it before claiming accounts on it.`;
+      return `${email} is not on a domain of your organization: add and verify ${domainOf(email)} first.`;
+    return `${domain.name} is ${domain.status}, not VERIFIED: verify it before claiming accounts on it.`;
   },
 };
 
@@ -120,7 +136,39 @@ export const R7: Rule<{ kind: ConflictKind; open: boolean; recordSynced: boolean
       : null,
 };
 
-export const RULES = [R1, R2, R3, R4, R5, R6, R7] as const;
+/** Who, seen from one organization: nobody, that organization, or another one (never which). */
+export type Party = 'none' | 'us' | 'others';
+
+export interface R8Facts {
+  email: string;
+  /** Who holds the address now, the account being changed aside. */
+  heldBy: Party;
+  /** Which organization has VERIFIED the address's domain. */
+  domainVerifiedBy: Party;
+  /** True when the organization would take the address (rename, SCIM push, link); false for what stands. */
+  taking: boolean;
+}
+
+export const R8: Rule<R8Facts> = {
+  id: 'R8',
+  title: 'The addresses of a verified domain belong to the organization that verified it',
+  description:
+    "No other organization's rename, SCIM push or link may take an address on a domain an organization has verified, and a refusal never says which organization, nor whether an account or a domain was the reason. Addresses held before the verification are reported on both sides.",
+  code: AccountErrorCode.EMAIL_UNAVAILABLE,
+  evaluate: ({ email, heldBy, domainVerifiedBy, taking }) => {
+    if (taking)
+      return heldBy === 'others' || domainVerifiedBy === 'others'
+        ? `${email} cannot be used by your organization: ${NOT_AVAILABLE}.`
+        : null;
+    if (heldBy === 'us' && domainVerifiedBy === 'others')
+      return formatSummary(SUMMARY_TEMPLATES.DOMAIN_OWNED_ELSEWHERE, email, domainOf(email));
+    if (heldBy === 'others' && domainVerifiedBy === 'us')
+      return `${email} on your verified domain ${domainOf(email)} is held by an account outside your organization (it predates your verification); that organization is asked to move it (rule R8).`;
+    return null;
+  },
+};
+
+export const RULES = [R1, R2, R3, R4, R5, R6, R7, R8] as const;
 
 /** A rule's refusal as a userError, or null when the facts satisfy it. */
 export function check<F>(rule: Rule<F>, facts: F, field: string | null = null): UserError | null {

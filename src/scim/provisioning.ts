@@ -8,14 +8,15 @@ import { userError, type UserError } from '../common/user-error';
 import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
-import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
+import { domainOwnedElsewhere } from '../domains/domain.service';
 import { updateRow } from '../db/rows';
 import { insertRow, selectRows } from '../db/statements';
 import type { MutationScope } from '../db/transaction';
-import { R2 } from '../rules/rules';
+import { R2, R8 } from '../rules/rules';
 import { ScimRecord, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
@@ -82,8 +83,9 @@ const displayNameOf = (record: ScimRecord) =>
  * Makes the record's account match the record (the IdP's last push), or explains why it cannot:
  * - no account yet: link the managed account that owns the email, wait (PENDING) on an
  *   unmanaged one (never a silent takeover), or create one;
- * - the wanted email belongs to another account: FAILED with the IdP's error, an EMAIL_TAKEN
- *   conflict naming that account, and the next automatic retry (exponential backoff);
+ * - the wanted email belongs to another account, or to another organization (rule R8: its
+ *   domain is verified there): FAILED with the IdP's error, an EMAIL_TAKEN conflict naming the
+ *   account when it is the organization's own, and the next automatic retry (exponential backoff);
  * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
  * The caller holds the record's row lock.
  */
@@ -138,14 +140,22 @@ export async function syncRecord(
     );
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
+  // Rule R8, checked before any account is linked, created or given the email.
+  const ownedElsewhere = emailDomain !== null && (await domainOwnedElsewhere(m.tx, m.organizationId, emailDomain));
+  const unavailable = (holder: Account | null) =>
+    R8.evaluate({
+      email: email!,
+      heldBy: holder === null ? 'none' : holder.organizationId === m.organizationId ? 'us' : 'others',
+      domainVerifiedBy: ownedElsewhere ? 'others' : verifiedDomain ? 'us' : 'none',
+      taking: true,
+    }) !== null;
 
   let account: Account | null = record.accountId ? await lockAccount(m.tx, record.accountId) : null;
+  const previousDomain = account?.emailDomain ?? null;
   let createdAccount = false;
   if (!account && email) {
     const holder = await lockAccountByEmail(m.tx, email);
-    if (holder && holder.organizationId !== m.organizationId) {
-      return fail(m, record, directory, email, null, findings, domain);
-    }
+    if (unavailable(holder)) return fail(m, record, directory, email, null, findings, domain);
     if (holder && !holder.managed) {
       return waitForClaim(m, record, directory, holder, findings);
     }
@@ -166,7 +176,9 @@ export async function syncRecord(
   if (account && email && email !== account.email) {
     if (email.toLowerCase() !== account.email.toLowerCase()) {
       const holder = await lockAccountByEmail(m.tx, email);
-      if (holder && holder.id !== account.id) return fail(m, record, directory, email, holder, findings, domain);
+      const other = holder && holder.id !== account.id ? holder : null;
+      if (unavailable(other)) return fail(m, record, directory, email, null, findings, domain);
+      if (other) return fail(m, record, directory, email, other, findings, domain);
     }
     if (!(await changeAccountEmail(m, account, email, emailDomain!))) {
       return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
@@ -202,6 +214,18 @@ export async function syncRecord(
         m.action,
         m.actor,
       );
+  if (account && previousDomain !== null && (account.emailDomain !== previousDomain || !record.active)) {
+    // Moved off its domain (the new address passed rule R8) or deactivated: what DOMAIN_OWNED_ELSEWHERE asked.
+    resolved.push(
+      ...(await resolveConflicts(
+        m.tx,
+        m.organizationId,
+        { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] },
+        m.action,
+        m.actor,
+      )),
+    );
+  }
   // A record without any email has no account to link yet; it is still in sync with itself.
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
@@ -267,12 +291,16 @@ async function fail(
 ): Promise<SyncOutcome> {
   const detail = emailTakenDetail(email);
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
+  // Outside the organization (held there, or on a domain verified there) reads the same whatever the reason (rule R8).
+  const why = sameOrganization
+    ? `which the account ${holder!.email} already owns`
+    : `which is not available to your organization: ${NOT_AVAILABLE}`;
   const { conflict } = await openConflict(m.tx, m.organizationId, {
     kind: ConflictKind.EMAIL_TAKEN,
     causeKey: causeKey.record(record.id),
     summary: record.accountId
-      ? `${directory.name} wants its account for ${record.userName} to have ${email}, which ${sameOrganization ? `the account ${holder!.email}` : 'an account outside your organization'} already owns.`
-      : `${directory.name} provisions ${record.userName} with ${email}, which ${sameOrganization ? `the account ${holder!.email}` : 'an account outside your organization'} already owns.`,
+      ? `${directory.name} wants its account for ${record.userName} to have ${email}, ${why}.`
+      : `${directory.name} provisions ${record.userName} with ${email}, ${why}.`,
     email,
     accountId: record.accountId,
     conflictingAccountId: sameOrganization ? holder!.id : null,

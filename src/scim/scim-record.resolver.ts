@@ -125,7 +125,7 @@ function recordPayload(outcome: RecordOutcome) {
 export class ScimRecordMutationResolver {
   @Mutation(() => ScimRecordPayload, {
     description:
-      "Applies the record's desired state (the IdP's last push) to its account now. Success: SYNCED, and the conflicts it cleared are RESOLVED (rule R7). Failure: stays FAILED with the reason, attempts and nextRetryAt; the conflict stays OPEN.",
+      "Applies the record's desired state (the IdP's last push) to its account now. Success: SYNCED, and the conflicts it cleared are RESOLVED (rule R7). Failure: EMAIL_TAKEN with the IdP's detail (`Resource [USER]: with email[...] already exists.`), whether another account of the organization owns the email or it is not available to the organization (R8: in use outside it, or on a domain another organization verified; neither the answer nor the EMAIL_TAKEN conflict says which); the record stays FAILED with attempts and nextRetryAt, the conflict stays OPEN. Also NOT_FOUND, VERSION_CONFLICT.",
   })
   @RequireScope(Scope.WRITE)
   resyncScimRecord(
@@ -175,7 +175,7 @@ export class ScimRecordMutationResolver {
 
   @Mutation(() => ScimRecordPayload, {
     description:
-      'Links (or relinks) a record to a managed account of the organization; never to an unclaimed one (no silent takeover). Resync afterwards.',
+      'Links (or relinks) a record to a managed account of the organization; never to an unclaimed one (no silent takeover). Resync afterwards. Refusals: ACCOUNT_NOT_CLAIMED; ACCOUNT_ALREADY_LINKED (another record of the same directory); EMAIL_UNAVAILABLE (R8, field id: the email the record wants is in use outside the organization or on a domain another organization verified; one message for both); NOT_FOUND; VERSION_CONFLICT.',
   })
   @RequireScope(Scope.WRITE)
   linkScimRecord(

@@ -5,6 +5,8 @@ import { notFoundError, userError, type UserError } from '../common/user-error';
 import { lockCurrent, lockRow, updateRow } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import { Account } from '../accounts/account.entity';
+import { takingFacts } from '../accounts/address-facts';
+import { R8, check } from '../rules/rules';
 import { Directory } from '../directories/directory.entity';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
@@ -179,7 +181,8 @@ export const scimRecordMutations = {
 
   /**
    * Links (or relinks) a record to an account of the organization. Never a silent takeover: the
-   * account must be managed (claimed), and hold no other record of the same directory.
+   * account must be managed (claimed), and hold no other record of the same directory; and never
+   * onto an address the organization cannot use (rule R8).
    */
   async link(
     m: MutationScope,
@@ -213,6 +216,12 @@ export const scimRecordMutations = {
       );
     }
     if (record.accountId === account.id) return { kind: 'changed', record, resolved: [] };
+    if (record.email) {
+      // Rule R8: the link would give the account an address the organization cannot use.
+      const { facts } = await takingFacts(m.tx, m.organizationId, record.email, account.id);
+      const unavailable = check(R8, facts, 'id');
+      if (unavailable) return refusedWith(unavailable, record);
+    }
     const before = snapshot(record);
     await updateRow(m.tx, ScimRecord, record, {
       accountId: account.id,

@@ -218,6 +218,8 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     graceLegacy: graceEntra.accountId!,
     carol: carol.accountId!,
   };
+  const globex = await seedGlobex(db);
+  await assertRuleR8(db, [acme.organizationId, globex.organizationId]);
   return {
     acme: {
       organizationId: acme.organizationId,
@@ -241,8 +243,22 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
         duplicateGrace: conflict(ConflictKind.DUPLICATE_ACCOUNTS),
       },
     },
-    globex: await seedGlobex(db),
+    globex,
   };
+}
+
+/**
+ * Rule R8 for what the seed inserts directly (accounts that predate the IdPs; pushes go through
+ * provisioning and its checks): no demo account may hold an address on a domain another
+ * organization verified.
+ */
+async function assertRuleR8(db: DataSource, organizationIds: string[]): Promise<void> {
+  const held: Array<{ email: string }> = await db.query(
+    `SELECT a.email FROM account a JOIN domain d ON d.name = a.email_domain AND d.status = 'VERIFIED'
+      WHERE a.organization_id = ANY($1::uuid[]) AND d.organization_id <> a.organization_id`,
+    [organizationIds],
+  );
+  if (held.length > 0) throw new Error(`seed: ${held.map((row) => row.email).join(', ')} break rule R8`);
 }
 
 /** What exists before any IdP connects: the domains, and accounts people made themselves or were invited to. */

@@ -3,6 +3,7 @@ import { startTestServer, type TestServer } from '../support/app';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';
 import { fixtures } from '../support/fixtures';
 import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
+import { AccountOrigin } from '../../src/accounts/account.enums';
 
 const UNAVAILABLE = (email: string) =>
   `${email} cannot be used by your organization: it is in use outside it, or its domain belongs to another organization.`;
@@ -43,6 +44,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
   let acme: { id: string; token: string; okta: ScimClient };
   let globex: { id: string; token: string; google: ScimClient };
   let guestId: string;
+  let staffId: string;
   let henryId: string;
   let walkInId: string;
 
@@ -64,7 +66,9 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     await given.domain(globexId, 'globex.com', { verified: true, claimed: true });
     const google = await given.directory(globexId, 'Google Workspace');
     globex = { id: globexId, token: await app.token(globexId), google: scimClient(app.url, google.id, google.token) };
-    guestId = (await given.account(globexId, 'guest@globex.com', { managed: true })).id;
+    // An invited guest (unmanaged: rule R3 keeps managed accounts on globex's own domains anyway), and staff.
+    guestId = (await given.account(globexId, 'guest@partner.example', { origin: AccountOrigin.INVITATION })).id;
+    staffId = (await given.account(globexId, 'staff@globex.com', { managed: true })).id;
   });
   afterAll(async () => {
     await app.stop();
@@ -132,7 +136,8 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
             action: 'changeEmailAtIdentityProvider',
             automated: false,
             arguments: {},
-            description: 'ceo@acme.com is not available to your organization: give the user another email at the identity provider.',
+            description:
+              'ceo@acme.com is not available to your organization: give the user another email at the identity provider.',
           },
           {
             action: 'resyncScimRecord',
@@ -185,13 +190,13 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     it('refuses renameAccountEmail onto a domain acme verified with EMAIL_UNAVAILABLE (rule R8), naming no one', async () => {
       const before = await organizationRows(acme.id);
       expect(await rename(globex.token, guestId, 'new.hire@acme.com')).toEqual({
-        account: { email: 'guest@globex.com', managed: true },
+        account: { email: 'guest@partner.example', managed: false },
         userErrors: [
           { code: 'EMAIL_UNAVAILABLE', field: 'newEmail', rule: 'R8', message: UNAVAILABLE('new.hire@acme.com') },
         ],
       });
       const [{ email }] = await db.dataSource.query(`SELECT email FROM account WHERE id = $1`, [guestId]);
-      expect(email).toBe('guest@globex.com');
+      expect(email).toBe('guest@partner.example');
       expect(await organizationRows(acme.id)).toEqual(before);
     });
 
@@ -201,7 +206,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
         globex.token,
         `mutation($id: ID!, $accountId: ID!) { linkScimRecord(id: $id, accountId: $accountId) {
           scimRecord { syncStatus account { id } } userErrors { code field rule message } } }`,
-        { id: record.id, accountId: guestId },
+        { id: record.id, accountId: staffId },
       );
       expect(data.linkScimRecord).toEqual({
         scimRecord: { syncStatus: 'FAILED', account: null },
@@ -225,7 +230,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     it('answers the same bytes whether the address is held outside, its domain is owned outside, or both', async () => {
       // The same address, first free on acme's verified domain, then held by an acme account too.
       const domainOnly = await rename(globex.token, guestId, 'sam@acme.com', true);
-      await fixtures(db.dataSource).account(acme.id, 'sam@acme.com');
+      await fixtures(db.dataSource).account(acme.id, 'sam@acme.com', { managed: true });
       const domainAndHolder = await rename(globex.token, guestId, 'sam@acme.com', true);
       expect(JSON.stringify(domainAndHolder)).toBe(JSON.stringify(domainOnly));
       expect(domainOnly.userErrors).toEqual([
@@ -239,6 +244,13 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       );
       // What global uniqueness cannot hide: a free address on a domain nobody verified can be taken.
       expect((await rename(globex.token, guestId, 'free@shared.example', true)).userErrors).toEqual([]);
+    });
+
+    it('answers a managed account by rule R3 alone, which reads only its own organization', async () => {
+      const held = await rename(globex.token, staffId, 'pat@shared.example', true);
+      const free = await rename(globex.token, staffId, 'free@shared.example', true);
+      expect(JSON.stringify(held).replaceAll('pat@', 'x@')).toBe(JSON.stringify(free).replaceAll('free@', 'x@'));
+      expect(held.userErrors).toMatchObject([{ code: 'DOMAIN_NOT_VERIFIED', rule: 'R3' }]);
     });
   });
 
@@ -278,7 +290,10 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
 
     it('reports managed accounts on domains the organization has not verified at all (rule R3)', async () => {
       const predates = await fixtures(db.dataSource).account(acme.id, 'old@gone.example', { managed: true });
-      const report = await gql(acme.token, `{ governanceReport { rules { id findings { subjectType subjectId message } } } }`);
+      const report = await gql(
+        acme.token,
+        `{ governanceReport { rules { id findings { subjectType subjectId message } } } }`,
+      );
       const r3 = report.governanceReport.rules.find((rule: { id: string }) => rule.id === 'R3');
       expect(r3.findings).toContainEqual({
         subjectType: 'Account',
@@ -378,8 +393,8 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     });
 
     it('a rescan on either side then finds nothing new', async () => {
-      expect(await detect(globex.token)).toMatchObject({ openedCount: 0, resolvedCount: 0 });
-      expect(await detect(acme.token)).toMatchObject({ openedCount: 0, resolvedCount: 0 });
+      expect(await detect(globex.token)).toEqual({ openedCount: 0, resolvedCount: 0, opened: [], resolved: [] });
+      expect(await detect(acme.token)).toEqual({ openedCount: 0, resolvedCount: 0, opened: [], resolved: [] });
     });
 
     it('governanceReport shows rule R8 on both sides, naming no organization', async () => {
@@ -394,7 +409,11 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       expect(holder.enforced).toBe(true);
       expect(holder.findings).toEqual(
         expect.arrayContaining([
-          { subjectType: 'Account', subjectId: founderId, message: OWNED_ELSEWHERE_SUMMARY('founder@acme.io', 'acme.io') },
+          {
+            subjectType: 'Account',
+            subjectId: founderId,
+            message: OWNED_ELSEWHERE_SUMMARY('founder@acme.io', 'acme.io'),
+          },
           { subjectType: 'Account', subjectId: ctoId, message: OWNED_ELSEWHERE_SUMMARY('cto@acme.io', 'acme.io') },
         ]),
       );

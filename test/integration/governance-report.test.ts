@@ -72,6 +72,7 @@ describe('governanceReport and detectConflicts', () => {
       ['R5', false],
       ['R6', true],
       ['R7', false],
+      ['R8', true],
     ]);
     const r2 = found.rules.find((rule: any) => rule.id === 'R2');
     expect(r2.findings).toEqual([

@@ -256,15 +256,17 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
           message: 'Alice.Smith@acme.com already belongs to the account alice.smith@acme.com.',
         },
       ]);
-      // Another organization's account is not named.
+      // Another organization's account is not named, nor confirmed (rule R8: one refusal for every outside reason).
       expect(
         await refused('renameAccountEmail', 'accountId: $id, newEmail: "hank.scorpio@globex.com"', {
           id: demo.acme.accounts.bob,
         }),
       ).toMatchObject([
         {
-          code: 'EMAIL_TAKEN',
-          message: 'hank.scorpio@globex.com already belongs to an account outside your organization.',
+          code: 'EMAIL_UNAVAILABLE',
+          rule: 'R8',
+          message:
+            'hank.scorpio@globex.com cannot be used by your organization: it is in use outside it, or its domain belongs to another organization.',
         },
       ]);
     });

@@ -157,8 +157,13 @@ describe('tenant isolation over GraphQL', () => {
       `mutation($id: ID!) { renameAccountEmail(accountId: $id, newEmail: "alice.smith@acme.com") { userErrors { code message } } }`,
       { id },
     );
+    // One refusal for every reason outside the organization (rule R8): it does not confirm an account there.
     expect(data.renameAccountEmail.userErrors).toEqual([
-      { code: 'EMAIL_TAKEN', message: 'alice.smith@acme.com already belongs to an account outside your organization.' },
+      {
+        code: 'EMAIL_UNAVAILABLE',
+        message:
+          'alice.smith@acme.com cannot be used by your organization: it is in use outside it, or its domain belongs to another organization.',
+      },
     ]);
     expect((await acmeEmails()).map((row: { email: string }) => row.email)).toContain('alice.smith@acme.com');
   });
