@@ -76,13 +76,15 @@ export const domainOwnedElsewhere = async (tx: EntityManager, organizationId: st
  * organization now, exactly as a rescan there would open it.
  */
 async function openOwnedElsewhereConflicts(tx: EntityManager, domain: Domain): Promise<void> {
-  // Organization by organization through the (organization_id, email_domain, ...) index: there is
-  // no index on email_domain alone, and verifications are rare next to account writes.
+  // One probe of the (organization_id, email_domain, ...) index per other organization (OFFSET 0
+  // keeps the planner from flattening it into a scan of every account on the name, most of them
+  // the verifier's own); no index on email_domain alone is worth its write cost for this.
   const holders: Array<{ id: string; organization_id: string; email: string; own_domain_id: string | null }> =
     await tx.query(
-      `/* verifyDomain:holders */ SELECT a.id, a.organization_id, a.email, own.id AS own_domain_id
+      `/* verifyDomain:holders */ SELECT a.id, o.id AS organization_id, a.email, own.id AS own_domain_id
          FROM organization o
-         JOIN account a ON a.organization_id = o.id AND a.email_domain = $1 AND a.status <> 'DEACTIVATED'
+         JOIN LATERAL (SELECT a.id, a.email FROM account a
+                        WHERE a.organization_id = o.id AND a.email_domain = $1 AND a.status <> 'DEACTIVATED' OFFSET 0) a ON true
          LEFT JOIN domain own ON own.organization_id = o.id AND own.name = $1
         WHERE o.id <> $2`,
       [domain.name, domain.organizationId],
