@@ -183,7 +183,8 @@ export const domainMutations = {
       };
     }
 
-    if (domain.status !== DomainStatus.VERIFIED) {
+    const becomesVerified = domain.status !== DomainStatus.VERIFIED;
+    if (becomesVerified) {
       const holders = await selectRows(
         m.tx,
         Domain,
@@ -215,15 +216,19 @@ export const domainMutations = {
       lastCheckedAt: new Date(),
       lastCheckError: null,
     });
-    await openOwnedElsewhereConflicts(m.tx, domain);
-    // Its own accounts on it no longer sit on a domain another organization verified.
-    await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name },
-      m.action,
-      m.actor,
-    );
+    if (becomesVerified) {
+      // Only on the change: no rescan can be opening these conflicts before it commits, since
+      // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
+      await openOwnedElsewhereConflicts(m.tx, domain);
+      // Its own accounts on it no longer sit on a domain another organization verified.
+      await resolveConflicts(
+        m.tx,
+        m.organizationId,
+        { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name },
+        m.action,
+        m.actor,
+      );
+    }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };
   },

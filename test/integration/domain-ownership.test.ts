@@ -473,8 +473,8 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
           message: UNAVAILABLE('founder+duplicated@acme.io'),
         },
       ]);
-      expect(await rename(globex.token, founderId, 'founder@globex.com')).toEqual({
-        account: { email: 'founder@globex.com', managed: false },
+      expect(await rename(globex.token, founderId, 'founder@partner.example')).toEqual({
+        account: { email: 'founder@partner.example', managed: false },
         userErrors: [],
       });
       expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.email)).toEqual([
@@ -493,6 +493,33 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
         resolvedConflicts: [{ kind: 'EMAIL_TAKEN' }],
         userErrors: [],
       });
+    });
+
+    it('a domain that changes hands moves the conflict to the other side', async () => {
+      const add = async (as: string) =>
+        (await gql(as, `mutation { addDomain(name: "contested.example") { domain { id verification { token } } } }`))
+          .addDomain.domain;
+      const verify = async (as: string, id: string) =>
+        (await gql(as, `mutation($id: ID!) { verifyDomain(id: $id) { domain { status } } }`, { id })).verifyDomain;
+      const acmeHolder = await fixtures(db.dataSource).account(acme.id, 'a@contested.example');
+      const globexHolder = await fixtures(db.dataSource).account(globex.id, 'g@contested.example');
+      const [acmeDomain, globexDomain] = [await add(acme.token), await add(globex.token)];
+
+      dns.setTxt('contested.example', [[globexDomain.verification.token]]);
+      expect(await verify(globex.token, globexDomain.id)).toEqual({ domain: { status: 'VERIFIED' } });
+      expect((await conflictsOf(acme.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.account.id)).toEqual([
+        acmeHolder.id,
+      ]);
+
+      dns.setTxt('contested.example', [[globexDomain.verification.token], [acmeDomain.verification.token]]);
+      expect(await verify(acme.token, acmeDomain.id)).toEqual({ domain: { status: 'VERIFIED' } });
+      expect(await conflictsOf(acme.token, 'DOMAIN_OWNED_ELSEWHERE')).toEqual([]);
+      expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.account.id)).toContain(
+        globexHolder.id,
+      );
+      // Nothing of rule R8 left for a rescan (acme's holder is now merely unclaimed on its own domain).
+      expect(await detect(acme.token)).toMatchObject({ opened: [{ kind: 'UNMANAGED_ACCOUNT' }], resolved: [] });
+      expect(await detect(globex.token)).toMatchObject({ opened: [], resolved: [] });
     });
 
     it('a rescan resolves the rest once the domain is no longer VERIFIED', async () => {
