@@ -20,9 +20,13 @@ export interface AuditEntry {
   targetId: string | null;
   before: unknown;
   after: unknown;
-  /** Another organization's trail, when a change reaches it (a domain verified away from it). */
-  organizationId?: string;
   action?: string;
+  /**
+   * Another organization's trail, when a change reaches it (a domain verified away from it). That
+   * organization may not learn who asked or in which request: its event names this system actor
+   * and no request id.
+   */
+  elsewhere?: { organizationId: string; actor: `system:${string}` };
 }
 
 /** What a service's mutation works with: the transaction, the caller, and the audit trail. */
@@ -125,18 +129,19 @@ export async function runMutation<Fields extends object>(
           action: request.action,
           dryRun,
           audit: async (entry) => {
+            const elsewhere = entry.elsewhere?.organizationId === caller.organizationId ? undefined : entry.elsewhere;
             const event = {
-              organizationId: entry.organizationId ?? caller.organizationId,
-              actor: caller.actor,
+              organizationId: elsewhere?.organizationId ?? caller.organizationId,
+              actor: elsewhere?.actor ?? caller.actor,
               action: entry.action ?? request.action,
               targetType: entry.targetType,
               targetId: entry.targetId,
               before: entry.before ?? null,
               after: entry.after ?? null,
-              requestId: caller.requestId,
+              requestId: elsewhere ? null : caller.requestId,
             };
             pending.push({ entity: AuditEvent, values: event });
-            if (event.organizationId === caller.organizationId) {
+            if (!elsewhere) {
               changes.push({
                 action: event.action,
                 targetType: event.targetType,

@@ -136,7 +136,7 @@ export const domainMutations = {
         await updateRow(m.tx, Domain, holder, { status: DomainStatus.SUPERSEDED });
         // The other organization learns from its own trail why its domain changed.
         await m.audit({
-          organizationId: holder.organizationId,
+          elsewhere: { organizationId: holder.organizationId, actor: 'system:domain-verification' },
           action: 'domainSuperseded',
           targetType: 'Domain',
           targetId: holder.id,
