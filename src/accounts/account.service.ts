@@ -125,12 +125,10 @@ export const accountMutations = {
     }
 
     // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
-    await noteAction(
-      m.tx,
-      m.organizationId,
-      { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] },
-      m.action,
-    );
+    await noteAction(m, {
+      conflictingAccountId: account.id,
+      kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS],
+    });
     await m.audit({
       targetType: 'Account',
       targetId: account.id,
@@ -276,13 +274,7 @@ async function changeStatus(
   await updateRow(m.tx, Account, account, { status: to, statusReason: reason });
   if (to !== AccountStatus.ACTIVE) {
     // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for (rule R5).
-    await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] },
-      m.action,
-      m.actor,
-    );
+    await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] });
   }
   await m.audit({
     targetType: 'Account',

@@ -98,7 +98,7 @@ export async function syncRecord(
   if (mismatch) {
     // Rule R2: every push through a mismatched directory carries the finding.
     findings.push(mismatch);
-    await openConflict(m.tx, m.organizationId, {
+    await openConflict(m, {
       kind: ConflictKind.MAPPING_MISMATCH,
       causeKey: causeKey.directory(directory.id),
       summary: mismatch,
@@ -117,7 +117,7 @@ export async function syncRecord(
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
     findings.push(summary);
-    await openConflict(m.tx, m.organizationId, {
+    await openConflict(m, {
       kind: ConflictKind.UNVERIFIED_DOMAIN,
       causeKey: causeKey.record(record.id),
       summary,
@@ -129,13 +129,7 @@ export async function syncRecord(
     });
   } else if (!isNew) {
     // A record created in this transaction has no conflicts to resolve yet.
-    await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] },
-      m.action,
-      m.actor,
-    );
+    await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] });
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
 
@@ -195,13 +189,10 @@ export async function syncRecord(
   });
   const resolved = isNew
     ? []
-    : await resolveConflicts(
-        m.tx,
-        m.organizationId,
-        { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] },
-        m.action,
-        m.actor,
-      );
+    : await resolveConflicts(m, {
+        scimRecordId: record.id,
+        kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT],
+      });
   // A record without any email has no account to link yet; it is still in sync with itself.
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
@@ -267,7 +258,7 @@ async function fail(
 ): Promise<SyncOutcome> {
   const detail = emailTakenDetail(email);
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
-  const { conflict } = await openConflict(m.tx, m.organizationId, {
+  const { conflict } = await openConflict(m, {
     kind: ConflictKind.EMAIL_TAKEN,
     causeKey: causeKey.record(record.id),
     summary: record.accountId
@@ -304,7 +295,7 @@ async function waitForClaim(
   holder: Account,
   findings: string[],
 ): Promise<SyncOutcome> {
-  const { conflict } = await openConflict(m.tx, m.organizationId, {
+  const { conflict } = await openConflict(m, {
     kind: ConflictKind.UNMANAGED_ACCOUNT,
     causeKey: causeKey.account(holder.id),
     summary: `${directory.name} provisions ${holder.email}, which belongs to an account your organization has not claimed: claim it, then link and resync the record.`,
