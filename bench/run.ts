@@ -63,10 +63,10 @@ async function main(): Promise<void> {
   const seeded = Date.now();
   const dataset = await seedBenchDataset(db, ACCOUNTS);
   const caller = { organizationId: dataset.organizationId, actor: 'bench', requestId: null };
-  await runMutation(db, caller, { action: 'detectConflicts', args: {} }, async (m) => ({
-    result: await conflictMutations.detect(m),
-    userErrors: [],
-  }));
+  await runMutation(db, caller, { action: 'detectConflicts', args: {} }, {}, async (m) => {
+    await conflictMutations.detect(m);
+    return { userErrors: [] };
+  });
   await db.query('ANALYZE conflict');
   const [{ open }] = await db.query(
     `SELECT count(*)::int AS open FROM conflict WHERE status = 'OPEN' AND organization_id = $1`,

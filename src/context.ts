@@ -15,13 +15,8 @@ import { AuditService } from './audit/audit.service';
 import { DomainService } from './domains/domain.service';
 import { DirectoryService } from './directories/directory.service';
 import { DomainOwnershipChecker, type DomainCheckerOptions } from './domains/domain-checker';
-import {
-  runMutation,
-  type MutationRequest,
-  type MutationScope,
-  type Payload,
-  type PayloadData,
-} from './db/transaction';
+import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
+import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */
 export function createServices(db: DataSource, options: { domainCheck: DomainCheckerOptions }) {
@@ -79,12 +74,16 @@ export class Context implements AuthState {
     return (this.requestLoaders ??= createLoaders(this.services.db, this.organizationId));
   }
 
-  /** Runs a mutation as this caller: one transaction, its audit event, dry run and idempotency. */
-  mutate<P extends PayloadData>(
+  /**
+   * Runs a mutation as this caller: one transaction, its audit event, dry run and idempotency.
+   * The payload class gives the runner its blank, so a refusal fills every non-null field.
+   */
+  mutate<T extends MutationPayload>(
+    type: PayloadType<T>,
     request: MutationRequest,
-    execute: (scope: MutationScope) => Promise<P>,
-  ): Promise<Payload<P>> {
+    execute: (scope: MutationScope) => Promise<Outcome<PayloadFields<T>>>,
+  ): Promise<Payload<PayloadFields<T>>> {
     const caller = { organizationId: this.organizationId, actor: this.actor, requestId: this.requestId };
-    return runMutation(this.services.db, caller, request, execute, this.log);
+    return runMutation(this.services.db, caller, request, type.blank, execute, this.log);
   }
 }

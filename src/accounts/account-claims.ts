@@ -25,6 +25,6 @@ export async function markManaged(
       { claimedAt: row.claimed_at, version: row.version },
     ]),
   );
-  await settleUnmanagedConflicts(m.tx, m.organizationId, [...claimed.keys()], m.action, m.actor);
+  await settleUnmanagedConflicts(m, [...claimed.keys()]);
   return claimed;
 }

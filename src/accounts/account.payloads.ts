@@ -1,9 +1,11 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload } from '../common/mutation';
+import { MutationPayload, type BlankPayload } from '../common/mutation';
 import { Account } from './account.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class AccountPayload extends MutationPayload {
+  static readonly blank: BlankPayload<AccountPayload> = { account: null, previousEmail: null };
+
   @Field(() => Account, {
     nullable: true,
     description: 'The account as it is after the mutation (or would be, in a dry run).',
@@ -16,6 +18,8 @@ export class AccountPayload extends MutationPayload {
 
 @ObjectType({ implements: MutationPayload })
 export class ClaimAccountsPayload extends MutationPayload {
+  static readonly blank: BlankPayload<ClaimAccountsPayload> = { accounts: [] };
+
   @Field(() => [Account], { description: 'The accounts, in the order asked, now managed.' })
   accounts: Account[];
 }

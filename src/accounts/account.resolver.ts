@@ -114,7 +114,7 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId, newEmail, expectedVersion };
-    return ctx.mutate({ action: 'renameAccountEmail', args, ...options }, async (m) =>
+    return ctx.mutate(AccountPayload, { action: 'renameAccountEmail', args, ...options }, async (m) =>
       accountPayload(await accountMutations.rename(m, args)),
     );
   }
@@ -130,12 +130,16 @@ export class AccountMutationResolver {
     @Args() options: MutationOptions,
     @Ctx() ctx: Context,
   ) {
-    return ctx.mutate({ action: 'claimAccount', args: { accountId, expectedVersion }, ...options }, async (m) => {
-      const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
-      return outcome.kind === 'claimed'
-        ? { account: outcome.accounts[0], userErrors: [] }
-        : { account: null, userErrors: outcome.errors };
-    });
+    return ctx.mutate(
+      AccountPayload,
+      { action: 'claimAccount', args: { accountId, expectedVersion }, ...options },
+      async (m) => {
+        const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
+        return outcome.kind === 'claimed'
+          ? { account: outcome.accounts[0], userErrors: [] }
+          : { account: null, userErrors: outcome.errors };
+      },
+    );
   }
 
   @Mutation(() => ClaimAccountsPayload, {
@@ -144,7 +148,7 @@ export class AccountMutationResolver {
   })
   @RequireScope(Scope.WRITE)
   claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
-    return ctx.mutate({ action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
+    return ctx.mutate(ClaimAccountsPayload, { action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
       const outcome = await accountMutations.claim(m, ids);
       return outcome.kind === 'claimed'
         ? { accounts: outcome.accounts, userErrors: [] }
@@ -164,7 +168,7 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, reason, expectedVersion };
-    return ctx.mutate({ action: 'suspendAccount', args, ...options }, async (m) =>
+    return ctx.mutate(AccountPayload, { action: 'suspendAccount', args, ...options }, async (m) =>
       accountPayload(await accountMutations.suspend(m, args)),
     );
   }
@@ -178,7 +182,7 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, expectedVersion };
-    return ctx.mutate({ action: 'restoreAccount', args, ...options }, async (m) =>
+    return ctx.mutate(AccountPayload, { action: 'restoreAccount', args, ...options }, async (m) =>
       accountPayload(await accountMutations.restore(m, args)),
     );
   }
@@ -196,7 +200,7 @@ export class AccountMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { accountId: id, reason, expectedVersion };
-    return ctx.mutate({ action: 'deactivateAccount', args, ...options }, async (m) =>
+    return ctx.mutate(AccountPayload, { action: 'deactivateAccount', args, ...options }, async (m) =>
       accountPayload(await accountMutations.deactivate(m, args)),
     );
   }

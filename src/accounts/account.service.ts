@@ -147,21 +147,13 @@ export const accountMutations = {
     }
 
     // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
-    await noteAction(
-      m.tx,
-      m.organizationId,
-      { conflictingAccountId: account.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS] },
-      m.action,
-    );
+    await noteAction(m, {
+      conflictingAccountId: account.id,
+      kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS],
+    });
     if (account.emailDomain !== previousDomain) {
       // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
-      await resolveConflicts(
-        m.tx,
-        m.organizationId,
-        { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] },
-        m.action,
-        m.actor,
-      );
+      await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] });
     }
     await m.audit({
       targetType: 'Account',
@@ -311,7 +303,7 @@ async function changeStatus(
     // (rule R5); deactivating one on a domain another organization verified, what DOMAIN_OWNED_ELSEWHERE did (R8).
     const kinds = [ConflictKind.STALE_EXTERNAL_ACCOUNT];
     if (to === AccountStatus.DEACTIVATED) kinds.push(ConflictKind.DOMAIN_OWNED_ELSEWHERE);
-    await resolveConflicts(m.tx, m.organizationId, { accountId: account.id, kinds }, m.action, m.actor);
+    await resolveConflicts(m, { accountId: account.id, kinds });
   }
   await m.audit({
     targetType: 'Account',

@@ -55,3 +55,19 @@ export abstract class MutationPayload {
   })
   change: Change | null;
 }
+
+/** A payload's own fields, as its class declares them: what a mutation's service fills in. */
+export type PayloadFields<T extends MutationPayload> = Omit<T, keyof MutationPayload>;
+
+/** Every own field of a payload present, null or empty: the answer of a mutation that never ran. */
+export type BlankPayload<T extends MutationPayload> = Required<PayloadFields<T>>;
+
+/**
+ * A payload class with its blank. `ctx.mutate` takes the class, so a payload without a blank, or a
+ * blank missing a field, does not compile, and the runner builds every refusal from it: a
+ * non-null field is never left null.
+ */
+export interface PayloadType<T extends MutationPayload> {
+  new (): T;
+  readonly blank: BlankPayload<T>;
+}

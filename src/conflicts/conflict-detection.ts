@@ -1,6 +1,8 @@
-import type { EntityManager } from 'typeorm';
 import { hydrate } from '../db/hydrate';
+import type { MutationScope } from '../db/transaction';
 import { Conflict } from './conflict.entity';
+import { ConflictStatus } from './conflict.enums';
+import { conflictEventsCte } from './conflict.ledger';
 import { EMAIL_UNAVAILABLE_SUMMARY, SUMMARY_TEMPLATES } from './conflict-summaries';
 
 export interface DetectionResult {
@@ -101,6 +103,9 @@ const DETECTED = `
     LEFT JOIN domain own ON own.organization_id = $1 AND own.name = a.email_domain
    WHERE a.organization_id = $1 AND a.status <> 'DEACTIVATED'`;
 
+// After the organization ($1) and the templates ($2-$9).
+const EVENT_PARAMS = { action: 10, actor: 11, requestId: 12 };
+
 const TEMPLATES = [
   SUMMARY_TEMPLATES.MAPPING_MISMATCH,
   SUMMARY_TEMPLATES.UNMANAGED_ACCOUNT,
@@ -114,16 +119,12 @@ const TEMPLATES = [
 
 /**
  * Rescans an organization: opens what its state implies and is not open yet, and resolves open
- * conflicts whose cause is gone. One statement whatever the size (data-modifying CTEs over one
- * snapshot); the partial unique index keeps it idempotent, and an advisory lock keeps two
- * rescans of one organization apart.
+ * conflicts whose cause is gone, each change with its audit event. One statement whatever the
+ * size (data-modifying CTEs over one snapshot); the partial unique index keeps it idempotent, and
+ * an advisory lock keeps two rescans of one organization apart.
  */
-export async function detectConflicts(
-  tx: EntityManager,
-  organizationId: string,
-  actor: string,
-  action: string,
-): Promise<DetectionResult> {
+export async function detectConflicts(m: MutationScope): Promise<DetectionResult> {
+  const { tx, organizationId } = m;
   await tx.query(`SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || $1))`, [organizationId]);
   // Enough memory to hash the detected set: with the default 4 MB, resolving compares every open
   // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
@@ -140,9 +141,11 @@ export async function detectConflicts(
          actions_taken = array_append(c.actions_taken, $10), version = c.version + 1, updated_at = now()
        WHERE c.organization_id = $1 AND c.status = 'OPEN'
          AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
-       RETURNING c.*)
+       RETURNING c.*),
+     opened_events AS (${conflictEventsCte('opened', null, EVENT_PARAMS)}),
+     resolved_events AS (${conflictEventsCte('resolved', ConflictStatus.OPEN, EVENT_PARAMS)})
      SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`,
-    [organizationId, ...TEMPLATES, action, actor],
+    [organizationId, ...TEMPLATES, m.action, m.actor, m.requestId],
   );
   return {
     opened: hydrate(

@@ -1,5 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { hydrate } from '../db/hydrate';
+import type { MutationScope } from '../db/transaction';
 import { Conflict } from './conflict.entity';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
@@ -71,43 +71,97 @@ const specValues = (spec: ConflictSpec) => [
   spec.domainId ?? null,
 ];
 
+/** Where the statement that changes conflicts finds who changed them: its parameters' numbers. */
+export interface EventParams {
+  actor: number;
+  action: number;
+  requestId: number;
+}
+
+// Every statement below takes the scope's actor, action and request id first, as $1-$3.
+const SCOPE_PARAMS: EventParams = { actor: 1, action: 2, requestId: 3 };
+const scopeValues = (m: MutationScope) => [m.actor, m.action, m.requestId];
+
+/**
+ * The audit events of the conflicts a statement opened or closed, as one more data-modifying CTE
+ * of that same statement: nothing changes a conflict's status without its event, and a rescan's
+ * thousands of changes cost no extra round trip. `from` is a CTE of changed conflict rows (their
+ * new state); `before` the status they all had, null when they were just opened.
+ */
+export function conflictEventsCte(
+  from: string,
+  before: ConflictStatus.OPEN | null,
+  p: EventParams,
+  where = 'true',
+): string {
+  return `INSERT INTO audit_event (organization_id, actor, action, target_type, target_id, "before", "after", request_id)
+       SELECT organization_id, $${p.actor}::text, $${p.action}::text, 'Conflict', id,
+              ${before === null ? 'NULL' : `jsonb_build_object('kind', kind, 'status', '${before}')`},
+              jsonb_strip_nulls(jsonb_build_object('kind', kind, 'status', status, 'resolution', resolution)),
+              $${p.requestId}::text
+         FROM ${from} WHERE ${where}`;
+}
+
 /**
  * Opens a conflict, or refreshes the details of the one already OPEN for the same cause: the
- * partial unique index makes this a single idempotent statement, safe under concurrency.
+ * partial unique index makes this a single idempotent statement, safe under concurrency. An
+ * opening writes its audit event in the same statement.
  */
 export async function openConflict(
-  tx: EntityManager,
-  organizationId: string,
+  m: MutationScope,
   spec: ConflictSpec,
 ): Promise<{ conflict: Conflict; opened: boolean }> {
   const values = specValues(spec);
-  const rows: Array<Record<string, unknown>> = await tx.query(
-    `/* openConflict */ INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
-     VALUES ($1, ${values.map((_, i) => `$${i + 2}`).join(', ')})
-     ${REFRESH_OPEN}
-     RETURNING c.*, (xmax = 0) AS opened`,
-    [organizationId, ...values],
+  const rows: Array<Record<string, unknown>> = await m.tx.query(
+    `/* openConflict */ WITH upserted AS (
+       INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
+       VALUES ($4, ${values.map((_, i) => `$${i + 5}`).join(', ')})
+       ${REFRESH_OPEN}
+       RETURNING c.*, (xmax = 0) AS opened),
+     logged AS (${conflictEventsCte('upserted', null, SCOPE_PARAMS, 'opened')})
+     SELECT * FROM upserted`,
+    [...scopeValues(m), m.organizationId, ...values],
   );
-  if (rows.length > 0) return { conflict: hydrate(tx, Conflict, rows)[0], opened: rows[0].opened === true };
+  if (rows.length > 0) return { conflict: hydrate(m.tx, Conflict, rows)[0], opened: rows[0].opened === true };
   // Already open with the same details: nothing to write.
-  const existing = await tx
-    .getRepository(Conflict)
-    .findOneByOrFail({ organizationId, kind: spec.kind, causeKey: spec.causeKey, status: ConflictStatus.OPEN });
+  const existing = await m.tx.getRepository(Conflict).findOneByOrFail({
+    organizationId: m.organizationId,
+    kind: spec.kind,
+    causeKey: spec.causeKey,
+    status: ConflictStatus.OPEN,
+  });
   return { conflict: existing, opened: false };
 }
 
-/** openConflict for many causes in one statement, for callers that do not read the conflicts back. */
-export async function openConflicts(tx: EntityManager, organizationId: string, specs: ConflictSpec[]): Promise<void> {
+/**
+ * openConflict for many causes in one statement; returns the conflicts it opened (not those
+ * refreshed). `elsewhere`: in another organization's ledger (a verification's consequences),
+ * whose audit events then name a system actor and no request id, as every cross-organization event.
+ */
+export async function openConflicts(
+  m: MutationScope,
+  specs: ConflictSpec[],
+  elsewhere?: { organizationId: string; actor: `system:${string}` },
+): Promise<Conflict[]> {
   // ON CONFLICT cannot change a row twice in one statement: one spec per cause, the last one's details winning as with successive openConflict calls.
   const unique = [...new Map(specs.map((spec) => [`${spec.kind}:${spec.causeKey}`, spec])).values()];
-  if (unique.length === 0) return;
+  if (unique.length === 0) return [];
   const rows = unique.map(specValues);
-  await tx.query(
-    `/* openConflicts */ INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
-     SELECT $1::uuid, * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 2}::${type}[]`).join(', ')})
-     ${REFRESH_OPEN}`,
-    [organizationId, ...COLUMNS.map((_, i) => rows.map((row) => row[i]))],
+  const opened = await m.tx.query(
+    `/* openConflicts */ WITH upserted AS (
+       INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
+       SELECT $4::uuid, * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 5}::${type}[]`).join(', ')})
+       ${REFRESH_OPEN}
+       RETURNING c.*, (xmax = 0) AS opened),
+     logged AS (${conflictEventsCte('upserted', null, SCOPE_PARAMS, 'opened')})
+     SELECT * FROM upserted WHERE opened`,
+    [
+      ...(elsewhere ? [elsewhere.actor, m.action, null] : scopeValues(m)),
+      elsewhere?.organizationId ?? m.organizationId,
+      ...COLUMNS.map((_, i) => rows.map((row) => row[i])),
+    ],
   );
+  return hydrate(m.tx, Conflict, opened);
 }
 
 function where(
@@ -133,60 +187,52 @@ function where(
   return { sql: conditions.join(' AND '), params };
 }
 
-/** Closes the selected OPEN conflicts as RESOLVED by `action` (rule R7 for resyncs). */
-export async function resolveConflicts(
-  tx: EntityManager,
-  organizationId: string,
-  selector: ConflictSelector,
-  action: string,
-  actor: string,
-): Promise<Conflict[]> {
-  const condition = where(organizationId, selector, 3);
-  const rows = await tx.query(
-    `/* resolveConflicts */ UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = $1, closed_by = $2,
-       actions_taken = array_append(actions_taken, $1), version = version + 1, updated_at = now()
-     WHERE ${condition.sql} RETURNING *`,
-    [action, actor, ...condition.params],
+/** Closes the selected OPEN conflicts as RESOLVED by the scope's action (rule R7 for resyncs), each with its audit event. */
+export async function resolveConflicts(m: MutationScope, selector: ConflictSelector): Promise<Conflict[]> {
+  const condition = where(m.organizationId, selector, 4);
+  const rows = await m.tx.query(
+    `/* resolveConflicts */ WITH resolved AS (
+       UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = $2, closed_by = $1,
+         actions_taken = array_append(actions_taken, $2), version = version + 1, updated_at = now()
+       WHERE ${condition.sql} RETURNING *),
+     logged AS (${conflictEventsCte('resolved', ConflictStatus.OPEN, SCOPE_PARAMS)})
+     SELECT * FROM resolved`,
+    [...scopeValues(m), ...condition.params],
   );
-  return hydrate(tx, Conflict, rows[0] ?? []);
+  return hydrate(m.tx, Conflict, rows);
 }
 
-/** Records a remediation step taken on the selected OPEN conflicts, which stay open. */
-export async function noteAction(
-  tx: EntityManager,
-  organizationId: string,
-  selector: ConflictSelector,
-  action: string,
-): Promise<Conflict[]> {
-  const condition = where(organizationId, selector, 2);
-  const rows = await tx.query(
+/** Records a remediation step taken on the selected OPEN conflicts, which stay open (no status change, no event). */
+export async function noteAction(m: MutationScope, selector: ConflictSelector): Promise<Conflict[]> {
+  const condition = where(m.organizationId, selector, 2);
+  const rows = await m.tx.query(
     `/* noteConflictAction */ UPDATE conflict SET actions_taken = array_append(actions_taken, $1), version = version + 1, updated_at = now()
      WHERE ${condition.sql} RETURNING *`,
-    [action, ...condition.params],
+    [m.action, ...condition.params],
   );
-  return hydrate(tx, Conflict, rows[0] ?? []);
+  return hydrate(m.tx, Conflict, rows[0] ?? []);
 }
 
 /**
  * A claim settles UNMANAGED_ACCOUNT conflicts, except where a SCIM record waits on the account:
- * those close when the record links and syncs (rule R7), and only record the step here.
+ * those close when the record links and syncs (rule R7), and only record the step here. Returns
+ * the ones it resolved, each with its audit event.
  */
-export async function settleUnmanagedConflicts(
-  tx: EntityManager,
-  organizationId: string,
-  accountIds: string[],
-  action: string,
-  actor: string,
-): Promise<void> {
-  if (accountIds.length === 0) return;
-  await tx.query(
-    `/* settleUnmanagedConflicts */ UPDATE conflict SET
-       status = CASE WHEN scim_record_id IS NULL THEN 'RESOLVED' ELSE status END,
-       closed_at = CASE WHEN scim_record_id IS NULL THEN now() END,
-       resolution = CASE WHEN scim_record_id IS NULL THEN $3 END,
-       closed_by = CASE WHEN scim_record_id IS NULL THEN $4 END,
-       actions_taken = array_append(actions_taken, $3), version = version + 1, updated_at = now()
-     WHERE organization_id = $1 AND status = 'OPEN' AND kind = 'UNMANAGED_ACCOUNT' AND account_id = ANY($2::uuid[])`,
-    [organizationId, accountIds, action, actor],
+export async function settleUnmanagedConflicts(m: MutationScope, accountIds: string[]): Promise<Conflict[]> {
+  if (accountIds.length === 0) return [];
+  const rows = await m.tx.query(
+    `/* settleUnmanagedConflicts */ WITH settled AS (
+       UPDATE conflict SET
+         status = CASE WHEN scim_record_id IS NULL THEN 'RESOLVED' ELSE status END,
+         closed_at = CASE WHEN scim_record_id IS NULL THEN now() END,
+         resolution = CASE WHEN scim_record_id IS NULL THEN $2 END,
+         closed_by = CASE WHEN scim_record_id IS NULL THEN $1 END,
+         actions_taken = array_append(actions_taken, $2), version = version + 1, updated_at = now()
+       WHERE organization_id = $4 AND status = 'OPEN' AND kind = 'UNMANAGED_ACCOUNT' AND account_id = ANY($5::uuid[])
+       RETURNING *),
+     logged AS (${conflictEventsCte('settled', ConflictStatus.OPEN, SCOPE_PARAMS, `status = 'RESOLVED'`)})
+     SELECT * FROM settled WHERE status = 'RESOLVED'`,
+    [...scopeValues(m), m.organizationId, accountIds],
   );
+  return hydrate(m.tx, Conflict, rows);
 }

@@ -1,9 +1,11 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { MutationPayload } from '../common/mutation';
+import { MutationPayload, type BlankPayload } from '../common/mutation';
 import { Conflict } from './conflict.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class ConflictPayload extends MutationPayload {
+  static readonly blank: BlankPayload<ConflictPayload> = { conflict: null };
+
   @Field(() => Conflict, { nullable: true })
   conflict: Conflict | null;
 }
@@ -12,6 +14,13 @@ export const DETECTION_LIST_LIMIT = 500;
 
 @ObjectType({ implements: MutationPayload })
 export class DetectConflictsPayload extends MutationPayload {
+  static readonly blank: BlankPayload<DetectConflictsPayload> = {
+    openedCount: 0,
+    resolvedCount: 0,
+    opened: [],
+    resolved: [],
+  };
+
   @Field(() => Int)
   openedCount: number;
 

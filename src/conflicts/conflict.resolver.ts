@@ -123,7 +123,7 @@ export class ConflictMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, reason, expectedVersion };
-    return ctx.mutate({ action: 'dismissConflict', args, ...options }, async (m) =>
+    return ctx.mutate(ConflictPayload, { action: 'dismissConflict', args, ...options }, async (m) =>
       conflictPayload(await conflictMutations.dismiss(m, args)),
     );
   }
@@ -143,6 +143,7 @@ export class ConflictMutationResolver {
     @Ctx() ctx: Context,
   ) {
     return ctx.mutate(
+      DetectConflictsPayload,
       { action: 'detectConflicts', args: { organizationId: organizationId ?? null }, ...options },
       async (m) => {
         if (organizationId != null && organizationId.toLowerCase() !== m.organizationId) {

@@ -83,14 +83,14 @@ export const conflictMutations = {
     await m.audit({
       targetType: 'Conflict',
       targetId: conflict.id,
-      before: { status: ConflictStatus.OPEN },
-      after: { status: conflict.status, reason },
+      before: { kind: conflict.kind, status: ConflictStatus.OPEN },
+      after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
     });
     return { kind: 'dismissed', conflict };
   },
 
   async detect(m: MutationScope): Promise<ConflictOutcome> {
-    const result = await detectConflicts(m.tx, m.organizationId, m.actor, m.action);
+    const result = await detectConflicts(m);
     const count = (conflicts: Conflict[]) =>
       conflicts.reduce<Record<string, number>>(
         (byKind, conflict) => ({ ...byKind, [conflict.kind]: (byKind[conflict.kind] ?? 0) + 1 }),

@@ -20,9 +20,13 @@ export interface AuditEntry {
   targetId: string | null;
   before: unknown;
   after: unknown;
-  /** Another organization's trail, when a change reaches it (a domain verified away from it). */
-  organizationId?: string;
   action?: string;
+  /**
+   * Another organization's trail, when a change reaches it (a domain verified away from it). That
+   * organization may not learn who asked or in which request: its event names this system actor
+   * and no request id.
+   */
+  elsewhere?: { organizationId: string; actor: `system:${string}` };
 }
 
 /** What a service's mutation works with: the transaction, the caller, and the audit trail. */
@@ -35,14 +39,16 @@ export interface MutationScope extends Caller {
   later<T extends ObjectLiteral>(entity: EntityTarget<T>, values: Partial<T>): void;
 }
 
-/** A payload before the runner adds dryRun, replayed and change. */
-export interface PayloadData {
+/** What a mutation's work answers: the payload's own fields and its refusals. */
+export type Outcome<Fields> = Fields & {
   userErrors: UserError[];
   /** Commit even though userErrors is not empty: the refusal itself is state (a failed sync attempt). */
   persist?: boolean;
-}
+};
 
-export type Payload<P extends PayloadData> = Omit<P, 'persist'> & {
+/** The answer: the payload's own fields, its refusals, and what the runner adds. */
+export type Payload<Fields> = Fields & {
+  userErrors: UserError[];
   dryRun: boolean;
   replayed: boolean;
   change: Change | null;
@@ -56,9 +62,8 @@ export interface MutationRequest {
   idempotencyKey?: string | null;
 }
 
-class Rollback<T> {
-  constructor(readonly payload: T) {}
-}
+/** Thrown out of the transaction callback to roll back; the answer is kept beside it. */
+const ROLLBACK = Symbol('rollback');
 
 const MAX_ATTEMPTS = 3;
 
@@ -66,19 +71,29 @@ const MAX_ATTEMPTS = 3;
  * Runs one mutation in one transaction: the idempotency key is claimed first, the service
  * applies its rules and writes, the audit event goes in with the change, and a refusal or a dry
  * run rolls everything back. Unique-index waits make concurrent repeats of one key serialize,
- * so a key applies once however many copies race.
+ * so a key applies once however many copies race. `blank` is the payload with every own field
+ * present (null or empty): the runner's own refusals (a bad or reused key) answer with it, so
+ * they are as complete as any answer of `execute`.
  */
-export async function runMutation<P extends PayloadData>(
+export async function runMutation<Fields extends object>(
   db: DataSource,
   caller: Caller,
   request: MutationRequest,
-  execute: (scope: MutationScope) => Promise<P>,
+  blank: Required<Fields>,
+  execute: (scope: MutationScope) => Promise<Outcome<NoInfer<Fields>>>,
   logger?: Logger,
-): Promise<Payload<P>> {
+): Promise<Payload<Fields>> {
   const dryRun = request.dryRun === true;
+  const refusal = (error: UserError): Payload<Fields> => ({
+    ...blank,
+    userErrors: [error],
+    dryRun,
+    replayed: false,
+    change: null,
+  });
   const key = dryRun ? null : (request.idempotencyKey ?? null);
   if (key !== null && (key.length === 0 || key.length > 200)) {
-    return refusal<P>(
+    return refusal(
       userError(CommonErrorCode.INVALID_INPUT, 'idempotencyKey must be 1 to 200 characters.', 'idempotencyKey'),
     );
   }
@@ -86,14 +101,24 @@ export async function runMutation<P extends PayloadData>(
   const requestHash = key === null ? '' : hashRequest(request);
 
   for (let attempt = 1; ; attempt++) {
+    let rolledBack: Payload<Fields> | undefined;
     try {
       return await db.transaction(async (tx) => {
         if (key !== null) {
-          const replay = await claimIdempotencyKey(tx, caller.organizationId, key, request.action, requestHash);
-          if (replay)
-            throw new Rollback(
-              replay.kind === 'replay' ? { ...revive(db, replay.response), replayed: true } : replay.payload,
-            );
+          const claim = await claimIdempotencyKey(tx, caller.organizationId, key, request.action, requestHash);
+          if (claim) {
+            rolledBack =
+              claim.kind === 'replay'
+                ? { ...revive(db, claim.response), replayed: true }
+                : refusal(
+                    userError(
+                      CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
+                      'This idempotencyKey was already used for a different request.',
+                      'idempotencyKey',
+                    ),
+                  );
+            throw ROLLBACK;
+          }
         }
 
         const changes: Change[] = [];
@@ -104,18 +129,19 @@ export async function runMutation<P extends PayloadData>(
           action: request.action,
           dryRun,
           audit: async (entry) => {
+            const elsewhere = entry.elsewhere?.organizationId === caller.organizationId ? undefined : entry.elsewhere;
             const event = {
-              organizationId: entry.organizationId ?? caller.organizationId,
-              actor: caller.actor,
+              organizationId: elsewhere?.organizationId ?? caller.organizationId,
+              actor: elsewhere?.actor ?? caller.actor,
               action: entry.action ?? request.action,
               targetType: entry.targetType,
               targetId: entry.targetId,
               before: entry.before ?? null,
               after: entry.after ?? null,
-              requestId: caller.requestId,
+              requestId: elsewhere ? null : caller.requestId,
             };
             pending.push({ entity: AuditEvent, values: event });
-            if (event.organizationId === caller.organizationId) {
+            if (!elsewhere) {
               changes.push({
                 action: event.action,
                 targetType: event.targetType,
@@ -128,10 +154,15 @@ export async function runMutation<P extends PayloadData>(
           later: (entity, values) => void pending.push({ entity: entity as EntityTarget<ObjectLiteral>, values }),
         };
 
-        const { persist, ...data } = await execute(scope);
-        const payload = { ...data, dryRun, replayed: false, change: changes[0] ?? null } as Payload<P>;
-        const commit = !dryRun && (data.userErrors.length === 0 || persist === true);
-        if (!commit) throw new Rollback(payload);
+        const outcome = await execute(scope);
+        // The blank first: a field the work left out is still present.
+        const payload: Payload<Fields> = { ...blank, ...outcome, dryRun, replayed: false, change: changes[0] ?? null };
+        Reflect.deleteProperty(payload, 'persist');
+        const commit = !dryRun && (outcome.userErrors.length === 0 || outcome.persist === true);
+        if (!commit) {
+          rolledBack = payload;
+          throw ROLLBACK;
+        }
         // The audit events (and other write-only rows) go in with one statement, in this transaction.
         await insertAll(tx, pending, request.action);
         if (key !== null) {
@@ -144,7 +175,7 @@ export async function runMutation<P extends PayloadData>(
         return payload;
       });
     } catch (error) {
-      if (error instanceof Rollback) return error.payload as Payload<P>;
+      if (error === ROLLBACK && rolledBack) return rolledBack;
       if (attempt < MAX_ATTEMPTS && isRetryableTransactionError(error)) {
         logger?.warn({ action: request.action, attempt }, 'transaction conflict; retrying the mutation');
         continue;
@@ -152,10 +183,6 @@ export async function runMutation<P extends PayloadData>(
       throw error;
     }
   }
-}
-
-function refusal<P extends PayloadData>(error: UserError): Payload<P> {
-  return { userErrors: [error], dryRun: false, replayed: false, change: null } as unknown as Payload<P>;
 }
 
 /** Forgets idempotency keys older than the time to live; main.ts runs it periodically. */
@@ -166,7 +193,7 @@ export async function expireIdempotencyKeys(db: DataSource, ttlHours: number): P
   );
 }
 
-type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused'; payload: unknown };
+type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused' };
 
 /** Inserts the key, or (after any concurrent holder of it commits) reads what it stored. */
 async function claimIdempotencyKey(
@@ -188,16 +215,7 @@ async function claimIdempotencyKey(
   );
   if (existing && existing.request_hash === requestHash && existing.response !== null)
     return { kind: 'replay', response: existing.response };
-  return {
-    kind: 'reused',
-    payload: refusal(
-      userError(
-        CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
-        'This idempotencyKey was already used for a different request.',
-        'idempotencyKey',
-      ),
-    ),
-  };
+  return { kind: 'reused' };
 }
 
 function hashRequest(request: MutationRequest): string {

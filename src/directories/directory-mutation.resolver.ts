@@ -53,7 +53,7 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { name, provider, ssoEmailAttribute, scimEmailAttribute };
-    return ctx.mutate({ action: 'createDirectory', args, dryRun }, async (m) =>
+    return ctx.mutate(DirectoryPayload, { action: 'createDirectory', args, dryRun }, async (m) =>
       directoryPayload(await directoryMutations.create(m, args)),
     );
   }
@@ -69,7 +69,7 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'rotateDirectoryToken', args, dryRun }, async (m) =>
+    return ctx.mutate(DirectoryPayload, { action: 'rotateDirectoryToken', args, dryRun }, async (m) =>
       directoryPayload(await directoryMutations.rotateToken(m, args)),
     );
   }
@@ -88,7 +88,7 @@ export class DirectoryMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { directoryId, ssoEmailAttribute, scimEmailAttribute, expectedVersion };
-    return ctx.mutate({ action: 'updateDirectoryMapping', args, ...options }, async (m) =>
+    return ctx.mutate(DirectoryPayload, { action: 'updateDirectoryMapping', args, ...options }, async (m) =>
       directoryPayload(await directoryMutations.updateMapping(m, args)),
     );
   }

@@ -1,10 +1,17 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload } from '../common/mutation';
+import { MutationPayload, type BlankPayload } from '../common/mutation';
 import { Conflict } from '../conflicts/conflict.entity';
 import { Directory } from './directory.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class DirectoryPayload extends MutationPayload {
+  static readonly blank: BlankPayload<DirectoryPayload> = {
+    directory: null,
+    scimToken: null,
+    mappingConflict: null,
+    resolvedConflicts: [],
+  };
+
   @Field(() => Directory, { nullable: true })
   directory: Directory | null;
 

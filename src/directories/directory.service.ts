@@ -48,7 +48,7 @@ function attributeErrors(input: { ssoEmailAttribute: string; scimEmailAttribute:
 async function reconcileMapping(m: MutationScope, directory: Directory) {
   const mismatch = R2.evaluate(directory);
   if (mismatch) {
-    const { conflict } = await openConflict(m.tx, m.organizationId, {
+    const { conflict } = await openConflict(m, {
       kind: ConflictKind.MAPPING_MISMATCH,
       causeKey: causeKey.directory(directory.id),
       summary: mismatch,
@@ -56,13 +56,7 @@ async function reconcileMapping(m: MutationScope, directory: Directory) {
     });
     return { opened: conflict, resolved: [] };
   }
-  const resolved = await resolveConflicts(
-    m.tx,
-    m.organizationId,
-    { directoryId: directory.id, kinds: [ConflictKind.MAPPING_MISMATCH] },
-    m.action,
-    m.actor,
-  );
+  const resolved = await resolveConflicts(m, { directoryId: directory.id, kinds: [ConflictKind.MAPPING_MISMATCH] });
   return { opened: null, resolved };
 }
 

@@ -84,8 +84,7 @@ export const migrationMutations = {
     }
     const stale = await staleAccounts(m.tx, m.organizationId, [from.name]);
     await openConflicts(
-      m.tx,
-      m.organizationId,
+      m,
       stale.map((account) => ({
         kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
         causeKey: causeKey.account(account.id),

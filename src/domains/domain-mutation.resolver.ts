@@ -40,7 +40,7 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { name, method };
-    return ctx.mutate({ action: 'addDomain', args, ...options }, async (m) =>
+    return ctx.mutate(DomainPayload, { action: 'addDomain', args, ...options }, async (m) =>
       domainPayload(await domainMutations.add(m, args)),
     );
   }
@@ -57,23 +57,22 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const domain = await ctx.loaders.domains.byId.load(id);
-    if (!domain)
-      return {
-        domain: null,
-        userErrors: [notFoundError('domain', 'id')],
-        dryRun: Boolean(options.dryRun),
-        replayed: false,
-        change: null,
-      };
     // The network check runs before the transaction: no row lock is held while waiting on DNS or HTTP.
-    const result = await ctx.services.domainChecker.check({
-      domain: domain.name,
-      method: domain.verificationMethod,
-      token: domain.verificationToken,
-    });
+    // An unknown id needs no check, but still goes through the runner (its key checks answer first).
+    const result = domain
+      ? await ctx.services.domainChecker.check({
+          domain: domain.name,
+          method: domain.verificationMethod,
+          token: domain.verificationToken,
+        })
+      : null;
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'verifyDomain', args, ...options }, async (m) =>
-      domainPayload(await domainMutations.recordCheck(m, args, result)),
+    return ctx.mutate(DomainPayload, { action: 'verifyDomain', args, ...options }, async (m) =>
+      domainPayload(
+        result === null
+          ? { kind: 'refused', error: notFoundError('domain', 'id') }
+          : await domainMutations.recordCheck(m, args, result),
+      ),
     );
   }
 
@@ -88,7 +87,7 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'claimDomain', args, ...options }, async (m) =>
+    return ctx.mutate(DomainPayload, { action: 'claimDomain', args, ...options }, async (m) =>
       domainPayload(await domainMutations.claim(m, args)),
     );
   }
@@ -105,7 +104,7 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { fromDomain, toDomain };
-    return ctx.mutate({ action: 'startDomainMigration', args, ...options }, async (m) => {
+    return ctx.mutate(DomainMigrationPayload, { action: 'startDomainMigration', args, ...options }, async (m) => {
       const outcome = await migrationMutations.start(m, args);
       return outcome.kind === 'started'
         ? { migration: outcome.migration, staleAccounts: outcome.staleAccounts, userErrors: [] }

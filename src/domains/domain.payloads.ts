@@ -1,11 +1,13 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { MutationPayload } from '../common/mutation';
+import { MutationPayload, type BlankPayload } from '../common/mutation';
 import { Account } from '../accounts/account.entity';
 import { Domain } from './domain.entity';
 import { DomainMigration } from './domain-migration.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class DomainPayload extends MutationPayload {
+  static readonly blank: BlankPayload<DomainPayload> = { domain: null, claimedAccounts: null };
+
   @Field(() => Domain, { nullable: true })
   domain: Domain | null;
 
@@ -15,6 +17,8 @@ export class DomainPayload extends MutationPayload {
 
 @ObjectType({ implements: MutationPayload })
 export class DomainMigrationPayload extends MutationPayload {
+  static readonly blank: BlankPayload<DomainMigrationPayload> = { migration: null, staleAccounts: [] };
+
   @Field(() => DomainMigration, { nullable: true })
   migration: DomainMigration | null;
 

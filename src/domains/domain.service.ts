@@ -75,12 +75,12 @@ export const domainOwnedElsewhere = async (tx: EntityManager, organizationId: st
  * (they predate the verification) get their DOMAIN_OWNED_ELSEWHERE conflict in their own
  * organization now, exactly as a rescan there would open it.
  */
-async function openOwnedElsewhereConflicts(tx: EntityManager, domain: Domain): Promise<void> {
+async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Promise<void> {
   // One probe of the (organization_id, email_domain, ...) index per other organization (OFFSET 0
   // keeps the planner from flattening it into a scan of every account on the name, most of them
   // the verifier's own); no index on email_domain alone is worth its write cost for this.
   const holders: Array<{ id: string; organization_id: string; email: string; own_domain_id: string | null }> =
-    await tx.query(
+    await m.tx.query(
       `/* verifyDomain:holders */ SELECT a.id, o.id AS organization_id, a.email, own.id AS own_domain_id
          FROM organization o
          JOIN LATERAL (SELECT a.id, a.email FROM account a
@@ -101,7 +101,9 @@ async function openOwnedElsewhereConflicts(tx: EntityManager, domain: Domain): P
     };
     byOrganization.set(holder.organization_id, [...(byOrganization.get(holder.organization_id) ?? []), spec]);
   }
-  for (const [organizationId, specs] of byOrganization) await openConflicts(tx, organizationId, specs);
+  for (const [organizationId, specs] of byOrganization) {
+    await openConflicts(m, specs, { organizationId, actor: 'system:domain-verification' });
+  }
 }
 
 /** What the rules read of a domain, and what the audit trail keeps of it. */
@@ -197,7 +199,7 @@ export const domainMutations = {
         await updateRow(m.tx, Domain, holder, { status: DomainStatus.SUPERSEDED });
         // The other organization learns from its own trail why its domain changed.
         await m.audit({
-          organizationId: holder.organizationId,
+          elsewhere: { organizationId: holder.organizationId, actor: 'system:domain-verification' },
           action: 'domainSuperseded',
           targetType: 'Domain',
           targetId: holder.id,
@@ -219,15 +221,9 @@ export const domainMutations = {
     if (becomesVerified) {
       // Only on the change: no rescan can be opening these conflicts before it commits, since
       // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
-      await openOwnedElsewhereConflicts(m.tx, domain);
+      await openOwnedElsewhereConflicts(m, domain);
       // Its own accounts on it no longer sit on a domain another organization verified.
-      await resolveConflicts(
-        m.tx,
-        m.organizationId,
-        { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name },
-        m.action,
-        m.actor,
-      );
+      await resolveConflicts(m, { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name });
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };

@@ -100,7 +100,7 @@ export async function syncRecord(
   if (mismatch) {
     // Rule R2: every push through a mismatched directory carries the finding.
     findings.push(mismatch);
-    await openConflict(m.tx, m.organizationId, {
+    await openConflict(m, {
       kind: ConflictKind.MAPPING_MISMATCH,
       causeKey: causeKey.directory(directory.id),
       summary: mismatch,
@@ -119,7 +119,7 @@ export async function syncRecord(
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
     findings.push(summary);
-    await openConflict(m.tx, m.organizationId, {
+    await openConflict(m, {
       kind: ConflictKind.UNVERIFIED_DOMAIN,
       causeKey: causeKey.record(record.id),
       summary,
@@ -131,13 +131,7 @@ export async function syncRecord(
     });
   } else if (!isNew) {
     // A record created in this transaction has no conflicts to resolve yet.
-    await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] },
-      m.action,
-      m.actor,
-    );
+    await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] });
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
   // Rule R8, checked before any account is linked, created or given the email.
@@ -207,23 +201,14 @@ export async function syncRecord(
   });
   const resolved = isNew
     ? []
-    : await resolveConflicts(
-        m.tx,
-        m.organizationId,
-        { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT] },
-        m.action,
-        m.actor,
-      );
+    : await resolveConflicts(m, {
+        scimRecordId: record.id,
+        kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT],
+      });
   if (account && previousDomain !== null && (account.emailDomain !== previousDomain || !record.active)) {
     // Moved off its domain (the new address passed rule R8) or deactivated: what DOMAIN_OWNED_ELSEWHERE asked.
     resolved.push(
-      ...(await resolveConflicts(
-        m.tx,
-        m.organizationId,
-        { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] },
-        m.action,
-        m.actor,
-      )),
+      ...(await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] })),
     );
   }
   // A record without any email has no account to link yet; it is still in sync with itself.
@@ -295,7 +280,7 @@ async function fail(
   const why = sameOrganization
     ? `which the account ${holder!.email} already owns`
     : `which is not available to your organization: ${NOT_AVAILABLE}`;
-  const { conflict } = await openConflict(m.tx, m.organizationId, {
+  const { conflict } = await openConflict(m, {
     kind: ConflictKind.EMAIL_TAKEN,
     causeKey: causeKey.record(record.id),
     summary: record.accountId
@@ -332,7 +317,7 @@ async function waitForClaim(
   holder: Account,
   findings: string[],
 ): Promise<SyncOutcome> {
-  const { conflict } = await openConflict(m.tx, m.organizationId, {
+  const { conflict } = await openConflict(m, {
     kind: ConflictKind.UNMANAGED_ACCOUNT,
     causeKey: causeKey.account(holder.id),
     summary: `${directory.name} provisions ${holder.email}, which belongs to an account your organization has not claimed: claim it, then link and resync the record.`,

@@ -68,6 +68,7 @@ export class RetryWorker {
         this.db,
         { organizationId, actor: RETRY_ACTOR, requestId: null },
         { action: 'resyncScimRecord', args: { id } },
+        { attempted: false, synced: false },
         async (m) => {
           // The whole row: the claim's lock is the one resync needs, so it is not read twice.
           const rows = await m.tx.query(

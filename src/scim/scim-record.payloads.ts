@@ -1,11 +1,19 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload } from '../common/mutation';
+import { MutationPayload, type BlankPayload } from '../common/mutation';
 import { Account } from '../accounts/account.entity';
 import { Conflict } from '../conflicts/conflict.entity';
 import { ScimRecord } from './scim-record.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class ScimRecordPayload extends MutationPayload {
+  static readonly blank: BlankPayload<ScimRecordPayload> = {
+    scimRecord: null,
+    account: null,
+    blockingConflict: null,
+    resolvedConflicts: [],
+    findings: [],
+  };
+
   @Field(() => ScimRecord, {
     nullable: true,
     description: 'The record after the change; for deleteScimRecord, as it was.',

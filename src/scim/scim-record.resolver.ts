@@ -135,7 +135,7 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'resyncScimRecord', args, ...options }, async (m) =>
+    return ctx.mutate(ScimRecordPayload, { action: 'resyncScimRecord', args, ...options }, async (m) =>
       recordPayload(await scimRecordMutations.resync(m, args)),
     );
   }
@@ -152,7 +152,7 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'deleteScimRecord', args, ...options }, async (m) =>
+    return ctx.mutate(ScimRecordPayload, { action: 'deleteScimRecord', args, ...options }, async (m) =>
       recordPayload(await scimRecordMutations.remove(m, args)),
     );
   }
@@ -168,7 +168,7 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, expectedVersion };
-    return ctx.mutate({ action: 'unlinkScimRecord', args, ...options }, async (m) =>
+    return ctx.mutate(ScimRecordPayload, { action: 'unlinkScimRecord', args, ...options }, async (m) =>
       recordPayload(await scimRecordMutations.unlink(m, args)),
     );
   }
@@ -186,7 +186,7 @@ export class ScimRecordMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { id, accountId, expectedVersion };
-    return ctx.mutate({ action: 'linkScimRecord', args, ...options }, async (m) =>
+    return ctx.mutate(ScimRecordPayload, { action: 'linkScimRecord', args, ...options }, async (m) =>
       recordPayload(await scimRecordMutations.link(m, args)),
     );
   }

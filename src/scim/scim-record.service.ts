@@ -105,7 +105,7 @@ export async function removeLocked(
   record: ScimRecord,
   httpStatus: number | null,
 ): Promise<RecordOutcome> {
-  const resolved = await resolveConflicts(m.tx, m.organizationId, { scimRecordId: record.id }, m.action, m.actor);
+  const resolved = await resolveConflicts(m, { scimRecordId: record.id });
   // Written at commit, after the record is gone: unlinked already, as the foreign key would leave it.
   await recordPush(
     m,
@@ -162,13 +162,7 @@ export const scimRecordMutations = {
       );
     }
     const before = snapshot(record);
-    const resolved = await resolveConflicts(
-      m.tx,
-      m.organizationId,
-      { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] },
-      m.action,
-      m.actor,
-    );
+    const resolved = await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] });
     await updateRow(m.tx, ScimRecord, record, {
       accountId: null,
       syncStatus: SyncStatus.PENDING,
@@ -229,7 +223,7 @@ export const scimRecordMutations = {
       lastError: null,
       nextRetryAt: null,
     });
-    await noteAction(m.tx, m.organizationId, { scimRecordId: record.id }, m.action);
+    await noteAction(m, { scimRecordId: record.id });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved: [] };
   },

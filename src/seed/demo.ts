@@ -127,6 +127,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       db,
       { organizationId: acme.organizationId, actor, requestId: 'seed' },
       { action, args: {} },
+      {},
       async (m) => {
         await fn(m);
         return { userErrors: [] };
@@ -331,10 +332,11 @@ async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
     claimedAt: daysAgo(40),
   });
   const caller = (actor: string) => ({ organizationId, actor, requestId: 'seed' });
-  const created = await runMutation(
+  const created = await runMutation<{ directory: Directory | null; token: string | null }>(
     db,
     caller('admin@globex.com'),
     { action: 'createDirectory', args: {} },
+    { directory: null, token: null },
     async (m) => {
       const outcome = await directoryMutations.create(m, {
         name: 'Google Workspace',
@@ -346,13 +348,15 @@ async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
       return { directory: outcome.directory, token: outcome.token!, userErrors: [] };
     },
   );
+  const { directory, token } = created;
+  if (directory === null || token === null) throw new Error('seed: Globex directory refused');
   const accountIds: string[] = [];
   for (const person of ['hank.scorpio', 'frank.grimes', 'mindy.simmons']) {
-    const pushed = await inScimTransaction(db, { directory: created.directory, requestId: 'seed' }, 'scim.push', (m) =>
-      provisionUser(m, created.directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
+    const pushed = await inScimTransaction(db, { directory, requestId: 'seed' }, 'scim.push', (m) =>
+      provisionUser(m, directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
     );
     if (pushed.kind === 'duplicate') throw new Error('seed: Globex push refused');
     accountIds.push(pushed.record.accountId!);
   }
-  return { organizationId, directoryId: created.directory.id, directoryToken: created.token, accountIds };
+  return { organizationId, directoryId: directory.id, directoryToken: token, accountIds };
 }

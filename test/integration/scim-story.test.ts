@@ -182,9 +182,11 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
     const events = await db.dataSource.query(`SELECT action, actor, target_type FROM audit_event ORDER BY id`);
     expect(events.map((event: Record<string, string>) => [event.action, event.actor, event.target_type])).toEqual([
       ['scim.createUser', `scim:${directoryId}`, 'ScimRecord'],
+      ['scim.replaceUser', `scim:${directoryId}`, 'Conflict'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
       ['renameAccountEmail', 'admin@acme.com', 'Account'],
+      ['resyncScimRecord', 'admin@acme.com', 'Conflict'],
       ['resyncScimRecord', 'admin@acme.com', 'ScimRecord'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
     ]);

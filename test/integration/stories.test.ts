@@ -174,15 +174,22 @@ describe('the stories of the design, end to end over HTTP', () => {
       const events = await trail(token, {});
       expect(events.map((event) => [event.action, event.actor, event.targetType])).toEqual([
         ['scim.createUser', `scim:${directoryId}`, 'ScimRecord'],
+        ['scim.replaceUser', `scim:${directoryId}`, 'Conflict'],
         ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
         ['renameAccountEmail', 'admin@acme.com', 'Account'],
+        ['resyncScimRecord', 'admin@acme.com', 'Conflict'],
         ['resyncScimRecord', 'admin@acme.com', 'ScimRecord'],
       ]);
-      expect(events[2]).toMatchObject({
+      expect(events[1]).toMatchObject({ before: null, after: { kind: 'EMAIL_TAKEN', status: 'OPEN' } });
+      expect(events[3]).toMatchObject({
         before: { email: 'alice.smith@acme.com' },
         after: { email: 'alice.smith+duplicated@acme.com' },
       });
-      expect(events[3]).toMatchObject({
+      expect(events[4]).toMatchObject({
+        before: { kind: 'EMAIL_TAKEN', status: 'OPEN' },
+        after: { kind: 'EMAIL_TAKEN', status: 'RESOLVED', resolution: 'resyncScimRecord' },
+      });
+      expect(events[5]).toMatchObject({
         before: { syncStatus: 'FAILED' },
         after: { syncStatus: 'SYNCED', accountId: aliceId },
       });

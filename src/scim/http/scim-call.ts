@@ -32,14 +32,17 @@ export async function inScimTransaction<T>(
     actor: scimActor(call.directory.id),
     requestId: call.requestId,
   };
-  const payload = await runMutation(
+  // The blank is never answered: a SCIM call carries no idempotency key, so the runner refuses nothing itself.
+  const payload = await runMutation<{ ran: { outcome: T } | null }>(
     db,
     caller,
     { action, args: {} },
-    async (m) => ({ outcome: await execute(m), userErrors: [] }),
+    { ran: null },
+    async (m) => ({ ran: { outcome: await execute(m) }, userErrors: [] }),
     call.log,
   );
-  return payload.outcome;
+  if (payload.ran === null) throw new Error(`${action}: the runner refused a call that carries no key`);
+  return payload.ran.outcome;
 }
 
 /**
