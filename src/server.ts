@@ -19,7 +19,13 @@ import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
 import { createScimRouter } from './scim/http/scim-router';
 import { RateLimiter } from './http/rate-limit';
-import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/graphql-limits';
+import {
+  graphqlArmor,
+  mutationRateLimit,
+  parseOptions,
+  rejectNulCharacters,
+  tokenLimitRefusal,
+} from './http/graphql-limits';
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
 import { createMetrics } from './observability/metrics';
@@ -80,6 +86,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     // main.ts owns the shutdown order (HTTP, then the pool, then embedded Postgres).
     stopOnTerminationSignals: false,
     logger,
+    parseOptions,
     validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
@@ -129,6 +136,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         };
       }
       const code = formatted.extensions?.code;
+      if (code === 'GRAPHQL_PARSE_FAILED') return tokenLimitRefusal(error, production) ?? formatted;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
         // Apollo adds a stacktrace only in development (includeStacktraceInErrorResponses).
         return formatted;
