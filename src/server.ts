@@ -28,6 +28,7 @@ import {
 } from './http/graphql-limits';
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
+import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
 import { createMetrics } from './observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
@@ -200,6 +201,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     '/graphql',
     ...(config.routerSharedSecret ? [requireRouterSecret(config.routerSharedSecret)] : []),
     express.json({ limit: '1mb' }),
+    limitJsonDepth(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
@@ -216,6 +218,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         return void res
           .status(413)
           .json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
+      if (error instanceof JsonTooDeepError)
+        return void res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
       if (error?.status && error.status < 500)
         return void res
           .status(error.status)

@@ -132,11 +132,22 @@ describe('client mistakes answered as client errors (production settings)', () =
     it('refuses a SCIM PATCH whose value is nested 40,000 levels deep with 400 invalidSyntax', async () => {
       const scim = scimClient(app.url, demo.acme.directories.okta, demo.acme.directoryTokens.okta);
       const response = await scim.patch(
-        `/Users/${demo.acme.records.carol}`,
+        `/Users/${demo.acme.records.alice}`,
         `{"schemas":["${SCIM.patchOp}"],"Operations":[{"op":"replace","path":"displayName","value":${nestedArrays(40_000)}}]}`,
       );
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ schemas: [SCIM.error], status: '400', scimType: 'invalidSyntax' });
+      // Refused before it could be read, and still in the record's push history.
+      const [push] = await db.dataSource.query(
+        `SELECT operation, outcome, http_status, detail FROM scim_push WHERE scim_record_id = $1 ORDER BY id DESC LIMIT 1`,
+        [demo.acme.records.alice],
+      );
+      expect(push).toEqual({
+        operation: 'PATCH',
+        outcome: 'REJECTED',
+        http_status: 400,
+        detail: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`,
+      });
     });
   });
 
