@@ -17,6 +17,8 @@ import type { Config } from './config';
 import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import { KnownOrganizations, unknownOrganizationMessage } from './auth/known-organizations';
 import { createScimRouter } from './scim/http/scim-router';
 import { RateLimiter } from './http/rate-limit';
 import {
@@ -77,6 +79,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   const httpServer = http.createServer(app);
   const armor = graphqlArmor(production);
   const mutationLimiter = limiterFor(config.rateLimits.mutationsPerMinute);
+  const organizations = new KnownOrganizations(dataSource);
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -206,7 +209,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
         const log = logger.child({ requestId });
-        const { principal, authError } = await authenticate(req, verifier);
+        const { principal, authError } = await authenticate(req, verifier, organizations);
         return new Context(services, log, requestId, principal, authError, res.locals);
       },
     }),
@@ -248,14 +251,21 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   };
 }
 
-async function authenticate(req: Request, verifier: TokenVerifier) {
+async function authenticate(req: Request, verifier: TokenVerifier, organizations: KnownOrganizations) {
   const header = req.header('authorization');
   if (!header) return {};
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) return { authError: 'expected "Authorization: Bearer <token>"' };
+  let principal: Principal;
   try {
-    return { principal: await verifier.verify(match[1]) };
+    principal = await verifier.verify(match[1]);
   } catch (error) {
     return { authError: (error as Error).message };
   }
+  const known = await organizations.exists(principal.organizationId).catch((error: unknown) => {
+    // The database is down: let the request go on, its resolvers answer 503 as they would anyway.
+    if (isDatabaseUnavailable(error)) return true;
+    throw error;
+  });
+  return known ? { principal } : { authError: unknownOrganizationMessage(principal.organizationId) };
 }

@@ -188,6 +188,20 @@ describe('client mistakes answered as client errors (production settings)', () =
       expectUnknownOrganization(await asOrphan(`mutation { detectConflicts(idempotencyKey: "k-2") { openedCount } }`));
     });
 
+    it('asks the database once per organization, not once per request', async () => {
+      const [{ id }] = await db.dataSource.query(
+        `INSERT INTO organization (slug, name) VALUES ('steady', 'Steady') RETURNING id`,
+      );
+      const steady = await app.token(id);
+      db.queries.reset();
+      const together = await Promise.all(
+        Array.from({ length: 5 }, () => app.gql('{ organization { name } }', undefined, { token: steady })),
+      );
+      const after = await app.gql('{ organization { name } }', undefined, { token: steady });
+      for (const response of [...together, after]) expect(response.data).toEqual({ organization: { name: 'Steady' } });
+      expect(db.queries.tagged('auth:organizationExists')).toHaveLength(1);
+    });
+
     it('serves the same token once its organization exists', async () => {
       await db.dataSource.query(`INSERT INTO organization (id, slug, name) VALUES ($1, 'latecomer', 'Latecomer')`, [
         orphanOrganizationId,
