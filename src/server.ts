@@ -31,6 +31,7 @@ import {
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
 import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
+import { hideSuggestionsInVariableErrors } from './http/suggestions';
 import { createMetrics } from './observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
@@ -85,6 +86,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     schema,
     // _service stays available for composition: introspection off hides __schema, not the subgraph SDL.
     introspection: !production,
+    // Validation errors lose their "Did you mean ...?" (enum values, arguments, types) in production.
+    hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
     // main.ts owns the shutdown order (HTTP, then the pool, then embedded Postgres).
@@ -94,7 +97,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsInVariableErrors] : []),
       // Both instrument every field resolver; we send no cache hints and no traces to Apollo Studio.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
