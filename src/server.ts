@@ -33,10 +33,14 @@ import { requestLog } from './http/request-log';
 import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
 import { hideSuggestionsInVariableErrors } from './http/suggestions';
 import { createMetrics } from './observability/metrics';
+import { metricsAccess } from './observability/metrics-access';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits' | 'metricsToken'
+  >;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -193,7 +197,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
-  app.get('/metrics', metrics.handler);
+  if (production && !config.metricsToken) logger.warn('/metrics answers 403 until METRICS_TOKEN is set');
+  app.get('/metrics', metricsAccess(config.metricsToken, production), metrics.handler);
 
   // The SCIM 2.0 service provider IdPs push to: /scim/directory/{directoryId}/Users, /Groups, discovery.
   // IdPs call it directly, not through the router, so the router secret does not apply.
