@@ -48,6 +48,9 @@ export function assertRepresentations(representations: readonly unknown[], entit
       throw refuse(
         `unknown __typename ${quoted(typename)}; entity types are ${[...entityKeys.keys()].sort().join(', ')}.`,
       );
+    // Every key field sent must be a string, used or not: a resolver may read any of them.
+    const badField = keys.flat().find((field) => Object.hasOwn(fields, field) && typeof fields[field] !== 'string');
+    if (badField !== undefined) throw refuse(`${typename}.${badField} must be a string.`);
     const hasKey = keys.some((key) =>
       key.every((field) => Object.hasOwn(fields, field) && typeof fields[field] === 'string'),
     );
