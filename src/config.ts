@@ -27,6 +27,8 @@ export interface Config {
   routerSharedSecret: string | undefined;
   /** Per caller (GraphQL mutations) and per directory token (SCIM); 0 turns a limit off. */
   rateLimits: { mutationsPerMinute: number; scimPerMinute: number };
+  /** Set: /metrics answers only `Authorization: Bearer <it>`. Unset: open in development, 403 in production. */
+  metricsToken: string | undefined;
 }
 
 export interface AuthConfig {
@@ -109,6 +111,17 @@ export function loadConfig(env: Env = process.env): Config {
     read.problems.push('JWT_SECRET must be at least 32 bytes (HS256 needs a key as long as its hash)');
   }
 
+  const metricsToken = read.string('METRICS_TOKEN');
+  if (metricsToken !== undefined) {
+    // Never echo it: like the other secrets, it may end up in a deployment log.
+    if (metricsToken.length < 32)
+      read.problems.push(`METRICS_TOKEN must be at least 32 characters (got ${metricsToken.length})`);
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(metricsToken))
+      read.problems.push(
+        'METRICS_TOKEN may hold only letters, digits and - . _ ~ + / = (it is sent as a bearer token)',
+      );
+  }
+
   const config: Config = {
     nodeEnv,
     host: read.string('HOST') ?? '0.0.0.0',
@@ -128,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
       clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600)!,
     },
     routerSharedSecret: read.string('ROUTER_SHARED_SECRET'),
+    metricsToken,
     rateLimits: {
       mutationsPerMinute: read.integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600, 0, 1_000_000)!,
       scimPerMinute: read.integer('RATE_LIMIT_SCIM_PER_MINUTE', 6000, 0, 10_000_000)!,

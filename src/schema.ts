@@ -19,6 +19,7 @@ import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers 
 import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
+import { checkEntityRepresentations } from './federation/representations';
 
 /** The Federation 2 features this subgraph uses; composition reads them from the @link. */
 const FEDERATION_LINK = `
@@ -59,7 +60,7 @@ let built: Promise<GraphQLSchema> | undefined;
 /**
  * type-graphql builds the types and resolvers from the decorated classes; the printed SDL,
  * with its directives and the federation @link, then becomes a subgraph schema that answers
- * `_service` and `_entities`.
+ * `_service` and `_entities` (whose representations are checked before any reference resolver runs).
  */
 export function buildGovernanceSchema(): Promise<GraphQLSchema> {
   return (built ??= (async () => {
@@ -76,6 +77,6 @@ export function buildGovernanceSchema(): Promise<GraphQLSchema> {
       for (const [typeName, fields] of Object.entries(reference))
         resolverMap[typeName] = { ...resolverMap[typeName], ...fields };
     }
-    return buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]);
+    return checkEntityRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]));
   })());
 }

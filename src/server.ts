@@ -17,16 +17,30 @@ import type { Config } from './config';
 import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
+import type { Principal } from './auth/principal';
+import { KnownOrganizations, unknownOrganizationMessage } from './auth/known-organizations';
 import { createScimRouter } from './scim/http/scim-router';
 import { RateLimiter } from './http/rate-limit';
-import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/graphql-limits';
+import {
+  graphqlArmor,
+  mutationRateLimit,
+  parseOptions,
+  rejectNulCharacters,
+  tokenLimitRefusal,
+} from './http/graphql-limits';
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
+import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
+import { hideSuggestionsInVariableErrors } from './http/suggestions';
 import { createMetrics } from './observability/metrics';
+import { metricsAccess } from './observability/metrics-access';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits' | 'metricsToken'
+  >;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -70,20 +84,24 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   const httpServer = http.createServer(app);
   const armor = graphqlArmor(production);
   const mutationLimiter = limiterFor(config.rateLimits.mutationsPerMinute);
+  const organizations = new KnownOrganizations(dataSource);
 
   const apollo = new ApolloServer<Context>({
     schema,
     // _service stays available for composition: introspection off hides __schema, not the subgraph SDL.
     introspection: !production,
+    // Validation errors lose their "Did you mean ...?" (enum values, arguments, types) in production.
+    hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
     // main.ts owns the shutdown order (HTTP, then the pool, then embedded Postgres).
     stopOnTerminationSignals: false,
     logger,
+    parseOptions,
     validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ...(production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsInVariableErrors] : []),
       // Both instrument every field resolver; we send no cache hints and no traces to Apollo Studio.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -129,6 +147,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         };
       }
       const code = formatted.extensions?.code;
+      if (code === 'GRAPHQL_PARSE_FAILED') return tokenLimitRefusal(error, production) ?? formatted;
       if (typeof code === 'string' && EXPOSED_CODES.has(code)) {
         // Apollo adds a stacktrace only in development (includeStacktraceInErrorResponses).
         return formatted;
@@ -178,7 +197,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });
     }
   });
-  app.get('/metrics', metrics.handler);
+  if (production && !config.metricsToken) logger.warn('/metrics answers 403 until METRICS_TOKEN is set');
+  app.get('/metrics', metricsAccess(config.metricsToken, production), metrics.handler);
 
   // The SCIM 2.0 service provider IdPs push to: /scim/directory/{directoryId}/Users, /Groups, discovery.
   // IdPs call it directly, not through the router, so the router secret does not apply.
@@ -192,11 +212,12 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     '/graphql',
     ...(config.routerSharedSecret ? [requireRouterSecret(config.routerSharedSecret)] : []),
     express.json({ limit: '1mb' }),
+    limitJsonDepth(),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = res.locals.requestId as string;
         const log = logger.child({ requestId });
-        const { principal, authError } = await authenticate(req, verifier);
+        const { principal, authError } = await authenticate(req, verifier, organizations);
         return new Context(services, log, requestId, principal, authError, res.locals);
       },
     }),
@@ -208,6 +229,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         return void res
           .status(413)
           .json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
+      if (error instanceof JsonTooDeepError)
+        return void res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
       if (error?.status && error.status < 500)
         return void res
           .status(error.status)
@@ -236,14 +259,21 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   };
 }
 
-async function authenticate(req: Request, verifier: TokenVerifier) {
+async function authenticate(req: Request, verifier: TokenVerifier, organizations: KnownOrganizations) {
   const header = req.header('authorization');
   if (!header) return {};
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) return { authError: 'expected "Authorization: Bearer <token>"' };
+  let principal: Principal;
   try {
-    return { principal: await verifier.verify(match[1]) };
+    principal = await verifier.verify(match[1]);
   } catch (error) {
     return { authError: (error as Error).message };
   }
+  const known = await organizations.exists(principal.organizationId).catch((error: unknown) => {
+    // The database is down: let the request go on, its resolvers answer 503 as they would anyway.
+    if (isDatabaseUnavailable(error)) return true;
+    throw error;
+  });
+  return known ? { principal } : { authError: unknownOrganizationMessage(principal.organizationId) };
 }

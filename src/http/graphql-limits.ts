@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Context } from '../context';
 import type { RateLimiter } from './rate-limit';
 
@@ -13,10 +13,32 @@ export function graphqlArmor(production: boolean) {
     maxDepth: { n: 15, exposeLimits: !production },
     maxAliases: { n: 30, exposeLimits: !production },
     costLimit: { maxCost: 50_000, exposeLimits: !production },
-    maxTokens: { n: 5_000, exposeLimits: !production },
+    // The armor's token counter parses the document a second time inside a plugin hook, where a
+    // syntax error is an unexpected failure (500); Apollo's own parse counts tokens (MAX_TOKENS).
+    maxTokens: { enabled: false },
     maxDirectives: { n: 50, exposeLimits: !production },
     blockFieldSuggestion: { enabled: production },
   }).protect();
+}
+
+/** Documents longer than this are not parsed to the end (graphql-js stops lexing at the limit). */
+export const MAX_TOKENS = 5_000;
+
+/** Apollo's parse options: the token limit, enforced while parsing. */
+export const parseOptions = { maxTokens: MAX_TOKENS };
+
+/**
+ * graphql-js reports the token limit as a syntax error; it is a query-shape limit like depth and
+ * aliases, so it answers the same code (GRAPHQL_VALIDATION_FAILED, 400), without the number in production.
+ */
+export function tokenLimitRefusal(error: unknown, production: boolean): GraphQLFormattedError | undefined {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string' || !/^Syntax Error: Document contains more th(?:at|an) \d+ tokens/.test(message))
+    return undefined;
+  return {
+    message: production ? 'The query is too long.' : `The query is longer than ${MAX_TOKENS} tokens.`,
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  };
 }
 
 /** Mutations are rate-limited per caller; a refusal is a 429 with Retry-After. */

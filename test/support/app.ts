@@ -35,6 +35,7 @@ export interface TestServerOptions {
   routerSharedSecret?: string;
   rateLimits?: Partial<Config['rateLimits']>;
   nodeEnv?: Config['nodeEnv'];
+  metricsToken?: string;
   /** Where log lines go (tests that inspect logs pass a stream). */
   logger?: Logger;
 }
@@ -63,6 +64,7 @@ export async function startTestServer(dataSource: DataSource, options: TestServe
     shutdownTimeoutMs: 2000,
     domainCheck,
     routerSharedSecret: options.routerSharedSecret,
+    metricsToken: options.metricsToken,
     // Off unless a test is about them: suites send many requests from one caller.
     rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, ...options.rateLimits },
   } as const;

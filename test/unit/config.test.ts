@@ -55,4 +55,24 @@ describe('loadConfig', () => {
       expect(problems).toContain(name);
     expect(problems).not.toContain('hunter2');
   });
+
+  it('takes METRICS_TOKEN only long enough and made of bearer-token characters, never echoing it', () => {
+    expect(loadConfig({}).metricsToken).toBeUndefined();
+    const token = 'a'.repeat(24) + '-._~+/0123=';
+    expect(loadConfig({ METRICS_TOKEN: token }).metricsToken).toBe(token);
+    for (const [value, problem] of [
+      ['short-secret-1234', 'METRICS_TOKEN must be at least 32 characters (got 17)'],
+      ['has a space in it and is long enough', 'METRICS_TOKEN may hold only letters, digits and - . _ ~ + / ='],
+    ]) {
+      let error: unknown;
+      try {
+        loadConfig({ METRICS_TOKEN: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems.join('\n')).toContain(problem);
+      expect((error as ConfigError).message).not.toContain(value);
+    }
+  });
 });

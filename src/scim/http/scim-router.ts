@@ -13,6 +13,7 @@ import { ScimGroupService } from './scim-groups.service';
 import { ScimUserService } from './scim-users.service';
 import { userRoutes } from './users.routes';
 import type { RateLimiter } from '../../http/rate-limit';
+import { JsonTooDeepError, limitJsonDepth } from '../../http/json-depth';
 import type { Metrics } from '../../observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../db/pg-errors';
 
@@ -33,6 +34,7 @@ const DEFAULT_SCIM_REQUEST_TIMEOUT_MS = 25_000;
 
 /** A body-parser failure as the SCIM error it is; null for anything else. */
 function bodyError(error: unknown): ScimError | null {
+  if (error instanceof JsonTooDeepError) return new ScimError(400, error.message, 'invalidSyntax');
   const type = (error as { type?: unknown } | null)?.type;
   switch (type) {
     case 'entity.too.large':
@@ -130,7 +132,7 @@ export function createScimRouter({
     });
   }
   // Any content type is read as JSON: IdPs send application/scim+json or application/json, some with neither.
-  directory.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }));
+  directory.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }), limitJsonDepth());
   directory.use(discoveryRoutes(), userRoutes(users), groupRoutes(groups));
   directory.use((req, res) => sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.path}.`)));
   directory.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -1,0 +1,54 @@
+import type { DataSource } from 'typeorm';
+import { Organization } from '../organizations/organization.entity';
+
+/** How long an organization seen to exist is believed to, without asking again. */
+export const KNOWN_ORGANIZATION_TTL_MS = 60_000;
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Whether a token's organization exists. A signed token can outlive its organization (deleted,
+ * reseeded, or minted against another database); without this check its queries see nothing and
+ * its writes fail on a foreign key. Existing ids are remembered for a minute, so a steady caller
+ * costs no query; unknown ids are never remembered, so an organization created a moment ago works at once.
+ */
+export class KnownOrganizations {
+  private readonly knownUntil = new Map<string, number>();
+  private readonly asking = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly ttlMs = KNOWN_ORGANIZATION_TTL_MS,
+  ) {}
+
+  async exists(organizationId: string): Promise<boolean> {
+    const until = this.knownUntil.get(organizationId);
+    if (until !== undefined && until > Date.now()) return true;
+    // Callers arriving together share one query.
+    let answer = this.asking.get(organizationId);
+    if (!answer) {
+      answer = this.lookUp(organizationId).finally(() => this.asking.delete(organizationId));
+      this.asking.set(organizationId, answer);
+    }
+    return answer;
+  }
+
+  private async lookUp(organizationId: string): Promise<boolean> {
+    const found = await this.db
+      .getRepository(Organization)
+      .createQueryBuilder('organization')
+      .select('1')
+      .where('organization.id = :organizationId', { organizationId })
+      .comment('auth:organizationExists')
+      .getRawOne();
+    if (!found) {
+      this.knownUntil.delete(organizationId);
+      return false;
+    }
+    if (this.knownUntil.size >= MAX_REMEMBERED) this.knownUntil.clear();
+    this.knownUntil.set(organizationId, Date.now() + this.ttlMs);
+    return true;
+  }
+}
+
+export const unknownOrganizationMessage = (organizationId: string) =>
+  `The token's organization ${organizationId} is unknown (deleted, or the token was minted for another database); get a new token.`;
