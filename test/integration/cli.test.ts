@@ -79,7 +79,11 @@ describe('command-line tools', () => {
       const directories: Array<{ id: string; name: string }> = await db.dataSource.query(
         `SELECT d.id, d.name FROM directory d ORDER BY d.created_at`,
       );
-      expect(directories.map((directory) => directory.name)).toEqual(['Okta', 'Microsoft Entra ID', 'Google Workspace']);
+      expect(directories.map((directory) => directory.name)).toEqual([
+        'Okta',
+        'Microsoft Entra ID',
+        'Google Workspace',
+      ]);
       const app: TestServer = await startTestServer(db.dataSource);
       try {
         for (const directory of directories) {
