@@ -140,9 +140,26 @@ async function main(): Promise<void> {
     ...r,
     note: [r.note, `server RSS max ${memory.mark()} MB`].filter(Boolean).join('; '),
   });
+  // One line as each scenario starts and one as it ends: a full run takes minutes.
+  const SCENARIOS = 7;
+  const startedAt = Date.now();
+  const begin = (name: string, seconds: number) =>
+    process.stdout.write(`[${rows.length + 1}/${SCENARIOS}] ${name} (about ${seconds} s)...\n`);
+  const record = (r: Row) => {
+    rows.push(r);
+    const figures =
+      r.rps === null ? `p50 ${r.p50} ms, slowest ${r.p99} ms` : `${r.rps} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+    process.stdout.write(
+      `      ${figures}, ${r.errors} errors: target ${r.met ? 'met' : 'NOT met'} (${r.target}); ${Math.round((Date.now() - startedAt) / 1000)} s so far\n`,
+    );
+  };
+  const withFloor = 2 * (2 + DURATION);
+  const alone = 2 + DURATION;
+  process.stdout.write(`Server and raw-SQL floor up; ${SCENARIOS} scenarios.\n`);
 
   try {
     // 1. The portal's conflict queue.
+    begin('Conflict queue', withFloor);
     const queue = JSON.stringify({
       query: `query ConflictQueue { conflicts(first: 50, filter: { status: OPEN }) { edges { cursor node {
         id kind summary detectedAt
@@ -153,7 +170,7 @@ async function main(): Promise<void> {
     });
     const queueRun = await load({ url: graphql, method: 'POST', headers: gqlHeaders, body: queue, connections: 16 });
     const queueFloor = await load({ url: `http://127.0.0.1:${rawPort}/conflicts`, method: 'POST', connections: 16 });
-    rows.push(
+    record(
       withMemory(
         row(
           'Conflict queue: conflicts(first: 50, OPEN) + accounts, record, directory, remediation',
@@ -166,6 +183,7 @@ async function main(): Promise<void> {
     );
 
     // 2. Account search by email prefix.
+    begin('Account search', withFloor);
     const prefixes = Array.from({ length: 500 }, (_, i) => `user${(i * 7919) % ACCOUNTS}`);
     let next = 0;
     const searchBody = (prefix: string) =>
@@ -194,7 +212,7 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push(
+    record(
       withMemory(
         row(
           'Account search: accounts(emailPrefix, first: 20) + domain, open conflicts',
@@ -207,6 +225,7 @@ async function main(): Promise<void> {
     );
 
     // 3. The gateway resolving 1,000 accounts at once.
+    begin('_entities with 1,000 representations', alone);
     const entities = JSON.stringify({
       query: `query Entities($representations: [_Any!]!) { _entities(representations: $representations) { ... on Account { id email status } } }`,
       variables: { representations: accountIds.map((id) => ({ __typename: 'Account', id })) },
@@ -218,13 +237,14 @@ async function main(): Promise<void> {
       body: entities,
       connections: 2,
     });
-    rows.push(
+    record(
       withMemory(
         row('_entities with 1,000 Account representations', '<= 50 ms p50', entitiesRun, null, (r) => r.p50! <= 50),
       ),
     );
 
     // 4. SCIM creates, 8 clients.
+    begin('SCIM creates', alone);
     let created = 0;
     const runId = Date.now().toString(36);
     const createRun = await load({
@@ -244,7 +264,7 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push(
+    record(
       withMemory(
         row(
           'SCIM POST /Users, 8 concurrent clients',
@@ -257,6 +277,7 @@ async function main(): Promise<void> {
     );
 
     // 5. SCIM email changes that conflict: 409, the push stored, the conflict opened or kept.
+    begin('SCIM email changes that conflict', alone);
     let moved = 0;
     const conflictRun = await load({
       url: scim,
@@ -273,7 +294,7 @@ async function main(): Promise<void> {
         },
       ],
     });
-    rows.push(
+    record(
       withMemory(
         row(
           'SCIM email change that conflicts (409, conflict opened)',
@@ -286,6 +307,7 @@ async function main(): Promise<void> {
     );
 
     // 6. The organization-wide rescan.
+    begin('detectConflicts full rescan, 3 runs', 6);
     const rescans: number[] = [];
     for (let i = 0; i < 3; i++) {
       const started = performance.now();
@@ -298,7 +320,7 @@ async function main(): Promise<void> {
       rescans.push(performance.now() - started);
     }
     const slowest = Math.max(...rescans);
-    rows.push(
+    record(
       withMemory({
         scenario: `detectConflicts full rescan (${ACCOUNTS.toLocaleString()} accounts / records)`,
         target: '<= 2 s',
@@ -314,6 +336,7 @@ async function main(): Promise<void> {
     );
 
     // 7. Hostile traffic: every request refused, and memory stays bounded while refusing.
+    begin('Hostile traffic', alone);
     const aliasBomb = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: organization { name }`).join(' ')} }`;
     const hostileRun = await load({
       url: graphql,
@@ -327,7 +350,7 @@ async function main(): Promise<void> {
       ],
       expectStatus: [400, 413],
     });
-    rows.push(
+    record(
       withMemory(
         row(
           'Hostile traffic: 1.1 MB bodies, alias bombs, malformed JSON',

@@ -7,6 +7,7 @@ import { createServer } from './server';
 import { printDevelopmentTokens } from './auth/dev-tokens';
 import { RetryWorker } from './scim/retry-worker';
 import { expireIdempotencyKeys } from './db/transaction';
+import { localUrl } from './http/local-url';
 
 const KEY_EXPIRY_INTERVAL_MS = 10 * 60_000;
 
@@ -27,7 +28,19 @@ async function main(): Promise<void> {
   const auth = setUpAuth(config);
   const database = await openDatabase(config, logger);
   const server = await createServer({ config, dataSource: database.dataSource, logger, verifier: auth.verifier });
-  const baseUrl = await server.listen(config.port, config.host);
+  let baseUrl: string;
+  try {
+    const listening = new URL(await server.listen(config.port, config.host));
+    baseUrl = localUrl(config.host, Number(listening.port));
+  } catch (error) {
+    await database.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(
+        `Port ${config.port} on ${config.host} is already in use (another server still running?). ` +
+          `Stop that one, or choose another port: PORT=${config.port + 1} npm start`,
+      );
+    throw error;
+  }
   logger.info(
     {
       url: `${baseUrl}/graphql`,
@@ -49,12 +62,11 @@ async function main(): Promise<void> {
     );
   }, KEY_EXPIRY_INTERVAL_MS).unref();
   if (auth.developmentSecret) {
-    const localUrl = baseUrl.replace('0.0.0.0', '127.0.0.1');
-    await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, localUrl);
+    await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, baseUrl);
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests, finishing in-flight ones');
@@ -69,7 +81,7 @@ async function main(): Promise<void> {
       await retryWorker.stop();
       await database.close();
       logger.info('stopped');
-      process.exit(0);
+      process.exit(exitCode);
     } catch (error) {
       logger.error({ err: error }, 'error while shutting down');
       process.exit(1);
@@ -77,6 +89,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A shared embedded Postgres that stopped and could not be started here: exit rather than answer 503 forever.
+  database.embedded?.onLost((error) => {
+    logger.error({ err: error }, 'the embedded Postgres is gone; stopping (start the server again)');
+    void shutdown('embedded Postgres lost', 1);
+  });
 }
 
 main().catch((error: unknown) => {

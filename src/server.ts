@@ -34,7 +34,11 @@ import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
 import { hideSuggestionsInVariableErrors } from './http/suggestions';
 import { createMetrics } from './observability/metrics';
 import { metricsAccess } from './observability/metrics-access';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
+import {
+  DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+} from './db/pg-errors';
 
 export interface ServerDeps {
   config: Pick<
@@ -112,14 +116,18 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       {
         async requestDidStart() {
           return {
-            async willSendResponse({ response }) {
+            async willSendResponse({ response, operation }) {
               const body = response.body;
-              if (
-                body.kind === 'single' &&
-                body.singleResult.errors?.some((error) => error.extensions?.code === 'SERVICE_UNAVAILABLE')
-              ) {
+              const unavailable = (error: GraphQLFormattedError) => error.extensions?.code === 'SERVICE_UNAVAILABLE';
+              if (body.kind === 'single' && body.singleResult.errors?.some(unavailable)) {
                 response.http.status = 503;
                 response.http.headers.set('retry-after', '2');
+                // formatError cannot see the operation; a read changed nothing, so it is not told about a change.
+                if (operation?.operation !== 'mutation') {
+                  body.singleResult.errors = body.singleResult.errors.map((error) =>
+                    unavailable(error) ? { ...error, message: DATABASE_UNAVAILABLE_FOR_READ_MESSAGE } : error,
+                  );
+                }
               }
             },
           };

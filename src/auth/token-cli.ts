@@ -1,26 +1,38 @@
-import { runCli } from '../cli';
+import { commandLine, runCli } from '../cli';
 import { Organization } from '../organizations/organization.entity';
 import { isUuid } from '../common/ids';
 import { developmentSecret, mintDevelopmentToken } from './setup';
 import { ALL_SCOPES, type Scope } from './scopes';
 
-/**
- * `npm run token -- --org acme --scopes governance:read,audit:read [--sub me] [--expires 1h]`
- * mints an HS256 token with JWT_SECRET, or with the development secret when none is set.
- */
+const USAGE = `Usage: npm run -s token -- [--org <slug or id>] [--scopes <scope,...>] [--sub <subject>] [--expires <time>]
+
+Prints a bearer token for /graphql, alone on stdout, signed with JWT_SECRET or (without one, outside
+production) the development key in DATA_DIR. -s keeps npm's banner out of TOKEN=$(npm run -s token ...).
+
+  --org       the organization, by slug or id (default: acme)
+  --scopes    comma-separated, from ${ALL_SCOPES.join(', ')} (default: all)
+  --sub       the subject, which audit events name as the actor (default: cli)
+  --expires   lifetime such as 30m, 12h, 7d (default: 12h)
+  -h, --help  this text
+`;
+
+const options = commandLine(USAGE, {
+  org: { type: 'string', default: 'acme' },
+  scopes: { type: 'string' },
+  sub: { type: 'string', default: 'cli' },
+  expires: { type: 'string' },
+});
+
 void runCli(
-  async ({ config, database, args }) => {
-    const option = (name: string) => {
-      const i = args.indexOf(`--${name}`);
-      return i >= 0 ? args[i + 1] : undefined;
-    };
-    const orgArg = option('org') ?? 'acme';
+  async ({ config, database }) => {
     const organization = await database.dataSource
       .getRepository(Organization)
-      .findOneBy(isUuid(orgArg) ? { id: orgArg } : { slug: orgArg });
+      .findOneBy(isUuid(options.org) ? { id: options.org } : { slug: options.org });
     if (!organization)
-      throw new Error(`No organization "${orgArg}" (give its slug or id; run \`npm run seed\` for the demo ones).`);
-    const scopes = (option('scopes')?.split(',') ?? ALL_SCOPES) as Scope[];
+      throw new Error(
+        `No organization "${options.org}" (give its slug or id; run \`npm run seed\` for the demo ones).`,
+      );
+    const scopes = (options.scopes?.split(',') ?? ALL_SCOPES) as Scope[];
     const unknown = scopes.filter((scope) => !ALL_SCOPES.includes(scope));
     if (unknown.length > 0) throw new Error(`Unknown scopes: ${unknown.join(', ')} (known: ${ALL_SCOPES.join(', ')})`);
     if (config.auth.jwksUrl && !config.auth.jwtSecret)
@@ -29,9 +41,9 @@ void runCli(
       throw new Error('Set JWT_SECRET to mint production tokens.');
     const secret = config.auth.jwtSecret ?? developmentSecret(config)!;
     const token = await mintDevelopmentToken(config, secret, organization.id, {
-      subject: option('sub') ?? 'cli',
+      subject: options.sub,
       scopes,
-      expiresIn: option('expires'),
+      expiresIn: options.expires,
     });
     process.stdout.write(`${token}\n`);
   },

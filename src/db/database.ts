@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { createDataSource } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
+import { isDatabaseUnavailable } from './pg-errors';
 
 export interface Database {
   dataSource: DataSource;
@@ -28,7 +29,9 @@ export async function openDatabase(
     logger: queryLogger,
   });
   try {
-    await dataSource.initialize();
+    await dataSource.initialize().catch((error: unknown) => {
+      throw connectionFailure(error, config.databaseUrl ?? embedded!.url, config.databaseUrl !== undefined);
+    });
     if (config.migrateOnStart) await migrate(dataSource, logger);
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
@@ -43,6 +46,22 @@ export async function openDatabase(
       await embedded?.stop();
     },
   };
+}
+
+/** Says which Postgres could not be reached and what to do about it; never the password. */
+function connectionFailure(error: unknown, url: string, configured: boolean): Error {
+  const { hostname, port, pathname } = new URL(url);
+  const where = `${hostname}:${port || 5432}${pathname}`;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (!configured)
+    return new Error(
+      `Cannot connect to the embedded Postgres (DATA_DIR) at ${where}: ${reason}. Restart, or set DATABASE_URL.`,
+    );
+  const advice =
+    isDatabaseUnavailable(error) || /ENOTFOUND|EAI_AGAIN/.test(reason)
+      ? 'Start that Postgres or correct DATABASE_URL; unset DATABASE_URL to run an embedded Postgres under DATA_DIR instead.'
+      : 'Check the user, password and database name in DATABASE_URL.';
+  return new Error(`Cannot connect to Postgres at ${where} (DATABASE_URL): ${reason}. ${advice}`);
 }
 
 /** Runs pending migrations under an advisory lock, so replicas starting together migrate once. */

@@ -10,6 +10,8 @@ import type { Logger } from 'pino';
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** Called once when the cluster this process shares stops and cannot be started again here. */
+  onLost(listener: (error: Error) => void): void;
 }
 
 interface Credentials {
@@ -17,7 +19,15 @@ interface Credentials {
   password: string;
 }
 
+interface Cluster {
+  dataDir: string;
+  clusterDir: string;
+  credentials: Credentials;
+  logger: Logger;
+}
+
 const DATABASE = 'governance';
+const SHARED_CHECK_INTERVAL_MS = 1_000;
 
 /**
  * Starts (initialising on first use) a Postgres cluster under `<dataDir>/postgres`, listening on
@@ -26,10 +36,8 @@ const DATABASE = 'governance';
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger, port?: number): Promise<EmbeddedDatabase> {
   const clusterDir = path.join(dataDir, 'postgres');
   await fs.mkdir(dataDir, { recursive: true });
-  assertReachableByPostgresUser(dataDir);
-  const credentials = await loadOrCreateCredentials(dataDir);
-  const urlFor = (listenPort: number) =>
-    `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${listenPort}/${DATABASE}`;
+  await openToPostgresUser(dataDir, logger);
+  const cluster: Cluster = { dataDir, clusterDir, credentials: await loadOrCreateCredentials(dataDir), logger };
 
   // Another live process (the server, while `npm run seed` runs) already serves this folder: share it.
   const running = await runningCluster(clusterDir);
@@ -37,7 +45,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
     const owner = await readOwner(dataDir);
     if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
       logger.info({ port: running.port, ownerPid: owner }, 'using the embedded Postgres another process started');
-      return { url: urlFor(running.port), stop: async () => undefined };
+      return shareCluster(cluster, running.port, owner);
     }
     // Its owner crashed: stop the orphan so we start (and later stop) our own.
     logger.warn({ pid: running.pid }, 'an earlier embedded Postgres was left running on this data folder; stopping it');
@@ -45,10 +53,29 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
   }
 
   const listenPort = port ?? (await freePort());
+  const { pg, stop } = await startCluster(cluster, listenPort);
+  const admin = pg.getPgClient('postgres', '127.0.0.1');
+  await admin.connect();
+  try {
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+
+  logger.info({ port: listenPort, dataDir }, 'embedded Postgres is up');
+  return { url: urlOf(cluster, listenPort), stop, onLost: () => undefined };
+}
+
+const urlOf = ({ credentials }: Cluster, port: number) =>
+  `postgres://${encodeURIComponent(credentials.user)}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${DATABASE}`;
+
+/** Starts the cluster on `port` as this process's own: it writes the owner file and stops it on `stop()`. */
+async function startCluster({ dataDir, clusterDir, credentials, logger }: Cluster, port: number) {
   const EmbeddedPostgres = loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
-    port: listenPort,
+    port,
     user: credentials.user,
     password: credentials.password,
     authMethod: 'scram-sha-256',
@@ -73,22 +100,74 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
     );
   }
   await fs.writeFile(ownerFile(dataDir), String(process.pid));
-
-  const admin = pg.getPgClient('postgres', '127.0.0.1');
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-
-  logger.info({ port: listenPort, dataDir }, 'embedded Postgres is up');
   return {
-    url: urlFor(listenPort),
+    pg,
     async stop() {
       await pg.stop();
-      await fs.rm(ownerFile(dataDir), { force: true });
+      // A process that shared the cluster may have started it again already, and owns it now.
+      if ((await readOwner(dataDir)) === process.pid) await fs.rm(ownerFile(dataDir), { force: true });
+    },
+  };
+}
+
+/**
+ * Uses the cluster another process started, and watches it: when that process stops, it stops
+ * its Postgres too, and this one would otherwise answer 503 with nothing but ECONNREFUSED in its
+ * log. It says why, and starts the cluster itself on the same port (its connection URL cannot
+ * change), becoming the owner; if that fails, `onLost` listeners hear it.
+ */
+function shareCluster(cluster: Cluster, port: number, ownerPid: number): EmbeddedDatabase {
+  let owned: { stop(): Promise<void> } | undefined;
+  let lost: ((error: Error) => void) | undefined;
+  let checking: Promise<void> | undefined;
+  let owner = ownerPid;
+  const giveUp = (reason: string) => {
+    clearInterval(timer);
+    lost?.(new Error(reason));
+  };
+  const check = async () => {
+    const running = await runningCluster(cluster.clusterDir);
+    if (running?.port === port) return;
+    if (running) {
+      return giveUp(
+        `The embedded Postgres in ${cluster.clusterDir} was restarted on port ${running.port}; this server connects to ${port}. Start this server again.`,
+      );
+    }
+    cluster.logger.warn(
+      { ownerPid: owner, port },
+      `the embedded Postgres this server shared (started by process ${owner}) has stopped, most likely because that ` +
+        'process stopped; starting it here on the same port',
+    );
+    try {
+      owned = await startCluster(cluster, port);
+      clearInterval(timer);
+      cluster.logger.info({ port }, 'embedded Postgres is up again, run by this process now');
+    } catch (error) {
+      // Another server sharing it may have restarted it first, on the same port: keep sharing.
+      if ((await runningCluster(cluster.clusterDir))?.port === port) {
+        owner = (await readOwner(cluster.dataDir)) ?? owner;
+        cluster.logger.info(
+          { ownerPid: owner, port },
+          'another process started the embedded Postgres again; sharing it',
+        );
+        return;
+      }
+      giveUp(`The embedded Postgres this server shared has stopped and could not be started here: ${String(error)}`);
+    }
+  };
+  const timer = setInterval(() => {
+    checking ??= check().finally(() => (checking = undefined));
+  }, SHARED_CHECK_INTERVAL_MS);
+  timer.unref();
+  return {
+    url: urlOf(cluster, port),
+    async stop() {
+      clearInterval(timer);
+      await checking;
+      await owned?.stop();
+    },
+    onLost(listener) {
+      lost = listener;
     },
   };
 }
@@ -126,15 +205,25 @@ function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** As root, Postgres runs as the `postgres` user, which must be able to walk down to the data folder. */
-function assertReachableByPostgresUser(dataDir: string): void {
+/**
+ * As root, Postgres runs as the `postgres` user, which must be able to walk down to the cluster.
+ * DATA_DIR is ours: a private one (mktemp -d, a container's volume) gets o+x, which lets that user
+ * enter it without listing it; the files in it stay 0600. A folder above it is not ours to open.
+ */
+async function openToPostgresUser(dataDir: string, logger: Logger): Promise<void> {
   if (!isRoot()) return;
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
-    const { mode } = statSync(dir);
-    if ((mode & 0o001) === 0) {
+  const { mode, uid } = statSync(dataDir);
+  if ((mode & 0o001) === 0 && uid === process.getuid!()) {
+    await fs.chmod(dataDir, (mode & 0o7777) | 0o001);
+    logger.info({ dataDir }, 'DATA_DIR made enterable (o+x) for the postgres user that runs the embedded Postgres');
+  }
+  for (let dir = dataDir; ; dir = path.dirname(dir)) {
+    const { mode: dirMode } = statSync(dir);
+    if ((dirMode & 0o001) === 0) {
       throw new Error(
-        `Embedded Postgres runs as the "postgres" user, which cannot enter ${dir} (mode ${(mode & 0o777).toString(8)}). ` +
-          'Set DATA_DIR to a folder outside it (for example /var/tmp/governance) or set DATABASE_URL.',
+        `Embedded Postgres runs as the "postgres" user (Postgres refuses to run as root), which cannot enter ${dir} ` +
+          `(mode ${(dirMode & 0o777).toString(8)}). Set DATA_DIR to a folder outside it (for example /var/tmp/governance), ` +
+          `run \`chmod o+x ${dir}\`, or set DATABASE_URL to a Postgres of yours.`,
       );
     }
     if (dir === path.dirname(dir)) return;

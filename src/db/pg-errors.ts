@@ -44,6 +44,9 @@ const CONNECTION_MESSAGES =
 export const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unreachable right now and the change was not confirmed; retry shortly';
 
+/** The same for a read: nothing was changed, so asking again is all there is to do. */
+export const DATABASE_UNAVAILABLE_FOR_READ_MESSAGE = 'The database is unreachable right now; retry shortly.';
+
 /** The database could not be reached or dropped the connection: a retry later may well succeed. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {

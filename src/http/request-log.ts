@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    // Read now: routers mounted on a prefix (/graphql, /scim) strip it from req.path while they run.
+    const path = req.path;
     res.on('finish', () => {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : 'info';
@@ -15,7 +17,7 @@ export function requestLog(logger: Logger): RequestHandler {
         {
           requestId: res.locals.requestId,
           method: req.method,
-          path: req.path,
+          path,
           status: res.statusCode,
           durationMs: Math.round(durationMs * 10) / 10,
           operation: res.locals.operationName,

@@ -13,6 +13,7 @@ describe('database outage during a batch of mutations', () => {
   let app: TestServer;
   let token: string;
   let accountIds: string[];
+  let directory: { id: string; token: string };
   let serverDb: ReturnType<typeof createDataSource>;
 
   beforeAll(async () => {
@@ -21,6 +22,7 @@ describe('database outage during a batch of mutations', () => {
     const organizationId = (await given.organization('outage')).id;
     accountIds = [];
     for (let i = 0; i < 60; i++) accountIds.push((await given.account(organizationId, `person${i}@outage.example`)).id);
+    directory = await given.directory(organizationId, 'Okta');
     const target = new URL(db.url);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
     serverDb = createDataSource({ url: throughProxy(db.url, proxy.port), poolMax: 5 });
@@ -100,5 +102,44 @@ describe('database outage during a batch of mutations', () => {
       });
     }
     for (const id of acknowledged) expect(rows.find((row) => row.id === id)?.status).toBe('SUSPENDED');
+  });
+
+  it('tells a read that it can simply be asked again, and a change that it was not confirmed', async () => {
+    const scim = (method: string, body?: unknown) =>
+      fetch(`${app.url}/scim/directory/${directory.id}/Users`, {
+        method,
+        headers: { authorization: `Bearer ${directory.token}`, 'content-type': 'application/scim+json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    proxy.cut();
+    try {
+      const read = await app.gql(`query Queue { accounts(first: 1) { totalCount } }`, undefined, { token });
+      expect(read.status).toBe(503);
+      expect(read.errors).toEqual([
+        expect.objectContaining({
+          message: 'The database is unreachable right now; retry shortly.',
+          extensions: { code: 'SERVICE_UNAVAILABLE' },
+        }),
+      ]);
+      const change = await suspend(accountIds[0]);
+      expect(change.status).toBe(503);
+      expect(change.errors?.[0].message).toBe(
+        'The database is unreachable right now and the change was not confirmed; retry shortly (an idempotencyKey makes the retry safe).',
+      );
+
+      const scimRead = await scim('GET');
+      expect(scimRead.status).toBe(503);
+      expect(((await scimRead.json()) as { detail: string }).detail).toBe(
+        'The database is unreachable right now; retry shortly.',
+      );
+      const scimCreate = await scim('POST', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'new@outage.example',
+      });
+      expect(scimCreate.status).toBe(503);
+      expect(((await scimCreate.json()) as { detail: string }).detail).toContain('the change was not confirmed');
+    } finally {
+      proxy.restore();
+    }
   });
 });

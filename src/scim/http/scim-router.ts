@@ -15,7 +15,11 @@ import { userRoutes } from './users.routes';
 import type { RateLimiter } from '../../http/rate-limit';
 import { JsonTooDeepError, limitJsonDepth } from '../../http/json-depth';
 import type { Metrics } from '../../observability/metrics';
-import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../../db/pg-errors';
+import {
+  DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+} from '../../db/pg-errors';
 
 export interface ScimRouterOptions {
   db: DataSource;
@@ -172,11 +176,14 @@ export function createScimRouter({
         { err: error, method: req.method, path: req.originalUrl.split('?')[0] },
         'database unavailable during a SCIM request',
       );
+      const read = req.method === 'GET' || req.path.endsWith('/.search');
       sendScimError(
         res,
         new ScimError(
           503,
-          `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`,
+          read
+            ? DATABASE_UNAVAILABLE_FOR_READ_MESSAGE
+            : `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`,
         ),
         { 'Retry-After': '2' },
       );
