@@ -1,6 +1,12 @@
 import { InitialSchema1764320000000 } from './1764320000000-InitialSchema';
 import { GovernanceMutations1764400000000 } from './1764400000000-GovernanceMutations';
 import { ScimGroups1764500000000 } from './1764500000000-ScimGroups';
+import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
-export const migrations = [InitialSchema1764320000000, GovernanceMutations1764400000000, ScimGroups1764500000000];
+export const migrations = [
+  InitialSchema1764320000000,
+  GovernanceMutations1764400000000,
+  ScimGroups1764500000000,
+  RateLimitBuckets1764610000000,
+];

@@ -18,7 +18,7 @@ import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
 import { createScimRouter } from './scim/http/scim-router';
-import { RateLimiter } from './http/rate-limit';
+import { RateLimiter, SharedRateLimiter } from './http/rate-limit';
 import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/graphql-limits';
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
@@ -26,7 +26,8 @@ import { createMetrics } from './observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'>;
+  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'> &
+    Partial<Pick<Config, 'trustProxy'>>;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -57,8 +58,6 @@ const EXPOSED_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-const limiterFor = (perMinute: number) => (perMinute > 0 ? new RateLimiter(perMinute) : undefined);
-
 export async function createServer(deps: ServerDeps): Promise<GovernanceServer> {
   const { config, dataSource, logger, verifier } = deps;
   const production = config.nodeEnv === 'production';
@@ -69,7 +68,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   const app = express();
   const httpServer = http.createServer(app);
   const armor = graphqlArmor(production);
-  const mutationLimiter = limiterFor(config.rateLimits.mutationsPerMinute);
+  const { mutationsPerMinute, scimPerMinute, scimAuthFailuresPerMinute } = config.rateLimits;
+  const mutationBudget = mutationsPerMinute > 0 ? new SharedRateLimiter(dataSource, mutationsPerMinute) : undefined;
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -89,7 +89,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       ApolloServerPluginInlineTraceDisabled(),
       ...armor.plugins,
       rejectNulCharacters,
-      ...(mutationLimiter ? [mutationRateLimit(mutationLimiter)] : []),
+      ...(mutationBudget ? [mutationRateLimit(mutationBudget)] : []),
       metrics.graphqlPlugin,
       {
         async requestDidStart() {
@@ -149,6 +149,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   await apollo.start();
 
   app.disable('x-powered-by');
+  // req.ip names the client behind the proxies we trust (per-address limits key on it).
+  app.set('trust proxy', config.trustProxy ?? false);
   app.use((req, res, next) => {
     const incoming = req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -185,7 +187,17 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   app.use(
     '/scim',
     metrics.timeRoute('scim'),
-    createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }),
+    createScimRouter({
+      db: dataSource,
+      logger,
+      budget: scimPerMinute > 0 ? new SharedRateLimiter(dataSource, scimPerMinute) : undefined,
+      // A minute's failures may come at once (an IdP retrying with a revoked token), then they refill.
+      authFailures:
+        scimAuthFailuresPerMinute > 0
+          ? new RateLimiter(scimAuthFailuresPerMinute, scimAuthFailuresPerMinute)
+          : undefined,
+      metrics,
+    }),
   );
 
   app.use(

@@ -64,7 +64,7 @@ export async function startTestServer(dataSource: DataSource, options: TestServe
     domainCheck,
     routerSharedSecret: options.routerSharedSecret,
     // Off unless a test is about them: suites send many requests from one caller.
-    rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, ...options.rateLimits },
+    rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, scimAuthFailuresPerMinute: 0, ...options.rateLimits },
   } as const;
   const server = await createServer({ config, dataSource, logger, verifier });
   const url = await server.listen(0);
