@@ -7,7 +7,7 @@ import { fixtures } from '../support/fixtures';
 import { scimClient } from '../support/scim-client';
 
 const MUTATIONS_PER_MINUTE = 60;
-const SCIM_PER_MINUTE = 20;
+const SCIM_PER_MINUTE = 6;
 const SCIM_AUTH_FAILURES_PER_MINUTE = 5;
 
 /**
@@ -121,7 +121,7 @@ describe('rate limits', () => {
     const onB = scimClient(b.url, directory.id, directory.token);
     const spent = await Promise.all(Array.from({ length: SCIM_PER_MINUTE }, () => onA.get('/Users?count=1')));
     expect(spent.every((response) => response.status === 200)).toBe(true);
-    // One unit refills every 3 s: the first request on B finds the budget empty.
+    // One unit refills every 10 s: the first request on B finds the budget empty.
     const refused = await onB.get('/Users?count=1');
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -149,5 +149,21 @@ describe('rate limits', () => {
     // A valid token this process has not seen waits like the guesses: it cannot be told apart unlooked-up.
     const unseenDirectory = await given.directory(organizationId, 'Google');
     expect((await scimClient(a.url, unseenDirectory.id, unseenDirectory.token).get('/Users')).status).toBe(429);
+  });
+
+  it('counts failed authentications per client as the trusted proxy names it (TRUST_PROXY)', async () => {
+    const behindProxy = await startTestServer(db.dataSource, {
+      trustProxy: 'loopback',
+      rateLimits: { scimAuthFailuresPerMinute: 2 },
+    });
+    try {
+      const guess = (client: string) =>
+        scimClient(behindProxy.url, directory.id, 'guess').get('/Users', { 'x-forwarded-for': client });
+      expect([(await guess('203.0.113.1')).status, (await guess('203.0.113.1')).status]).toEqual([401, 401]);
+      expect((await guess('203.0.113.1')).status).toBe(429);
+      expect((await guess('203.0.113.2')).status).toBe(401);
+    } finally {
+      await behindProxy.stop();
+    }
   });
 });

@@ -33,6 +33,7 @@ export interface TestServer {
 export interface TestServerOptions {
   domainCheck?: Partial<DomainCheckerOptions>;
   routerSharedSecret?: string;
+  trustProxy?: Config['trustProxy'];
   rateLimits?: Partial<Config['rateLimits']>;
   nodeEnv?: Config['nodeEnv'];
   /** Where log lines go (tests that inspect logs pass a stream). */
@@ -63,6 +64,7 @@ export async function startTestServer(dataSource: DataSource, options: TestServe
     shutdownTimeoutMs: 2000,
     domainCheck,
     routerSharedSecret: options.routerSharedSecret,
+    trustProxy: options.trustProxy ?? false,
     // Off unless a test is about them: suites send many requests from one caller.
     rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, scimAuthFailuresPerMinute: 0, ...options.rateLimits },
   } as const;
