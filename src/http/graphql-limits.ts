@@ -44,9 +44,9 @@ export function mutationCost(
 ): number {
   const mutationType = schema.getMutationType();
   if (!mutationType) return 0;
-  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  // Variables that do not coerce fail the whole operation before anything runs; count the fields.
-  const variables = coerced.coerced ?? {};
+  const { coerced: variables } = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  // Variables that do not coerce refuse the whole operation before any field runs: one unit.
+  if (variables === undefined) return 1;
   const fragments = Object.fromEntries(
     document.definitions
       .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
@@ -57,7 +57,7 @@ export function mutationCost(
   for (const nodes of fields.values()) {
     const definition = mutationType.getFields()[nodes[0].name.value];
     let bulk = 0;
-    if (definition && coerced.coerced) {
+    if (definition) {
       try {
         const args = getArgumentValues(definition, nodes[0], variables);
         for (const argument of definition.args) {

@@ -101,6 +101,17 @@ describe('rate limits', () => {
     expect(response.errors?.[0].message).toMatch(/61 units.*60 a minute/);
   });
 
+  it('answers a mutation whose variables do not coerce as bad input, counting it without failing', async () => {
+    const token = await a.token(organizationId, undefined, 'careless');
+    const response = await a.gql(
+      `mutation($skip: Boolean!) { claimAccount(accountId: "${randomUUID()}") @skip(if: $skip) { userErrors { code } } }`,
+      {},
+      { token },
+    );
+    expect(response.status).toBe(400);
+    expect(response.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
   // The budgets refill continuously (60 a minute: one unit a second), so refusals below ask for
   // more than a slow machine could have refilled meanwhile.
   it('shares one caller’s mutation budget between two servers on one database', async () => {

@@ -43,7 +43,13 @@ describe('mutationCost', () => {
     expect(cost('mutation { bulk(ids: []) { ok } }')).toBe(1);
   });
 
-  it('counts each field once when the variables do not coerce (nothing will run)', () => {
-    expect(cost('mutation($ids: [ID!]!) { a: bulk(ids: $ids) { ok } b: one(id: 1) { ok } }', { ids: [null] })).toBe(2);
+  it('counts one unit when the variables do not coerce: the operation is refused whole, nothing runs', () => {
+    expect(cost('mutation($ids: [ID!]!) { a: bulk(ids: $ids) { ok } b: one(id: 1) { ok } }', { ids: [null] })).toBe(1);
+  });
+});
+
+describe('mutationCost with variables that do not coerce', () => {
+  it('does not throw when a @skip condition is missing: execution refuses the operation itself', () => {
+    expect(cost('mutation($no: Boolean!) { a: one(id: 1) @skip(if: $no) { ok } b: one(id: 2) { ok } }', {})).toBe(1);
   });
 });
