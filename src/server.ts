@@ -26,8 +26,10 @@ import { createMetrics } from './observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
 export interface ServerDeps {
-  config: Pick<Config, 'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits'> &
-    Partial<Pick<Config, 'trustProxy'>>;
+  config: Pick<
+    Config,
+    'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits' | 'trustProxy'
+  >;
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
@@ -150,7 +152,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
 
   app.disable('x-powered-by');
   // req.ip names the client behind the proxies we trust (per-address limits key on it).
-  app.set('trust proxy', config.trustProxy ?? false);
+  app.set('trust proxy', config.trustProxy);
   app.use((req, res, next) => {
     const incoming = req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
