@@ -2,6 +2,7 @@ import { InitialSchema1764320000000 } from './1764320000000-InitialSchema';
 import { GovernanceMutations1764400000000 } from './1764400000000-GovernanceMutations';
 import { ScimGroups1764500000000 } from './1764500000000-ScimGroups';
 import { DomainOwnedElsewhere1764600000000 } from './1764600000000-DomainOwnedElsewhere';
+import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   GovernanceMutations1764400000000,
   ScimGroups1764500000000,
   DomainOwnedElsewhere1764600000000,
+  RateLimitBuckets1764610000000,
 ];

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import type { DomainCheckerOptions } from './domains/domain-checker';
 import type { RetryWorkerOptions } from './scim/retry-worker';
@@ -25,10 +26,19 @@ export interface Config {
   idempotencyTtlHours: number;
   /** Set: /graphql answers only requests carrying it in x-router-secret (the router adds it). */
   routerSharedSecret: string | undefined;
-  /** Per caller (GraphQL mutations) and per directory token (SCIM); 0 turns a limit off. */
-  rateLimits: { mutationsPerMinute: number; scimPerMinute: number };
   /** Set: /metrics answers only `Authorization: Bearer <it>`. Unset: open in development, 403 in production. */
   metricsToken: string | undefined;
+  /**
+   * Units of work a minute per caller (GraphQL mutations) and per directory (SCIM requests), shared
+   * by every replica through Postgres; failed SCIM authentications per client address, per
+   * process. 0 turns a limit off.
+   */
+  rateLimits: { mutationsPerMinute: number; scimPerMinute: number; scimAuthFailuresPerMinute: number };
+  /**
+   * Express' `trust proxy`: which hops' X-Forwarded-For to believe when naming a client's address
+   * (a hop count, or addresses, subnets and presets such as `loopback`). false: the socket's peer.
+   */
+  trustProxy: number | string | false;
 }
 
 export interface AuthConfig {
@@ -103,6 +113,31 @@ class EnvReader {
   }
 }
 
+/** A hop count, or a list Express understands; never `true`, which believes any client's X-Forwarded-For. */
+function readTrustProxy(read: EnvReader): number | string | false {
+  const value = read.string('TRUST_PROXY');
+  if (value === undefined || value.toLowerCase() === 'false') return false;
+  if (/^\d+$/.test(value)) return read.integer('TRUST_PROXY', 0, 0, 10) || false;
+  if (value.toLowerCase() === 'true') {
+    read.problems.push(
+      "TRUST_PROXY=true would believe any client's X-Forwarded-For; give the number of proxies in front, or their addresses",
+    );
+    return false;
+  }
+  const isAddressOrSubnet = (item: string) => {
+    const [address, prefix, ...rest] = item.split('/');
+    return isIP(address) !== 0 && rest.length === 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+  };
+  const items = value.split(',').map((item) => item.trim());
+  if (!items.every((item) => ['loopback', 'linklocal', 'uniquelocal'].includes(item) || isAddressOrSubnet(item))) {
+    read.problems.push(
+      `TRUST_PROXY must be a hop count or a comma-separated list of addresses, subnets, loopback, linklocal, uniquelocal (got "${value}")`,
+    );
+    return false;
+  }
+  return items.join(',');
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const read = new EnvReader(env);
   const nodeEnv = read.oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
@@ -145,7 +180,9 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits: {
       mutationsPerMinute: read.integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600, 0, 1_000_000)!,
       scimPerMinute: read.integer('RATE_LIMIT_SCIM_PER_MINUTE', 6000, 0, 10_000_000)!,
+      scimAuthFailuresPerMinute: read.integer('RATE_LIMIT_SCIM_AUTH_FAILURES_PER_MINUTE', 60, 0, 1_000_000)!,
     },
+    trustProxy: readTrustProxy(read),
     retryWorker: {
       enabled: read.boolean('RETRY_WORKER_ENABLED', true),
       intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000)!,

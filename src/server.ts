@@ -20,7 +20,7 @@ import type { TokenVerifier } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import { KnownOrganizations, unknownOrganizationMessage } from './auth/known-organizations';
 import { createScimRouter } from './scim/http/scim-router';
-import { RateLimiter } from './http/rate-limit';
+import { RateLimiter, SharedRateLimiter } from './http/rate-limit';
 import {
   graphqlArmor,
   mutationRateLimit,
@@ -43,7 +43,13 @@ import {
 export interface ServerDeps {
   config: Pick<
     Config,
-    'nodeEnv' | 'shutdownTimeoutMs' | 'domainCheck' | 'routerSharedSecret' | 'rateLimits' | 'metricsToken'
+    | 'nodeEnv'
+    | 'shutdownTimeoutMs'
+    | 'domainCheck'
+    | 'routerSharedSecret'
+    | 'rateLimits'
+    | 'metricsToken'
+    | 'trustProxy'
   >;
   dataSource: DataSource;
   logger: Logger;
@@ -75,8 +81,6 @@ const EXPOSED_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
 ]);
 
-const limiterFor = (perMinute: number) => (perMinute > 0 ? new RateLimiter(perMinute) : undefined);
-
 export async function createServer(deps: ServerDeps): Promise<GovernanceServer> {
   const { config, dataSource, logger, verifier } = deps;
   const production = config.nodeEnv === 'production';
@@ -87,7 +91,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   const app = express();
   const httpServer = http.createServer(app);
   const armor = graphqlArmor(production);
-  const mutationLimiter = limiterFor(config.rateLimits.mutationsPerMinute);
+  const { mutationsPerMinute, scimPerMinute, scimAuthFailuresPerMinute } = config.rateLimits;
+  const mutationBudget = mutationsPerMinute > 0 ? new SharedRateLimiter(dataSource, mutationsPerMinute) : undefined;
   const organizations = new KnownOrganizations(dataSource);
 
   const apollo = new ApolloServer<Context>({
@@ -111,7 +116,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       ApolloServerPluginInlineTraceDisabled(),
       ...armor.plugins,
       rejectNulCharacters,
-      ...(mutationLimiter ? [mutationRateLimit(mutationLimiter)] : []),
+      ...(mutationBudget ? [mutationRateLimit(mutationBudget)] : []),
       metrics.graphqlPlugin,
       {
         async requestDidStart() {
@@ -176,6 +181,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   await apollo.start();
 
   app.disable('x-powered-by');
+  // req.ip names the client behind the proxies we trust (per-address limits key on it).
+  app.set('trust proxy', config.trustProxy);
   app.use((req, res, next) => {
     const incoming = req.header('x-request-id');
     const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
@@ -213,7 +220,17 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
   app.use(
     '/scim',
     metrics.timeRoute('scim'),
-    createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }),
+    createScimRouter({
+      db: dataSource,
+      logger,
+      budget: scimPerMinute > 0 ? new SharedRateLimiter(dataSource, scimPerMinute) : undefined,
+      // A minute's failures may come at once (an IdP retrying with a revoked token), then they refill.
+      authFailures:
+        scimAuthFailuresPerMinute > 0
+          ? new RateLimiter(scimAuthFailuresPerMinute, scimAuthFailuresPerMinute)
+          : undefined,
+      metrics,
+    }),
   );
 
   app.use(

@@ -1,7 +1,7 @@
 import { promises as dns, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import { BlockList, type LookupFunction } from 'node:net';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { asciiDomain, normalizeDomainName } from './domain-name';
 
 export const VERIFICATION_FILE_PATH = '/.well-known/identity-governance-verification.txt';
@@ -29,7 +29,13 @@ export type CheckFailure =
   | 'HTTP_ERROR'
   | 'PRIVATE_ADDRESS';
 
-export type CheckResult = { ok: true } | { ok: false; reason: CheckFailure; detail: string };
+/**
+ * `conclusive`: DNS or the web server answered, and the answer lacks the token (no record, another
+ * token, a 404, a redirect elsewhere): the proof is gone. Not conclusive: no answer could be had
+ * (timeout, connection refused, SERVFAIL or REFUSED, a 5xx, an address we will not connect to), so
+ * nothing is known about the proof either way.
+ */
+export type CheckResult = { ok: true } | { ok: false; reason: CheckFailure; detail: string; conclusive: boolean };
 
 type Failure = Extract<CheckResult, { ok: false }>;
 
@@ -38,8 +44,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Remote text quoted in a detail is cut to this many characters. */
 const MAX_QUOTED = 100;
 
-/** Addresses a public web server never has: the file check must not reach into our own network. */
-const NON_PUBLIC_ADDRESSES = new BlockList();
+/**
+ * Addresses a public web server never has: the file check must not reach into our own network.
+ * Two lists, each checked only with addresses of its family: a BlockList matches IPv4 addresses
+ * against its IPv4-mapped IPv6 rules, so ::ffff:0:0/96 in one list would match every IPv4 address.
+ */
+const NON_PUBLIC_IPV4 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], // "this network", includes the unspecified address
   ['10.0.0.0', 8],
@@ -53,18 +63,33 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved and broadcast
 ] as const) {
-  NON_PUBLIC_ADDRESSES.addSubnet(network, prefix, 'ipv4');
+  NON_PUBLIC_IPV4.addSubnet(network, prefix, 'ipv4');
 }
-// BlockList also matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1) against the IPv4 rules.
+// Forms that embed an IPv4 address are refused whole, whatever that address: a public web server
+// publishes its own IPv4 or IPv6 address, never a translation of one.
+const NON_PUBLIC_IPV6 = new BlockList();
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96], // unspecified, loopback, and IPv4-compatible (::a.b.c.d, deprecated)
+  ['::ffff:0:0', 96], // IPv4-mapped
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT)
+  ['64:ff9b::', 96], // NAT64 well-known prefix: reaches the embedded IPv4 address through a translator
+  ['64:ff9b:1::', 48], // NAT64 local-use prefix
+  ['100::', 64], // discard-only
+  ['2001::', 32], // Teredo: tunnels to an embedded IPv4 address
+  ['2002::', 16], // 6to4: likewise
   ['fc00::', 7], // unique local
   ['fe80::', 10], // link-local
   ['fec0::', 10], // deprecated site-local
   ['ff00::', 8], // multicast
 ] as const) {
-  NON_PUBLIC_ADDRESSES.addSubnet(network, prefix, 'ipv6');
+  NON_PUBLIC_IPV6.addSubnet(network, prefix, 'ipv6');
+}
+
+/** True for an address the file check must not connect to; anything that is not an IP address counts. */
+export function isNonPublicAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return true;
+  return family === 4 ? NON_PUBLIC_IPV4.check(address, 'ipv4') : NON_PUBLIC_IPV6.check(address, 'ipv6');
 }
 
 /**
@@ -98,7 +123,7 @@ export class DomainOwnershipChecker {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<CheckResult>((resolve) => {
       timer = setTimeout(() => {
-        resolve(fail('TIMEOUT', `Gave up after ${this.options.timeoutMs} ms while ${progress.step}.`));
+        resolve(unknown('TIMEOUT', `Gave up after ${this.options.timeoutMs} ms while ${progress.step}.`));
       }, this.options.timeoutMs);
     });
     const work =
@@ -161,9 +186,9 @@ export class DomainOwnershipChecker {
     const resolved = await resolveAddresses(resolver, domain);
     if ('ok' in resolved) return resolved;
     if (!this.options.allowPrivateAddresses) {
-      const blocked = resolved.find((a) => NON_PUBLIC_ADDRESSES.check(a.address, a.family === 4 ? 'ipv4' : 'ipv6'));
+      const blocked = resolved.find((a) => isNonPublicAddress(a.address));
       if (blocked !== undefined) {
-        return fail(
+        return unknown(
           'PRIVATE_ADDRESS',
           `${domain} resolves to ${blocked.address}, a private or local address, so the file was not fetched.`,
         );
@@ -241,7 +266,9 @@ export class DomainOwnershipChecker {
           return;
         }
         if (status < 200 || status > 299) {
-          resolve({ kind: 'failure', result: fail('HTTP_ERROR', `${url.href} answered HTTP ${status}.`) });
+          // A 4xx says the file is not there; a 5xx (or a 1xx) says only that the server could not answer now.
+          const answer = status >= 400 && status < 500 ? fail : unknown;
+          resolve({ kind: 'failure', result: answer('HTTP_ERROR', `${url.href} answered HTTP ${status}.`) });
           request.destroy();
           return;
         }
@@ -275,8 +302,14 @@ type Fetched =
   | { kind: 'redirect'; location: string | undefined }
   | { kind: 'failure'; result: Failure };
 
+/** The domain answered without the proof. */
 function fail(reason: CheckFailure, detail: string): Failure {
-  return { ok: false, reason, detail };
+  return { ok: false, reason, detail, conclusive: true };
+}
+
+/** No answer could be had: the proof may or may not still be there. */
+function unknown(reason: CheckFailure, detail: string): Failure {
+  return { ok: false, reason, detail, conclusive: false };
 }
 
 /** A (resolve4, then resolve6) lookup through the checker's DNS servers. */
@@ -297,7 +330,10 @@ async function resolveAddresses(resolver: dns.Resolver, domain: string): Promise
   return fail('UNREACHABLE', noAddress);
 }
 
-/** Maps a c-ares error; `absent` is the outcome for a name or record that does not exist. */
+/**
+ * Maps a c-ares error; `absent` is the outcome for a name or record that does not exist (NXDOMAIN,
+ * NODATA: DNS answered). Everything else (timeouts, refusals, SERVFAIL, malformed answers) is unknown.
+ */
 function dnsFailure(error: unknown, domain: string, absentReason: CheckFailure, absentDetail: string): Failure {
   const code = errorCode(error);
   switch (code) {
@@ -307,27 +343,31 @@ function dnsFailure(error: unknown, domain: string, absentReason: CheckFailure, 
       return fail(absentReason, `${domain} does not exist in DNS.`);
     case 'ETIMEOUT':
     case 'ECANCELLED': // only our own cancel() at the deadline
-      return fail('TIMEOUT', `The DNS servers did not answer for ${domain} in time.`);
+      return unknown('TIMEOUT', `The DNS servers did not answer for ${domain} in time.`);
     case 'ECONNREFUSED':
-      return fail('UNREACHABLE', `The DNS servers refused the connection when asked about ${domain}.`);
+      return unknown('UNREACHABLE', `The DNS servers refused the connection when asked about ${domain}.`);
+    case 'ESERVFAIL':
+      return unknown('UNREACHABLE', `The DNS servers failed to answer for ${domain} (SERVFAIL).`);
+    case 'EREFUSED':
+      return unknown('UNREACHABLE', `The DNS servers refused to answer for ${domain} (REFUSED).`);
     default:
-      return fail('UNREACHABLE', `The DNS lookup of ${domain} failed (${code ?? 'unknown error'}).`);
+      return unknown('UNREACHABLE', `The DNS lookup of ${domain} failed (${code ?? 'unknown error'}).`);
   }
 }
 
 function requestFailure(error: Error, url: URL): Failure {
   const code = errorCode(error);
   if (code === 'ETIMEDOUT' || code === 'ABORT_ERR') {
-    return fail('TIMEOUT', `${url.host} did not answer in time.`);
+    return unknown('TIMEOUT', `${url.host} did not answer in time.`);
   }
   if (code !== undefined && /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return fail('UNREACHABLE', `The TLS certificate of ${url.hostname} was not accepted (${code}).`);
+    return unknown('UNREACHABLE', `The TLS certificate of ${url.hostname} was not accepted (${code}).`);
   }
-  return fail('UNREACHABLE', `Could not fetch ${url.href} (${code ?? 'connection failed'}).`);
+  return unknown('UNREACHABLE', `Could not fetch ${url.href} (${code ?? 'connection failed'}).`);
 }
 
 function connectionLost(url: URL): Fetched {
-  return { kind: 'failure', result: fail('UNREACHABLE', `The connection closed before ${url.href} was complete.`) };
+  return { kind: 'failure', result: unknown('UNREACHABLE', `The connection closed before ${url.href} was complete.`) };
 }
 
 /** The file may hold the token alone, or on a line of its own among others. */

@@ -152,7 +152,9 @@ export const domainMutations = {
    * hold row locks): UNVERIFIED/MISSING_TOKEN/SUPERSEDED -> VERIFIED on success, taking the
    * domain from any organization that held it VERIFIED (it becomes SUPERSEDED there) and opening
    * a DOMAIN_OWNED_ELSEWHERE conflict wherever another organization's account holds an address on
-   * it (rule R8); a VERIFIED domain whose proof is gone becomes MISSING_TOKEN.
+   * it (rule R8); a VERIFIED domain whose proof is gone (DNS or its server answered without the
+   * token) becomes MISSING_TOKEN. A check that got no answer changes no status: an outage of DNS
+   * or of the web server must not block claims and migrations that rest on the proof.
    */
   async recordCheck(
     m: MutationScope,
@@ -170,19 +172,19 @@ export const domainMutations = {
     const before = domainFacts(domain);
 
     if (!result.ok) {
-      const status = domain.status === DomainStatus.VERIFIED ? DomainStatus.MISSING_TOKEN : domain.status;
-      await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: result.detail });
+      const proofGone = result.conclusive && domain.status === DomainStatus.VERIFIED;
+      const status = proofGone ? DomainStatus.MISSING_TOKEN : domain.status;
+      const message = result.conclusive
+        ? result.detail
+        : `${domain.name} could not be checked: ${result.detail} Its status is unchanged (${status}); try again later.`;
+      await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
       await m.audit({
         targetType: 'Domain',
         targetId: domain.id,
         before,
-        after: { ...domainFacts(domain), error: result.reason },
+        after: { ...domainFacts(domain), error: result.reason, conclusive: result.conclusive },
       });
-      return {
-        kind: 'check_failed',
-        domain,
-        error: userError(DomainErrorCode.VERIFICATION_FAILED, result.detail, 'id'),
-      };
+      return { kind: 'check_failed', domain, error: userError(DomainErrorCode.VERIFICATION_FAILED, message, 'id') };
     }
 
     const becomesVerified = domain.status !== DomainStatus.VERIFIED;

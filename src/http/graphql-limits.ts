@@ -1,8 +1,20 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { collectFields, getArgumentValues } from '@graphql-tools/utils';
+import {
+  GraphQLError,
+  getNullableType,
+  getVariableValues,
+  isListType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import type { Context } from '../context';
-import type { RateLimiter } from './rate-limit';
+import type { WorkBudget } from './rate-limit';
 
 /**
  * Query-shape limits, set above what portals and the gateway's query plans need (the deepest
@@ -41,18 +53,72 @@ export function tokenLimitRefusal(error: unknown, production: boolean): GraphQLF
   };
 }
 
-/** Mutations are rate-limited per caller; a refusal is a 429 with Retry-After. */
-export function mutationRateLimit(limiter: RateLimiter): ApolloServerPlugin<Context> {
+/**
+ * The work a mutation operation asks for: one unit per root field as executed (each alias counts;
+ * @skip/@include and fragments are honoured), and a field with list arguments counts their
+ * combined length instead (`claimAccounts(ids:)` with 500 ids is 500 units). Generic on purpose: a
+ * new bulk mutation is counted by its list arguments without code here.
+ */
+export function mutationCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown> | undefined,
+): number {
+  const mutationType = schema.getMutationType();
+  if (!mutationType) return 0;
+  const { coerced: variables } = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  // Variables that do not coerce refuse the whole operation before any field runs: one unit.
+  if (variables === undefined) return 1;
+  const fragments = Object.fromEntries(
+    document.definitions
+      .filter((definition): definition is FragmentDefinitionNode => definition.kind === Kind.FRAGMENT_DEFINITION)
+      .map((fragment) => [fragment.name.value, fragment]),
+  );
+  const { fields } = collectFields(schema, fragments, variables, mutationType, operation.selectionSet);
+  let cost = 0;
+  for (const nodes of fields.values()) {
+    const definition = mutationType.getFields()[nodes[0].name.value];
+    let bulk = 0;
+    if (definition) {
+      try {
+        const args = getArgumentValues(definition, nodes[0], variables);
+        for (const argument of definition.args) {
+          const value = args[argument.name];
+          if (isListType(getNullableType(argument.type)) && Array.isArray(value)) bulk += value.length;
+        }
+      } catch {
+        // An argument that does not coerce fails that field at execution: it costs one unit.
+      }
+    }
+    cost += Math.max(1, bulk);
+  }
+  return cost;
+}
+
+/**
+ * Mutations spend a per-caller budget (mutationCost units a minute) shared by every replica. Over
+ * it: 429 with Retry-After and nothing runs; more than a whole minute's budget in one request:
+ * BAD_USER_INPUT, since waiting would not help.
+ */
+export function mutationRateLimit(budget: WorkBudget): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, contextValue }) {
+        async didResolveOperation({ operation, document, schema, request, contextValue }) {
           if (operation?.operation !== 'mutation' || !contextValue.principal) return;
+          const cost = mutationCost(schema, document, operation, request.variables);
+          if (cost > budget.perMinute) {
+            throw new GraphQLError(
+              `This request is ${cost} units of work (one per mutation, bulk arguments by their length), more than the ${budget.perMinute} a minute a caller may spend; split it.`,
+              { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } },
+            );
+          }
           const { subject, organizationId } = contextValue.principal;
-          const verdict = limiter.take(`${organizationId}:${subject}`);
+          const verdict = await budget.spend(`mutations:${organizationId}:${subject}`, cost);
           if (verdict.allowed) return;
           throw new GraphQLError(
-            `Too many mutations: at most ${limiter.perMinute} a minute per caller. Retry after ${verdict.retryAfterSeconds} s.`,
+            `Too many mutations: at most ${budget.perMinute} units of work a minute per caller (one per mutation, bulk arguments by their length). Retry after ${verdict.retryAfterSeconds} s.`,
             {
               extensions: {
                 code: 'RATE_LIMITED',

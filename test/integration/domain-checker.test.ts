@@ -78,7 +78,12 @@ describe('DomainOwnershipChecker', () => {
     it('refuses records that do not hold the token, quoting a stale one', async () => {
       dns.setTxt('acme.test', [['v=spf1 -all'], ['identity-governance-verification=old']]);
       const result = await check('acme.test');
-      expect(result).toEqual({ ok: false, reason: 'WRONG_TOKEN', detail: expect.stringContaining('acme.test') });
+      expect(result).toEqual({
+        ok: false,
+        reason: 'WRONG_TOKEN',
+        detail: expect.stringContaining('acme.test'),
+        conclusive: true,
+      });
       expect(result.ok || result.detail).toContain('identity-governance-verification=old');
     });
 
@@ -92,16 +97,36 @@ describe('DomainOwnershipChecker', () => {
         ok: false,
         reason: 'MISSING_RECORD',
         detail: 'acme.test has no TXT records.',
+        conclusive: true,
       });
     });
 
     it('reports a missing record when the name does not exist', async () => {
-      await expect(check('nowhere.test')).resolves.toMatchObject({ ok: false, reason: 'MISSING_RECORD' });
+      await expect(check('nowhere.test')).resolves.toMatchObject({
+        ok: false,
+        reason: 'MISSING_RECORD',
+        conclusive: true,
+      });
+    });
+
+    it('reports SERVFAIL and REFUSED answers as inconclusive: DNS did not say the record is gone', async () => {
+      dns.setTxt('acme.test', [[TOKEN]]);
+      for (const rcode of ['SERVFAIL', 'REFUSED'] as const) {
+        dns.setError('acme.test', rcode);
+        const result = await check('acme.test');
+        dns.setError('acme.test', undefined);
+        expect(result).toEqual({
+          ok: false,
+          reason: 'UNREACHABLE',
+          detail: expect.stringContaining(rcode),
+          conclusive: false,
+        });
+      }
     });
 
     it('times out within the deadline when the DNS server never answers', async () => {
       const result = await check('slow.test');
-      expect(result).toMatchObject({ ok: false, reason: 'TIMEOUT' });
+      expect(result).toMatchObject({ ok: false, reason: 'TIMEOUT', conclusive: false });
     });
 
     it('caps remote content quoted in the detail', async () => {
@@ -147,7 +172,15 @@ describe('DomainOwnershipChecker', () => {
         ok: false,
         reason: 'HTTP_ERROR',
         detail: `http://acme.test:${webPort}${VERIFICATION_FILE_PATH} answered HTTP 404.`,
+        conclusive: true,
       });
+    });
+
+    it('reports a 5xx or a dropped connection as inconclusive: the server did not say the file is gone', async () => {
+      handle = serve('try later', 503);
+      await expect(check()).resolves.toMatchObject({ ok: false, reason: 'HTTP_ERROR', conclusive: false });
+      handle = (request) => request.socket.destroy();
+      await expect(check()).resolves.toMatchObject({ ok: false, reason: 'UNREACHABLE', conclusive: false });
     });
 
     it('follows a redirect to another path on the same host', async () => {
@@ -216,13 +249,22 @@ describe('DomainOwnershipChecker', () => {
     it('refuses a domain that resolves to a private address before connecting', async () => {
       handle = serve(TOKEN);
       const result = await check({ allowPrivateAddresses: false });
-      expect(result).toEqual({ ok: false, reason: 'PRIVATE_ADDRESS', detail: expect.stringContaining('127.0.0.1') });
+      expect(result).toEqual({
+        ok: false,
+        reason: 'PRIVATE_ADDRESS',
+        detail: expect.stringContaining('127.0.0.1'),
+        conclusive: false,
+      });
       expect(requests).toHaveLength(0);
       expect(connections).toBe(0);
     });
 
     it('reports a domain without an address as unreachable', async () => {
-      await expect(check({}, 'nowhere.test')).resolves.toMatchObject({ ok: false, reason: 'UNREACHABLE' });
+      await expect(check({}, 'nowhere.test')).resolves.toMatchObject({
+        ok: false,
+        reason: 'UNREACHABLE',
+        conclusive: true,
+      });
       expect(connections).toBe(0);
     });
 

@@ -137,6 +137,80 @@ describe('verifyDomain', () => {
     expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
   });
 
+  it('keeps a VERIFIED, claimed domain when DNS cannot answer (SERVFAIL, REFUSED, timeout), and claims go on', async () => {
+    const domain = await add('steady.example');
+    dns.setTxt('steady.example', [[domain.verification.token]]);
+    expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
+    const claimed = await app.gql<{ claimDomain: { userErrors: unknown[] } }>(
+      `mutation($id: ID!) { claimDomain(id: $id) { userErrors { code message } } }`,
+      { id: domain.id },
+      { token },
+    );
+    expect(claimed.data!.claimDomain.userErrors).toEqual([]);
+
+    const failures: Array<[string, () => void, () => void]> = [
+      ['SERVFAIL', () => dns.setError('steady.example', 'SERVFAIL'), () => dns.setError('steady.example', undefined)],
+      ['REFUSED', () => dns.setError('steady.example', 'REFUSED'), () => dns.setError('steady.example', undefined)],
+      ['timeout', () => dns.setSilent('steady.example', true), () => dns.setSilent('steady.example', false)],
+    ];
+    for (const [name, breakDns, mendDns] of failures) {
+      breakDns();
+      const result = await verify(domain.id);
+      mendDns();
+      expect({ name, code: result.userErrors[0]?.code }).toEqual({ name, code: 'VERIFICATION_FAILED' });
+      expect({ name, domain: result.domain }).toMatchObject({
+        name,
+        domain: { status: 'VERIFIED', lastCheckError: result.userErrors[0].message },
+      });
+      expect(result.userErrors[0].message).toMatch(/could not be checked.*status is unchanged/i);
+    }
+
+    const organizationId = (
+      await db.dataSource.query(`SELECT organization_id FROM domain WHERE id = $1`, [domain.id])
+    )[0].organization_id as string;
+    const account = await fixtures(db.dataSource).account(organizationId, 'late@steady.example');
+    const claim = await app.gql<{ claimAccount: { userErrors: unknown[]; account: { managed: boolean } } }>(
+      `mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } account { managed } } }`,
+      { id: account.id },
+      { token },
+    );
+    expect(claim.data!.claimAccount).toEqual({ userErrors: [], account: { managed: true } });
+  });
+
+  it('demotes a VERIFIED domain when DNS answers without the token: no TXT record, or another one', async () => {
+    const domain = await add('answered.example');
+    dns.setTxt('answered.example', [[domain.verification.token]]);
+    expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
+    dns.setTxt('answered.example', [['identity-governance-verification=somebody-else']]);
+    expect((await verify(domain.id)).domain!.status).toBe('MISSING_TOKEN');
+
+    dns.setTxt('answered.example', [[domain.verification.token]]);
+    expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
+    // NODATA: the name exists (it has an address) but no TXT record.
+    dns.setTxt('answered.example', undefined);
+    dns.setA('answered.example', '192.0.2.1');
+    expect((await verify(domain.id)).domain!.status).toBe('MISSING_TOKEN');
+  });
+
+  it('keeps a VERIFIED file-checked domain when its server cannot be reached, demotes it on a 404', async () => {
+    const domain = await add('served.example', 'HTTPS_FILE');
+    dns.setA('served.example', '127.0.0.1');
+    files.set('served.example', (res) => res.writeHead(200).end(domain.verification.token));
+    expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
+
+    files.set('served.example', (res) => res.socket?.destroy());
+    const unreachable = await verify(domain.id);
+    expect(unreachable.domain!.status).toBe('VERIFIED');
+    expect(unreachable.userErrors[0].message).toMatch(/could not be checked/i);
+    files.set('served.example', (res) => res.writeHead(503).end());
+    expect((await verify(domain.id)).domain!.status).toBe('VERIFIED');
+
+    files.set('served.example', (res) => res.writeHead(404).end());
+    const gone = await verify(domain.id);
+    expect(gone.userErrors[0].message).not.toMatch(/could not be checked/i);
+    expect(gone.domain!.status).toBe('MISSING_TOKEN');
+  });
+
   it('makes the older holder in another organization SUPERSEDED, and tells it in its own audit trail', async () => {
     const older = await add('contested.example', 'DNS_TXT', otherToken);
     dns.setTxt('contested.example', [[older.verification.token]]);

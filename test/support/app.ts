@@ -33,6 +33,7 @@ export interface TestServer {
 export interface TestServerOptions {
   domainCheck?: Partial<DomainCheckerOptions>;
   routerSharedSecret?: string;
+  trustProxy?: Config['trustProxy'];
   rateLimits?: Partial<Config['rateLimits']>;
   nodeEnv?: Config['nodeEnv'];
   metricsToken?: string;
@@ -65,8 +66,9 @@ export async function startTestServer(dataSource: DataSource, options: TestServe
     domainCheck,
     routerSharedSecret: options.routerSharedSecret,
     metricsToken: options.metricsToken,
+    trustProxy: options.trustProxy ?? false,
     // Off unless a test is about them: suites send many requests from one caller.
-    rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, ...options.rateLimits },
+    rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, scimAuthFailuresPerMinute: 0, ...options.rateLimits },
   } as const;
   const server = await createServer({ config, dataSource, logger, verifier });
   const url = await server.listen(0);

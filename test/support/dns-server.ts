@@ -28,6 +28,9 @@ interface Dns2 {
 const { createServer, Packet } = require('dns2') as Dns2;
 
 const NXDOMAIN = 3;
+/** Response codes a test can make a name answer with instead of its records. */
+export const DNS_ERROR_RCODES = { SERVFAIL: 2, REFUSED: 5 } as const;
+export type DnsErrorRcode = keyof typeof DNS_ERROR_RCODES;
 
 export interface DnsServerRecords {
   /** name → records; each record is its list of character strings (chunks). */
@@ -43,6 +46,10 @@ export interface TestDnsServer {
   address: string;
   setTxt(name: string, values: string[][] | undefined): void;
   setA(name: string, ip: string | undefined): void;
+  /** Makes the server answer `name` with SERVFAIL or REFUSED (undefined: its records again). */
+  setError(name: string, rcode: DnsErrorRcode | undefined): void;
+  /** Makes the server ignore queries for `name`, so resolvers time out (false: answer again). */
+  setSilent(name: string, silent: boolean): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +61,7 @@ export async function startDnsServer(records: DnsServerRecords = {}): Promise<Te
   const txt = new Map(Object.entries(records.txt ?? {}).map(([name, values]) => [name.toLowerCase(), values]));
   const a = new Map(Object.entries(records.a ?? {}).map(([name, ip]) => [name.toLowerCase(), ip]));
   const silent = new Set([...(records.silent ?? [])].map((name) => name.toLowerCase()));
+  const errors = new Map<string, DnsErrorRcode>();
 
   const server = createServer({
     udp: true,
@@ -66,6 +74,12 @@ export async function startDnsServer(records: DnsServerRecords = {}): Promise<Te
       const response = Packet.createResponseFromRequest(request);
       response.header.aa = 1;
       response.header.ra = 1;
+      const error = errors.get(name);
+      if (error !== undefined) {
+        response.header.rcode = DNS_ERROR_RCODES[error];
+        send(response).catch(() => undefined);
+        return;
+      }
       const record = { name: question.name, class: Packet.CLASS.IN, ttl: 1 };
       if (question.type === Packet.TYPE.TXT) {
         for (const chunks of txt.get(name) ?? []) {
@@ -94,6 +108,14 @@ export async function startDnsServer(records: DnsServerRecords = {}): Promise<Te
     setA(name, ip) {
       if (ip === undefined) a.delete(name.toLowerCase());
       else a.set(name.toLowerCase(), ip);
+    },
+    setError(name, rcode) {
+      if (rcode === undefined) errors.delete(name.toLowerCase());
+      else errors.set(name.toLowerCase(), rcode);
+    },
+    setSilent(name, quiet) {
+      if (quiet) silent.add(name.toLowerCase());
+      else silent.delete(name.toLowerCase());
     },
     close: () => server.close(),
   };

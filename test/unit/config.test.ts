@@ -75,4 +75,18 @@ describe('loadConfig', () => {
       expect((error as ConfigError).message).not.toContain(value);
     }
   });
+
+  it('reads the rate limits and which proxies name the client, refusing a TRUST_PROXY that trusts anyone', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      mutationsPerMinute: 600,
+      scimPerMinute: 6000,
+      scimAuthFailuresPerMinute: 60,
+    });
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ RATE_LIMIT_SCIM_AUTH_FAILURES_PER_MINUTE: '0' }).rateLimits.scimAuthFailuresPerMinute).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::1' }).trustProxy).toBe('loopback,10.0.0.0/8,fd00::1');
+    for (const bad of ['true', 'everyone', '10.0.0.0/8/1'])
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+  });
 });

@@ -4,6 +4,7 @@ import { isUuid } from '../../common/ids';
 import { selectRows } from '../../db/statements';
 import { Directory } from '../../directories/directory.entity';
 import { directoryTokenMatches, hashDirectoryToken } from '../../directories/directory-token';
+import type { RateLimiter } from '../../http/rate-limit';
 import { ScimError } from '../scim-error';
 import { scimLocals, sendScimError } from './scim-http';
 
@@ -17,12 +18,30 @@ const unauthorized = () =>
 /** Same answer for an unknown directory and for another directory's: nothing about either leaks. */
 const directoryNotFound = () => new ScimError(404, 'Resource not found.');
 
+/** How long a token that proved its directory stays exempt from the per-address failure limit. */
+const RECENTLY_VALID_MS = 10 * 60_000;
+
 /**
  * Finds the directory whose SCIM token the caller presents: by the token's hash (unique), then a
  * constant-time comparison. The token proves one directory only; the path must name it.
  * No or unknown token: 401. Valid token, any other directory id: 404. The token is never logged.
+ *
+ * With `failures`, unknown tokens are limited per client address: past the limit the address is
+ * answered 429 before any lookup, so guessing costs the database nothing. A token that proved its
+ * directory in the last minutes is still looked up (a rotation takes effect at once) but skips
+ * that check, so an IdP sharing an egress address with a guesser goes on working.
  */
-export function authenticateDirectory(db: DataSource) {
+export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
+  const recentlyValid = new Map<string, number>();
+  let lastSweep = Date.now();
+  const provedRecently = (hash: string, now: number) => {
+    if (now - lastSweep > 60_000) {
+      lastSweep = now;
+      for (const [known, until] of recentlyValid) if (until <= now) recentlyValid.delete(known);
+    }
+    return (recentlyValid.get(hash) ?? 0) > now;
+  };
+
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const match = BEARER.exec(req.get('authorization') ?? '');
     if (!match) {
@@ -30,13 +49,29 @@ export function authenticateDirectory(db: DataSource) {
       return;
     }
     const token = match[1];
-    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [
-      hashDirectoryToken(token),
-    ]);
+    const hash = hashDirectoryToken(token);
+    const client = `scim-auth:${req.ip ?? 'unknown'}`;
+    if (failures && !provedRecently(hash, Date.now())) {
+      const verdict = failures.check(client);
+      if (!verdict.allowed) {
+        sendScimError(
+          res,
+          new ScimError(
+            429,
+            `Too many requests with unknown SCIM tokens from this address: at most ${failures.perMinute} a minute.`,
+          ),
+          { 'Retry-After': String(verdict.retryAfterSeconds) },
+        );
+        return;
+      }
+    }
+    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hash]);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
+      failures?.take(client);
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });
       return;
     }
+    if (failures) recentlyValid.set(hash, Date.now() + RECENTLY_VALID_MS);
     const requested = req.params.directoryId;
     if (!isUuid(requested) || requested.toLowerCase() !== directory.id) {
       sendScimError(res, directoryNotFound());

@@ -12,7 +12,7 @@ import { MAX_BODY_BYTES, scimLocals, sendScimError } from './scim-http';
 import { ScimGroupService } from './scim-groups.service';
 import { ScimUserService } from './scim-users.service';
 import { userRoutes } from './users.routes';
-import type { RateLimiter } from '../../http/rate-limit';
+import type { RateLimiter, WorkBudget } from '../../http/rate-limit';
 import { JsonTooDeepError, limitJsonDepth } from '../../http/json-depth';
 import type { Metrics } from '../../observability/metrics';
 import {
@@ -29,8 +29,10 @@ export interface ScimRouterOptions {
    * idempotent). Below Postgres' statement_timeout, so the client hears first.
    */
   requestTimeoutMs?: number;
-  /** Per-directory request budget; a request over it is answered 429 with Retry-After. */
-  rateLimiter?: RateLimiter;
+  /** Per-directory request budget, shared by replicas; a request over it is answered 429 with Retry-After. */
+  budget?: WorkBudget;
+  /** Failed token lookups per client address; over it, 429 before any lookup. */
+  authFailures?: RateLimiter;
   metrics?: Metrics;
 }
 
@@ -77,7 +79,8 @@ export function createScimRouter({
   db,
   logger,
   requestTimeoutMs = DEFAULT_SCIM_REQUEST_TIMEOUT_MS,
-  rateLimiter,
+  budget,
+  authFailures,
   metrics,
 }: ScimRouterOptions): Router {
   const users = new ScimUserService(db);
@@ -108,18 +111,15 @@ export function createScimRouter({
   });
 
   const directory = Router({ mergeParams: true });
-  directory.use(authenticateDirectory(db));
-  if (rateLimiter) {
-    directory.use((_req, res, next) => {
-      const verdict = rateLimiter.take(`scim:${scimLocals(res).directory!.id}`);
+  directory.use(authenticateDirectory(db, authFailures));
+  if (budget) {
+    directory.use(async (_req, res, next) => {
+      // SCIM bulk is not implemented: every request is one unit.
+      const verdict = await budget.spend(`scim:${scimLocals(res).directory!.id}`, 1);
       if (verdict.allowed) return next();
-      sendScimError(
-        res,
-        new ScimError(429, `Too many requests: at most ${rateLimiter.perMinute} a minute per directory token.`),
-        {
-          'Retry-After': String(verdict.retryAfterSeconds),
-        },
-      );
+      sendScimError(res, new ScimError(429, `Too many requests: at most ${budget.perMinute} a minute per directory.`), {
+        'Retry-After': String(verdict.retryAfterSeconds),
+      });
     });
   }
   if (metrics) {
