@@ -29,15 +29,16 @@ export function mutationRateLimit(limiter: RateLimiter): ApolloServerPlugin<Cont
           const { subject, organizationId } = contextValue.principal;
           const verdict = limiter.take(`${organizationId}:${subject}`);
           if (verdict.allowed) return;
+          // Apollo reads http.headers as a Map; typed loosely because graphql-yoga's types (present for
+          // Hive Gateway and GraphiQL) declare it a Record for every GraphQLError in the program.
+          const extensions: Record<string, unknown> = {
+            code: 'RATE_LIMITED',
+            retryAfterSeconds: verdict.retryAfterSeconds,
+            http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
+          };
           throw new GraphQLError(
             `Too many mutations: at most ${limiter.perMinute} a minute per caller. Retry after ${verdict.retryAfterSeconds} s.`,
-            {
-              extensions: {
-                code: 'RATE_LIMITED',
-                retryAfterSeconds: verdict.retryAfterSeconds,
-                http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
-              },
-            },
+            { extensions },
           );
         },
       };
