@@ -22,6 +22,8 @@ import { RateLimiter } from './http/rate-limit';
 import { graphqlArmor, mutationRateLimit, rejectNulCharacters } from './http/graphql-limits';
 import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
+import { graphqlIde, redirectToIde } from './http/graphql-ide';
+import type { DevelopmentToken } from './auth/dev-tokens';
 import { createMetrics } from './observability/metrics';
 import { DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from './db/pg-errors';
 
@@ -30,6 +32,8 @@ export interface ServerDeps {
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
+  /** Development without JWT configuration: mints the admin token the GraphQL IDE prefills. */
+  developmentToken?: () => Promise<DevelopmentToken | undefined>;
 }
 
 export interface GovernanceServer {
@@ -83,7 +87,8 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      ...(production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      // Apollo's landing page loads Sandbox from a CDN; development serves GraphiQL itself (graphqlIde).
+      ApolloServerPluginLandingPageDisabled(),
       // Both instrument every field resolver; we send no cache hints and no traces to Apollo Studio.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -188,9 +193,11 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     createScimRouter({ db: dataSource, logger, rateLimiter: limiterFor(config.rateLimits.scimPerMinute), metrics }),
   );
 
+  if (development) app.get('/', redirectToIde);
   app.use(
     '/graphql',
     ...(config.routerSharedSecret ? [requireRouterSecret(config.routerSharedSecret)] : []),
+    ...(development ? [graphqlIde({ developmentToken: deps.developmentToken, logger })] : []),
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
