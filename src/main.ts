@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { setUpAuth } from './auth/setup';
+import { mintDevelopmentToken, setUpAuth } from './auth/setup';
 import { openDatabase } from './db/database';
 import { createServer } from './server';
-import { printDevelopmentTokens } from './auth/dev-tokens';
+import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
 import { RetryWorker } from './scim/retry-worker';
 import { expireIdempotencyKeys } from './db/transaction';
 import { localUrl } from './http/local-url';
@@ -27,7 +27,20 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const auth = setUpAuth(config);
   const database = await openDatabase(config, logger);
-  const server = await createServer({ config, dataSource: database.dataSource, logger, verifier: auth.verifier });
+  const { developmentSecret } = auth;
+  const developmentToken = developmentSecret
+    ? () =>
+        firstOrganizationAdminToken(database.dataSource, (organizationId) =>
+          mintDevelopmentToken(config, developmentSecret, organizationId),
+        )
+    : undefined;
+  const server = await createServer({
+    config,
+    dataSource: database.dataSource,
+    logger,
+    verifier: auth.verifier,
+    developmentToken,
+  });
   let baseUrl: string;
   try {
     const listening = new URL(await server.listen(config.port, config.host));

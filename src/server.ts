@@ -32,6 +32,8 @@ import { requireRouterSecret } from './http/router-secret';
 import { requestLog } from './http/request-log';
 import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
 import { hideSuggestionsInVariableErrors } from './http/suggestions';
+import { graphqlIde, redirectToIde } from './http/graphql-ide';
+import type { DevelopmentToken } from './auth/dev-tokens';
 import { createMetrics } from './observability/metrics';
 import { metricsAccess } from './observability/metrics-access';
 import {
@@ -54,6 +56,8 @@ export interface ServerDeps {
   dataSource: DataSource;
   logger: Logger;
   verifier: TokenVerifier;
+  /** Development without JWT configuration: mints the admin token the GraphQL IDE prefills. */
+  developmentToken?: () => Promise<DevelopmentToken | undefined>;
 }
 
 export interface GovernanceServer {
@@ -110,7 +114,9 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     validationRules: armor.validationRules,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownTimeoutMs }),
-      ...(production ? [ApolloServerPluginLandingPageDisabled(), hideSuggestionsInVariableErrors] : []),
+      // Apollo's landing page loads Sandbox from a CDN; development serves GraphiQL itself (graphqlIde).
+      ApolloServerPluginLandingPageDisabled(),
+      ...(production ? [hideSuggestionsInVariableErrors] : []),
       // Both instrument every field resolver; we send no cache hints and no traces to Apollo Studio.
       ApolloServerPluginCacheControlDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
@@ -233,9 +239,11 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     }),
   );
 
+  if (development) app.get('/', redirectToIde);
   app.use(
     '/graphql',
     ...(config.routerSharedSecret ? [requireRouterSecret(config.routerSharedSecret)] : []),
+    ...(development ? [graphqlIde({ developmentToken: deps.developmentToken, logger })] : []),
     express.json({ limit: '1mb' }),
     limitJsonDepth(),
     expressMiddleware(apollo, {

@@ -12,6 +12,7 @@ export async function printDevelopmentTokens(
   logger: Logger,
   baseUrl: string,
 ): Promise<void> {
+  process.stdout.write(`\nGraphQL IDE (GraphiQL, development only): ${baseUrl}/ (a token is prefilled)\n`);
   const organizations = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 5 });
   if (organizations.length === 0) {
     logger.info('no organization yet: run `npm run seed` to load demo data (it prints a token too)');
@@ -26,4 +27,19 @@ export async function printDevelopmentTokens(
         `    -d '{"query":"{ organization { name } conflicts(filter: {status: OPEN}) { totalCount } }"}'\n`,
     );
   }
+}
+
+export interface DevelopmentToken {
+  organizationSlug: string;
+  token: string;
+}
+
+/** An all-scopes token for the first organization by slug (the GraphQL IDE prefills it); undefined before there is one. */
+export async function firstOrganizationAdminToken(
+  db: DataSource,
+  mint: (organizationId: string) => Promise<string>,
+): Promise<DevelopmentToken | undefined> {
+  const [organization] = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 1 });
+  if (!organization) return undefined;
+  return { organizationSlug: organization.slug, token: await mint(organization.id) };
 }

@@ -117,15 +117,16 @@ export function mutationRateLimit(budget: WorkBudget): ApolloServerPlugin<Contex
           const { subject, organizationId } = contextValue.principal;
           const verdict = await budget.spend(`mutations:${organizationId}:${subject}`, cost);
           if (verdict.allowed) return;
+          // Apollo reads http.headers as a Map; typed loosely because graphql-yoga's types (present for
+          // Hive Gateway and GraphiQL) declare it a Record for every GraphQLError in the program.
+          const extensions: Record<string, unknown> = {
+            code: 'RATE_LIMITED',
+            retryAfterSeconds: verdict.retryAfterSeconds,
+            http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
+          };
           throw new GraphQLError(
             `Too many mutations: at most ${budget.perMinute} units of work a minute per caller (one per mutation, bulk arguments by their length). Retry after ${verdict.retryAfterSeconds} s.`,
-            {
-              extensions: {
-                code: 'RATE_LIMITED',
-                retryAfterSeconds: verdict.retryAfterSeconds,
-                http: { status: 429, headers: new Map([['retry-after', String(verdict.retryAfterSeconds)]]) },
-              },
-            },
+            { extensions },
           );
         },
       };

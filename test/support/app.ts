@@ -6,6 +6,7 @@ import { ALL_SCOPES, type Scope } from '../../src/auth/scopes';
 import type { Config } from '../../src/config';
 import type { DomainCheckerOptions } from '../../src/domains/domain-checker';
 import type { Logger } from 'pino';
+import { firstOrganizationAdminToken } from '../../src/auth/dev-tokens';
 
 export const TEST_JWT_SECRET = 'test-only-secret-that-is-long-enough-for-hs256';
 
@@ -39,6 +40,8 @@ export interface TestServerOptions {
   metricsToken?: string;
   /** Where log lines go (tests that inspect logs pass a stream). */
   logger?: Logger;
+  /** Mint development admin tokens (the GraphQL IDE prefills one), as `npm start` does without JWT configuration. */
+  developmentTokens?: boolean;
 }
 
 export async function startTestServer(dataSource: DataSource, options: TestServerOptions = {}): Promise<TestServer> {
@@ -70,10 +73,13 @@ export async function startTestServer(dataSource: DataSource, options: TestServe
     // Off unless a test is about them: suites send many requests from one caller.
     rateLimits: { mutationsPerMinute: 0, scimPerMinute: 0, scimAuthFailuresPerMinute: 0, ...options.rateLimits },
   } as const;
-  const server = await createServer({ config, dataSource, logger, verifier });
-  const url = await server.listen(0);
   const token = (organizationId: string, scopes: Scope[] = ALL_SCOPES, subject = 'test-admin') =>
     mintToken({ secret: TEST_JWT_SECRET, organizationId, scopes, subject });
+  const developmentToken = options.developmentTokens
+    ? () => firstOrganizationAdminToken(dataSource, (organizationId) => token(organizationId, ALL_SCOPES, 'dev-admin'))
+    : undefined;
+  const server = await createServer({ config, dataSource, logger, verifier, developmentToken });
+  const url = await server.listen(0);
   return {
     url,
     server,
