@@ -171,7 +171,12 @@ async function main(): Promise<void> {
     'content-type': 'application/scim+json',
     authorization: `Bearer ${dataset.directoryTokens[0]}`,
   };
-  const measure = measurer(statements, cpu);
+  const servers = new Map([
+    [String(serverPort), server.pid!],
+    [String(peerPort), peer.pid!],
+    [String(rawPort), raw.pid!],
+  ]);
+  const measure = measurer(statements, cpu, (url) => servers.get(new URL(url).port)!);
   const scenario = (key: string, title: string, sides: Side[]) => runScenario(key, title, sides, measure, memory.mark);
   const results: Results = { scenarios: [], rescans: [], hostile: null };
 
@@ -383,7 +388,6 @@ async function main(): Promise<void> {
     peerRssMb: peerMemory.maxMb(),
     postgresVersion,
     loadBefore,
-    statementsCounted: statements !== null,
   });
 }
 
@@ -421,6 +425,8 @@ interface Run {
   statements: number | null;
   /** Share of the machine's CPU that processes outside this benchmark used during the run, in %. */
   othersCpu: number | null;
+  /** CPU milliseconds per request of the serving process and of Postgres. */
+  cpu: { appMs: number; dbMs: number } | null;
 }
 
 interface Side {
@@ -439,6 +445,7 @@ interface SideResult {
   errors: number;
   statements: number | null;
   othersCpu: number | null;
+  cpu: { appMs: number; dbMs: number } | null;
 }
 
 interface ScenarioResult {
@@ -487,6 +494,7 @@ async function runScenario(
       const own = runs.get(s.key)!;
       const statements = own.map((r) => r.statements).filter((v): v is number => v !== null);
       const othersCpu = own.map((r) => r.othersCpu).filter((v): v is number => v !== null);
+      const cpus = own.map((r) => r.cpu).filter((v): v is NonNullable<Run['cpu']> => v !== null);
       return {
         key: s.key,
         label: s.label,
@@ -497,6 +505,7 @@ async function runScenario(
         errors: own.reduce((sum, r) => sum + r.errors, 0),
         statements: statements.length ? median(statements) : null,
         othersCpu: othersCpu.length ? Math.max(...othersCpu) : null,
+        cpu: cpus.length ? { appMs: median(cpus.map((c) => c.appMs)), dbMs: median(cpus.map((c) => c.dbMs)) } : null,
       };
     }),
   };
@@ -506,6 +515,9 @@ async function runScenario(
   return result;
 }
 
+/** CPU per request: the serving process's + Postgres's. */
+const cpuText = (cpu: { appMs: number; dbMs: number }) => `${cpu.appMs.toFixed(1)} + ${cpu.dbMs.toFixed(1)} ms`;
+
 function describe(run: Run): string {
   return [
     `${String(run.rps).padStart(5)} req/s`,
@@ -513,6 +525,7 @@ function describe(run: Run): string {
     `p99 ${run.p99} ms`,
     `${run.errors} errors`,
     run.statements !== null ? `${run.statements} statements/request` : '',
+    run.cpu !== null ? `CPU/request ${cpuText(run.cpu)}` : '',
     run.othersCpu !== null ? `others' CPU ${run.othersCpu}%` : '',
   ]
     .filter(Boolean)
@@ -520,7 +533,7 @@ function describe(run: Run): string {
 }
 
 /** A warm-up, then the measured run, counting the statements it caused and the CPU others used meanwhile. */
-function measurer(statements: StatementCounter | null, cpu: CpuWatch) {
+function measurer(statements: StatementCounter | null, cpu: CpuWatch, servingPid: (url: string) => number) {
   return async (options: LoadOptions): Promise<Run> => {
     const config = {
       url: options.url,
@@ -534,7 +547,8 @@ function measurer(statements: StatementCounter | null, cpu: CpuWatch) {
     const statementsBefore = await statements?.settled();
     const cpuBefore = await cpu.sample();
     const result = await autocannon({ ...config, requests: options.requests?.(), duration: DURATION });
-    const othersCpu = cpu.othersShare(cpuBefore, await cpu.sample());
+    const cpuAfter = await cpu.sample();
+    const othersCpu = cpu.othersShare(cpuBefore, cpuAfter);
     // Requests cut off at the end still run on the server: count them, once they are done.
     const statementsAfter = await statements?.settled();
     const expected = options.expectStatus ?? [200, 201];
@@ -552,6 +566,7 @@ function measurer(statements: StatementCounter | null, cpu: CpuWatch) {
           ? Math.round(((statementsAfter - statementsBefore) / sent) * 10) / 10
           : null,
       othersCpu,
+      cpu: cpu.perRequest(cpuBefore, cpuAfter, servingPid(options.url), result.requests.total),
     };
   };
 }
@@ -570,7 +585,6 @@ interface Context {
   peerRssMb: number;
   postgresVersion: string;
   loadBefore: number;
-  statementsCounted: boolean;
 }
 
 /** What a later run at another size compares with. */
@@ -587,13 +601,12 @@ const times = (a: number, b: number) => `${ratio(a, b).toFixed(2)}x`;
 function targets(results: Results, context: Context, reference: ReferenceData | null): Target[] {
   const find = (scenario: string, key: string) =>
     results.scenarios.find((s) => s.key === scenario)?.sides.find((s) => s.key === key);
+  // The measured why: per request, SQL statements and CPU of the serving process + Postgres.
   const statementsOf = (...sides: Array<SideResult | undefined>) =>
-    context.statementsCounted
-      ? `; statements/request: ${sides
-          .filter((s): s is SideResult => s !== undefined)
-          .map((s) => `${s.label} ${s.statements}`)
-          .join(', ')}`
-      : '';
+    `; per request (statements, CPU of process + Postgres): ${sides
+      .filter((s): s is SideResult => s !== undefined)
+      .map((s) => `${s.label} ${[s.statements, s.cpu && cpuText(s.cpu)].filter((v) => v !== null).join(', ')}`)
+      .join('; ')}`;
   const list: Target[] = [];
 
   for (const [key, name] of [
@@ -603,12 +616,12 @@ function targets(results: Results, context: Context, reference: ReferenceData | 
     const [ours, peer, floor] = [find(key, 'ours'), find(key, 'postgraphile'), find(key, 'floor')];
     if (!ours || !peer || !floor) continue;
     const owner = find(key, 'postgraphileOwner');
-    const withoutRls = owner ? ` (${times(ours.rps, owner.rps)} PostGraphile without RLS, ${owner.rps} req/s)` : '';
+    const withoutRls = owner ? `; ${times(ours.rps, owner.rps)} without RLS, ${owner.rps} req/s` : '';
     list.push({
       scenario: name,
       target: '>= 1.0x PostGraphile and >= 0.8x floor; p99 <= 2x floor p99',
       measured:
-        `${times(ours.rps, peer.rps)} PostGraphile (${ours.rps} / ${peer.rps} req/s)${withoutRls}, ${times(ours.rps, floor.rps)} floor (${floor.rps} req/s); ` +
+        `${times(ours.rps, peer.rps)} PostGraphile (${ours.rps} / ${peer.rps} req/s${withoutRls}), ${times(ours.rps, floor.rps)} floor (${floor.rps} req/s); ` +
         `p99 ${times(ours.p99, floor.p99)} floor (${ours.p99} / ${floor.p99} ms)${statementsOf(ours, peer, floor)}`,
       met:
         ratio(ours.rps, peer.rps) >= 1 &&
@@ -683,6 +696,9 @@ function targets(results: Results, context: Context, reference: ReferenceData | 
     } else {
       const q = ratio(queue.p50, reference.queueP50);
       const s = ratio(search.p50, reference.searchP50);
+      progress(
+        `\nAgainst ${REFERENCE_ACCOUNTS.toLocaleString()} accounts: queue p50 ${q.toFixed(2)}x, search p50 ${s.toFixed(2)}x\n`,
+      );
       list.push({
         scenario: `${ACCOUNTS.toLocaleString()} accounts against 100,000`,
         target: 'queue and search p50 within 1.25x of 100k; RSS <= 300 MB',
@@ -733,14 +749,16 @@ function report(results: Results, context: Context): void {
     '',
     '## Measurements',
     '',
-    `Medians over the rounds; errors summed; others' CPU: the highest share of the machine's CPU that processes outside the benchmark used during one of the side's runs.`,
+    `Medians over the rounds; errors summed. Statements: SQL statements Postgres ran per request (pg_stat_statements). CPU: milliseconds of CPU per request of the process serving it + of Postgres (/proc). Others' CPU: the highest share of the machine's CPU that processes outside the benchmark used during one of the side's runs.`,
     '',
-    `| scenario | side | req/s | p50 ms | p99 ms | errors | statements/request | others' CPU | req/s by round | server RSS max |`,
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    `| scenario | side | req/s | p50 ms | p99 ms | errors | statements/request | CPU ms/request | others' CPU | req/s by round | server RSS max |`,
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
     ...results.scenarios.flatMap((s) =>
       s.sides.map(
         (side) =>
           `| ${cell(s.title)} | ${side.label} | ${side.rps} | ${side.p50} | ${side.p99} | ${side.errors} | ${side.statements ?? ''} | ${
+            side.cpu ? cpuText(side.cpu) : ''
+          } | ${
             side.othersCpu === null ? '' : `${side.othersCpu}%`
           } | ${side.runs.map((r) => r.rps).join(', ')} | ${side.key === 'ours' ? `${s.rssMb} MB` : ''} |`,
       ),
@@ -859,13 +877,22 @@ async function statementCounter(url: string): Promise<StatementCounter | null> {
 interface CpuSample {
   at: number;
   busy: number;
+  /** CPU ticks so far of each of our processes. */
   ours: Map<number, number>;
+  postgres: number[];
 }
 
 interface CpuWatch {
   sample(): Promise<CpuSample>;
   /** The share of all cores' time, in %, that processes other than ours were busy between two samples. */
   othersShare(before: CpuSample, after: CpuSample): number | null;
+  /** CPU milliseconds per request between two samples: the serving process's, and Postgres's. */
+  perRequest(
+    before: CpuSample,
+    after: CpuSample,
+    pid: number,
+    requests: number,
+  ): { appMs: number; dbMs: number } | null;
   end(): Promise<void>;
 }
 
@@ -903,27 +930,37 @@ async function cpuWatch(url: string, wholeCluster: boolean, pids: number[]): Pro
   };
   if (!existsSync('/proc/stat')) {
     return {
-      sample: async () => ({ at: 0, busy: 0, ours: new Map() }),
+      sample: async () => ({ at: 0, busy: 0, ours: new Map(), postgres: [] }),
       othersShare: () => null,
+      perRequest: () => null,
       end: () => client.end(),
     };
   }
+  // /proc counts in USER_HZ ticks, 100 a second. A process that appeared since `before` used all its ticks in between.
+  const used = (before: CpuSample, after: CpuSample, pid: number) =>
+    (after.ours.get(pid) ?? 0) - (before.ours.get(pid) ?? 0);
   return {
     async sample() {
       const ours = new Map<number, number>();
-      for (const pid of [...pids, ...(await postgresPids())]) {
-        const used = ticks(pid);
-        if (used !== null) ours.set(pid, used);
+      const postgres = await postgresPids();
+      for (const pid of [...pids, ...postgres]) {
+        const value = ticks(pid);
+        if (value !== null) ours.set(pid, value);
       }
-      return { at: performance.now(), busy: readBusy(), ours };
+      return { at: performance.now(), busy: readBusy(), ours, postgres };
     },
     othersShare(before, after) {
-      // /proc counts in USER_HZ ticks, 100 a second.
       const available = ((after.at - before.at) / 1000) * os.cpus().length * 100;
       let oursUsed = 0;
-      for (const [pid, used] of after.ours) oursUsed += used - (before.ours.get(pid) ?? used);
+      for (const pid of after.ours.keys()) oursUsed += used(before, after, pid);
       const others = Math.max(0, after.busy - before.busy - oursUsed);
       return Math.round((others / available) * 100);
+    },
+    perRequest(before, after, pid, requests) {
+      if (requests === 0) return null;
+      const db = after.postgres.reduce((sum, backend) => sum + used(before, after, backend), 0);
+      const perRequestMs = (value: number) => Math.round(((value * 10) / requests) * 100) / 100;
+      return { appMs: perRequestMs(used(before, after, pid)), dbMs: perRequestMs(db) };
     },
     end: () => client.end(),
   };
@@ -996,7 +1033,7 @@ function watchMemory(pid: number) {
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : Math.round(((sorted[middle - 1] + sorted[middle]) / 2) * 10) / 10;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
 main().catch((error: unknown) => {
