@@ -67,6 +67,17 @@ async function main(): Promise<void> {
   if (ACCOUNTS < 2_000) throw new Error('--accounts must be at least 2,000');
   ensurePeerInstalled();
   const { adminUrl, embedded } = await postgresServer();
+  try {
+    await bench(adminUrl, embedded !== undefined);
+  } finally {
+    // Also when something failed half-way: no server or Postgres is left running.
+    await Promise.all(running.map(stopProcess));
+    await embedded?.stop();
+    if (embedded) rmSync(embedded.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function bench(adminUrl: string, embedded: boolean): Promise<void> {
   const database = `governance_bench_${ACCOUNTS}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
@@ -157,7 +168,7 @@ async function main(): Promise<void> {
   );
   const memory = watchMemory(server.pid!);
   const peerMemory = watchMemory(peer.pid!);
-  const cpu = await cpuWatch(url, embedded !== undefined, [server.pid!, raw.pid!, peer.pid!, process.pid]);
+  const cpu = await cpuWatch(url, embedded, [server.pid!, raw.pid!, peer.pid!, process.pid]);
   const loadBefore = os.loadavg()[0];
 
   const ours = `http://127.0.0.1:${serverPort}/graphql`;
@@ -378,9 +389,6 @@ async function main(): Promise<void> {
     peerMemory.stop();
     await statements?.end();
     await cpu.end();
-    await Promise.all([stopProcess(server), stopProcess(raw), stopProcess(peer)]);
-    await embedded?.stop();
-    if (embedded) rmSync(embedded.dataDir, { recursive: true, force: true });
   }
 
   report(results, {
@@ -832,6 +840,13 @@ async function serverVersion(url: string): Promise<string> {
   return String(rows[0].version).split(' ')[0];
 }
 
+/** A connection for measuring; when a run fails, Postgres stops under it, which must not crash the cleanup. */
+function monitorClient(url: string): Client {
+  const client = new Client({ connectionString: url });
+  client.on('error', () => undefined);
+  return client;
+}
+
 interface StatementCounter {
   /** The count once it has stopped moving (the requests in flight are done). */
   settled(): Promise<number>;
@@ -840,7 +855,7 @@ interface StatementCounter {
 
 /** Statements run in the bench database so far, from pg_stat_statements; null when it is not loaded. */
 async function statementCounter(url: string): Promise<StatementCounter | null> {
-  const client = new Client({ connectionString: url });
+  const client = monitorClient(url);
   await client.connect();
   const { rows } = await client.query(
     `SELECT current_setting('shared_preload_libraries') ~ 'pg_stat_statements' AS loaded`,
@@ -901,7 +916,7 @@ interface CpuWatch {
  * embedded cluster, or the bench database's backends on a shared one). From /proc; Linux only.
  */
 async function cpuWatch(url: string, wholeCluster: boolean, pids: number[]): Promise<CpuWatch> {
-  const client = new Client({ connectionString: url });
+  const client = monitorClient(url);
   await client.connect();
   const readBusy = () => {
     const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
@@ -966,6 +981,9 @@ async function cpuWatch(url: string, wholeCluster: boolean, pids: number[]): Pro
   };
 }
 
+/** Every process the benchmark started, stopped at the end whatever happened. */
+const running: ChildProcess[] = [];
+
 async function startProcess(
   name: string,
   script: string,
@@ -978,6 +996,7 @@ async function startProcess(
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.push(child);
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -996,7 +1015,7 @@ async function startProcess(
 
 function stopProcess(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
