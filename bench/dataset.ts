@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { newDirectoryToken } from '../src/directories/directory-token';
+import { newDirectoryToken } from './project';
 
 export interface BenchDataset {
   organizationId: string;
