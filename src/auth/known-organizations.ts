@@ -39,7 +39,7 @@ export class KnownOrganizations {
       .select('1')
       .where('organization.id = :organizationId', { organizationId })
       .comment('auth:organizationExists')
-      .getRawOne();
+      .getRawOne<Record<string, unknown>>();
     if (!found) {
       this.knownUntil.delete(organizationId);
       return false;

@@ -177,3 +177,17 @@ export function check<F>(rule: Rule<F>, facts: F, field: string | null = null): 
   if (rule.code === null) throw new Error(`Rule ${rule.id} reports findings; it does not refuse mutations`);
   return userError(typeof rule.code === 'function' ? rule.code(facts) : rule.code, message, field, rule.id);
 }
+
+/** Why facts the caller built to break the rule break it; throws (a bug) when the rule lets them pass. */
+export function violationOf<F>(rule: Rule<F>, facts: NoInfer<F>): string {
+  const message = rule.evaluate(facts);
+  if (message === null) throw new Error(`Rule ${rule.id} was expected to find these facts in breach`);
+  return message;
+}
+
+/** The refusal for facts the caller built to break the rule; throws (a bug) when the rule lets them pass. */
+export function refusalOf<F>(rule: Rule<F>, facts: NoInfer<F>, field: string | null = null): UserError {
+  const error = check(rule, facts, field);
+  if (error === null) throw new Error(`Rule ${rule.id} was expected to refuse these facts`);
+  return error;
+}

@@ -73,7 +73,7 @@ function tokenize(input: string): Token[] {
           break;
         }
         if (ch === '\\') {
-          const next = input[i + 1];
+          const next = input.at(i + 1);
           if (next === undefined) throw invalidFilter(`Unterminated string starting ${at(start)}`);
           if (next === 'u') {
             const hex = input.slice(i + 2, i + 6);
