@@ -22,7 +22,7 @@ import { takingFacts } from './address-facts';
 import type { AccountFilter } from './account.inputs';
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
-export const ACCOUNT_KEYSET: Keyset<Account> = {
+const ACCOUNT_KEYSET: Keyset<Account> = {
   scope: 'accounts',
   direction: 'ASC',
   keys: [
@@ -54,7 +54,7 @@ export class AccountService {
   }
 }
 
-export function accountConditions(where: Conditions, filter: AccountFilter): Conditions {
+function accountConditions(where: Conditions, filter: AccountFilter): Conditions {
   if (filter.status) where.and('status = ?', filter.status);
   if (filter.origin) where.and('origin = ?', filter.origin);
   if (filter.managed != null) where.and('managed = ?', filter.managed);

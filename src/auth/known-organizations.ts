@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Organization } from '../organizations/organization.entity';
 
 /** How long an organization seen to exist is believed to, without asking again. */
-export const KNOWN_ORGANIZATION_TTL_MS = 60_000;
+const KNOWN_ORGANIZATION_TTL_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
 
 /**

@@ -5,8 +5,8 @@ import { badUserInput } from './errors';
 import { isUuid } from './ids';
 import { present } from './present';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 
 @ArgsType()
 export class PageArgs {
@@ -45,7 +45,7 @@ export interface Page<T> {
   count: () => Promise<number>;
 }
 
-export interface Connection<T> {
+interface Connection<T> {
   readonly edges: Array<{ cursor: string; node: T }>;
   readonly pageInfo: PageInfo;
   readonly totalCount: Promise<number>;
@@ -89,7 +89,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
 type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 
 /** One column of a keyset order. `expression` wraps the column and the cursor value alike. */
-export interface SortKey<T> {
+interface SortKey<T> {
   property: keyof T & string;
   cast: KeyCast;
   expression?: (sql: string) => string;

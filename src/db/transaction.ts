@@ -15,7 +15,7 @@ export interface Caller {
   requestId: string | null;
 }
 
-export interface AuditEntry {
+interface AuditEntry {
   targetType: string;
   targetId: string | null;
   before: unknown;

@@ -19,7 +19,7 @@ export interface DomainCheckerOptions {
   allowPrivateAddresses: boolean;
 }
 
-export type CheckFailure =
+type CheckFailure =
   | 'MISSING_RECORD'
   | 'WRONG_TOKEN'
   | 'TIMEOUT'

@@ -53,11 +53,7 @@ export async function findDomainsByName(
  * organization's row of those names, so a verification in flight either commits first and is
  * seen here, or waits for this transaction and then sees what it wrote (and opens its conflict).
  */
-export async function domainsOwnedElsewhere(
-  tx: EntityManager,
-  organizationId: string,
-  names: string[],
-): Promise<Set<string>> {
+async function domainsOwnedElsewhere(tx: EntityManager, organizationId: string, names: string[]): Promise<Set<string>> {
   if (names.length === 0) return new Set();
   const rows: Array<{ name: string; status: DomainStatus }> = await tx.query(
     `/* domainsOwnedElsewhere */ SELECT name, status FROM domain

@@ -19,7 +19,7 @@ const SECURITY_DIRECTIVES = new Set(['requiresScopes', 'authenticated', 'policy'
 const isSecurityDirective = (name: string) => SECURITY_DIRECTIVES.has(name.replace(/^federation__/, ''));
 
 /** The subgraph SDL without the security directives: their uses, definitions and @link imports. */
-export function withoutSecurityDirectives(sdl: string): DocumentNode {
+function withoutSecurityDirectives(sdl: string): DocumentNode {
   return visit(parse(sdl), {
     Directive(node) {
       return isSecurityDirective(node.name.value) ? null : undefined;

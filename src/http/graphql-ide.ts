@@ -19,7 +19,7 @@ const HEADERS_SLOT = '__GOVERNANCE_IDE_HEADERS__';
 const QUERY_SLOT = '__GOVERNANCE_IDE_QUERY__';
 
 /** The page loads nothing from elsewhere: inline script and styles, Monaco's workers from blob: URLs. */
-export const IDE_CONTENT_SECURITY_POLICY = [
+const IDE_CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self' 'unsafe-inline'",
   "style-src 'self' 'unsafe-inline'",

@@ -36,7 +36,7 @@ export function graphqlArmor(production: boolean) {
 }
 
 /** Documents longer than this are not parsed to the end (graphql-js stops lexing at the limit). */
-export const MAX_TOKENS = 5_000;
+const MAX_TOKENS = 5_000;
 
 /** Apollo's parse options: the token limit, enforced while parsing. */
 export const parseOptions = { maxTokens: MAX_TOKENS };

@@ -4,7 +4,7 @@ import { ConflictKind } from '../conflicts/conflict.enums';
 import { userError, type UserError, type UserErrorCode } from '../common/user-error';
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 
-export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
+type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
 
 /**
  * A best-practice rule of the design: data plus one pure function over facts. Mutations use

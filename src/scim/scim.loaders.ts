@@ -45,5 +45,3 @@ export function createScimLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type ScimLoaders = ReturnType<typeof createScimLoaders>;

@@ -86,7 +86,7 @@ const PEOPLE = [
   'ava.johnson',
 ];
 
-export const DEMO_SLUGS = ['acme', 'globex'];
+const DEMO_SLUGS = ['acme', 'globex'];
 const ADMIN = 'admin@acme.com';
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 

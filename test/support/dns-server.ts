@@ -2,8 +2,8 @@ import { Packet, createServer } from 'dns2';
 
 const NXDOMAIN = 3;
 /** Response codes a test can make a name answer with instead of its records. */
-export const DNS_ERROR_RCODES = { SERVFAIL: 2, REFUSED: 5 } as const;
-export type DnsErrorRcode = keyof typeof DNS_ERROR_RCODES;
+const DNS_ERROR_RCODES = { SERVFAIL: 2, REFUSED: 5 } as const;
+type DnsErrorRcode = keyof typeof DNS_ERROR_RCODES;
 
 export interface DnsServerRecords {
   /** name → records; each record is its list of character strings (chunks). */

@@ -2,7 +2,7 @@
  * A SCIM response body as tests read it: a resource (User, Group, Schema), a ListResponse or an
  * error (RFC 7644 §3.12). Each response has only some of these; a test reading one it lacks fails.
  */
-export interface ScimBody {
+interface ScimBody {
   schemas: string[];
   id: string;
   externalId: string;

@@ -21,7 +21,7 @@ export type FilterNode =
   | { kind: 'present'; attr: string }
   | { kind: 'valuePath'; attr: string; filter: FilterNode };
 
-export const MAX_FILTER_LENGTH = 2000;
+const MAX_FILTER_LENGTH = 2000;
 /** Parentheses (`not (...)` counting once) and value-filter brackets, nested. */
 export const MAX_FILTER_DEPTH = 20;
 

@@ -16,7 +16,7 @@ import { callerDirectory, etagMatches, etagOf, notFound, sendScim, sendScimError
 type Json = Record<string, unknown>;
 
 /** The service behind one SCIM resource type: reads by directory, writes as the directory's push. */
-export interface ResourceService<T> {
+interface ResourceService<T> {
   list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: T[] }>;
   find(directory: Directory, id: string): Promise<T | null>;
   create(call: ScimCall, body: unknown): Promise<ScimOutcome<T>>;
