@@ -5,10 +5,9 @@
 // Runtime packages are what `npm start` loads; dev packages run the tests and the build, so both count.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import semver from 'semver';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const semver = createRequire(path.join(root, 'package.json'))('semver');
 const readJson = (file) => JSON.parse(readFileSync(file, 'utf8'));
 
 const project = readJson(path.join(root, 'package.json'));

@@ -77,6 +77,8 @@ class EnvReader {
     return fallback;
   }
 
+  integer(name: string, fallback: number, min: number, max: number): number;
+  integer(name: string, fallback: undefined, min: number, max: number): number | undefined;
   integer(name: string, fallback: number | undefined, min: number, max: number): number | undefined {
     const value = this.string(name);
     if (value === undefined) return fallback;
@@ -125,8 +127,8 @@ function readTrustProxy(read: EnvReader): number | string | false {
     return false;
   }
   const isAddressOrSubnet = (item: string) => {
-    const [address, prefix, ...rest] = item.split('/');
-    return isIP(address) !== 0 && rest.length === 0 && (prefix === undefined || /^\d{1,3}$/.test(prefix));
+    const [address, ...prefix] = item.split('/');
+    return isIP(address) !== 0 && (prefix.length === 0 || (prefix.length === 1 && /^\d{1,3}$/.test(prefix[0])));
   };
   const items = value.split(',').map((item) => item.trim());
   if (!items.every((item) => ['loopback', 'linklocal', 'uniquelocal'].includes(item) || isAddressOrSubnet(item))) {
@@ -160,42 +162,42 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     nodeEnv,
     host: read.string('HOST') ?? '0.0.0.0',
-    port: read.integer('PORT', 4000, 0, 65535)!,
+    port: read.integer('PORT', 4000, 0, 65535),
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(read.string('DATA_DIR') ?? '.data'),
     embeddedPostgresPort: read.integer('EMBEDDED_PG_PORT', undefined, 1024, 65535),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
-    dbPoolMax: read.integer('DB_POOL_MAX', 10, 1, 200)!,
+    dbPoolMax: read.integer('DB_POOL_MAX', 10, 1, 200),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000)!,
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     auth: {
       jwtSecret,
       jwksUrl: read.url('JWT_JWKS_URL', ['https:', 'http:']),
       issuer: read.string('JWT_ISSUER'),
       audience: read.string('JWT_AUDIENCE'),
-      clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600)!,
+      clockToleranceSeconds: read.integer('JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 3600),
     },
     routerSharedSecret: read.string('ROUTER_SHARED_SECRET'),
     metricsToken,
     rateLimits: {
-      mutationsPerMinute: read.integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600, 0, 1_000_000)!,
-      scimPerMinute: read.integer('RATE_LIMIT_SCIM_PER_MINUTE', 6000, 0, 10_000_000)!,
-      scimAuthFailuresPerMinute: read.integer('RATE_LIMIT_SCIM_AUTH_FAILURES_PER_MINUTE', 60, 0, 1_000_000)!,
+      mutationsPerMinute: read.integer('RATE_LIMIT_MUTATIONS_PER_MINUTE', 600, 0, 1_000_000),
+      scimPerMinute: read.integer('RATE_LIMIT_SCIM_PER_MINUTE', 6000, 0, 10_000_000),
+      scimAuthFailuresPerMinute: read.integer('RATE_LIMIT_SCIM_AUTH_FAILURES_PER_MINUTE', 60, 0, 1_000_000),
     },
     trustProxy: readTrustProxy(read),
     retryWorker: {
       enabled: read.boolean('RETRY_WORKER_ENABLED', true),
-      intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000)!,
-      batchSize: read.integer('RETRY_BATCH_SIZE', 50, 1, 10_000)!,
+      intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000),
+      batchSize: read.integer('RETRY_BATCH_SIZE', 50, 1, 10_000),
     },
-    idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30)!,
+    idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
     domainCheck: {
       dnsServers: (read.string('DNS_SERVERS') ?? '')
         .split(',')
         .map((server) => server.trim())
         .filter(Boolean),
-      timeoutMs: read.integer('DOMAIN_CHECK_TIMEOUT_MS', 5000, 100, 60_000)!,
-      maxBytes: read.integer('DOMAIN_CHECK_MAX_BYTES', 4096, 64, 1_048_576)!,
+      timeoutMs: read.integer('DOMAIN_CHECK_TIMEOUT_MS', 5000, 100, 60_000),
+      maxBytes: read.integer('DOMAIN_CHECK_MAX_BYTES', 4096, 64, 1_048_576),
       fileScheme: read.oneOf('DOMAIN_CHECK_FILE_SCHEME', ['https', 'http'] as const, 'https'),
       filePort: read.integer('DOMAIN_CHECK_FILE_PORT', undefined, 1, 65535),
       allowPrivateAddresses: read.boolean('DOMAIN_CHECK_ALLOW_PRIVATE', false),

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       throw new Error(
         `Port ${config.port} on ${config.host} is already in use (another server still running?). ` +
           `Stop that one, or choose another port: PORT=${config.port + 1} npm start`,
+        { cause: error },
       );
     throw error;
   }
@@ -70,9 +71,9 @@ async function main(): Promise<void> {
   if (config.retryWorker.enabled) retryWorker.start();
   // Independent of the retry worker: turning SCIM retries off must not let the keys pile up.
   const keyExpiry = setInterval(() => {
-    expireIdempotencyKeys(database.dataSource, config.idempotencyTtlHours).catch((error: unknown) =>
-      logger.error({ err: error }, 'expiring idempotency keys failed; will try again'),
-    );
+    expireIdempotencyKeys(database.dataSource, config.idempotencyTtlHours).catch((error: unknown) => {
+      logger.error({ err: error }, 'expiring idempotency keys failed; will try again');
+    });
   }, KEY_EXPIRY_INTERVAL_MS).unref();
   if (auth.developmentSecret) {
     await printDevelopmentTokens(config, database.dataSource, auth.developmentSecret, logger, baseUrl);

@@ -74,7 +74,7 @@ export function buildGovernanceSchema(): Promise<GraphQLSchema> {
     const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
     const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
     for (const reference of referenceResolvers) {
-      for (const [typeName, fields] of Object.entries(reference))
+      for (const [typeName, fields] of Object.entries<Record<string, unknown>>(reference))
         resolverMap[typeName] = { ...resolverMap[typeName], ...fields };
     }
     return checkEntityRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]));

@@ -10,7 +10,7 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import express, { type Request } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { OperationTypeNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
@@ -134,7 +134,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
                 response.http.status = 503;
                 response.http.headers.set('retry-after', '2');
                 // formatError cannot see the operation; a read changed nothing, so it is not told about a change.
-                if (operation?.operation !== 'mutation') {
+                if (operation?.operation !== OperationTypeNode.MUTATION) {
                   body.singleResult.errors = body.singleResult.errors.map((error) =>
                     unavailable(error) ? { ...error, message: DATABASE_UNAVAILABLE_FOR_READ_MESSAGE } : error,
                   );
@@ -255,22 +255,21 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
       },
     }),
   );
-  app.use(
-    (error: { type?: string; status?: number }, _req: Request, res: express.Response, next: express.NextFunction) => {
-      // Body-parser refusals on /graphql (too large, not JSON) as GraphQL-shaped client errors.
-      if (error?.type === 'entity.too.large')
-        return void res
-          .status(413)
-          .json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
-      if (error instanceof JsonTooDeepError)
-        return void res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
-      if (error?.status && error.status < 500)
-        return void res
-          .status(error.status)
-          .json({ errors: [{ message: 'The request could not be read.', extensions: { code: 'BAD_REQUEST' } }] });
-      next(error);
-    },
-  );
+  app.use((error: unknown, _req: Request, res: express.Response, next: express.NextFunction) => {
+    // Body-parser refusals on /graphql (too large, not JSON) as GraphQL-shaped client errors.
+    const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+    if (type === 'entity.too.large')
+      return void res
+        .status(413)
+        .json({ errors: [{ message: 'Request body over 1 MB.', extensions: { code: 'BAD_REQUEST' } }] });
+    if (error instanceof JsonTooDeepError)
+      return void res.status(400).json({ errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+    if (typeof status === 'number' && status > 0 && status < 500)
+      return void res
+        .status(status)
+        .json({ errors: [{ message: 'The request could not be read.', extensions: { code: 'BAD_REQUEST' } }] });
+    next(error);
+  });
 
   return {
     app,
@@ -287,7 +286,12 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
     },
     async stop() {
       await apollo.stop();
-      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      if (httpServer.listening)
+        await new Promise<void>((resolve) =>
+          httpServer.close(() => {
+            resolve();
+          }),
+        );
     },
   };
 }

@@ -14,17 +14,12 @@ export async function markManaged(
     'ids' in which
       ? ['claimAccounts', 'id = ANY($2::uuid[])', which.ids]
       : ['claimDomain', 'email_domain = $2 AND NOT managed', which.domain];
-  const [rows] = await m.tx.query(
+  const [rows]: [Array<{ id: string; claimed_at: Date; version: number }>, number] = await m.tx.query(
     `/* ${comment} */ UPDATE account SET managed = true, claimed_at = now(), version = version + 1, updated_at = now()
      WHERE organization_id = $1 AND ${condition} RETURNING id, claimed_at, version`,
     [m.organizationId, value],
   );
-  const claimed = new Map(
-    (rows as Array<{ id: string; claimed_at: Date; version: number }>).map((row) => [
-      row.id,
-      { claimedAt: row.claimed_at, version: row.version },
-    ]),
-  );
+  const claimed = new Map(rows.map((row) => [row.id, { claimedAt: row.claimed_at, version: row.version }]));
   await settleUnmanagedConflicts(m, [...claimed.keys()]);
   return claimed;
 }

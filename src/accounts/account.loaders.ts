@@ -26,5 +26,3 @@ export function createAccountLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type AccountLoaders = ReturnType<typeof createAccountLoaders>;

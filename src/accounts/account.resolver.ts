@@ -45,8 +45,8 @@ export class AccountResolver {
     description: "The organization's domain this email is on, if it asserts it.",
   })
   async domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> {
-    const [domain] = await ctx.loaders.domains.byName.load(account.emailDomain);
-    return domain ?? null;
+    const [domain = null] = await ctx.loaders.domains.byName.load(account.emailDomain);
+    return domain;
   }
 
   @FieldResolver(() => Boolean, { description: 'Linked to a SCIM record: change it at the IdP, not here (rule R1).' })

@@ -7,7 +7,7 @@ import { CommonErrorCode, notFoundError, userError, type UserError } from '../co
 import { lockCurrent, staleVersion, updateRow } from '../db/rows';
 import { selectRows } from '../db/statements';
 import type { MutationScope } from '../db/transaction';
-import { R1, R3, R6, R8, check } from '../rules/rules';
+import { R1, R3, R6, R8, check, refusalOf } from '../rules/rules';
 import { domainFacts, domainOwnedElsewhere, findDomainsByName } from '../domains/domain.service';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
@@ -22,7 +22,7 @@ import { takingFacts } from './address-facts';
 import type { AccountFilter } from './account.inputs';
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
-export const ACCOUNT_KEYSET: Keyset<Account> = {
+const ACCOUNT_KEYSET: Keyset<Account> = {
   scope: 'accounts',
   direction: 'ASC',
   keys: [
@@ -54,7 +54,7 @@ export class AccountService {
   }
 }
 
-export function accountConditions(where: Conditions, filter: AccountFilter): Conditions {
+function accountConditions(where: Conditions, filter: AccountFilter): Conditions {
   if (filter.status) where.and('status = ?', filter.status);
   if (filter.origin) where.and('origin = ?', filter.origin);
   if (filter.managed != null) where.and('managed = ?', filter.managed);
@@ -128,7 +128,7 @@ export const accountMutations = {
         // Taken meanwhile: refused as the checks above would refuse it now.
         const taken = await takingRefusal(m.tx, m.organizationId, parsed.email, account);
         return refused(
-          taken ?? check(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail')!,
+          taken ?? refusalOf(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail'),
           account,
         );
       }
@@ -141,7 +141,7 @@ export const accountMutations = {
           heldBy: 'none',
           domainVerifiedBy: 'others',
         } as const;
-        return refused(check(R8, { ...facts, taking: true }, 'newEmail')!, account);
+        return refused(refusalOf(R8, { ...facts, taking: true }, 'newEmail'), account);
       }
       await renameToPlaceholder(m, account, local, domain);
     }
@@ -194,9 +194,11 @@ export const accountMutations = {
       accounts.map((account) => account.emailDomain),
     );
     const errors: UserError[] = [];
+    const requested: Account[] = [];
     accountIds.forEach((id, i) => {
       const account = byId.get(id.toLowerCase());
       if (!account) return void errors.push(notFoundError('account', fieldOf(i)));
+      requested.push(account);
       const stale = accountIds.length === 1 ? staleVersion(expectedVersion, account) : null;
       if (stale) return void errors.push(stale);
       if (account.managed) return;
@@ -212,12 +214,7 @@ export const accountMutations = {
     const toClaim = accounts.filter((account) => !account.managed);
     if (toClaim.length > 0) {
       const claimedAt = await markManaged(m, { ids: toClaim.map((account) => account.id) });
-      for (const account of toClaim)
-        Object.assign(account, {
-          managed: true,
-          claimedAt: claimedAt.get(account.id)!.claimedAt,
-          version: claimedAt.get(account.id)!.version,
-        });
+      for (const account of toClaim) Object.assign(account, { managed: true, ...claimedAt.get(account.id) });
       await m.audit({
         targetType: 'Account',
         targetId: toClaim.length === 1 ? toClaim[0].id : null,
@@ -225,7 +222,7 @@ export const accountMutations = {
         after: { accounts: toClaim.map((account) => ({ id: account.id, email: account.email, managed: true })) },
       });
     }
-    return { kind: 'claimed', accounts: accountIds.map((id) => byId.get(id.toLowerCase())!) };
+    return { kind: 'claimed', accounts: requested };
   },
 
   async suspend(
@@ -317,7 +314,7 @@ async function changeStatus(
 /** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
 async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<UserError | null> {
   const linked = await linkedDirectoryNames(tx, [account.id]);
-  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id)! }, 'accountId');
+  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, 'accountId');
 }
 
 /**

@@ -19,14 +19,15 @@ export async function takingFacts(
     organizationId,
     email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
   );
-  const [holder]: Array<{ organization_id: string; email: string }> = await tx.query(
+  const holders: Array<{ organization_id: string; email: string }> = await tx.query(
     `/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`,
     [email, exceptAccountId],
   );
+  const holder = holders.at(0);
   const heldBy: Party = !holder ? 'none' : holder.organization_id === organizationId ? 'us' : 'others';
   return {
     facts: { email, heldBy, domainVerifiedBy: ownedElsewhere ? 'others' : 'none', taking: true },
     // Another organization's holder is never described.
-    holderEmail: heldBy === 'us' ? holder.email : null,
+    holderEmail: holder && heldBy === 'us' ? holder.email : null,
   };
 }

@@ -5,7 +5,7 @@ import { AuditEvent } from './audit-event.entity';
 import type { AuditEventFilter } from './audit.inputs';
 
 /** Newest first by id: ids are issued in commit order within a writer, so the trail reads as it happened. */
-export const AUDIT_KEYSET: Keyset<AuditEvent> = {
+const AUDIT_KEYSET: Keyset<AuditEvent> = {
   scope: 'auditEvents',
   direction: 'DESC',
   keys: [{ property: 'id', cast: 'bigint' }],

@@ -17,22 +17,26 @@ export const authChecker = (
   { context }: Pick<ResolverData<AuthState>, 'context'>,
   scopes: readonly Scope[],
 ): boolean => {
-  const principal = context.principal;
-  if (!principal) throw unauthenticated(context.authError ? `Invalid bearer token: ${context.authError}` : undefined);
-  for (const scope of scopes) if (!principal.scopes.has(scope)) throw forbidden(scope);
+  authorizedPrincipal(context, scopes);
   return true;
 };
 
+/** The caller, when it holds every scope; else UNAUTHENTICATED or FORBIDDEN. */
+function authorizedPrincipal(state: AuthState, scopes: readonly Scope[]): Principal {
+  const principal = state.principal;
+  if (!principal) throw unauthenticated(state.authError ? `Invalid bearer token: ${state.authError}` : undefined);
+  for (const scope of scopes) if (!principal.scopes.has(scope)) throw forbidden(scope);
+  return principal;
+}
+
 /** The principal of a request whose field was authorized, or UNAUTHENTICATED. */
 export function requirePrincipal(state: AuthState): Principal {
-  if (!state.principal) authChecker({ context: state }, []);
-  return state.principal!;
+  return authorizedPrincipal(state, []);
 }
 
 /** Checks a scope outside type-graphql's middleware (federation reference resolvers). */
 export function assertScope(state: AuthState, scope: Scope): Principal {
-  authChecker({ context: state }, [scope]);
-  return state.principal!;
+  return authorizedPrincipal(state, [scope]);
 }
 
 /**

@@ -39,7 +39,7 @@ export async function firstOrganizationAdminToken(
   db: DataSource,
   mint: (organizationId: string) => Promise<string>,
 ): Promise<DevelopmentToken | undefined> {
-  const [organization] = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 1 });
+  const [organization = null] = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 1 });
   if (!organization) return undefined;
   return { organizationSlug: organization.slug, token: await mint(organization.id) };
 }

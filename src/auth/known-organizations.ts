@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { Organization } from '../organizations/organization.entity';
 
 /** How long an organization seen to exist is believed to, without asking again. */
-export const KNOWN_ORGANIZATION_TTL_MS = 60_000;
+const KNOWN_ORGANIZATION_TTL_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
 
 /**
@@ -39,7 +39,7 @@ export class KnownOrganizations {
       .select('1')
       .where('organization.id = :organizationId', { organizationId })
       .comment('auth:organizationExists')
-      .getRawOne();
+      .getRawOne<Record<string, unknown>>();
     if (!found) {
       this.knownUntil.delete(organizationId);
       return false;

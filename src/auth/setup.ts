@@ -24,7 +24,7 @@ export function setUpAuth(config: Config): AuthSetup {
         'Production never generates its own keys.',
     );
   }
-  const secret = developmentSecret(config)!;
+  const secret = loadOrCreateDevelopmentSecret(config.dataDir);
   return { verifier: new TokenVerifier({ ...auth, jwtSecret: secret }), developmentSecret: secret };
 }
 

@@ -37,9 +37,8 @@ void runCli(
     if (unknown.length > 0) throw new Error(`Unknown scopes: ${unknown.join(', ')} (known: ${ALL_SCOPES.join(', ')})`);
     if (config.auth.jwksUrl && !config.auth.jwtSecret)
       throw new Error('Tokens for a JWKS issuer come from that issuer, not from here.');
-    if (!config.auth.jwtSecret && config.nodeEnv === 'production')
-      throw new Error('Set JWT_SECRET to mint production tokens.');
-    const secret = config.auth.jwtSecret ?? developmentSecret(config)!;
+    const secret = config.auth.jwtSecret ?? developmentSecret(config);
+    if (secret === undefined) throw new Error('Set JWT_SECRET to mint production tokens.');
     const token = await mintDevelopmentToken(config, secret, organization.id, {
       subject: options.sub,
       scopes,

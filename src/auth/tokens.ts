@@ -47,7 +47,7 @@ export class TokenVerifier {
   }
 }
 
-export function principalFromClaims(payload: JWTPayload): Principal {
+function principalFromClaims(payload: JWTPayload): Principal {
   const organizationId = payload.org;
   if (!isUuid(organizationId)) throw new InvalidTokenError('the "org" claim must be an organization id');
   const requested =

@@ -19,6 +19,3 @@ export const forbidden = (scope: string) =>
 
 export const badUserInput = (argument: string, message: string) =>
   graphQLError('BAD_USER_INPUT', `${argument}: ${message}`, { argument });
-
-export const notFound = (type: string, id: string) =>
-  graphQLError('NOT_FOUND', `${type} ${id} does not exist.`, { type, id });

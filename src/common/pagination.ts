@@ -3,9 +3,10 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import { selectRows, type SelectOptions } from '../db/statements';
 import { badUserInput } from './errors';
 import { isUuid } from './ids';
+import { present } from './present';
 
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 
 @ArgsType()
 export class PageArgs {
@@ -44,7 +45,7 @@ export interface Page<T> {
   count: () => Promise<number>;
 }
 
-export interface Connection<T> {
+interface Connection<T> {
   readonly edges: Array<{ cursor: string; node: T }>;
   readonly pageInfo: PageInfo;
   readonly totalCount: Promise<number>;
@@ -88,7 +89,7 @@ export function ConnectionType<T extends object>(nodeType: ClassType<T>, name: s
 type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 
 /** One column of a keyset order. `expression` wraps the column and the cursor value alike. */
-export interface SortKey<T> {
+interface SortKey<T> {
   property: keyof T & string;
   cast: KeyCast;
   expression?: (sql: string) => string;
@@ -164,13 +165,15 @@ export function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
   } catch {
     decoded = undefined;
   }
+  const parts: unknown[] = Array.isArray(decoded) ? decoded : [];
+  const values = parts.slice(1).filter((value) => typeof value === 'string');
   const valid =
-    Array.isArray(decoded) &&
-    decoded.length === keyset.keys.length + 1 &&
-    decoded[0] === keyset.scope &&
-    keyset.keys.every((key, i) => typeof decoded[i + 1] === 'string' && validValue[key.cast](decoded[i + 1]));
+    parts.length === keyset.keys.length + 1 &&
+    parts[0] === keyset.scope &&
+    values.length === keyset.keys.length &&
+    keyset.keys.every((key, i) => validValue[key.cast](values[i]));
   if (!valid) throw badUserInput('after', `not a cursor of this ${keyset.scope} list; pass an endCursor it returned.`);
-  return (decoded as string[]).slice(1);
+  return values;
 }
 
 export interface PageQuery<T> extends Pick<SelectOptions<T>, 'exclude'> {
@@ -194,7 +197,8 @@ export async function paginate<T extends ObjectLiteral>(
   const metadata = db.getMetadata(entity);
   const wrap = (key: SortKey<T>, sql: string) => (key.expression ? key.expression(sql) : sql);
   // Cursors carry properties; the SQL needs their columns.
-  const column = (key: SortKey<T>) => wrap(key, metadata.findColumnWithPropertyName(key.property)!.databaseName);
+  const column = (key: SortKey<T>) =>
+    wrap(key, present(metadata.findColumnWithPropertyName(key.property), `${key.property}'s column`).databaseName);
   const page = where.clone();
   if (args.after) {
     const values = decodeCursor(keyset, args.after);
@@ -222,11 +226,11 @@ export async function paginate<T extends ObjectLiteral>(
     hasNextPage: rows.length > limit,
     hasPreviousPage: Boolean(args.after),
     count: memo(async () => {
-      const [row] = await db.query(
-        `/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where}`,
+      const rows: Array<{ count: number }> = await db.query(
+        `/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where.toString()}`,
         where.params,
       );
-      return row?.count ?? 0;
+      return rows.at(0)?.count ?? 0;
     }),
   };
 }

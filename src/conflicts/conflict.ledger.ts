@@ -147,7 +147,7 @@ export async function openConflicts(
   const unique = [...new Map(specs.map((spec) => [`${spec.kind}:${spec.causeKey}`, spec])).values()];
   if (unique.length === 0) return [];
   const rows = unique.map(specValues);
-  const opened = await m.tx.query(
+  const opened: Array<Record<string, unknown>> = await m.tx.query(
     `/* openConflicts */ WITH upserted AS (
        INSERT INTO conflict AS c (organization_id, ${COLUMNS.join(', ')})
        SELECT $4::uuid, * FROM unnest(${COLUMN_TYPES.map((type, i) => `$${i + 5}::${type}[]`).join(', ')})
@@ -190,7 +190,7 @@ function where(
 /** Closes the selected OPEN conflicts as RESOLVED by the scope's action (rule R7 for resyncs), each with its audit event. */
 export async function resolveConflicts(m: MutationScope, selector: ConflictSelector): Promise<Conflict[]> {
   const condition = where(m.organizationId, selector, 4);
-  const rows = await m.tx.query(
+  const rows: Array<Record<string, unknown>> = await m.tx.query(
     `/* resolveConflicts */ WITH resolved AS (
        UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = $2, closed_by = $1,
          actions_taken = array_append(actions_taken, $2), version = version + 1, updated_at = now()
@@ -205,12 +205,13 @@ export async function resolveConflicts(m: MutationScope, selector: ConflictSelec
 /** Records a remediation step taken on the selected OPEN conflicts, which stay open (no status change, no event). */
 export async function noteAction(m: MutationScope, selector: ConflictSelector): Promise<Conflict[]> {
   const condition = where(m.organizationId, selector, 2);
-  const rows = await m.tx.query(
+  // An UPDATE answers [rows, count].
+  const [rows]: [Array<Record<string, unknown>>, number] = await m.tx.query(
     `/* noteConflictAction */ UPDATE conflict SET actions_taken = array_append(actions_taken, $1), version = version + 1, updated_at = now()
      WHERE ${condition.sql} RETURNING *`,
     [m.action, ...condition.params],
   );
-  return hydrate(m.tx, Conflict, rows[0] ?? []);
+  return hydrate(m.tx, Conflict, rows);
 }
 
 /**
@@ -220,7 +221,7 @@ export async function noteAction(m: MutationScope, selector: ConflictSelector): 
  */
 export async function settleUnmanagedConflicts(m: MutationScope, accountIds: string[]): Promise<Conflict[]> {
   if (accountIds.length === 0) return [];
-  const rows = await m.tx.query(
+  const rows: Array<Record<string, unknown>> = await m.tx.query(
     `/* settleUnmanagedConflicts */ WITH settled AS (
        UPDATE conflict SET
          status = CASE WHEN scim_record_id IS NULL THEN 'RESOLVED' ELSE status END,

@@ -99,5 +99,3 @@ function memoByStatus(create: (status?: ConflictStatus) => DataLoader<string, Co
     return loader;
   };
 }
-
-export type ConflictLoaders = ReturnType<typeof createConflictLoaders>;

@@ -11,7 +11,7 @@ import { detectConflicts, type DetectionResult } from './conflict-detection';
 import type { ConflictFilter } from './conflict.inputs';
 
 /** Newest first: the portal's queue shows what just broke at the top. */
-export const CONFLICT_KEYSET: Keyset<Conflict> = {
+const CONFLICT_KEYSET: Keyset<Conflict> = {
   scope: 'conflicts',
   direction: 'DESC',
   keys: [

@@ -91,6 +91,8 @@ function stepsFor({
   directory,
 }: RemediationFacts): Step[] {
   const record = conflict.scimRecordId;
+  // Conflicts about an address always carry it; the fallbacks only keep a sentence whole.
+  const email = conflict.email ?? 'the email';
   const resync = record
     ? [
         mutation(
@@ -125,7 +127,7 @@ function stepsFor({
           return [
             manual(
               'awaitRelease',
-              `${conflict.email} is on your verified domain ${domain.name}, but an account outside your organization held it before you verified the domain. That organization has been asked to move it (rule R8); once it has, resync (the retry worker also keeps retrying), or give the user another email at the identity provider.`,
+              `${email} is on your verified domain ${domain.name}, but an account outside your organization held it before you verified the domain. That organization has been asked to move it (rule R8); once it has, resync (the retry worker also keeps retrying), or give the user another email at the identity provider.`,
             ),
             ...resync,
           ];
@@ -133,7 +135,7 @@ function stepsFor({
         return [
           manual(
             'changeEmailAtIdentityProvider',
-            `${conflict.email} is not available to your organization: give the user another email at the identity provider.`,
+            `${email} is not available to your organization: give the user another email at the identity provider.`,
           ),
           ...resync,
         ];
@@ -155,7 +157,7 @@ function stepsFor({
         mutation(
           'renameAccountEmail',
           { accountId: conflict.conflictingAccountId },
-          `Rename the account holding ${conflict.email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`,
+          `Rename the account holding ${email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`,
         ),
         ...resync,
       ];
@@ -168,7 +170,7 @@ function stepsFor({
             ssoEmailAttribute: directory?.ssoEmailAttribute,
             scimEmailAttribute: directory?.ssoEmailAttribute,
           },
-          `Map the SCIM email to the same attribute as SSO (${directory?.ssoEmailAttribute}), in the identity provider and here.`,
+          `Map the SCIM email to the same attribute as SSO (${directory?.ssoEmailAttribute ?? 'unknown'}), in the identity provider and here.`,
         ),
       ];
     case ConflictKind.UNVERIFIED_DOMAIN:
@@ -209,7 +211,7 @@ function stepsFor({
         ),
       ];
     case ConflictKind.DOMAIN_OWNED_ELSEWHERE: {
-      const domainName = conflict.email?.split('@')[1];
+      const domainName = conflict.email?.split('@')[1] ?? 'its domain';
       if (accountIdpManaged) {
         return [
           manual(

@@ -41,8 +41,8 @@ void runCli(
     } else {
       await migrate(dataSource, logger);
     }
-    const applied = await dataSource.query('SELECT name FROM schema_migration ORDER BY id');
-    process.stdout.write(`applied: ${applied.map((row: { name: string }) => row.name).join(', ') || '(none)'}\n`);
+    const applied: Array<{ name: string }> = await dataSource.query('SELECT name FROM schema_migration ORDER BY id');
+    process.stdout.write(`applied: ${applied.map((row) => row.name).join(', ') || '(none)'}\n`);
   },
   { migrate: false },
 );

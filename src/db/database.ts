@@ -20,17 +20,20 @@ export async function openDatabase(
   logger: Logger,
   queryLogger?: TypeOrmLogger,
 ): Promise<Database> {
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(config.dataDir, logger, config.embeddedPostgresPort);
+  let url = config.databaseUrl;
+  let embedded: EmbeddedDatabase | undefined;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.dataDir, logger, config.embeddedPostgresPort);
+    url = embedded.url;
+  }
   const dataSource = createDataSource({
-    url: config.databaseUrl ?? embedded!.url,
+    url,
     poolMax: config.dbPoolMax,
     logger: queryLogger,
   });
   try {
     await dataSource.initialize().catch((error: unknown) => {
-      throw connectionFailure(error, config.databaseUrl ?? embedded!.url, config.databaseUrl !== undefined);
+      throw connectionFailure(error, url, config.databaseUrl !== undefined);
     });
     if (config.migrateOnStart) await migrate(dataSource, logger);
   } catch (error) {

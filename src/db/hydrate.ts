@@ -6,7 +6,7 @@ export function hydrate<T extends ObjectLiteral>(
   entity: EntityTarget<T>,
   rows: Array<Record<string, unknown>>,
 ): T[] {
-  const metadata = tx.connection.getMetadata(entity);
+  const metadata = tx.dataSource.getMetadata(entity);
   return rows.map((row) => {
     const instance = metadata.create() as T;
     for (const column of metadata.columns) {

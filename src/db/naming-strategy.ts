@@ -1,7 +1,7 @@
 import { DefaultNamingStrategy, type NamingStrategyInterface, type Table } from 'typeorm';
 
 const snake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
-const tableNameOf = (table: Table | string) => (typeof table === 'string' ? table : table.name).split('.').pop()!;
+const tableNameOf = (table: Table | string) => (typeof table === 'string' ? table : table.name).replace(/^.*\./, '');
 
 /**
  * snake_case columns and Postgres' own constraint names (`account_pkey`, `account_organization_id_fkey`),

@@ -1,6 +1,6 @@
 import { types } from 'pg';
 
-const TIMESTAMPTZ = 1184;
+const TIMESTAMPTZ = types.builtins.TIMESTAMPTZ;
 const parseWithLibrary = types.getTypeParser(TIMESTAMPTZ) as (value: string) => Date;
 
 /** The number in `count` decimal digits at `from`, or NaN. */

@@ -22,10 +22,10 @@ export async function lockRow<T extends Versioned>(
   comment: string,
 ): Promise<T | null> {
   if (!isUuid(id)) return null;
-  const [row] = await selectRows(tx, entity, comment, 'id = $1 AND organization_id = $2', [id, organizationId], {
+  const [row = null] = await selectRows(tx, entity, comment, 'id = $1 AND organization_id = $2', [id, organizationId], {
     lock: true,
   });
-  return row ?? null;
+  return row;
 }
 
 /** A locked row, or why the mutation stops before looking at it (with the row when there is one). */
@@ -68,7 +68,7 @@ export async function updateRow<T extends Versioned>(
   const result = await tx
     .createQueryBuilder()
     .update(entity)
-    .set({ ...changes, version: () => 'version + 1', updatedAt: () => 'now()' } as never)
+    .set({ ...changes, version: () => 'version + 1', updatedAt: () => 'now()' })
     .where('id = :id', { id: row.id })
     // Property names: TypeORM 1.x silently drops a column name here (updated_at came back undefined).
     .returning(['version', 'updatedAt'])

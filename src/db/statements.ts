@@ -26,7 +26,7 @@ export async function selectRows<T extends ObjectLiteral>(
   options: SelectOptions<T> = {},
 ): Promise<T[]> {
   const manager = 'manager' in db ? db.manager : db;
-  const metadata = manager.connection.getMetadata(entity);
+  const metadata = manager.dataSource.getMetadata(entity);
   const listKey = `${metadata.tableName}:${(options.exclude ?? []).join(',')}`;
   let columns = columnLists.get(listKey);
   if (columns === undefined) {
@@ -42,7 +42,7 @@ export async function selectRows<T extends ObjectLiteral>(
   const order = options.orderBy ? ` ORDER BY ${options.orderBy}` : '';
   const limit = options.limit !== undefined ? ` LIMIT ${Math.trunc(options.limit)}` : '';
   const lock = options.lock ? ' FOR UPDATE' : '';
-  const rows = await manager.query(
+  const rows: Array<Record<string, unknown>> = await manager.query(
     `/* ${comment} */ SELECT ${columns} FROM "${metadata.tableName}" WHERE ${where}${order}${limit}${lock}`,
     params,
   );
@@ -60,7 +60,7 @@ export async function insertRow<T extends ObjectLiteral>(
   values: Partial<T>,
   options: { comment: string; skipOnConflict?: boolean },
 ): Promise<T | null> {
-  const metadata = tx.connection.getMetadata(entity);
+  const metadata = tx.dataSource.getMetadata(entity);
   const columns = metadata.columns.filter(
     (column) => (values as Record<string, unknown>)[column.propertyName] !== undefined,
   );
@@ -69,12 +69,13 @@ export async function insertRow<T extends ObjectLiteral>(
     // pg sends objects and arrays as JSON only when asked; jsonb columns get the JSON text.
     return column.type === 'jsonb' ? JSON.stringify(value) : value;
   });
-  const rows = await tx.query(
+  const rows: Array<Record<string, unknown>> = await tx.query(
     `/* ${options.comment} */ INSERT INTO "${metadata.tableName}" (${columns.map((column) => `"${column.databaseName}"`).join(', ')})
      VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})${options.skipOnConflict ? ' ON CONFLICT DO NOTHING' : ''} RETURNING *`,
     params,
   );
-  return rows.length > 0 ? hydrate(tx, entity, rows)[0] : null;
+  const [row = null] = hydrate(tx, entity, rows);
+  return row;
 }
 
 export interface PendingInsert {
@@ -92,10 +93,10 @@ export async function insertAll(tx: EntityManager, pending: PendingInsert[], com
   const params: unknown[] = [];
   const byTable = new Map<
     string,
-    { metadata: ReturnType<EntityManager['connection']['getMetadata']>; rows: Array<Record<string, unknown>> }
+    { metadata: ReturnType<DataSource['getMetadata']>; rows: Array<Record<string, unknown>> }
   >();
   for (const { entity, values } of pending) {
-    const metadata = tx.connection.getMetadata(entity);
+    const metadata = tx.dataSource.getMetadata(entity);
     const group = byTable.get(metadata.tableName) ?? { metadata, rows: [] };
     group.rows.push(values);
     byTable.set(metadata.tableName, group);

@@ -15,7 +15,7 @@ export interface Caller {
   requestId: string | null;
 }
 
-export interface AuditEntry {
+interface AuditEntry {
   targetType: string;
   targetId: string | null;
   before: unknown;
@@ -62,8 +62,8 @@ export interface MutationRequest {
   idempotencyKey?: string | null;
 }
 
-/** Thrown out of the transaction callback to roll back; the answer is kept beside it. */
-const ROLLBACK = Symbol('rollback');
+/** Thrown out of the transaction callback to roll back (compared by identity); the answer is kept beside it. */
+const ROLLBACK = new Error('rolled back on purpose: a dry run, a refusal or a replay');
 
 const MAX_ATTEMPTS = 3;
 
@@ -109,7 +109,7 @@ export async function runMutation<Fields extends object>(
           if (claim) {
             rolledBack =
               claim.kind === 'replay'
-                ? { ...revive(db, claim.response), replayed: true }
+                ? { ...(revive(db, claim.response) as Payload<Fields>), replayed: true }
                 : refusal(
                     userError(
                       CommonErrorCode.IDEMPOTENCY_KEY_REUSED,
@@ -151,7 +151,7 @@ export async function runMutation<Fields extends object>(
               });
             }
           },
-          later: (entity, values) => void pending.push({ entity: entity as EntityTarget<ObjectLiteral>, values }),
+          later: (entity, values) => void pending.push({ entity: entity, values }),
         };
 
         const outcome = await execute(scope);
@@ -203,16 +203,17 @@ async function claimIdempotencyKey(
   operation: string,
   requestHash: string,
 ): Promise<KeyClaim | null> {
-  const inserted = await tx.query(
+  const inserted: Array<{ key: string }> = await tx.query(
     `INSERT INTO idempotency_key (organization_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
      ON CONFLICT DO NOTHING RETURNING key`,
     [organizationId, key, operation, requestHash],
   );
   if (inserted.length > 0) return null;
-  const [existing] = await tx.query(
+  const rows: Array<{ request_hash: string; response: unknown }> = await tx.query(
     `SELECT request_hash, response FROM idempotency_key WHERE organization_id = $1 AND key = $2`,
     [organizationId, key],
   );
+  const existing = rows.at(0);
   if (existing && existing.request_hash === requestHash && existing.response !== null)
     return { kind: 'replay', response: existing.response };
   return { kind: 'reused' };
@@ -248,14 +249,14 @@ function store(db: DataSource, value: unknown): unknown {
   return value;
 }
 
-function revive(db: DataSource, value: unknown): any {
+function revive(db: DataSource, value: unknown): unknown {
   if (Array.isArray(value)) return value.map((item) => revive(db, item));
   if (value !== null && typeof value === 'object') {
     const record = value as Record<string, unknown>;
     if (typeof record.$date === 'string') return new Date(record.$date);
     if (typeof record.$entity === 'string') {
       const target = db.getMetadata(record.$entity).target as new () => object;
-      return Object.assign(Object.create(target.prototype), revive(db, record.fields));
+      return Object.assign(Object.create(target.prototype as object) as object, revive(db, record.fields));
     }
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revive(db, v)]));
   }

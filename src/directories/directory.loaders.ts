@@ -13,5 +13,3 @@ export function createDirectoryLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type DirectoryLoaders = ReturnType<typeof createDirectoryLoaders>;

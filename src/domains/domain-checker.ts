@@ -19,7 +19,7 @@ export interface DomainCheckerOptions {
   allowPrivateAddresses: boolean;
 }
 
-export type CheckFailure =
+type CheckFailure =
   | 'MISSING_RECORD'
   | 'WRONG_TOKEN'
   | 'TIMEOUT'
@@ -258,7 +258,9 @@ export class DomainOwnershipChecker {
         ...(secure ? { servername: url.hostname } : {}),
       };
       const request = (secure ? https : http).request(requestOptions, (response) => {
-        response.on('error', () => resolve(connectionLost(url)));
+        response.on('error', () => {
+          resolve(connectionLost(url));
+        });
         const status = response.statusCode ?? 0;
         if (REDIRECT_STATUSES.has(status)) {
           resolve({ kind: 'redirect', location: response.headers.location });
@@ -288,10 +290,16 @@ export class DomainOwnershipChecker {
             chunks.push(chunk);
           }
         });
-        response.on('end', () => resolve({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') }));
-        response.on('aborted', () => resolve(connectionLost(url)));
+        response.on('end', () => {
+          resolve({ kind: 'body', text: Buffer.concat(chunks).toString('utf8') });
+        });
+        response.on('aborted', () => {
+          resolve(connectionLost(url));
+        });
       });
-      request.on('error', (error) => resolve({ kind: 'failure', result: requestFailure(error, url) }));
+      request.on('error', (error) => {
+        resolve({ kind: 'failure', result: requestFailure(error, url) });
+      });
       request.end();
     });
   }
@@ -335,7 +343,7 @@ async function resolveAddresses(resolver: dns.Resolver, domain: string): Promise
  * NODATA: DNS answered). Everything else (timeouts, refusals, SERVFAIL, malformed answers) is unknown.
  */
 function dnsFailure(error: unknown, domain: string, absentReason: CheckFailure, absentDetail: string): Failure {
-  const code = errorCode(error);
+  const code = errorCode(error) ?? 'unknown error';
   switch (code) {
     case 'ENODATA':
       return fail(absentReason, absentDetail);
@@ -351,7 +359,7 @@ function dnsFailure(error: unknown, domain: string, absentReason: CheckFailure, 
     case 'EREFUSED':
       return unknown('UNREACHABLE', `The DNS servers refused to answer for ${domain} (REFUSED).`);
     default:
-      return unknown('UNREACHABLE', `The DNS lookup of ${domain} failed (${code ?? 'unknown error'}).`);
+      return unknown('UNREACHABLE', `The DNS lookup of ${domain} failed (${code}).`);
   }
 }
 

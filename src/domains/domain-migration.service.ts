@@ -3,7 +3,7 @@ import { CommonErrorCode, notFoundError, userError, type UserError } from '../co
 import { savepoint, type MutationScope } from '../db/transaction';
 import { selectRows } from '../db/statements';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { R4, R5, check } from '../rules/rules';
+import { R4, R5, check, violationOf } from '../rules/rules';
 import { Account } from '../accounts/account.entity';
 import { AccountStatus } from '../accounts/account.enums';
 import { ConflictKind } from '../conflicts/conflict.enums';
@@ -57,7 +57,7 @@ export const migrationMutations = {
       ...(to ? [] : [notFoundError('domain', 'toDomain')]),
     ];
     if (!from || !to) return { kind: 'refused', errors: missing };
-    const notReady = check(R4, { from: domainFacts(from)!, to: domainFacts(to)! }, 'fromDomain');
+    const notReady = check(R4, { from: domainFacts(from), to: domainFacts(to) }, 'fromDomain');
     if (notReady) return { kind: 'refused', errors: [notReady] };
 
     const migration = m.tx.create(DomainMigration, {
@@ -89,12 +89,12 @@ export const migrationMutations = {
         kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
         causeKey: causeKey.account(account.id),
         // Active, unbacked and on the old domain of a migration: R5 always finds these.
-        summary: R5.evaluate({
+        summary: violationOf(R5, {
           email: account.email,
           status: account.status,
           backedByRecord: false,
           migration: { from: from.name, to: to.name },
-        })!,
+        }),
         email: account.email,
         accountId: account.id,
         domainId: from.id,

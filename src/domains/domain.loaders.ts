@@ -34,5 +34,3 @@ export function createDomainLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type DomainLoaders = ReturnType<typeof createDomainLoaders>;

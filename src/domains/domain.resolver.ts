@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graph
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
+import { present } from '../common/present';
 import type { Context } from '../context';
 import { AccountFilter } from '../accounts/account.inputs';
 import { AccountConnection } from '../accounts/account.types';
@@ -25,8 +26,8 @@ export class DomainResolver {
   @Query(() => Domain, { nullable: true, description: 'By name, in any case, Unicode or punycode.' })
   @RequireScope(Scope.READ)
   async domain(@Arg('name') name: string, @Ctx() ctx: Context): Promise<Domain | null> {
-    const [domain] = await ctx.loaders.domains.byName.load(name);
-    return domain ?? null;
+    const [domain = null] = await ctx.loaders.domains.byName.load(name);
+    return domain;
   }
 
   @FieldResolver(() => DomainVerification, { description: 'What to publish so that verifyDomain succeeds.' })
@@ -41,7 +42,7 @@ export class DomainResolver {
     @Args() page: PageArgs,
     @Ctx() ctx: Context,
   ): Promise<AccountConnection> {
-    const scoped = { ...filter, domain: domain.name };
+    const scoped = { ...(filter ?? new AccountFilter()), domain: domain.name };
     return new AccountConnection(await ctx.services.accounts.list(ctx.organizationId, scoped, page));
   }
 }
@@ -58,12 +59,12 @@ export class DomainMigrationResolver {
 
   @FieldResolver(() => Domain)
   async fromDomain(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Domain> {
-    return (await ctx.loaders.domains.byId.load(migration.fromDomainId))!;
+    return present(await ctx.loaders.domains.byId.load(migration.fromDomainId), 'migration.fromDomain');
   }
 
   @FieldResolver(() => Domain)
   async toDomain(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Domain> {
-    return (await ctx.loaders.domains.byId.load(migration.toDomainId))!;
+    return present(await ctx.loaders.domains.byId.load(migration.toDomainId), 'migration.toDomain');
   }
 
   @FieldResolver(() => [Account], {
@@ -81,8 +82,8 @@ export const domainReferenceResolvers = {
     __resolveReference: async (reference: { id?: string; name?: string }, ctx: Context) => {
       assertScope(ctx, Scope.READ);
       if (reference.id !== undefined) return ctx.loaders.domains.byId.load(reference.id);
-      const [domain] = await ctx.loaders.domains.byName.load(reference.name ?? '');
-      return domain ?? null;
+      const [domain = null] = await ctx.loaders.domains.byName.load(reference.name ?? '');
+      return domain;
     },
   },
 };

@@ -4,7 +4,7 @@ import { lockCurrent, updateRow } from '../db/rows';
 import { selectRows } from '../db/statements';
 import { savepoint, type MutationScope } from '../db/transaction';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { R3, R8, check, type DomainFacts } from '../rules/rules';
+import { R3, R8, check, violationOf, type DomainFacts } from '../rules/rules';
 import { markManaged } from '../accounts/account-claims';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflicts, resolveConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
@@ -53,11 +53,7 @@ export async function findDomainsByName(
  * organization's row of those names, so a verification in flight either commits first and is
  * seen here, or waits for this transaction and then sees what it wrote (and opens its conflict).
  */
-export async function domainsOwnedElsewhere(
-  tx: EntityManager,
-  organizationId: string,
-  names: string[],
-): Promise<Set<string>> {
+async function domainsOwnedElsewhere(tx: EntityManager, organizationId: string, names: string[]): Promise<Set<string>> {
   if (names.length === 0) return new Set();
   const rows: Array<{ name: string; status: DomainStatus }> = await tx.query(
     `/* domainsOwnedElsewhere */ SELECT name, status FROM domain
@@ -94,7 +90,7 @@ async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Pr
     const spec: ConflictSpec = {
       kind: ConflictKind.DOMAIN_OWNED_ELSEWHERE,
       causeKey: causeKey.account(holder.id),
-      summary: R8.evaluate({ email: holder.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false })!,
+      summary: violationOf(R8, { email: holder.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false }),
       email: holder.email,
       accountId: holder.id,
       domainId: holder.own_domain_id,

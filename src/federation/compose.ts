@@ -19,7 +19,7 @@ const SECURITY_DIRECTIVES = new Set(['requiresScopes', 'authenticated', 'policy'
 const isSecurityDirective = (name: string) => SECURITY_DIRECTIVES.has(name.replace(/^federation__/, ''));
 
 /** The subgraph SDL without the security directives: their uses, definitions and @link imports. */
-export function withoutSecurityDirectives(sdl: string): DocumentNode {
+function withoutSecurityDirectives(sdl: string): DocumentNode {
   return visit(parse(sdl), {
     Directive(node) {
       return isSecurityDirective(node.name.value) ? null : undefined;
@@ -28,8 +28,8 @@ export function withoutSecurityDirectives(sdl: string): DocumentNode {
       return isSecurityDirective(node.name.value) ? null : undefined;
     },
     Argument(node, _key, _parent, _path, ancestors) {
-      const directive = ancestors[ancestors.length - 1];
-      if (node.name.value !== 'import' || !directive || (directive as { kind?: string }).kind !== Kind.DIRECTIVE)
+      const parent = ancestors.at(-1);
+      if (node.name.value !== 'import' || !parent || !('kind' in parent) || parent.kind !== Kind.DIRECTIVE)
         return undefined;
       if (node.value.kind !== Kind.LIST) return undefined;
       const values = node.value.values.filter(
@@ -51,9 +51,8 @@ export function composeSupergraph(subgraphs: SubgraphSource[], target: GatewayTa
       typeDefs: target === 'apollo-gateway' ? withoutSecurityDirectives(sdl) : parse(sdl),
     })),
   );
-  if (result.errors && result.errors.length > 0)
-    return { ok: false, errors: result.errors.map((error) => error.message) };
-  return { ok: true, supergraphSdl: result.supergraphSdl! };
+  if (result.errors) return { ok: false, errors: result.errors.map((error) => error.message) };
+  return { ok: true, supergraphSdl: result.supergraphSdl };
 }
 
 /** Rover's `supergraph.yaml`, naming each subgraph's schema file and routing URL. */

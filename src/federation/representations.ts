@@ -2,9 +2,9 @@ import { Kind, isUnionType, type GraphQLSchema } from 'graphql';
 import { graphQLError } from '../common/errors';
 
 /** Each entity type's keys (field names of one @key each), read from the subgraph schema's @key directives. */
-export type EntityKeys = ReadonlyMap<string, ReadonlyArray<readonly string[]>>;
+type EntityKeys = ReadonlyMap<string, ReadonlyArray<readonly string[]>>;
 
-export function entityKeysOf(schema: GraphQLSchema): EntityKeys {
+function entityKeysOf(schema: GraphQLSchema): EntityKeys {
   const entityUnion = schema.getType('_Entity');
   const keys = new Map<string, string[][]>();
   if (!isUnionType(entityUnion)) return keys;
@@ -33,7 +33,7 @@ const quoted = (value: string) => JSON.stringify(value.length > 64 ? `${value.sl
  * their DataLoaders assume a known type and string keys. Refuse anything else as BAD_USER_INPUT,
  * naming the representation, before any of them runs.
  */
-export function assertRepresentations(representations: readonly unknown[], entityKeys: EntityKeys): void {
+function assertRepresentations(representations: readonly unknown[], entityKeys: EntityKeys): void {
   representations.forEach((representation, index) => {
     const refuse = (reason: string) =>
       graphQLError('BAD_USER_INPUT', `Representation ${index}: ${reason}`, { argument: 'representations', index });

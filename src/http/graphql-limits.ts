@@ -7,8 +7,10 @@ import {
   getVariableValues,
   isListType,
   Kind,
+  OperationTypeNode,
   type DocumentNode,
   type FragmentDefinitionNode,
+  type GraphQLFieldMap,
   type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -34,7 +36,7 @@ export function graphqlArmor(production: boolean) {
 }
 
 /** Documents longer than this are not parsed to the end (graphql-js stops lexing at the limit). */
-export const MAX_TOKENS = 5_000;
+const MAX_TOKENS = 5_000;
 
 /** Apollo's parse options: the token limit, enforced while parsing. */
 export const parseOptions = { maxTokens: MAX_TOKENS };
@@ -76,15 +78,17 @@ export function mutationCost(
       .map((fragment) => [fragment.name.value, fragment]),
   );
   const { fields } = collectFields(schema, fragments, variables, mutationType, operation.selectionSet);
+  // Partial: __typename is not among the type's own fields.
+  const definitions: Partial<GraphQLFieldMap<unknown, unknown>> = mutationType.getFields();
   let cost = 0;
   for (const nodes of fields.values()) {
-    const definition = mutationType.getFields()[nodes[0].name.value];
+    const definition = definitions[nodes[0].name.value];
     let bulk = 0;
     if (definition) {
       try {
         const args = getArgumentValues(definition, nodes[0], variables);
         for (const argument of definition.args) {
-          const value = args[argument.name];
+          const value: unknown = args[argument.name];
           if (isListType(getNullableType(argument.type)) && Array.isArray(value)) bulk += value.length;
         }
       } catch {
@@ -106,7 +110,7 @@ export function mutationRateLimit(budget: WorkBudget): ApolloServerPlugin<Contex
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, schema, request, contextValue }) {
-          if (operation?.operation !== 'mutation' || !contextValue.principal) return;
+          if (operation?.operation !== OperationTypeNode.MUTATION || !contextValue.principal) return;
           const cost = mutationCost(schema, document, operation, request.variables);
           if (cost > budget.perMinute) {
             throw new GraphQLError(

@@ -12,17 +12,14 @@ export const MAX_JSON_DEPTH = 64;
  * graphql-js' input coercion), and this check runs before any of them.
  */
 export function exceedsJsonDepth(value: unknown, limit: number): boolean {
-  const pending: unknown[] = [value];
-  const depths: number[] = [1];
-  while (pending.length > 0) {
-    const current = pending.pop();
-    const depth = depths.pop()!;
+  const pending: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const { node: current, depth } = next;
     if (current === null || typeof current !== 'object') continue;
     if (depth > limit) return true;
     for (const child of Array.isArray(current) ? current : Object.values(current)) {
       if (child === null || typeof child !== 'object') continue;
-      pending.push(child);
-      depths.push(depth + 1);
+      pending.push({ node: child, depth: depth + 1 });
     }
   }
   return false;
@@ -41,5 +38,6 @@ export class JsonTooDeepError extends Error {
 /** After express.json: refuses a parsed body nested deeper than `limit`. */
 export const limitJsonDepth =
   (limit = MAX_JSON_DEPTH): RequestHandler =>
-  (req, _res, next) =>
+  (req, _res, next) => {
     next(exceedsJsonDepth(req.body, limit) ? new JsonTooDeepError(limit) : undefined);
+  };

@@ -38,19 +38,29 @@ export class RateLimiter {
 
   /** Takes one token for `key`; when none is left, says how long until one is. */
   take(key: string): Verdict {
-    const verdict = this.check(key);
-    if (verdict.allowed) this.buckets.get(key)!.tokens -= 1;
+    const bucket = this.refilled(key);
+    const verdict = this.verdict(bucket);
+    if (verdict.allowed) bucket.tokens -= 1;
     return verdict;
   }
 
   /** Whether `key` has a token left, without taking it. */
   check(key: string): Verdict {
+    return this.verdict(this.refilled(key));
+  }
+
+  /** The bucket of `key`, refilled for the time since it was last used. */
+  private refilled(key: string): { tokens: number; updatedAt: number } {
     const now = this.now();
     this.sweep(now);
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, updatedAt: now };
     bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
     bucket.updatedAt = now;
     this.buckets.set(key, bucket);
+    return bucket;
+  }
+
+  private verdict(bucket: { tokens: number }): Verdict {
     if (bucket.tokens >= 1) return { allowed: true };
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerMs / 1000)) };
   }
@@ -101,7 +111,7 @@ export class SharedRateLimiter implements WorkBudget {
     }
 
     const sentAt = Date.now();
-    const [spent] = await this.db.query<Array<{ backlog_ms: string }>>(
+    const [spent] = await this.db.query<Array<{ backlog_ms: string } | undefined>>(
       `/* rateLimit:spend */
        INSERT INTO rate_limit_bucket AS bucket (key, tat)
        VALUES ($1, now() + $2 * interval '1 millisecond')
@@ -115,7 +125,7 @@ export class SharedRateLimiter implements WorkBudget {
       this.learn(key, sentAt, Number(spent.backlog_ms));
       return { allowed: true };
     }
-    const [bucket] = await this.db.query<Array<{ backlog_ms: string }>>(
+    const [bucket] = await this.db.query<Array<{ backlog_ms: string } | undefined>>(
       `/* rateLimit:backlog */
        SELECT extract(epoch FROM GREATEST(tat, now()) - now()) * 1000 AS backlog_ms
          FROM rate_limit_bucket WHERE key = $1`,

@@ -13,7 +13,10 @@ export function requireRouterSecret(secret: string): RequestHandler {
   const expected = digest(secret);
   return (req, res, next) => {
     const presented = req.header(ROUTER_SECRET_HEADER);
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
+      next();
+      return;
+    }
     res.status(403).json({
       errors: [{ message: 'This subgraph is reachable through the router only.', extensions: { code: 'FORBIDDEN' } }],
     });

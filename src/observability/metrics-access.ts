@@ -11,7 +11,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export function metricsAccess(token: string | undefined, production: boolean): RequestHandler {
   if (token === undefined) {
     return (_req, res, next) => {
-      if (!production) return next();
+      if (!production) {
+        next();
+        return;
+      }
       res
         .status(403)
         .type('text/plain')
@@ -22,7 +25,10 @@ export function metricsAccess(token: string | undefined, production: boolean): R
   return (req, res, next) => {
     const presented = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
     // Equal-length digests: timingSafeEqual neither throws nor leaks the token's length.
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) {
+      next();
+      return;
+    }
     res
       .status(401)
       .setHeader('www-authenticate', 'Bearer realm="metrics"')

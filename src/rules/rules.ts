@@ -4,7 +4,7 @@ import { ConflictKind } from '../conflicts/conflict.enums';
 import { userError, type UserError, type UserErrorCode } from '../common/user-error';
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 
-export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
+type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
 
 /**
  * A best-practice rule of the design: data plus one pure function over facts. Mutations use
@@ -176,4 +176,18 @@ export function check<F>(rule: Rule<F>, facts: F, field: string | null = null): 
   if (message === null) return null;
   if (rule.code === null) throw new Error(`Rule ${rule.id} reports findings; it does not refuse mutations`);
   return userError(typeof rule.code === 'function' ? rule.code(facts) : rule.code, message, field, rule.id);
+}
+
+/** Why facts the caller built to break the rule break it; throws (a bug) when the rule lets them pass. */
+export function violationOf<F>(rule: Rule<F>, facts: NoInfer<F>): string {
+  const message = rule.evaluate(facts);
+  if (message === null) throw new Error(`Rule ${rule.id} was expected to find these facts in breach`);
+  return message;
+}
+
+/** The refusal for facts the caller built to break the rule; throws (a bug) when the rule lets them pass. */
+export function refusalOf<F>(rule: Rule<F>, facts: NoInfer<F>, field: string | null = null): UserError {
+  const error = check(rule, facts, field);
+  if (error === null) throw new Error(`Rule ${rule.id} was expected to refuse these facts`);
+  return error;
 }

@@ -16,7 +16,7 @@ export async function directoryRow<T extends { id: string; organizationId: strin
 ): Promise<T | null> {
   // Anything but a UUID would be a cast error in Postgres, not a 404.
   if (!isUuid(id)) return null;
-  const [row] = await selectRows(
+  const [row = null] = await selectRows(
     db,
     entity,
     options.comment,
@@ -26,5 +26,5 @@ export async function directoryRow<T extends { id: string; organizationId: strin
       lock: options.lock,
     },
   );
-  return row ?? null;
+  return row;
 }

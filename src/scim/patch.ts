@@ -328,11 +328,15 @@ function writeKey(obj: Json, key: string, name: string, op: 'add' | 'replace', v
       obj[key] = items;
       return;
     }
-    const result: unknown[] = Array.isArray(existing) ? [...existing] : existing === undefined ? [] : [existing];
+    const result: unknown[] = Array.isArray(existing)
+      ? [...(existing as unknown[])]
+      : existing === undefined
+        ? []
+        : [existing];
     for (const item of items) {
       const at = result.findIndex((e) => sameElement(e, item));
       if (at < 0) result.push(item);
-      else if (isObject(result[at]) && isObject(item)) result[at] = merge(result[at] as Json, item, name, 'add');
+      else if (isObject(result[at]) && isObject(item)) result[at] = merge(result[at], item, name, 'add');
     }
     obj[key] = result;
     return;
@@ -395,29 +399,31 @@ function applyOperation(
 
   if (parsed.attr === undefined) {
     // The whole extension object.
-    if (op === 'remove') delete resource[extKey!];
+    if (extKey === undefined) fail('invalidPath', `Path "${pathText}" names no attribute.`);
+    if (op === 'remove') delete resource[extKey];
     else {
       if (!isObject(rawValue)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
       const value = normalize(base, rawValue, ctx) as Json;
-      resource[extKey!] = merge(container, value, base, op);
+      resource[extKey] = merge(container, value, base, op);
     }
     return;
   }
 
   const attrName = childName(base, parsed.attr);
   const attrKey = keyOf(container, parsed.attr);
-  const subName = parsed.sub === undefined ? undefined : childName(attrName, parsed.sub);
+  // The sub-attribute as written (its key is looked up in each element) and its qualified name.
+  const sub = parsed.sub === undefined ? undefined : { key: parsed.sub, name: childName(attrName, parsed.sub) };
 
   if (parsed.filter) {
     const existing = container[attrKey];
     if (existing !== undefined && !Array.isArray(existing))
       fail('invalidPath', `"${parsed.attr}" is not multi-valued; a value filter cannot apply to it.`);
-    const list = [...((existing as unknown[] | undefined) ?? [])];
+    const list: unknown[] = existing === undefined ? [] : [...(existing as unknown[])];
     const filter = parsed.filter;
     const matches = list.map((e) => isObject(e) && tester.test(e, filter));
     if (op === 'remove') {
       if (!matches.includes(true)) fail('noTarget', `Path "${pathText}" matched no value.`);
-      if (parsed.sub === undefined) {
+      if (sub === undefined) {
         const kept = list.filter((_, i) => !matches[i]);
         if (kept.length) container[attrKey] = kept;
         else delete container[attrKey];
@@ -425,30 +431,29 @@ function applyOperation(
         container[attrKey] = list.map((e, i) => {
           if (!matches[i]) return e;
           const copy = { ...(e as Json) };
-          delete copy[keyOf(copy, parsed.sub!)];
+          delete copy[keyOf(copy, sub.key)];
           return copy;
         });
       }
     } else {
-      const value = normalize(subName ?? attrName, rawValue, ctx);
-      if (parsed.sub === undefined && !isObject(value))
-        fail('invalidValue', `The value for "${pathText}" must be an object.`);
+      const value = normalize(sub?.name ?? attrName, rawValue, ctx);
+      if (sub === undefined && !isObject(value)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
       if (!matches.includes(true)) {
         // Entra ID sends `emails[type eq "work"].value` for a user without a work e-mail and expects one to be added.
         const seed = seedFromFilter(filter);
         if (!seed) fail('noTarget', `Path "${pathText}" matched no value.`);
         const element = normalize(attrName, seed, ctx) as Json;
-        if (parsed.sub === undefined) list.push(merge(element, value as Json, attrName, 'add'));
+        if (sub === undefined) list.push(merge(element, value as Json, attrName, 'add'));
         else {
-          writeKey(element, keyOf(element, parsed.sub), subName!, 'add', value);
+          writeKey(element, keyOf(element, sub.key), sub.name, 'add', value);
           list.push(element);
         }
       } else {
         for (let i = 0; i < list.length; i++) {
           if (!matches[i]) continue;
           const element = { ...(list[i] as Json) };
-          if (parsed.sub !== undefined) {
-            writeKey(element, keyOf(element, parsed.sub), subName!, op, value);
+          if (sub !== undefined) {
+            writeKey(element, keyOf(element, sub.key), sub.name, op, value);
             list[i] = element;
           } else {
             // RFC 7644 §3.5.2.3: matching records are replaced; add merges sub-attributes into them.
@@ -458,9 +463,9 @@ function applyOperation(
       }
       container[attrKey] = list;
     }
-  } else if (parsed.sub !== undefined) {
+  } else if (sub !== undefined) {
     const parent = container[attrKey];
-    const subKey = (o: Json) => keyOf(o, parsed.sub!);
+    const subKey = (o: Json) => keyOf(o, sub.key);
     if (parent !== undefined && !isObject(parent) && !Array.isArray(parent))
       fail('invalidPath', `"${parsed.attr}" has no sub-attributes.`);
     if (op === 'remove') {
@@ -470,7 +475,7 @@ function applyOperation(
         if (Object.keys(copy).length) container[attrKey] = copy;
         else delete container[attrKey];
       } else if (Array.isArray(parent)) {
-        container[attrKey] = parent.map((e) => {
+        container[attrKey] = parent.map((e: unknown) => {
           if (!isObject(e)) return e;
           const copy = { ...e };
           delete copy[subKey(copy)];
@@ -478,17 +483,17 @@ function applyOperation(
         });
       }
     } else {
-      const value = normalize(subName!, rawValue, ctx);
+      const value = normalize(sub.name, rawValue, ctx);
       if (Array.isArray(parent)) {
-        container[attrKey] = parent.map((e) => {
+        container[attrKey] = parent.map((e: unknown) => {
           if (!isObject(e)) return e;
           const copy = { ...e };
-          writeKey(copy, subKey(copy), subName!, op, value);
+          writeKey(copy, subKey(copy), sub.name, op, value);
           return copy;
         });
       } else {
         const copy: Json = isObject(parent) ? { ...parent } : {};
-        writeKey(copy, subKey(copy), subName!, op, value);
+        writeKey(copy, subKey(copy), sub.name, op, value);
         if (Object.keys(copy).length) container[attrKey] = copy;
         else delete container[attrKey];
       }
@@ -546,7 +551,7 @@ export function applyPatch(resource: ScimResource, body: unknown, options: Patch
     fail('invalidSyntax', `A PATCH request may carry at most ${MAX_OPERATIONS} operations.`);
 
   const readOnly = options.readOnlyAttributes.map((a) => a.toLowerCase());
-  const result = structuredClone(resource) as Json;
+  const result = structuredClone(resource);
 
   operations.forEach((operation: unknown, index) => {
     const where = `Operations[${index}]`;

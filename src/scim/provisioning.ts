@@ -51,10 +51,12 @@ export type SyncOutcome =
   | { kind: 'pending'; record: ScimRecord; conflict: Conflict; findings: string[] }
   | { kind: 'failed'; record: ScimRecord; conflict: Conflict; error: UserError; findings: string[] };
 
+const domainOfEmail = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+
 /** The email a record wants: the primary one, else the first, else a userName that is an email. */
 export function primaryEmail(emails: ScimEmail[], userName: string): string | null {
   const chosen =
-    emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails[0];
+    emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails.at(0);
   const candidate = chosen?.value ?? (userName.includes('@') ? userName : null);
   if (!candidate) return null;
   const parsed = normalizeEmail(candidate);
@@ -109,15 +111,17 @@ export async function syncRecord(
   }
 
   const email = record.email;
-  const emailDomain = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
-  const [domain] = emailDomain
-    ? await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [
-        m.organizationId,
-        emailDomain,
-      ])
-    : [];
+  const emailDomain = email ? domainOfEmail(email) : null;
+  const domain = emailDomain
+    ? (
+        await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [
+          m.organizationId,
+          emailDomain,
+        ])
+      ).at(0)
+    : undefined;
   if (email && domain?.status !== DomainStatus.VERIFIED) {
-    const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, emailDomain!);
+    const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, domainOfEmail(email));
     findings.push(summary);
     await openConflict(m, {
       kind: ConflictKind.UNVERIFIED_DOMAIN,
@@ -136,9 +140,9 @@ export async function syncRecord(
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
   // Rule R8, checked before any account is linked, created or given the email.
   const ownedElsewhere = emailDomain !== null && (await domainOwnedElsewhere(m.tx, m.organizationId, emailDomain));
-  const unavailable = (holder: Account | null) =>
+  const unavailable = (email: string, holder: Account | null) =>
     R8.evaluate({
-      email: email!,
+      email,
       heldBy: holder === null ? 'none' : holder.organizationId === m.organizationId ? 'us' : 'others',
       domainVerifiedBy: ownedElsewhere ? 'others' : verifiedDomain ? 'us' : 'none',
       taking: true,
@@ -149,7 +153,7 @@ export async function syncRecord(
   let createdAccount = false;
   if (!account && email) {
     const holder = await lockAccountByEmail(m.tx, email);
-    if (unavailable(holder)) return fail(m, record, directory, email, null, findings, domain);
+    if (unavailable(email, holder)) return fail(m, record, directory, email, null, findings, domain);
     if (holder && !holder.managed) {
       return waitForClaim(m, record, directory, holder, findings);
     }
@@ -171,10 +175,10 @@ export async function syncRecord(
     if (email.toLowerCase() !== account.email.toLowerCase()) {
       const holder = await lockAccountByEmail(m.tx, email);
       const other = holder && holder.id !== account.id ? holder : null;
-      if (unavailable(other)) return fail(m, record, directory, email, null, findings, domain);
+      if (unavailable(email, other)) return fail(m, record, directory, email, null, findings, domain);
       if (other) return fail(m, record, directory, email, other, findings, domain);
     }
-    if (!(await changeAccountEmail(m, account, email, emailDomain!))) {
+    if (!(await changeAccountEmail(m, account, email, domainOfEmail(email)))) {
       return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
     }
   }
@@ -216,15 +220,15 @@ export async function syncRecord(
 }
 
 async function lockAccount(tx: EntityManager, id: string): Promise<Account | null> {
-  const [account] = await selectRows(tx, Account, 'syncRecord:account', 'id = $1', [id], { lock: true });
-  return account ?? null;
+  const [account = null] = await selectRows(tx, Account, 'syncRecord:account', 'id = $1', [id], { lock: true });
+  return account;
 }
 
 async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Account | null> {
-  const [holder] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], {
+  const [holder = null] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], {
     lock: true,
   });
-  return holder ?? null;
+  return holder;
 }
 
 export async function linkedInDirectory(
@@ -233,7 +237,7 @@ export async function linkedInDirectory(
   accountId: string,
   exceptRecordId: string,
 ): Promise<boolean> {
-  const rows = await tx.query(
+  const rows: unknown[] = await tx.query(
     `SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`,
     [directoryId, accountId, exceptRecordId],
   );
@@ -253,7 +257,7 @@ async function createAccount(
     {
       organizationId: m.organizationId,
       email,
-      emailDomain: email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
+      emailDomain: domainOfEmail(email),
       displayName: displayNameOf(record),
       origin: AccountOrigin.SCIM,
       status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
@@ -278,7 +282,7 @@ async function fail(
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
   // Outside the organization (held there, or on a domain verified there) reads the same whatever the reason (rule R8).
   const why = sameOrganization
-    ? `which the account ${holder!.email} already owns`
+    ? `which the account ${holder.email} already owns`
     : `which is not available to your organization: ${NOT_AVAILABLE}`;
   const { conflict } = await openConflict(m, {
     kind: ConflictKind.EMAIL_TAKEN,
@@ -288,7 +292,7 @@ async function fail(
       : `${directory.name} provisions ${record.userName} with ${email}, ${why}.`,
     email,
     accountId: record.accountId,
-    conflictingAccountId: sameOrganization ? holder!.id : null,
+    conflictingAccountId: sameOrganization ? holder.id : null,
     scimRecordId: record.id,
     directoryId: directory.id,
     domainId: domain?.id ?? null,
@@ -375,7 +379,7 @@ async function lockRecordBy(
   where: string,
   params: unknown[],
 ): Promise<ScimRecord | null> {
-  const [record] = await selectRows(
+  const [record = null] = await selectRows(
     tx,
     ScimRecord,
     'scim:findRecord',
@@ -383,7 +387,7 @@ async function lockRecordBy(
     [directoryId, ...params],
     { lock: true },
   );
-  return record ?? null;
+  return record;
 }
 
 /**

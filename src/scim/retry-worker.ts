@@ -47,8 +47,12 @@ export class RetryWorker {
         .then((outcome) => {
           if (outcome.retried > 0) this.logger.info(outcome, 'retried due SCIM records');
         })
-        .catch((error: unknown) => this.logger.error({ err: error }, 'retry pass failed; will try again'))
-        .finally(() => this.schedule());
+        .catch((error: unknown) => {
+          this.logger.error({ err: error }, 'retry pass failed; will try again');
+        })
+        .finally(() => {
+          this.schedule();
+        });
     }, this.options.intervalMs);
     this.timer.unref();
   }
@@ -71,7 +75,7 @@ export class RetryWorker {
         { attempted: false, synced: false },
         async (m) => {
           // The whole row: the claim's lock is the one resync needs, so it is not read twice.
-          const rows = await m.tx.query(
+          const rows: Array<Record<string, unknown>> = await m.tx.query(
             `/* retryWorker:claim */ SELECT * FROM scim_record
               WHERE id = $1 AND organization_id = $2 AND sync_status = 'FAILED' AND next_retry_at <= now() FOR UPDATE SKIP LOCKED`,
             [id, organizationId],

@@ -55,5 +55,3 @@ export function createScimGroupLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type ScimGroupLoaders = ReturnType<typeof createScimGroupLoaders>;

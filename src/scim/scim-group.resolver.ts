@@ -1,4 +1,5 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { present } from '../common/present';
 import type { Context } from '../context';
 import { Account } from '../accounts/account.entity';
 import { Directory } from '../directories/directory.entity';
@@ -9,7 +10,7 @@ import { ScimRecord } from './scim-record.entity';
 export class ScimGroupResolver {
   @FieldResolver(() => Directory, { description: 'The directory (IdP connection) that pushes this group.' })
   async directory(@Root() group: ScimGroup, @Ctx() ctx: Context): Promise<Directory> {
-    return (await ctx.loaders.directories.byId.load(group.directoryId))!;
+    return present(await ctx.loaders.directories.byId.load(group.directoryId), "the group's directory");
   }
 
   @FieldResolver(() => Int, { description: 'How many SCIM records (users) are members.' })

@@ -26,8 +26,9 @@ export interface GroupMemberRef {
 export type GroupOutcome = ScimOutcome<ScimGroup>;
 
 const rejected = (error: ScimError): GroupOutcome => ({ kind: 'rejected', error });
-const externalIdTaken = (externalId: string) =>
-  rejected(new ScimError(409, `Resource [GROUP]: with externalId[${externalId}] already exists.`, 'uniqueness'));
+// Null never reaches it (NULLs never clash); the type is what the callers hold.
+const externalIdTaken = (externalId: string | null) =>
+  rejected(new ScimError(409, `Resource [GROUP]: with externalId[${externalId ?? ''}] already exists.`, 'uniqueness'));
 
 /** What the audit trail keeps of a group. */
 const groupSnapshot = (group: ScimGroup, memberCount: number) => ({
@@ -97,7 +98,7 @@ export const scimGroupMutations = {
       await m.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
         `scim_group:${directory.id}:${desired.displayName.toLowerCase()}`,
       ]);
-      const same = await m.tx.query(
+      const same: unknown[] = await m.tx.query(
         `/* scim:groupByName */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND lower(display_name) = lower($2) AND external_id IS NULL LIMIT 1`,
         [directory.id, desired.displayName],
       );
@@ -125,7 +126,7 @@ export const scimGroupMutations = {
       },
       { comment: 'scim:createGroup', skipOnConflict: true },
     );
-    if (!group) return externalIdTaken(desired.externalId!);
+    if (!group) return externalIdTaken(desired.externalId);
     await addMembers(m.tx, group.id, desired.memberIds);
     await m.audit({
       targetType: 'ScimGroup',
@@ -146,7 +147,7 @@ export const scimGroupMutations = {
   ): Promise<GroupOutcome> {
     const externalIdChanges = desired.externalId !== group.externalId;
     if (externalIdChanges && desired.externalId !== null) {
-      const clash = await m.tx.query(
+      const clash: unknown[] = await m.tx.query(
         `/* scim:groupByExternalId */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
         [directory.id, desired.externalId, group.id],
       );
@@ -173,7 +174,7 @@ export const scimGroupMutations = {
       await (externalIdChanges ? savepoint(m.tx, update) : update());
     } catch (error) {
       if (violatedUniqueConstraint(error) === 'scim_group_directory_id_external_id_key')
-        return externalIdTaken(desired.externalId!);
+        return externalIdTaken(desired.externalId);
       throw error;
     }
     await removeMembers(m.tx, group.id, removed);

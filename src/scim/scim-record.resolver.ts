@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
+import { present } from '../common/present';
 import type { Context } from '../context';
 import { Account } from '../accounts/account.entity';
 import { Directory } from '../directories/directory.entity';
@@ -37,7 +38,7 @@ export class ScimRecordResolver {
 
   @FieldResolver(() => Directory)
   async directory(@Root() record: ScimRecord, @Ctx() ctx: Context): Promise<Directory> {
-    return (await ctx.loaders.directories.byId.load(record.directoryId))!;
+    return present(await ctx.loaders.directories.byId.load(record.directoryId), "the record's directory");
   }
 
   @FieldResolver(() => Account, {

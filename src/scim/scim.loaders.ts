@@ -5,7 +5,7 @@ import { ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 
 /** The IdP's raw payload and email list are SCIM's business; GraphQL reads the columns. */
-export const HEAVY: Array<keyof ScimRecord & string> = ['rawPayload', 'emails'];
+export const HEAVY: Array<keyof ScimRecord> = ['rawPayload', 'emails'];
 
 export function createScimLoaders(db: DataSource, organizationId: string) {
   return {
@@ -45,5 +45,3 @@ export function createScimLoaders(db: DataSource, organizationId: string) {
     ),
   };
 }
-
-export type ScimLoaders = ReturnType<typeof createScimLoaders>;

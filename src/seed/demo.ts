@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { present } from '../common/present';
 import { Organization } from '../organizations/organization.entity';
 import { Domain } from '../domains/domain.entity';
 import { DomainStatus, DomainVerificationMethod } from '../domains/domain.enums';
@@ -85,7 +86,7 @@ const PEOPLE = [
   'ava.johnson',
 ];
 
-export const DEMO_SLUGS = ['acme', 'globex'];
+const DEMO_SLUGS = ['acme', 'globex'];
 const ADMIN = 'admin@acme.com';
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
@@ -144,7 +145,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       scimEmailAttribute: 'user.email',
     });
     if (okta.kind !== 'changed') throw new Error('seed: Okta directory refused');
-    [directories.okta, directoryTokens.okta] = [okta.directory.id, okta.token!];
+    [directories.okta, directoryTokens.okta] = [okta.directory.id, present(okta.token, 'seed: the Okta token')];
   });
   // The article's second cause: SSO sends user.mail, SCIM sends user.userprincipalname.
   await admin('createDirectory', async (m) => {
@@ -155,7 +156,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       scimEmailAttribute: 'user.userprincipalname',
     });
     if (entra.kind !== 'changed') throw new Error('seed: Entra directory refused');
-    [directories.entra, directoryTokens.entra] = [entra.directory.id, entra.token!];
+    [directories.entra, directoryTokens.entra] = [entra.directory.id, present(entra.token, 'seed: the Entra token')];
   });
 
   const push = async (directoryId: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>) => {
@@ -208,16 +209,20 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     .getRepository(Conflict)
     .findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
   const conflict = (kind: ConflictKind, accountId?: string, recordId?: string) =>
-    conflicts.find(
-      (c) => c.kind === kind && (!accountId || c.accountId === accountId) && (!recordId || c.scimRecordId === recordId),
-    )!.id;
+    present(
+      conflicts.find(
+        (c) =>
+          c.kind === kind && (!accountId || c.accountId === accountId) && (!recordId || c.scimRecordId === recordId),
+      ),
+      `seed: an open ${kind} conflict`,
+    ).id;
 
   const accounts = {
     ...acme.accounts,
-    alice: alice.accountId!,
-    graceLee: graceOkta.accountId!,
-    graceLegacy: graceEntra.accountId!,
-    carol: carol.accountId!,
+    alice: present(alice.accountId, "seed: alice's account"),
+    graceLee: present(graceOkta.accountId, "seed: Grace's Okta account"),
+    graceLegacy: present(graceEntra.accountId, "seed: Grace's Entra account"),
+    carol: present(carol.accountId, "seed: carol's account"),
   };
   const globex = await seedGlobex(db);
   await assertRuleR8(db, [acme.organizationId, globex.organizationId]);
@@ -345,7 +350,7 @@ async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
         scimEmailAttribute: 'primaryEmail',
       });
       if (outcome.kind !== 'changed') throw new Error('seed: Globex directory refused');
-      return { directory: outcome.directory, token: outcome.token!, userErrors: [] };
+      return { directory: outcome.directory, token: outcome.token ?? null, userErrors: [] };
     },
   );
   const { directory, token } = created;
@@ -356,7 +361,7 @@ async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
       provisionUser(m, directory, user(`${person}@globex.com`, { externalId: `g-${person}` })),
     );
     if (pushed.kind === 'duplicate') throw new Error('seed: Globex push refused');
-    accountIds.push(pushed.record.accountId!);
+    accountIds.push(present(pushed.record.accountId, `seed: ${person}'s account`));
   }
   return { organizationId, directoryId: directory.id, directoryToken: token, accountIds };
 }

@@ -47,7 +47,7 @@ describe('the audit trail', () => {
     return data!.auditEvents.edges.map((edge) => edge.node).reverse();
   };
 
-  const mutate = async <T = Record<string, any>>(
+  const mutate = async <T = Record<string, unknown>>(
     token: string,
     query: string,
     variables: Record<string, unknown> = {},
@@ -168,7 +168,7 @@ describe('the audit trail', () => {
       const holder = await given().account(organizationId, `${local}.taken@acme.example`, { managed: true });
       const pushed = await scim.put(`/Users/${created.body.id}`, user(`${local}@acme.example`, holder.email));
       expect(pushed.status).toBe(409);
-      return { recordId: created.body.id as string, holderId: holder.id };
+      return { recordId: created.body.id, holderId: holder.id };
     };
 
     const emailTakenOf = async (recordId: string) => {

@@ -47,7 +47,9 @@ describe('command-line tools', () => {
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(result.stdout).toMatch(new RegExp(`^${JWT.source.slice(1, -1)}\\n$`));
       const principal = await verify(result.stdout.trim());
-      const [{ id }] = await db.dataSource.query(`SELECT id FROM organization WHERE slug = 'acme'`);
+      const [{ id }] = await db.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM organization WHERE slug = 'acme'`,
+      );
       expect(principal.organizationId).toBe(id);
       expect([...principal.scopes]).toEqual(['governance:read', 'governance:write']);
     });
@@ -92,7 +94,7 @@ describe('command-line tools', () => {
           expect(line).toContain(directory.name);
           const token = /\b(scim_[\w-]+)/.exec(line!)?.[1];
           const response = await fetch(`${app.url}/scim/directory/${directory.id}/Users?count=1`, {
-            headers: { authorization: `Bearer ${token}` },
+            headers: { authorization: `Bearer ${token!}` },
           });
           expect(response.status).toBe(200);
         }

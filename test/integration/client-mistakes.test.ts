@@ -140,7 +140,7 @@ describe('client mistakes answered as client errors (production settings)', () =
       expect(response.status).toBe(400);
       expect(response.body).toMatchObject({ schemas: [SCIM.error], status: '400', scimType: 'invalidSyntax' });
       // Refused before it could be read, and still in the record's push history.
-      const [push] = await db.dataSource.query(
+      const [push] = await db.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT operation, outcome, http_status, detail FROM scim_push WHERE scim_record_id = $1 ORDER BY id DESC LIMIT 1`,
         [demo.acme.records.alice],
       );
@@ -191,7 +191,7 @@ describe('client mistakes answered as client errors (production settings)', () =
     });
 
     it('asks the database once per organization, not once per request', async () => {
-      const [{ id }] = await db.dataSource.query(
+      const [{ id }] = await db.dataSource.query<Array<{ id: string }>>(
         `INSERT INTO organization (slug, name) VALUES ('steady', 'Steady') RETURNING id`,
       );
       const steady = await app.token(id);

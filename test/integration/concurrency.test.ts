@@ -88,7 +88,7 @@ describe('concurrent mutations', () => {
       },
       { scimRecord: { syncStatus: 'SYNCED' }, userErrors: [] },
     ]);
-    const [{ count }] = await db.dataSource.query(
+    const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
       `SELECT count(*)::int FROM account WHERE lower(email) = 'p@race.example'`,
     );
     expect(count).toBe(1);
@@ -112,11 +112,11 @@ describe('concurrent mutations', () => {
     expect(payloads.filter((payload) => !payload.replayed)).toHaveLength(1);
     for (const payload of payloads)
       expect(payload).toMatchObject({ account: { email: 'ida.new@race.example' }, userErrors: [] });
-    const [{ changes }] = await db.dataSource.query(
+    const [{ changes }] = await db.dataSource.query<Array<{ changes: number }>>(
       `SELECT count(*)::int AS changes FROM account_email_change WHERE account_id = $1`,
       [account.id],
     );
-    const [{ events }] = await db.dataSource.query(
+    const [{ events }] = await db.dataSource.query<Array<{ events: number }>>(
       `SELECT count(*)::int AS events FROM audit_event WHERE target_id = $1`,
       [account.id],
     );

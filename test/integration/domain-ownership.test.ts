@@ -32,6 +32,42 @@ interface UserErrorShape {
   rule: string | null;
   message: string;
 }
+interface RecordNode {
+  id: string;
+  syncStatus: string;
+  lastError: string | null;
+  account: { email: string } | null;
+  conflicts: Array<{
+    kind: string;
+    summary: string;
+    conflictingAccount: { id: string } | null;
+    remediation: unknown[];
+  }>;
+}
+interface ConflictNode {
+  id: string;
+  summary: string;
+  email: string;
+  account: { id: string } | null;
+  domain: { id: string } | null;
+  remediation: unknown[];
+}
+interface RuleReport {
+  id: string;
+  enforced: boolean;
+  findingCount: number;
+  findings: Array<{ subjectType: string; subjectId: string; message: string }>;
+}
+interface Rescan {
+  openedCount: number;
+  resolvedCount: number;
+  opened: Array<{ kind: string; summary: string }>;
+  resolved: Array<{ kind: string; summary: string }>;
+}
+interface AddedDomain {
+  id: string;
+  verification: { token: string };
+}
 
 /**
  * Rules R8 (the addresses of a verified domain belong to the organization that verified it) and
@@ -76,7 +112,11 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     await db.drop();
   });
 
-  const gql = async <T = Record<string, any>>(token: string, query: string, variables?: Record<string, unknown>) => {
+  const gql = async <T = Record<string, unknown>>(
+    token: string,
+    query: string,
+    variables?: Record<string, unknown>,
+  ) => {
     const response = await app.gql<T>(query, variables, { token });
     expect(response.errors).toBeUndefined();
     return response.data!;
@@ -94,14 +134,14 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       )
     ).renameAccountEmail;
   const organizationRows = async (organizationId: string) =>
-    db.dataSource.query(
+    db.dataSource.query<unknown[]>(
       `SELECT (SELECT json_agg(a ORDER BY a.id) FROM account a WHERE a.organization_id = $1) AS accounts,
               (SELECT json_agg(c ORDER BY c.id) FROM conflict c WHERE c.organization_id = $1) AS conflicts`,
       [organizationId],
     );
   const recordByUserName = async (token: string, userName: string) =>
     (
-      await gql<{ scimRecords: { edges: Array<{ node: any }> } }>(
+      await gql<{ scimRecords: { edges: Array<{ node: RecordNode }> } }>(
         token,
         `query($userName: String!) { scimRecords(filter: { userName: $userName }) { edges { node {
           id syncStatus lastError account { email }
@@ -126,7 +166,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
         lastError: 'Resource [USER]: with email[ceo@acme.com] already exists.',
         account: null,
       });
-      const taken = record.conflicts.find((conflict: { kind: string }) => conflict.kind === 'EMAIL_TAKEN');
+      const taken = record.conflicts.find((conflict) => conflict.kind === 'EMAIL_TAKEN');
       expect(taken).toEqual({
         kind: 'EMAIL_TAKEN',
         summary: NOT_AVAILABLE_SUMMARY('Google Workspace', 'ceo@acme.com', 'ceo@acme.com'),
@@ -157,8 +197,8 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       expect(created.body).toEqual(CONFLICT_409('pat@shared.example'));
       const held = await recordByUserName(globex.token, 'pat@shared.example');
       const owned = await recordByUserName(globex.token, 'ceo@acme.com');
-      const emailTaken = (record: any, email: string) =>
-        JSON.stringify(record.conflicts.find((conflict: { kind: string }) => conflict.kind === 'EMAIL_TAKEN'))
+      const emailTaken = (record: RecordNode, email: string) =>
+        JSON.stringify(record.conflicts.find((conflict) => conflict.kind === 'EMAIL_TAKEN'))
           .replaceAll(email, '<email>')
           .replaceAll(record.id, '<id>');
       expect(emailTaken(held, 'pat@shared.example')).toBe(emailTaken(owned, 'ceo@acme.com'));
@@ -180,7 +220,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       expect(patched.status).toBe(409);
       expect(patched.body).toEqual(CONFLICT_409('cfo@acme.com'));
 
-      const [account] = await db.dataSource.query(
+      const [account] = await db.dataSource.query<Array<{ email: string }>>(
         `SELECT a.email FROM account a JOIN scim_record r ON r.account_id = a.id WHERE r.id = $1`,
         [id],
       );
@@ -195,7 +235,10 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
           { code: 'EMAIL_UNAVAILABLE', field: 'newEmail', rule: 'R8', message: UNAVAILABLE('new.hire@acme.com') },
         ],
       });
-      const [{ email }] = await db.dataSource.query(`SELECT email FROM account WHERE id = $1`, [guestId]);
+      const [{ email }] = await db.dataSource.query<Array<{ email: string }>>(
+        `SELECT email FROM account WHERE id = $1`,
+        [guestId],
+      );
       expect(email).toBe('guest@partner.example');
       expect(await organizationRows(acme.id)).toEqual(before);
     });
@@ -290,11 +333,11 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
 
     it('reports managed accounts on domains the organization has not verified at all (rule R3)', async () => {
       const predates = await fixtures(db.dataSource).account(acme.id, 'old@gone.example', { managed: true });
-      const report = await gql(
+      const report = await gql<{ governanceReport: { rules: RuleReport[] } }>(
         acme.token,
         `{ governanceReport { rules { id findings { subjectType subjectId message } } } }`,
       );
-      const r3 = report.governanceReport.rules.find((rule: { id: string }) => rule.id === 'R3');
+      const r3 = report.governanceReport.rules.find((rule) => rule.id === 'R3')!;
       expect(r3.findings).toContainEqual({
         subjectType: 'Account',
         subjectId: predates.id,
@@ -315,12 +358,13 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       founderId = (await fixtures(db.dataSource).account(globex.id, 'founder@acme.io')).id;
       const pushed = await globex.google.post('/Users', user('cto@acme.io', 'g-cto'));
       expect(pushed.status).toBe(201);
-      const [{ account_id }] = await db.dataSource.query(`SELECT account_id FROM scim_record WHERE id = $1`, [
-        pushed.body.id,
-      ]);
+      const [{ account_id }] = await db.dataSource.query<Array<{ account_id: string }>>(
+        `SELECT account_id FROM scim_record WHERE id = $1`,
+        [pushed.body.id],
+      );
       ctoId = account_id;
 
-      const added = await gql(
+      const added = await gql<{ addDomain: { domain: AddedDomain } }>(
         acme.token,
         `mutation { addDomain(name: "acme.io") { domain { id verification { token } } userErrors { code } } }`,
       );
@@ -330,17 +374,17 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
 
     const conflictsOf = async (as: string, kind: string) =>
       (
-        await gql(
+        await gql<{ conflicts: { edges: Array<{ node: ConflictNode }> } }>(
           as,
           `query($kind: ConflictKind!) { conflicts(filter: { kind: $kind, status: OPEN }) { edges { node {
             id summary email account { id } domain { id }
             remediation { action automated arguments description } } } } }`,
           { kind },
         )
-      ).conflicts.edges.map((edge: { node: unknown }) => edge.node);
+      ).conflicts.edges.map((edge) => edge.node);
     const detect = async (as: string) =>
       (
-        await gql(
+        await gql<{ detectConflicts: Rescan }>(
           as,
           `mutation { detectConflicts { openedCount resolvedCount opened { kind summary } resolved { kind summary } } }`,
         )
@@ -356,7 +400,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       expect(verified.verifyDomain).toEqual({ domain: { status: 'VERIFIED' }, userErrors: [] });
 
       const opened = await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE');
-      expect(opened.sort((a: any, b: any) => a.email.localeCompare(b.email))).toEqual([
+      expect(opened.sort((a, b) => a.email.localeCompare(b.email))).toEqual([
         {
           id: expect.any(String),
           summary: OWNED_ELSEWHERE_SUMMARY('cto@acme.io', 'acme.io'),
@@ -400,11 +444,11 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
     it('governanceReport shows rule R8 on both sides, naming no organization', async () => {
       const r8 = async (as: string) =>
         (
-          await gql(
+          await gql<{ governanceReport: { rules: RuleReport[] } }>(
             as,
             `{ governanceReport { rules { id enforced findingCount findings { subjectType subjectId message } } } }`,
           )
-        ).governanceReport.rules.find((rule: { id: string }) => rule.id === 'R8');
+        ).governanceReport.rules.find((rule) => rule.id === 'R8')!;
       const holder = await r8(globex.token);
       expect(holder.enforced).toBe(true);
       expect(holder.findings).toEqual(
@@ -441,7 +485,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
       expect(pushed.status).toBe(409);
       expect(pushed.body).toEqual(CONFLICT_409('founder@acme.io'));
       const record = await recordByUserName(acme.token, 'founder@acme.io');
-      const taken = record.conflicts.find((conflict: { kind: string }) => conflict.kind === 'EMAIL_TAKEN');
+      const taken = record.conflicts.find((conflict) => conflict.kind === 'EMAIL_TAKEN');
       expect(taken).toEqual({
         kind: 'EMAIL_TAKEN',
         summary: NOT_AVAILABLE_SUMMARY('Okta', 'founder@acme.io', 'founder@acme.io'),
@@ -477,9 +521,7 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
         account: { email: 'founder@partner.example', managed: false },
         userErrors: [],
       });
-      expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.email)).toEqual([
-        'cto@acme.io',
-      ]);
+      expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c) => c.email)).toEqual(['cto@acme.io']);
 
       const record = await recordByUserName(acme.token, 'founder@acme.io');
       const resync = await gql(
@@ -497,8 +539,12 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
 
     it('a domain that changes hands moves the conflict to the other side', async () => {
       const add = async (as: string) =>
-        (await gql(as, `mutation { addDomain(name: "contested.example") { domain { id verification { token } } } }`))
-          .addDomain.domain;
+        (
+          await gql<{ addDomain: { domain: AddedDomain } }>(
+            as,
+            `mutation { addDomain(name: "contested.example") { domain { id verification { token } } } }`,
+          )
+        ).addDomain.domain;
       const verify = async (as: string, id: string) =>
         (await gql(as, `mutation($id: ID!) { verifyDomain(id: $id) { domain { status } } }`, { id })).verifyDomain;
       const acmeHolder = await fixtures(db.dataSource).account(acme.id, 'a@contested.example');
@@ -507,14 +553,14 @@ describe('domain ownership across organizations (rules R8 and R3)', () => {
 
       dns.setTxt('contested.example', [[globexDomain.verification.token]]);
       expect(await verify(globex.token, globexDomain.id)).toEqual({ domain: { status: 'VERIFIED' } });
-      expect((await conflictsOf(acme.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.account.id)).toEqual([
+      expect((await conflictsOf(acme.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c) => c.account!.id)).toEqual([
         acmeHolder.id,
       ]);
 
       dns.setTxt('contested.example', [[globexDomain.verification.token], [acmeDomain.verification.token]]);
       expect(await verify(acme.token, acmeDomain.id)).toEqual({ domain: { status: 'VERIFIED' } });
       expect(await conflictsOf(acme.token, 'DOMAIN_OWNED_ELSEWHERE')).toEqual([]);
-      expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c: any) => c.account.id)).toContain(
+      expect((await conflictsOf(globex.token, 'DOMAIN_OWNED_ELSEWHERE')).map((c) => c.account!.id)).toContain(
         globexHolder.id,
       );
       // Nothing of rule R8 left for a rescan (acme's holder is now merely unclaimed on its own domain).

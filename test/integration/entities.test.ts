@@ -29,10 +29,11 @@ describe('_entities: the gateway resolving our entities by key', () => {
     // A token's organization is looked up once a minute, not per request: warm that, so counts below are the entities' own.
     await app.gql('{ organization { id } }', undefined, { token });
     accountIds = (
-      await db.dataSource.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY id`, [
-        demo.acme.organizationId,
-      ])
-    ).map((row: { id: string }) => row.id);
+      await db.dataSource.query<Array<{ id: string }>>(
+        `SELECT id FROM account WHERE organization_id = $1 ORDER BY id`,
+        [demo.acme.organizationId],
+      )
+    ).map((row) => row.id);
   });
   afterAll(async () => {
     await app.stop();

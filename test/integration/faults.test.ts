@@ -1,6 +1,6 @@
 import { createDataSource } from '../../src/db/data-source';
 import { createTestDatabase, type TestDatabase } from '../support/db';
-import { startTestServer, type TestServer } from '../support/app';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../support/app';
 import { fixtures } from '../support/fixtures';
 import { startTcpProxy, throughProxy } from '../support/tcp-proxy';
 
@@ -37,16 +37,17 @@ describe('database outage during a batch of mutations', () => {
     await db.drop();
   });
 
+  type Suspended = { suspendAccount: { account: { status: string }; userErrors: unknown[] } | null };
   const suspend = (id: string) =>
     app
-      .gql<{ suspendAccount: { account: { status: string }; userErrors: unknown[] } }>(
+      .gql<Suspended>(
         `mutation($id: ID!) { suspendAccount(id: $id, reason: "Outage drill") { account { status } userErrors { code } } }`,
         { id },
         { token },
       )
-      .catch((error: unknown) => ({
+      .catch((error: unknown): GraphQLResponse<Suspended> => ({
         status: 0,
-        errors: [{ message: String(error), extensions: {} as Record<string, unknown> }],
+        errors: [{ message: String(error) }],
         data: undefined,
         headers: new Headers(),
       }));

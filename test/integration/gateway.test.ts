@@ -14,28 +14,34 @@ import { HR_SDL, demoEmployees, startHrSubgraph } from '../support/hr-subgraph';
 
 type Subgraphs = Array<{ name: string; url: string; sdl: string }>;
 
+interface GatewayResponse<T> {
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
 interface TestGateway {
-  query<T>(
+  query<T = Record<string, unknown>>(
     document: string,
     variables?: Record<string, unknown>,
     token?: string,
-  ): Promise<{ data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }>;
+  ): Promise<GatewayResponse<T>>;
   /** What the gateway sent each subgraph, in order. */
   sent: Array<{ subgraph: string; query: string }>;
   stop(): Promise<void>;
 }
 
 function gatewayClient(url: string) {
-  return async <T>(document: string, variables?: Record<string, unknown>, token?: string) => {
+  return async <T = Record<string, unknown>>(
+    document: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<GatewayResponse<T>> => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query: document, variables }),
     });
-    return (await response.json()) as {
-      data?: T;
-      errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
-    };
+    return (await response.json()) as GatewayResponse<T>;
   };
 }
 
@@ -51,7 +57,8 @@ async function startApolloGateway(subgraphs: Subgraphs): Promise<TestGateway> {
         url,
         willSendRequest({ request, context }) {
           sent.push({ subgraph: name, query: request.query ?? '' });
-          if (context.authorization) request.http?.headers.set('authorization', context.authorization);
+          const authorization = context.authorization as string | undefined;
+          if (authorization) request.http?.headers.set('authorization', authorization);
         },
       }),
   });
@@ -90,14 +97,18 @@ async function startHiveGateway(subgraphs: Subgraphs): Promise<TestGateway> {
       },
     ],
   });
-  const server = http.createServer(gateway);
+  const server = http.createServer((req, res) => void gateway(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     query: gatewayClient(`http://127.0.0.1:${port}/graphql`),
     sent,
     async stop() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
       await gateway.dispose();
     },
   };
@@ -142,27 +153,30 @@ describe.each(GATEWAYS)('federation through a real gateway ($name)', ({ target, 
   let gateway: TestGateway;
   let demo: DemoData;
   let token: string;
+  // What beforeAll started, stopped in reverse even when it failed halfway.
+  const started: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    started.push(() => db.drop());
     demo = await seedDemo(db.dataSource);
     governance = await startTestServer(db.dataSource);
+    started.push(() => governance.stop());
     hr = await startHrSubgraph(demoEmployees(demo));
+    started.push(() => hr.stop());
     gateway = await startGateway([
       { name: 'governance', url: `${governance.url}/graphql`, sdl: readFileSync(SDL_PATH, 'utf8') },
       { name: 'hr', url: hr.url, sdl: HR_SDL },
     ]);
+    started.push(() => gateway.stop());
     token = await governance.token(demo.acme.organizationId, undefined, 'portal@acme.com');
   });
   afterAll(async () => {
-    await gateway?.stop();
-    await hr?.stop();
-    await governance?.stop();
-    await db?.drop();
+    for (const stop of started.reverse()) await stop();
   });
 
   it("answers a portal query from governance into HR and back (conflicts -> employee numbers -> managers' emails)", async () => {
-    const result = await gateway.query<{ conflicts: { edges: Array<{ node: any }> } }>(
+    const result = await gateway.query<{ conflicts: { edges: Array<{ node: { account: { email: string } } }> } }>(
       `{ conflicts(first: 50, filter: { kind: EMAIL_TAKEN, status: OPEN }) { edges { node {
           summary
           account { email employeeNumber manager { email employeeNumber } }
@@ -190,7 +204,7 @@ describe.each(GATEWAYS)('federation through a real gateway ($name)', ({ target, 
   });
 
   it('answers an HR query that reaches into governance (employees -> accounts, conflicts, domains by name)', async () => {
-    const result = await gateway.query<{ employees: any[] }>(
+    const result = await gateway.query<{ employees: Array<{ employeeNumber: string }> }>(
       `{ employees { employeeNumber account { email idpManaged conflicts(status: OPEN) { kind } } workDomain { name status claimed } } }`,
       undefined,
       token,
@@ -221,7 +235,7 @@ describe.each(GATEWAYS)('federation through a real gateway ($name)', ({ target, 
   });
 
   it('runs a mutation through the gateway, with HR fields on its result', async () => {
-    const result = await gateway.query<{ renameAccountEmail: any }>(
+    const result = await gateway.query<{ renameAccountEmail: unknown }>(
       `mutation($id: ID!) { renameAccountEmail(accountId: $id) { account { email employeeNumber } userErrors { code } } }`,
       { id: demo.acme.accounts.aliceSmith },
       token,

@@ -19,8 +19,24 @@ describe('governanceReport and detectConflicts', () => {
     await db.drop();
   });
 
+  interface Report {
+    openConflictsByKind: Array<{ kind: string; count: number }>;
+    domainsByStatus: Array<{ status: string; count: number }>;
+    unmanagedAccountsByDomain: Array<{ domain: { name: string }; count: number }>;
+    mismatchedDirectories: Array<{ name: string }>;
+    failedRecordCount: number;
+    failedRecords: Array<{ userName: string; attempts: number; nextRetryAt: string | null }>;
+    migrations: unknown[];
+    rules: Array<{
+      id: string;
+      title: string;
+      enforced: boolean;
+      findingCount: number;
+      findings: Array<{ subjectType: string; subjectId: string; message: string }>;
+    }>;
+  }
   const report = async () => {
-    const response = await app.gql<{ governanceReport: Record<string, any> }>(
+    const response = await app.gql<{ governanceReport: Report }>(
       `{ governanceReport {
           openConflictsByKind { kind count }
           domainsByStatus { status count }
@@ -52,19 +68,19 @@ describe('governanceReport and detectConflicts', () => {
         { status: 'UNVERIFIED', count: 1 },
       ]),
     );
-    expect(found.unmanagedAccountsByDomain.map((entry: any) => [entry.domain.name, entry.count]).sort()).toEqual([
+    expect(found.unmanagedAccountsByDomain.map((entry) => [entry.domain.name, entry.count]).sort()).toEqual([
       ['acme-legacy.com', 2],
       ['acme.com', 2],
     ]);
     expect(found.mismatchedDirectories).toEqual([{ name: 'Microsoft Entra ID' }]);
     expect(found.failedRecordCount).toBe(2);
-    expect(found.failedRecords.map((record: any) => [record.userName, record.attempts])).toEqual(
+    expect(found.failedRecords.map((record) => [record.userName, record.attempts])).toEqual(
       expect.arrayContaining([
         ['alice@acme.com', 1],
         ['grace@acme-legacy.com', 6],
       ]),
     );
-    expect(found.rules.map((rule: any) => [rule.id, rule.enforced])).toEqual([
+    expect(found.rules.map((rule) => [rule.id, rule.enforced])).toEqual([
       ['R1', true],
       ['R2', false],
       ['R3', true],
@@ -74,7 +90,7 @@ describe('governanceReport and detectConflicts', () => {
       ['R7', false],
       ['R8', true],
     ]);
-    const r2 = found.rules.find((rule: any) => rule.id === 'R2');
+    const r2 = found.rules.find((rule) => rule.id === 'R2')!;
     expect(r2.findings).toEqual([
       {
         subjectType: 'Directory',
@@ -85,12 +101,12 @@ describe('governanceReport and detectConflicts', () => {
   });
 
   it('cannot disagree with the mutations: what it calls claimable claims, what it does not is refused', async () => {
-    const claimable = (await report()).unmanagedAccountsByDomain.map((entry: any) => entry.domain.name);
-    const accounts = await db.dataSource.query(
+    const claimable = (await report()).unmanagedAccountsByDomain.map((entry) => entry.domain.name);
+    const accounts = await db.dataSource.query<Array<{ id: string; email_domain: string }>>(
       `SELECT id, email_domain FROM account WHERE organization_id = $1 AND NOT managed`,
       [demo.acme.organizationId],
     );
-    for (const account of accounts as Array<{ id: string; email_domain: string }>) {
+    for (const account of accounts) {
       const { data } = await app.gql<{ claimAccount: { userErrors: Array<{ rule: string }> } }>(
         `mutation($id: ID!) { claimAccount(accountId: $id, dryRun: true) { userErrors { rule } } }`,
         { id: account.id },
@@ -131,8 +147,8 @@ describe('governanceReport and detectConflicts', () => {
         migration: { fromDomain: { name: 'acme-legacy.com' }, toDomain: { name: 'acme.com' } },
       },
     ]);
-    const r5 = found.rules.find((rule: any) => rule.id === 'R5');
-    expect(r5.findings.map((finding: any) => finding.message)).toEqual([
+    const r5 = found.rules.find((rule) => rule.id === 'R5')!;
+    expect(r5.findings.map((finding) => finding.message)).toEqual([
       'dave@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
       'erin@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
     ]);
@@ -160,7 +176,7 @@ describe('governanceReport and detectConflicts', () => {
       await detect();
       const again = await detect();
       expect(again).toMatchObject({ openedCount: 0, resolvedCount: 0 });
-      const [{ duplicates }] = await db.dataSource.query(
+      const [{ duplicates }] = await db.dataSource.query<Array<{ duplicates: number }>>(
         `SELECT count(*)::int AS duplicates FROM (SELECT 1 FROM conflict WHERE status = 'OPEN' GROUP BY organization_id, kind, cause_key HAVING count(*) > 1) d`,
       );
       expect(duplicates).toBe(0);
@@ -180,9 +196,10 @@ describe('governanceReport and detectConflicts', () => {
     });
 
     it('leaves other organizations alone', async () => {
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM conflict WHERE organization_id = $1`, [
-        demo.globex.organizationId,
-      ]);
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
+        `SELECT count(*)::int FROM conflict WHERE organization_id = $1`,
+        [demo.globex.organizationId],
+      );
       expect(count).toBe(0);
     });
   });

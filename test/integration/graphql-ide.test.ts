@@ -19,7 +19,9 @@ function getWithHost(url: string, host: string): Promise<{ status: number; body:
       .get(url, { headers: { host, accept: 'text/html' } }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString() }));
+        response.on('end', () => {
+          resolve({ status: response.statusCode!, body: Buffer.concat(chunks).toString() });
+        });
       })
       .on('error', reject);
   });
@@ -34,15 +36,18 @@ describe('the GraphQL IDE (GraphiQL from our own dependencies, development only)
   let db: TestDatabase;
   let demo: DemoData;
   let development: TestServer;
+  // What beforeAll started, stopped in reverse even when it failed halfway.
+  const started: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    started.push(() => db.drop());
     demo = await seedDemo(db.dataSource);
     development = await startTestServer(db.dataSource, { nodeEnv: 'development', developmentTokens: true });
+    started.push(() => development.stop());
   });
   afterAll(async () => {
-    await development?.stop();
-    await db?.drop();
+    for (const stop of started.reverse()) await stop();
   });
 
   it('points GET / to the IDE in development', async () => {

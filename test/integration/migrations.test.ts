@@ -39,7 +39,7 @@ describe('migrations', () => {
 
   it('create every index the entities declare but TypeORM cannot describe (expression indexes)', async () => {
     const declared = db.dataSource.entityMetadatas.flatMap((entity) =>
-      entity.indices.filter((index) => index.synchronize === false).map((index) => index.name),
+      entity.indices.filter((index) => !index.synchronize).map((index) => index.name),
     );
     expect(declared.length).toBeGreaterThan(5);
     const existing = (
@@ -97,7 +97,7 @@ describe('migrations', () => {
     });
 
     it('lets one organization at a time hold a domain VERIFIED', async () => {
-      const [{ id: other }] = await db.dataSource.query(
+      const [{ id: other }] = await db.dataSource.query<Array<{ id: string }>>(
         `INSERT INTO organization (name, slug) VALUES ('Other', 'other') RETURNING id`,
       );
       const addDomain = (org: string, status: string) =>
@@ -119,7 +119,7 @@ describe('migrations', () => {
     });
 
     it('keeps SCIM identities unique per directory: externalId, and userName case-insensitively', async () => {
-      const [{ id: directoryId }] = await db.dataSource.query(
+      const [{ id: directoryId }] = await db.dataSource.query<Array<{ id: string }>>(
         `INSERT INTO directory (organization_id, name, sso_email_attribute, scim_email_attribute) VALUES ($1, 'Okta', 'user.email', 'user.email') RETURNING id`,
         [organizationId],
       );

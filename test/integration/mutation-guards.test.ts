@@ -213,7 +213,7 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
     });
 
     it('R3: no claim on a domain that is not verified', async () => {
-      const unverified = await db.dataSource.query(
+      const unverified = await db.dataSource.query<Array<{ id: string }>>(
         `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'zed@acme.dev', 'acme.dev', 'SELF_SIGNUP') RETURNING id`,
         [demo.acme.organizationId],
       );
@@ -292,9 +292,10 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
 
   describe('expectedVersion', () => {
     it('refuses a stale version with VERSION_CONFLICT and applies with the current one', async () => {
-      const [{ version }] = await db.dataSource.query(`SELECT version FROM account WHERE id = $1`, [
-        demo.acme.accounts.erin,
-      ]);
+      const [{ version }] = await db.dataSource.query<Array<{ version: number }>>(
+        `SELECT version FROM account WHERE id = $1`,
+        [demo.acme.accounts.erin],
+      );
       const stale = await call('suspendAccount', `id: $id, reason: "Left", expectedVersion: ${version + 1}`, {
         id: demo.acme.accounts.erin,
       });
@@ -326,7 +327,7 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
       );
       expect(first).toMatchObject({ replayed: false, userErrors: [], account: { email: 'robert@acme.com' } });
       expect(repeat).toEqual({ ...first, replayed: true });
-      const [{ count }] = await db.dataSource.query(
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
         `SELECT count(*)::int FROM account_email_change WHERE account_id = $1`,
         [demo.acme.accounts.bob],
       );
@@ -351,9 +352,9 @@ describe('every mutation: dry runs, versions, idempotency keys and bad input', (
         [demo.acme.organizationId],
       );
       await expireIdempotencyKeys(db.dataSource, 24);
-      const keys = (await db.dataSource.query(`SELECT key FROM idempotency_key WHERE key IN ('old', 'new')`)).map(
-        (row: { key: string }) => row.key,
-      );
+      const keys = (
+        await db.dataSource.query<Array<{ key: string }>>(`SELECT key FROM idempotency_key WHERE key IN ('old', 'new')`)
+      ).map((row) => row.key);
       expect(keys).toEqual(['new']);
     });
 

@@ -23,7 +23,7 @@ const WITHOUT_KEY = ['createDirectory', 'rotateDirectoryToken'];
 
 /** A value GraphQL accepts for the type; only the runner's key checks are under test, not the arguments. */
 function sample(type: GraphQLInputType, salt: string): unknown {
-  const inner = getNullableType(type) as GraphQLInputType;
+  const inner = getNullableType(type);
   if (isListType(inner)) return [sample(inner.ofType, salt)];
   if (isEnumType(inner)) return inner.getValues()[0].value;
   if (isInputObjectType(inner)) {
@@ -116,7 +116,8 @@ describe('every mutation refuses a bad idempotencyKey with a complete payload', 
     const { response, payload, required } = await call(mutation, key, salt);
     return {
       mutation: mutation.name,
-      errors: response.errors?.map((error) => `${error.extensions?.code}: ${error.path?.join('.')}`) ?? [],
+      errors:
+        response.errors?.map((error) => `${String(error.extensions?.code)}: ${String(error.path?.join('.'))}`) ?? [],
       userErrors: payload?.userErrors,
       nullNonNullFields: payload ? required.filter((field) => payload[field] == null) : required,
     };

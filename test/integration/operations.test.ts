@@ -39,9 +39,10 @@ describe('operations', () => {
       },
     );
     expect(response.headers.get('x-request-id')).toBe('portal-7f3a');
-    const [event] = await db.dataSource.query(`SELECT action, request_id FROM audit_event WHERE target_id = $1`, [
-      demo.acme.accounts.bob,
-    ]);
+    const [event] = await db.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT action, request_id FROM audit_event WHERE target_id = $1`,
+      [demo.acme.accounts.bob],
+    );
     expect(event).toEqual({ action: 'claimAccount', request_id: 'portal-7f3a' });
   });
 
@@ -66,7 +67,7 @@ describe('operations', () => {
   });
 
   it('lets an in-flight request finish when stopping, and refuses new connections', async () => {
-    const [{ id }] = await db.dataSource.query(
+    const [{ id }] = await db.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO domain (organization_id, name, verification_token) VALUES ($1, 'slow.acme.example', 'token') RETURNING id`,
       [demo.acme.organizationId],
     );

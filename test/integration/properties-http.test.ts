@@ -60,7 +60,7 @@ describe('property: GraphQL free-text arguments', () => {
       }),
       runs,
     );
-    const stored = await db.dataSource.query(`SELECT email FROM account`);
+    const stored = await db.dataSource.query<Array<{ email: string }>>(`SELECT email FROM account`);
     for (const { email } of stored) expect(normalizeEmail(email)).toMatchObject({ ok: true, email });
   });
 

@@ -55,8 +55,12 @@ describe('rate limits', () => {
   const aliasedClaims = (ids: string[]) =>
     `mutation { ${ids.map((id, n) => `c${n}: claimAccount(accountId: "${id}") { userErrors { code } }`).join(' ')} }`;
   const managed = async (ids: string[]) =>
-    (await db.dataSource.query(`SELECT count(*)::int AS n FROM account WHERE id = ANY($1) AND managed`, [ids]))[0]
-      .n as number;
+    (
+      await db.dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM account WHERE id = ANY($1) AND managed`,
+        [ids],
+      )
+    )[0].n;
 
   it('counts every aliased mutation: two requests of 30 spend a budget of 60, the third runs nothing', async () => {
     const token = await a.token(organizationId, undefined, 'aliases');

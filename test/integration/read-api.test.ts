@@ -514,7 +514,7 @@ describe('read API over HTTP, against the demo data', () => {
 
     it('shows another organization nothing of this one', async () => {
       const globex = await app.token(demo.globex.organizationId);
-      const response = await app.gql<Record<string, unknown>>(
+      const response = await app.gql(
         `query($id: ID!) { account(id: $id) { email } accounts { totalCount } conflicts { totalCount } domain(name: "acme.com") { name } }`,
         { id: demo.acme.accounts.alice },
         { token: globex },

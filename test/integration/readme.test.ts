@@ -145,7 +145,9 @@ function bash(
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(script);
   });
 }

@@ -9,7 +9,7 @@ import { startServerProcess, type ServerProcess } from '../support/server-proces
 /** Two server processes on one database, migrating together and taking concurrent work. */
 describe('two replicas on one database', () => {
   let db: TestDatabase;
-  let replicas: ServerProcess[];
+  let replicas: ServerProcess[] = [];
 
   beforeAll(async () => {
     // Unmigrated: both processes migrate at start, under one advisory lock.
@@ -19,13 +19,13 @@ describe('two replicas on one database', () => {
     );
   }, 60_000);
   afterAll(async () => {
-    await Promise.all((replicas ?? []).map((replica) => replica.stop()));
+    await Promise.all(replicas.map((replica) => replica.stop()));
     await db.drop();
   });
 
   it('migrates once, however many replicas start together', async () => {
-    const applied = await db.dataSource.query(`SELECT name FROM schema_migration`);
-    expect(applied.length).toBe(new Set(applied.map((row: { name: string }) => row.name)).size);
+    const applied = await db.dataSource.query<Array<{ name: string }>>(`SELECT name FROM schema_migration`);
+    expect(applied.length).toBe(new Set(applied.map((row) => row.name)).size);
     expect(applied.length).toBeGreaterThanOrEqual(3);
   });
 
@@ -81,7 +81,7 @@ describe('two replicas on one database', () => {
 
     // Ten users move to addresses other accounts hold, pushed to both replicas at once; and renames on both.
     const moves = Array.from({ length: 10 }, (_, i) =>
-      replicas.map((replica) => scim(replica, 'PUT', `Users/${ids.get(i)}`, user(i, holders[i].email))),
+      replicas.map((replica) => scim(replica, 'PUT', `Users/${ids.get(i)!}`, user(i, holders[i].email))),
     ).flat();
     const renames = renamable.map((account, i) =>
       fetch(`${replicas[i % 2].url}/graphql`, {
@@ -97,26 +97,28 @@ describe('two replicas on one database', () => {
     expect(answered.every((response) => response.status < 500)).toBe(true);
     expect(answered.slice(0, moves.length).every((response) => response.status === 409)).toBe(true);
 
-    const [{ accounts, distinctEmails }] = await db.dataSource.query(
+    const [{ accounts, distinctEmails }] = await db.dataSource.query<
+      Array<{ accounts: number; distinctEmails: number }>
+    >(
       `SELECT count(*)::int AS accounts, count(DISTINCT lower(email))::int AS "distinctEmails" FROM account WHERE organization_id = $1`,
       [organizationId],
     );
     expect(distinctEmails).toBe(accounts);
-    const [{ records }] = await db.dataSource.query(
+    const [{ records }] = await db.dataSource.query<Array<{ records: number }>>(
       `SELECT count(*)::int AS records FROM scim_record WHERE directory_id = $1`,
       [directory.id],
     );
     expect(records).toBe(30);
-    const [{ duplicated }] = await db.dataSource.query(
+    const [{ duplicated }] = await db.dataSource.query<Array<{ duplicated: number }>>(
       `SELECT count(*)::int AS duplicated FROM (SELECT 1 FROM conflict WHERE status = 'OPEN' GROUP BY organization_id, kind, cause_key HAVING count(*) > 1) d`,
     );
     expect(duplicated).toBe(0);
-    const [{ taken }] = await db.dataSource.query(
+    const [{ taken }] = await db.dataSource.query<Array<{ taken: number }>>(
       `SELECT count(*)::int AS taken FROM conflict WHERE status = 'OPEN' AND kind = 'EMAIL_TAKEN' AND organization_id = $1`,
       [organizationId],
     );
     expect(taken).toBe(10);
-    const placeholders = await db.dataSource.query(
+    const placeholders = await db.dataSource.query<Array<{ email: string }>>(
       `SELECT email FROM account WHERE email LIKE 'sam+duplicated%' ORDER BY email`,
     );
     expect(placeholders).toHaveLength(10);

@@ -58,7 +58,7 @@ describe('the retry worker', () => {
     );
     expect(attempts).toHaveLength(20);
     expect(attempts.every((row) => row.retries === 1)).toBe(true);
-    const [{ synced, failed }] = await db.dataSource.query(
+    const [{ synced, failed }] = await db.dataSource.query<Array<{ synced: number; failed: number }>>(
       `SELECT count(*) FILTER (WHERE sync_status = 'SYNCED')::int AS synced, count(*) FILTER (WHERE sync_status = 'FAILED' AND attempts = 2 AND next_retry_at > now())::int AS failed
          FROM scim_record WHERE id = ANY($1::uuid[])`,
       [recordIds],
@@ -72,7 +72,7 @@ describe('the retry worker', () => {
       synced: 0,
       skipped: 0,
     });
-    const [{ actors }] = await db.dataSource.query(
+    const [{ actors }] = await db.dataSource.query<Array<{ actors: string[] }>>(
       `SELECT array_agg(DISTINCT actor) AS actors FROM audit_event WHERE action = 'resyncScimRecord'`,
     );
     expect(actors).toEqual(['system:retry']);

@@ -186,7 +186,12 @@ describe('SCIM discovery endpoints', () => {
       authenticationSchemes: [expect.objectContaining({ type: 'oauthbearertoken', primary: true })],
       meta: { resourceType: 'ServiceProviderConfig', location: `${client().root}/ServiceProviderConfig` },
     });
-    const extension = response.body['urn:identity-governance:params:scim:schemas:extension:2.0:ServiceProviderConfig'];
+    const extension = response.body[
+      'urn:identity-governance:params:scim:schemas:extension:2.0:ServiceProviderConfig'
+    ] as {
+      maxPayloadSize: number;
+      notImplemented: string[];
+    };
     expect(extension.maxPayloadSize).toBe(256 * 1024);
     expect(extension.notImplemented.join(' ')).toMatch(/Bulk.*\/Me.*root/s);
     // What it says is not implemented answers 501.

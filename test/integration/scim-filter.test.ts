@@ -126,10 +126,10 @@ describe('SCIM filters executed on Postgres', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const [organization] = await db.dataSource.query(
+    const [organization] = await db.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO organization (name, slug) VALUES ('Filter Co', 'filter-co') RETURNING id`,
     );
-    const directories = await db.dataSource.query(
+    const directories = await db.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO directory (organization_id, name, provider, sso_email_attribute, scim_email_attribute)
        VALUES ($1, 'Okta', 'OKTA', 'email', 'userName'), ($1, 'Other', 'OTHER', 'email', 'userName') RETURNING id`,
       [organization.id],
@@ -137,7 +137,7 @@ describe('SCIM filters executed on Postgres', () => {
     directoryId = directories[0].id;
     otherDirectoryId = directories[1].id;
     for (const row of ROWS) {
-      const [inserted] = await db.dataSource.query(
+      const [inserted] = await db.dataSource.query<Array<{ id: string }>>(
         `INSERT INTO scim_record (organization_id, directory_id, external_id, user_name, email, emails, given_name, family_name, display_name, active, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12) RETURNING id`,
         [
@@ -336,7 +336,9 @@ describe('SCIM filters executed on Postgres', () => {
     await expectMatches(`userName co "' OR '1'='1"`, []);
     await expectMatches(`emails[value eq "x') OR true; --"]`, []);
     await expectMatches(`externalId eq "\\u0027); DELETE FROM scim_record; --"`, []);
-    const [{ count }] = await db.dataSource.query(`SELECT count(*)::int AS count FROM scim_record`);
+    const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
+      `SELECT count(*)::int AS count FROM scim_record`,
+    );
     expect(count).toBe(ROWS.length + 1);
   });
 

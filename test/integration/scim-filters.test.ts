@@ -211,7 +211,7 @@ describe('SCIM filters over HTTP: the grammar, compiled to SQL, scoped to the di
         const response = await scim.get(`/Users?sortBy=${encodeURIComponent(sortBy)}`);
         expect(response).toMatchObject({ status: 400, body: { scimType: 'invalidValue' } });
       }
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM scim_record`);
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(`SELECT count(*)::int FROM scim_record`);
       expect(count).toBe(PEOPLE.length + 2);
     });
   });

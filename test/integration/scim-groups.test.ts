@@ -274,7 +274,9 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
   describe('in GraphQL', () => {
     it('shows Account.groups and ScimRecord.groups, with directory and memberCount, batched', async () => {
       db.queries.reset();
-      const { data, errors } = await app.gql<{ accounts: { edges: Array<{ node: Record<string, any> }> } }>(
+      const { data, errors } = await app.gql<{
+        accounts: { edges: Array<{ node: { email: string; groups: Array<{ displayName: string }> } }> };
+      }>(
         `{ accounts(first: 20) { edges { node { email
             groups { displayName externalId memberCount directory { name } }
             scimRecords { userName groups { displayName } } } } } }`,
@@ -298,9 +300,7 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
       expect(byEmail.get('ann@acme.com')!.groups).toEqual([
         { displayName: 'Platform', externalId: null, memberCount: 2, directory: { name: 'Okta' } },
       ]);
-      expect(byEmail.get('cat@acme.com')!.groups.map((group: { displayName: string }) => group.displayName)).toEqual([
-        'Platform',
-      ]);
+      expect(byEmail.get('cat@acme.com')!.groups.map((group) => group.displayName)).toEqual(['Platform']);
       // One query per loader, however many accounts and groups.
       expect(db.queries.tagged('loader:scimGroupsByAccount')).toHaveLength(1);
       expect(db.queries.tagged('loader:scimGroupsByRecord')).toHaveLength(1);
@@ -308,7 +308,7 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
     });
 
     it("drops a deleted user from its groups; a deleted group leaves its members' accounts", async () => {
-      const [{ account_id: catAccount }] = await db.dataSource.query(
+      const [{ account_id: catAccount }] = await db.dataSource.query<Array<{ account_id: string }>>(
         `SELECT account_id FROM scim_record WHERE id = $1`,
         [user('cat')],
       );
@@ -325,8 +325,12 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
       const { data } = await app.gql<{ ann: { groups: unknown[] }; cat: { email: string; groups: unknown[] } }>(
         `query($ann: ID!, $cat: ID!) { ann: account(id: $ann) { groups { displayName } } cat: account(id: $cat) { email groups { displayName } } }`,
         {
-          ann: (await db.dataSource.query(`SELECT account_id FROM scim_record WHERE id = $1`, [user('ann')]))[0]
-            .account_id,
+          ann: (
+            await db.dataSource.query<Array<{ account_id: string }>>(
+              `SELECT account_id FROM scim_record WHERE id = $1`,
+              [user('ann')],
+            )
+          )[0].account_id,
           cat: catAccount,
         },
         { token },
@@ -335,11 +339,11 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
     });
 
     it('audits every group change as the IdP', async () => {
-      const events = await db.dataSource.query(
+      const events = await db.dataSource.query<Array<{ action: string; actor: string }>>(
         `SELECT action, actor FROM audit_event WHERE target_type = 'ScimGroup' ORDER BY id`,
       );
-      expect(new Set(events.map((event: { actor: string }) => event.actor))).toEqual(new Set([`scim:${directoryId}`]));
-      expect(events.map((event: { action: string }) => event.action)).toEqual(
+      expect(new Set(events.map((event) => event.actor))).toEqual(new Set([`scim:${directoryId}`]));
+      expect(events.map((event) => event.action)).toEqual(
         expect.arrayContaining(['scim.createGroup', 'scim.patchGroup', 'scim.replaceGroup', 'scim.deleteGroup']),
       );
     });

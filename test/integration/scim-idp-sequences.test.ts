@@ -155,11 +155,11 @@ describe('what real IdPs send, request by request', () => {
     });
 
     it('leaves the whole sequence in the push history, as the IdP', async () => {
-      const history = await db.dataSource.query(
+      const history = await db.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT operation, outcome, http_status, actor FROM scim_push WHERE scim_record_id = $1 ORDER BY id`,
         [userId],
       );
-      expect(history.map((push: Record<string, unknown>) => [push.operation, push.outcome, push.http_status])).toEqual([
+      expect(history.map((push) => [push.operation, push.outcome, push.http_status])).toEqual([
         ['CREATE', 'APPLIED', 201],
         ['CREATE', 'APPLIED', 201],
         ['REPLACE', 'APPLIED', 200],
@@ -167,7 +167,7 @@ describe('what real IdPs send, request by request', () => {
         ['PATCH', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
       ]);
-      expect(new Set(history.map((push: { actor: string }) => push.actor))).toEqual(new Set([`scim:${directoryId}`]));
+      expect(new Set(history.map((push) => push.actor))).toEqual(new Set([`scim:${directoryId}`]));
     });
   });
 
@@ -281,7 +281,7 @@ describe('what real IdPs send, request by request', () => {
         status: 'DEACTIVATED',
         scimRecords: [],
       });
-      const [{ count }] = await db.dataSource.query(
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
         `SELECT count(*)::int FROM account_email_change WHERE account_id = $1`,
         [accountId],
       );

@@ -47,7 +47,7 @@ describe('SCIM limits and concurrency on the real server', () => {
       status: '413',
       detail: 'The request body is larger than 256 KiB.',
     });
-    const [push] = await db.dataSource.query(
+    const [push] = await db.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT operation, outcome, http_status FROM scim_push WHERE directory_id = $1 AND http_status = 413`,
       [directoryId],
     );
@@ -77,7 +77,7 @@ describe('SCIM limits and concurrency on the real server', () => {
         scimType: 'uniqueness',
         detail: `Resource [USER]: with userName[${userName}] already exists.`,
       });
-      const [{ count }] = await db.dataSource.query(
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
         `SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND lower(user_name) = $2`,
         [directoryId, userName],
       );
@@ -99,9 +99,10 @@ describe('SCIM limits and concurrency on the real server', () => {
         scimType: 'uniqueness',
         detail: `Resource [USER]: with email[${email}] already exists.`,
       });
-      const [{ count }] = await db.dataSource.query(`SELECT count(*)::int FROM account WHERE lower(email) = $1`, [
-        email,
-      ]);
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
+        `SELECT count(*)::int FROM account WHERE lower(email) = $1`,
+        [email],
+      );
       expect(count).toBe(1);
     }
   });
@@ -144,7 +145,7 @@ describe('SCIM failures: a 500 or a timeout is a SCIM body, logged with the requ
     token = directory.token;
     directoryId = directory.id;
     const sink = new Writable({
-      write(chunk, _encoding, done) {
+      write(chunk: Buffer, _encoding, done) {
         lines.push(chunk.toString());
         done();
       },
@@ -164,7 +165,11 @@ describe('SCIM failures: a 500 or a timeout is a SCIM body, logged with the requ
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
     await db.drop();
   });
 
@@ -184,7 +189,7 @@ describe('SCIM failures: a 500 or a timeout is a SCIM body, logged with the requ
       await db.dataSource.query(`ALTER TABLE scim_group_away RENAME TO scim_group`);
     }
     const logged = lines
-      .map((line) => JSON.parse(line))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((line) => line.requestId === 'req-500-test' && line.level === 50);
     expect(logged).toMatchObject({
       msg: 'SCIM request failed',

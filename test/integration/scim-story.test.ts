@@ -75,7 +75,7 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
     expect(JSON.stringify(conflicting.body)).toBe(EXPECTED_409);
 
     // The push is the record's desired state, the record is FAILED, the conflict is open.
-    const [record] = await db.dataSource.query(
+    const [record] = await db.dataSource.query<Array<{ raw_payload: { emails: Array<{ value: string }> } }>>(
       `SELECT email, sync_status, last_error, raw_payload FROM scim_record WHERE id = $1`,
       [recordId],
     );
@@ -92,7 +92,7 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
   it('a repeated push before the fix answers 409 again and keeps the one conflict', async () => {
     const again = await okta.put(`/Users/${recordId}`, oktaUser('alice.smith@acme.com'));
     expect(JSON.stringify(again.body)).toBe(EXPECTED_409);
-    const open = await db.dataSource.query(
+    const open = await db.dataSource.query<Array<{ id: string }>>(
       `SELECT id FROM conflict WHERE scim_record_id = $1 AND status = 'OPEN' AND kind = 'EMAIL_TAKEN'`,
       [recordId],
     );
@@ -172,15 +172,18 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       emails: [{ value: 'alice.smith@acme.com', primary: true }],
       active: true,
     });
-    const [record] = await db.dataSource.query(`SELECT sync_status, attempts FROM scim_record WHERE id = $1`, [
-      recordId,
-    ]);
+    const [record] = await db.dataSource.query<Array<Record<string, unknown>>>(
+      `SELECT sync_status, attempts FROM scim_record WHERE id = $1`,
+      [recordId],
+    );
     expect(record).toEqual({ sync_status: 'SYNCED', attempts: 0 });
   });
 
   it('the audit trail shows every step, each with its actor', async () => {
-    const events = await db.dataSource.query(`SELECT action, actor, target_type FROM audit_event ORDER BY id`);
-    expect(events.map((event: Record<string, string>) => [event.action, event.actor, event.target_type])).toEqual([
+    const events = await db.dataSource.query<Array<Record<string, string>>>(
+      `SELECT action, actor, target_type FROM audit_event ORDER BY id`,
+    );
+    expect(events.map((event) => [event.action, event.actor, event.target_type])).toEqual([
       ['scim.createUser', `scim:${directoryId}`, 'ScimRecord'],
       ['scim.replaceUser', `scim:${directoryId}`, 'Conflict'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],

@@ -43,7 +43,7 @@ describe('SCIM /Users over HTTP', () => {
   });
 
   const pushes = (recordId: string | null) =>
-    db.dataSource.query(
+    db.dataSource.query<Array<Record<string, unknown>>>(
       `SELECT operation, outcome, http_status, detail, actor, payload FROM scim_push WHERE directory_id = $1 AND scim_record_id IS NOT DISTINCT FROM $2 ORDER BY id`,
       [directoryId, recordId],
     );
@@ -99,13 +99,16 @@ describe('SCIM /Users over HTTP', () => {
 
     it('never stores or returns the password', async () => {
       expect(created.body).not.toHaveProperty('password');
-      const [row] = await db.dataSource.query(`SELECT raw_payload FROM scim_record WHERE id = $1`, [created.body.id]);
+      const [row] = await db.dataSource.query<Array<{ raw_payload: unknown }>>(
+        `SELECT raw_payload FROM scim_record WHERE id = $1`,
+        [created.body.id],
+      );
       expect(JSON.stringify(row.raw_payload)).not.toContain('1mz050nq');
       expect(JSON.stringify(await pushes(created.body.id))).not.toContain('1mz050nq');
     });
 
     it('gives the IdP the ScimRecord id, which GraphQL knows with its account and the push', async () => {
-      const { data } = await app.gql<{ scimRecord: Record<string, any> }>(
+      const { data } = await app.gql<{ scimRecord: unknown }>(
         `query($id: ID!) { scimRecord(id: $id) { id userName syncStatus account { email status origin managed }
             pushHistory { operation outcome httpStatus actor } } }`,
         { id: created.body.id },
@@ -121,7 +124,7 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('writes the audit event as the IdP, in the same transaction', async () => {
-      const [event] = await db.dataSource.query(
+      const [event] = await db.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT actor, action, target_type, request_id FROM audit_event WHERE target_id = $1`,
         [created.body.id],
       );
@@ -137,7 +140,7 @@ describe('SCIM /Users over HTTP', () => {
       const retry = await scim.post('/Users', oktaUser('create.one@acme.com', '00ucreate1'));
       expect(retry.status).toBe(201);
       expect(retry.body.id).toBe(created.body.id);
-      const [{ count }] = await db.dataSource.query(
+      const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
         `SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND external_id = '00ucreate1'`,
         [directoryId],
       );
@@ -346,7 +349,7 @@ describe('SCIM /Users over HTTP', () => {
     });
 
     it('refuses a DELETE with a stale If-Match (412), then deletes: 204, the account and its history stay', async () => {
-      const [{ account_id: accountId }] = await db.dataSource.query(
+      const [{ account_id: accountId }] = await db.dataSource.query<Array<{ account_id: string }>>(
         `SELECT account_id FROM scim_record WHERE id = $1`,
         [id],
       );
@@ -364,7 +367,7 @@ describe('SCIM /Users over HTTP', () => {
         { token },
       );
       expect(data!.account).toEqual({ email: 'etag.user@acme.com', status: 'ACTIVE', scimRecords: [] });
-      const [deletion] = await db.dataSource.query(
+      const [deletion] = await db.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT operation, outcome, http_status, actor FROM scim_push WHERE directory_id = $1 AND operation = 'DELETE' AND outcome = 'APPLIED'`,
         [directoryId],
       );

@@ -597,22 +597,17 @@ describe('the stories of the design, end to end over HTTP', () => {
         { token },
       );
       expect(data!.deleteScimRecord).toEqual({ resolvedConflicts: [{ kind: 'EMAIL_TAKEN' }], userErrors: [] });
-      const after = await app.gql<Record<string, unknown>>(
+      const after = await app.gql(
         `query($record: ID!, $legacy: ID!) { scimRecord(id: $record) { id } account(id: $legacy) { email idpManaged } }`,
         { record: stuckId, legacy: legacyId },
         { token },
       );
       expect(after.data).toEqual({ scimRecord: null, account: { email: 'grace@legacy.example', idpManaged: false } });
-      const pushes = await db.dataSource.query(
+      const pushes = await db.dataSource.query<Array<{ operation: string; scim_record_id: string | null }>>(
         `SELECT operation, scim_record_id FROM scim_push WHERE directory_id = $1 ORDER BY id`,
         [entraId],
       );
-      expect(
-        pushes.map((push: { operation: string; scim_record_id: string | null }) => [
-          push.operation,
-          push.scim_record_id,
-        ]),
-      ).toEqual([
+      expect(pushes.map((push) => [push.operation, push.scim_record_id])).toEqual([
         ['CREATE', null],
         ['REPLACE', null],
         ['RESYNC', null],

@@ -24,16 +24,27 @@ describe('tenant isolation over GraphQL', () => {
     await db.drop();
   });
 
-  const asGlobex = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await app.gql<Record<string, any>>(query, variables, { token: globex });
+  const asGlobex = async <T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>) => {
+    const response = await app.gql<T>(query, variables, { token: globex });
     expect(response.errors).toBeUndefined();
     return response.data!;
   };
   const acmeEmails = () =>
-    db.dataSource.query(`SELECT email FROM account WHERE organization_id = $1`, [demo.acme.organizationId]);
+    db.dataSource.query<Array<{ email: string }>>(`SELECT email FROM account WHERE organization_id = $1`, [
+      demo.acme.organizationId,
+    ]);
 
   it('lists only its own rows', async () => {
-    const data = await asGlobex(`{
+    const data = await asGlobex<{
+      accounts: { edges: Array<{ node: { email: string } }> };
+      scimRecords: { totalCount: number };
+      conflicts: { totalCount: number };
+      auditEvents: { edges: Array<{ node: { actor: string } }> };
+      domains: unknown;
+      directories: unknown;
+      domainMigrations: unknown;
+      governanceReport: unknown;
+    }>(`{
       accounts(first: 100) { edges { node { email } } }
       scimRecords(first: 100) { totalCount }
       conflicts(first: 100) { totalCount }
@@ -41,14 +52,14 @@ describe('tenant isolation over GraphQL', () => {
       domains { name } directories { name } domainMigrations { id }
       governanceReport { failedRecordCount openConflictsByKind { kind } mismatchedDirectories { name } }
     }`);
-    expect(data.accounts.edges.map((edge: any) => edge.node.email).sort()).toEqual([
+    expect(data.accounts.edges.map((edge) => edge.node.email).sort()).toEqual([
       'frank.grimes@globex.com',
       'hank.scorpio@globex.com',
       'mindy.simmons@globex.com',
     ]);
     expect(data.scimRecords.totalCount).toBe(3);
     expect(data.conflicts.totalCount).toBe(0);
-    expect(new Set(data.auditEvents.edges.map((edge: any) => edge.node.actor))).toEqual(
+    expect(new Set(data.auditEvents.edges.map((edge) => edge.node.actor))).toEqual(
       new Set(['admin@globex.com', `scim:${demo.globex.directoryId}`]),
     );
     expect(data.domains).toEqual([{ name: 'globex.com' }]);
@@ -101,7 +112,7 @@ describe('tenant isolation over GraphQL', () => {
 
   it('does not follow a relation into another organization, even when a row points there', async () => {
     // A corrupted reference: Globex's record claims Acme's account. The relation must not leak it.
-    const [{ id: recordId }] = await db.dataSource.query(
+    const [{ id: recordId }] = await db.dataSource.query<Array<{ id: string }>>(
       `SELECT id FROM scim_record WHERE organization_id = $1 LIMIT 1`,
       [demo.globex.organizationId],
     );
@@ -109,13 +120,16 @@ describe('tenant isolation over GraphQL', () => {
       demo.acme.accounts.alice,
       recordId,
     ]);
-    const data = await asGlobex(`query($id: ID!) { scimRecord(id: $id) { account { email } } }`, { id: recordId });
+    const data = await asGlobex<{ scimRecord: { account: unknown } }>(
+      `query($id: ID!) { scimRecord(id: $id) { account { email } } }`,
+      { id: recordId },
+    );
     expect(data.scimRecord.account).toBeNull();
   });
 
   it('changes nothing of the other organization: every mutation answers NOT_FOUND', async () => {
     const before = await tableContents(db.dataSource);
-    const data = await asGlobex(
+    const data = await asGlobex<Record<string, { userErrors: Array<{ code: string }>; scimToken?: string | null }>>(
       `mutation($account: ID!, $record: ID!, $conflict: ID!, $domain: ID!, $directory: ID!) {
         rename: renameAccountEmail(accountId: $account) { userErrors { code } }
         claim: claimAccount(accountId: $account) { userErrors { code } }
@@ -139,21 +153,18 @@ describe('tenant isolation over GraphQL', () => {
       },
     );
     for (const [field, payload] of Object.entries(data)) {
-      expect([field, [...new Set(payload.userErrors.map((error: { code: string }) => error.code))]]).toEqual([
-        field,
-        ['NOT_FOUND'],
-      ]);
+      expect([field, [...new Set(payload.userErrors.map((error) => error.code))]]).toEqual([field, ['NOT_FOUND']]);
     }
     expect(data.rotate.scimToken).toBeNull();
     expect(await tableContents(db.dataSource)).toEqual(before);
   });
 
   it('cannot take over an email another organization holds, and learns nothing about its owner', async () => {
-    const [{ id }] = await db.dataSource.query(
+    const [{ id }] = await db.dataSource.query<Array<{ id: string }>>(
       `INSERT INTO account (organization_id, email, email_domain, origin) VALUES ($1, 'guest@globex.com', 'globex.com', 'INVITATION') RETURNING id`,
       [demo.globex.organizationId],
     );
-    const data = await asGlobex(
+    const data = await asGlobex<{ renameAccountEmail: { userErrors: unknown[] } }>(
       `mutation($id: ID!) { renameAccountEmail(accountId: $id, newEmail: "alice.smith@acme.com") { userErrors { code message } } }`,
       { id },
     );
@@ -165,6 +176,6 @@ describe('tenant isolation over GraphQL', () => {
           'alice.smith@acme.com cannot be used by your organization: it is in use outside it, or its domain belongs to another organization.',
       },
     ]);
-    expect((await acmeEmails()).map((row: { email: string }) => row.email)).toContain('alice.smith@acme.com');
+    expect((await acmeEmails()).map((row) => row.email)).toContain('alice.smith@acme.com');
   });
 });

@@ -88,7 +88,7 @@ describe('verifyDomain', () => {
     const result = await verify(domain.id);
     expect(result.userErrors).toMatchObject([{ code: 'VERIFICATION_FAILED' }]);
     expect(result.domain).toMatchObject({ status: 'UNVERIFIED', lastCheckError: result.userErrors[0].message });
-    const [{ last_checked_at: checkedAt }] = await db.dataSource.query(
+    const [{ last_checked_at: checkedAt }] = await db.dataSource.query<Array<{ last_checked_at: Date }>>(
       `SELECT last_checked_at FROM domain WHERE id = $1`,
       [domain.id],
     );
@@ -148,15 +148,30 @@ describe('verifyDomain', () => {
     );
     expect(claimed.data!.claimDomain.userErrors).toEqual([]);
 
-    const failures: Array<[string, () => void, () => void]> = [
-      ['SERVFAIL', () => dns.setError('steady.example', 'SERVFAIL'), () => dns.setError('steady.example', undefined)],
-      ['REFUSED', () => dns.setError('steady.example', 'REFUSED'), () => dns.setError('steady.example', undefined)],
-      ['timeout', () => dns.setSilent('steady.example', true), () => dns.setSilent('steady.example', false)],
+    const failures: Array<[string, (broken: boolean) => void]> = [
+      [
+        'SERVFAIL',
+        (broken) => {
+          dns.setError('steady.example', broken ? 'SERVFAIL' : undefined);
+        },
+      ],
+      [
+        'REFUSED',
+        (broken) => {
+          dns.setError('steady.example', broken ? 'REFUSED' : undefined);
+        },
+      ],
+      [
+        'timeout',
+        (broken) => {
+          dns.setSilent('steady.example', broken);
+        },
+      ],
     ];
-    for (const [name, breakDns, mendDns] of failures) {
-      breakDns();
+    for (const [name, setBroken] of failures) {
+      setBroken(true);
       const result = await verify(domain.id);
-      mendDns();
+      setBroken(false);
       expect({ name, code: result.userErrors[0]?.code }).toEqual({ name, code: 'VERIFICATION_FAILED' });
       expect({ name, domain: result.domain }).toMatchObject({
         name,
@@ -166,8 +181,11 @@ describe('verifyDomain', () => {
     }
 
     const organizationId = (
-      await db.dataSource.query(`SELECT organization_id FROM domain WHERE id = $1`, [domain.id])
-    )[0].organization_id as string;
+      await db.dataSource.query<Array<{ organization_id: string }>>(
+        `SELECT organization_id FROM domain WHERE id = $1`,
+        [domain.id],
+      )
+    )[0].organization_id;
     const account = await fixtures(db.dataSource).account(organizationId, 'late@steady.example');
     const claim = await app.gql<{ claimAccount: { userErrors: unknown[]; account: { managed: boolean } } }>(
       `mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code } account { managed } } }`,

@@ -20,6 +20,8 @@ export function runCliProcess(script: string, args: string[], env: Record<string
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
     child.stderr.on('data', (chunk) => (stderr += String(chunk)));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      resolve({ code, stdout, stderr });
+    });
   });
 }

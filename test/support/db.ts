@@ -5,7 +5,7 @@ import { createDataSource, withDatabase } from '../../src/db/data-source';
 import { loadState } from './state';
 
 /** Counts the SQL statements a piece of code sends, through TypeORM's logger hook. */
-export class QueryCounter implements TypeOrmLogger {
+class QueryCounter implements TypeOrmLogger {
   queries: string[] = [];
   get count(): number {
     return this.queries.length;

@@ -1,36 +1,9 @@
-import type { AddressInfo } from 'node:net';
-
-/** The part of dns2 (which ships no type declarations) that this server uses. */
-interface Dns2Question {
-  name: string;
-  type: number;
-}
-interface Dns2Packet {
-  header: { rcode: number; aa: number; ra: number };
-  questions: Dns2Question[];
-  answers: object[];
-}
-interface Dns2 {
-  createServer(options: {
-    udp: boolean;
-    handle: (request: Dns2Packet, send: (response: Dns2Packet) => Promise<unknown>) => void;
-  }): {
-    on(event: 'requestError' | 'error', listener: (error: Error) => void): void;
-    listen(options: { udp: { port: number; address: string } }): Promise<{ udp: AddressInfo }>;
-    close(): Promise<void>;
-  };
-  Packet: {
-    TYPE: { A: number; TXT: number };
-    CLASS: { IN: number };
-    createResponseFromRequest(request: Dns2Packet): Dns2Packet;
-  };
-}
-const { createServer, Packet } = require('dns2') as Dns2;
+import { Packet, createServer } from 'dns2';
 
 const NXDOMAIN = 3;
 /** Response codes a test can make a name answer with instead of its records. */
-export const DNS_ERROR_RCODES = { SERVFAIL: 2, REFUSED: 5 } as const;
-export type DnsErrorRcode = keyof typeof DNS_ERROR_RCODES;
+const DNS_ERROR_RCODES = { SERVFAIL: 2, REFUSED: 5 } as const;
+type DnsErrorRcode = keyof typeof DNS_ERROR_RCODES;
 
 export interface DnsServerRecords {
   /** name → records; each record is its list of character strings (chunks). */
@@ -66,7 +39,7 @@ export async function startDnsServer(records: DnsServerRecords = {}): Promise<Te
   const server = createServer({
     udp: true,
     handle: (request, send) => {
-      const [question] = request.questions;
+      const question = request.questions.at(0);
       if (question === undefined) return;
       const name = question.name.toLowerCase();
       if (silent.has(name)) return;

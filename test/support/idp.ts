@@ -18,7 +18,7 @@ export interface UserPush {
 }
 
 /** The SCIM body an IdP would send, read by the same parser as the HTTP endpoint. */
-export function desiredUser(push: UserPush): DesiredUser {
+function desiredUser(push: UserPush): DesiredUser {
   return desiredUserFrom({
     schemas: [SCHEMA.user],
     externalId: push.externalId,

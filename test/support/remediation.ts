@@ -25,7 +25,7 @@ export async function followRemediation(app: TestServer, token: string, conflict
     if (!next.automated) throw new Error(`Step ${next.action} needs a person`);
     const argTypes = types.get(next.action)!;
     const names = Object.keys(next.arguments);
-    const document = `mutation Step(${names.map((name) => `$${name}: ${argTypes.get(name)}`).join(', ')}) {
+    const document = `mutation Step(${names.map((name) => `$${name}: ${argTypes.get(name)!}`).join(', ')}) {
       ${next.action}(${names.map((name) => `${name}: $${name}`).join(', ')}) { userErrors { code field message } }
     }`;
     const result = await app.gql<Record<string, { userErrors: unknown[] }>>(document, next.arguments, { token });

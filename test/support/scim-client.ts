@@ -1,5 +1,31 @@
-/** What an IdP sees of one SCIM response. */
-export interface ScimResponse<T = any> {
+/**
+ * A SCIM response body as tests read it: a resource (User, Group, Schema), a ListResponse or an
+ * error (RFC 7644 §3.12). Each response has only some of these; a test reading one it lacks fails.
+ */
+interface ScimBody {
+  schemas: string[];
+  id: string;
+  externalId: string;
+  userName: string;
+  displayName: string;
+  active: boolean;
+  name: { givenName?: string; familyName?: string };
+  emails: Array<{ value: string; type?: string; primary?: boolean }>;
+  groups: Array<{ value: string; display: string }>;
+  members: Array<{ value: string; display?: string }>;
+  meta: { resourceType: string; created: string; lastModified: string; location: string; version: string };
+  /** A Schema resource's attributes. */
+  attributes: Array<{ name: string } & Record<string, unknown>>;
+  totalResults: number;
+  Resources: ScimBody[];
+  status: string;
+  scimType: string;
+  detail: string;
+  [attribute: string]: unknown;
+}
+
+/** What an IdP sees of one SCIM response; `body` is null when there is none (204). */
+export interface ScimResponse<T = ScimBody> {
   status: number;
   body: T;
   headers: Headers;
@@ -18,17 +44,17 @@ export const SCIM = {
 export interface ScimClient {
   /** `${server}/scim/directory/${directoryId}` */
   root: string;
-  request<T = any>(
+  request<T = ScimBody>(
     method: string,
     path: string,
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<ScimResponse<T>>;
-  get<T = any>(path: string, headers?: Record<string, string>): Promise<ScimResponse<T>>;
-  post<T = any>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
-  put<T = any>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
-  patch<T = any>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
-  delete<T = any>(path: string, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  get<T = ScimBody>(path: string, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  post<T = ScimBody>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  put<T = ScimBody>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  patch<T = ScimBody>(path: string, body: unknown, headers?: Record<string, string>): Promise<ScimResponse<T>>;
+  delete<T = ScimBody>(path: string, headers?: Record<string, string>): Promise<ScimResponse<T>>;
 }
 
 /**
@@ -37,7 +63,12 @@ export interface ScimClient {
  */
 export function scimClient(serverUrl: string, directoryId: string, token: string | null): ScimClient {
   const root = `${serverUrl}/scim/directory/${directoryId}`;
-  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const request = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ScimResponse<T>> => {
     const response = await fetch(`${root}${path}`, {
       method,
       headers: {
@@ -49,7 +80,7 @@ export function scimClient(serverUrl: string, directoryId: string, token: string
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text === '' ? null : JSON.parse(text), headers: response.headers };
+    return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T, headers: response.headers };
   };
   return {
     root,

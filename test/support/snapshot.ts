@@ -7,7 +7,7 @@ export async function tableContents(db: DataSource): Promise<Record<string, stri
   );
   const contents: Record<string, string> = {};
   for (const { tablename } of tables) {
-    const [row] = await db.query(
+    const [row]: Array<{ rows: string }> = await db.query(
       `SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') AS rows FROM "${tablename}" t`,
     );
     contents[tablename] = row.rows;

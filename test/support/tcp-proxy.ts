@@ -32,7 +32,9 @@ export async function startTcpProxy(target: { host: string; port: number }) {
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

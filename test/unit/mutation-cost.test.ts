@@ -1,4 +1,4 @@
-import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { Kind, buildSchema, parse, type OperationDefinitionNode } from 'graphql';
 import { mutationCost } from '../../src/http/graphql-limits';
 
 const schema = buildSchema(`
@@ -12,7 +12,7 @@ const schema = buildSchema(`
 
 const cost = (query: string, variables?: Record<string, unknown>) => {
   const document = parse(query);
-  const operation = document.definitions.find((d) => d.kind === 'OperationDefinition') as OperationDefinitionNode;
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION) as OperationDefinitionNode;
   return mutationCost(schema, document, operation, variables);
 };
 

@@ -1,7 +1,7 @@
 import { types } from 'pg';
 import { parseTimestamptz } from '../../src/db/pg-types';
 
-const library = types.getTypeParser(1184) as (value: string) => Date;
+const library = types.getTypeParser(types.builtins.TIMESTAMPTZ) as (value: string) => Date;
 
 describe('parseTimestamptz', () => {
   it.each([

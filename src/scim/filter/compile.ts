@@ -100,7 +100,7 @@ function normalizeDateTime(value: string, name: string): string {
     invalidFilter(`Attribute '${name}' must be compared with an RFC 3339 date-time such as "2024-01-31T12:00:00Z"`);
   if (!m) throw bad();
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
-  const fraction = m[7] ?? '';
+  const fraction = m.at(7) ?? '';
   const sign = m[9] === '-' ? -1 : 1;
   const offsetMinutes = m[8] ? 0 : sign * (Number(m[10]) * 60 + Number(m[11]));
   if (
@@ -233,7 +233,10 @@ class Compiler {
         return `${left} LIKE ${right(`${escapeLike(value)}%`)}`;
       case 'ew':
         return `${left} LIKE ${right(`%${escapeLike(value)}`)}`;
-      default:
+      case 'gt':
+      case 'ge':
+      case 'lt':
+      case 'le':
         return `${left} ${SQL_COMPARISON[op]} ${right(value)}`;
     }
   }
@@ -274,7 +277,10 @@ class Compiler {
         return `${scalar.expr}::text LIKE lower(${this.param(`${escapeLike(value)}%`, 'text')})`;
       case 'ew':
         return `${scalar.expr}::text LIKE lower(${this.param(`%${escapeLike(value)}`, 'text')})`;
-      default:
+      case 'gt':
+      case 'ge':
+      case 'lt':
+      case 'le':
         return `${scalar.expr}::text ${SQL_COMPARISON[op]} lower(${this.param(value, 'text')})`;
     }
   }
@@ -306,9 +312,9 @@ export function compileFilter(filter: string, schema: ResourceSchema, firstParam
  * else its first (RFC 7644 §3.4.2.3). Throws ScimError(400, ..., 'invalidValue') for unknown ones.
  */
 export function sortColumn(attribute: string, schema: ResourceSchema): string {
-  const target = typeof attribute === 'string' ? resolve(attribute.trim(), schema) : undefined;
+  const target = resolve(attribute.trim(), schema);
   if (!target)
-    throw new ScimError(400, `Cannot sort by unknown attribute '${String(attribute).slice(0, 100)}'`, 'invalidValue');
+    throw new ScimError(400, `Cannot sort by unknown attribute '${attribute.slice(0, 100)}'`, 'invalidValue');
   if (target.kind === 'single') {
     const { spec } = target;
     return spec.type === 'string' && spec.caseExact !== true ? `lower(${spec.column})` : spec.column;

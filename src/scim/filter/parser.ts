@@ -21,7 +21,7 @@ export type FilterNode =
   | { kind: 'present'; attr: string }
   | { kind: 'valuePath'; attr: string; filter: FilterNode };
 
-export const MAX_FILTER_LENGTH = 2000;
+const MAX_FILTER_LENGTH = 2000;
 /** Parentheses (`not (...)` counting once) and value-filter brackets, nested. */
 export const MAX_FILTER_DEPTH = 20;
 
@@ -73,7 +73,7 @@ function tokenize(input: string): Token[] {
           break;
         }
         if (ch === '\\') {
-          const next = input[i + 1];
+          const next = input.at(i + 1);
           if (next === undefined) throw invalidFilter(`Unterminated string starting ${at(start)}`);
           if (next === 'u') {
             const hex = input.slice(i + 2, i + 6);

@@ -65,7 +65,7 @@ export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
         return;
       }
     }
-    const [directory] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hash]);
+    const [directory = null] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hash]);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
       failures?.take(client);
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });

@@ -226,29 +226,36 @@ const listOf = (resources: Json[]) => ({
   Resources: resources,
 });
 
-const notImplemented = (what: string) => (_req: Request, res: Response) =>
+const notImplemented = (what: string) => (_req: Request, res: Response) => {
   sendScimError(res, new ScimError(501, `${what} is not implemented; see ServiceProviderConfig.`));
+};
 
 /** ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 §4), readable with the directory's token; and what is left out. */
 export function discoveryRoutes(): Router {
   const router = Router();
-  router.get('/ServiceProviderConfig', (req, res) =>
-    sendScim(res, 200, serviceProviderConfig(directoryBaseUrl(req, res))),
-  );
-  router.get('/ResourceTypes', (req, res) =>
-    sendScim(res, 200, listOf(RESOURCE_TYPES.map((type) => resourceTypeResource(directoryBaseUrl(req, res), type)))),
-  );
+  router.get('/ServiceProviderConfig', (req, res) => {
+    sendScim(res, 200, serviceProviderConfig(directoryBaseUrl(req, res)));
+  });
+  router.get('/ResourceTypes', (req, res) => {
+    sendScim(res, 200, listOf(RESOURCE_TYPES.map((type) => resourceTypeResource(directoryBaseUrl(req, res), type))));
+  });
   router.get('/ResourceTypes/:name', (req, res) => {
     const type = RESOURCE_TYPES.find((candidate) => candidate.id.toLowerCase() === req.params.name.toLowerCase());
-    if (!type) return sendScimError(res, notFound('ResourceType'));
+    if (!type) {
+      sendScimError(res, notFound('ResourceType'));
+      return;
+    }
     sendScim(res, 200, resourceTypeResource(directoryBaseUrl(req, res), type));
   });
-  router.get('/Schemas', (req, res) =>
-    sendScim(res, 200, listOf(SCHEMAS.map((schema) => schemaResource(directoryBaseUrl(req, res), schema)))),
-  );
+  router.get('/Schemas', (req, res) => {
+    sendScim(res, 200, listOf(SCHEMAS.map((schema) => schemaResource(directoryBaseUrl(req, res), schema))));
+  });
   router.get('/Schemas/:id', (req, res) => {
     const schema = SCHEMAS.find((candidate) => candidate.id.toLowerCase() === req.params.id.toLowerCase());
-    if (!schema) return sendScimError(res, notFound('Schema'));
+    if (!schema) {
+      sendScimError(res, notFound('Schema'));
+      return;
+    }
     sendScim(res, 200, schemaResource(directoryBaseUrl(req, res), schema));
   });
   router.all('/Bulk', notImplemented('Bulk'));

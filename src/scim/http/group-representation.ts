@@ -46,9 +46,10 @@ export function desiredGroupFrom(body: unknown): DesiredGroup {
     if (!isJsonObject(member)) throw new ScimError(400, `members[${index}] must be an object.`, 'invalidValue');
     const value = getAttribute(member, 'value');
     if (!isUuid(value)) {
+      const shown = value === undefined ? 'undefined' : JSON.stringify(value).slice(0, 100);
       throw new ScimError(
         400,
-        `members[${index}].value ${JSON.stringify(value)?.slice(0, 100)} is not the id of a User of this directory.`,
+        `members[${index}].value ${shown} is not the id of a User of this directory.`,
         'invalidValue',
       );
     }
@@ -72,8 +73,8 @@ export function desiredGroupFrom(body: unknown): DesiredGroup {
 
 /** The SCIM Group a row is; `members` null when the caller excluded them (they were not loaded). */
 export function groupResource(group: ScimGroup, location: string, members: GroupMemberRef[] | null): Json {
-  const raw = withoutAttributes(group.rawPayload ?? {}, [...NOT_IN_RAW, 'schemas', 'externalId', 'displayName']);
-  const rawSchemas = getAttribute(group.rawPayload ?? {}, 'schemas');
+  const raw = withoutAttributes(group.rawPayload, [...NOT_IN_RAW, 'schemas', 'externalId', 'displayName']);
+  const rawSchemas = getAttribute(group.rawPayload, 'schemas');
   const schemas = Array.isArray(rawSchemas)
     ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
     : [];

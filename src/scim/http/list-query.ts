@@ -33,7 +33,7 @@ export async function queryPage<T extends ObjectLiteral>(
     params.push(...compiled.params);
   }
   const count = async () => {
-    const [row] = await db.query(
+    const [row]: Array<{ total: string }> = await db.query(
       `/* ${source.comment}:count */ SELECT count(*)::bigint AS total FROM ${table} ${alias} WHERE ${where}`,
       params,
     );

@@ -21,7 +21,8 @@ function pathOf(attribute: string, resource: Json, coreSchema: string): string[]
     const extension = Object.keys(resource)
       .map((key) => key.toLowerCase())
       .filter((key) => key.startsWith('urn:') && (lower === key || lower.startsWith(`${key}:`)))
-      .sort((a, b) => b.length - a.length)[0];
+      .sort((a, b) => b.length - a.length)
+      .at(0);
     if (extension === undefined) return null;
     return lower === extension ? [extension] : [extension, ...lower.slice(extension.length + 1).split('.')];
   }
@@ -39,7 +40,7 @@ function selectionOf(paths: string[][]): Selection {
         node.set(step, true);
         return;
       }
-      const child = existing ?? new Map();
+      const child: Selection = existing ?? new Map<string, true | Selection>();
       node.set(step, child);
       node = child;
     });
@@ -74,7 +75,7 @@ function exclude(value: Json, selection: Selection): Json {
     if (excluded === true) continue;
     if (excluded === undefined) out[key] = item;
     else if (Array.isArray(item))
-      out[key] = item.map((element) => (isJsonObject(element) ? exclude(element, excluded) : element));
+      out[key] = item.map((element: unknown) => (isJsonObject(element) ? exclude(element, excluded) : element));
     else if (isJsonObject(item)) out[key] = exclude(item, excluded);
     else out[key] = item;
   }

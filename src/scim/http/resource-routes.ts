@@ -16,7 +16,7 @@ import { callerDirectory, etagMatches, etagOf, notFound, sendScim, sendScimError
 type Json = Record<string, unknown>;
 
 /** The service behind one SCIM resource type: reads by directory, writes as the directory's push. */
-export interface ResourceService<T> {
+interface ResourceService<T> {
   list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: T[] }>;
   find(directory: Directory, id: string): Promise<T | null>;
   create(call: ScimCall, body: unknown): Promise<ScimOutcome<T>>;
@@ -38,7 +38,7 @@ export interface ResourceEndpoint<T extends { id: string; version: number }> {
   singular: 'User' | 'Group';
   service: ResourceService<T>;
   /** Rows as SCIM resources under the projection; `fresh`: created by this request. */
-  represent(req: Request, res: Response, rows: T[], projection: Projection, fresh: boolean): Promise<Json[]>;
+  represent: (req: Request, res: Response, rows: T[], projection: Projection, fresh: boolean) => Promise<Json[]>;
 }
 
 /** RFC 7644 §3.2-3.6 for one resource type: list, .search, get (with If-None-Match), POST, PUT, PATCH, DELETE. */
@@ -78,7 +78,10 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
   router.get(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
     const found = await service.find(callerDirectory(res), req.params.id);
-    if (!found) return sendScimError(res, notFound(singular));
+    if (!found) {
+      sendScimError(res, notFound(singular));
+      return;
+    }
     const ifNoneMatch = req.get('if-none-match');
     if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, found.version)) {
       res.status(304).setHeader('ETag', etagOf(found.version)).end();

@@ -4,7 +4,7 @@ import { callerDirectory, scimLocals } from './scim-http';
 
 /** Absolute base URL of the calling directory's SCIM endpoints (RFC 7643 §3.1: meta.location is a URI). */
 export function directoryBaseUrl(req: Request, res: Response): string {
-  return `${req.protocol}://${req.get('host')}${scimLocals(res).scimBasePath}/directory/${callerDirectory(res).id}`;
+  return `${req.protocol}://${req.get('host') ?? ''}${scimLocals(res).scimBasePath}/directory/${callerDirectory(res).id}`;
 }
 
 export const resourceUrl = (req: Request, res: Response, endpoint: 'Users' | 'Groups', id: string) =>

@@ -106,7 +106,9 @@ export function assertStorable(value: unknown, path = 'body'): void {
       );
     }
   } else if (Array.isArray(value)) {
-    value.forEach((item, index) => assertStorable(item, `${path}[${index}]`));
+    value.forEach((item, index) => {
+      assertStorable(item, `${path}[${index}]`);
+    });
   } else if (isJsonObject(value)) {
     for (const [key, item] of Object.entries(value)) {
       assertStorable(key, `${path} key`);

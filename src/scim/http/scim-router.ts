@@ -8,7 +8,7 @@ import { authenticateDirectory } from './directory-auth';
 import { discoveryRoutes } from './discovery.routes';
 import { groupRoutes } from './groups.routes';
 import { scimCall } from './resource-urls';
-import { MAX_BODY_BYTES, scimLocals, sendScimError } from './scim-http';
+import { MAX_BODY_BYTES, callerDirectory, scimLocals, sendScimError } from './scim-http';
 import { ScimGroupService } from './scim-groups.service';
 import { ScimUserService } from './scim-users.service';
 import { userRoutes } from './users.routes';
@@ -89,7 +89,8 @@ export function createScimRouter({
 
   router.use((req, res, next) => {
     const locals = scimLocals(res);
-    locals.requestId ??= randomUUID();
+    // Set already when the request log ran first.
+    locals.requestId = (res.locals.requestId as string | undefined) ?? randomUUID();
     locals.log = logger.child({ requestId: locals.requestId });
     locals.scimBasePath = req.baseUrl;
     // Every request is bounded: past the deadline the IdP hears 503 (and retries) even if the work goes on.
@@ -104,7 +105,9 @@ export function createScimRouter({
         },
       );
     }, requestTimeoutMs);
-    const clear = () => clearTimeout(deadline);
+    const clear = () => {
+      clearTimeout(deadline);
+    };
     res.once('finish', clear);
     res.once('close', clear);
     next();
@@ -115,8 +118,11 @@ export function createScimRouter({
   if (budget) {
     directory.use(async (_req, res, next) => {
       // SCIM bulk is not implemented: every request is one unit.
-      const verdict = await budget.spend(`scim:${scimLocals(res).directory!.id}`, 1);
-      if (verdict.allowed) return next();
+      const verdict = await budget.spend(`scim:${callerDirectory(res).id}`, 1);
+      if (verdict.allowed) {
+        next();
+        return;
+      }
       sendScimError(res, new ScimError(429, `Too many requests: at most ${budget.perMinute} a minute per directory.`), {
         'Retry-After': String(verdict.retryAfterSeconds),
       });
@@ -129,16 +135,18 @@ export function createScimRouter({
         userPushOf(req) ??
         (req.method === 'DELETE' && /^\/Users\/[^/]+\/?$/i.test(req.path) ? { operation: ScimOperation.DELETE } : null);
       if (push)
-        res.once('finish', () =>
-          metrics.scimPushes.inc({ operation: push.operation, outcome: pushOutcomeOfStatus(res.statusCode) }),
-        );
+        res.once('finish', () => {
+          metrics.scimPushes.inc({ operation: push.operation, outcome: pushOutcomeOfStatus(res.statusCode) });
+        });
       next();
     });
   }
   // Any content type is read as JSON: IdPs send application/scim+json or application/json, some with neither.
   directory.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }), limitJsonDepth());
   directory.use(discoveryRoutes(), userRoutes(users), groupRoutes(groups));
-  directory.use((req, res) => sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.path}.`)));
+  directory.use((req, res) => {
+    sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.path}.`));
+  });
   directory.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     const unreadable = bodyError(error);
     const push = unreadable ? userPushOf(req) : null;
@@ -152,9 +160,9 @@ export function createScimRouter({
   });
 
   router.use('/directory/:directoryId', directory);
-  router.use((req, res) =>
-    sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.baseUrl}${req.path}.`)),
-  );
+  router.use((req, res) => {
+    sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.baseUrl}${req.path}.`));
+  });
   router.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const locals = scimLocals(res);
     const clientError = error instanceof ScimError ? error : bodyError(error);

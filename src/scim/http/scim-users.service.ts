@@ -37,8 +37,9 @@ const USERS: ListSource<ScimRecord> = {
 };
 
 const userNameTaken = (userName: string) => new ScimError(409, userNameTakenDetail(userName), 'uniqueness');
+// Null never reaches it (NULLs never clash); the type is what the callers hold.
 const externalIdTaken = (externalId: string | null) =>
-  new ScimError(409, `Resource [USER]: with externalId[${externalId}] already exists.`, 'uniqueness');
+  new ScimError(409, `Resource [USER]: with externalId[${externalId ?? ''}] already exists.`, 'uniqueness');
 
 /** The record behind a SCIM User id in this directory, locked; null for any other id. */
 const lockUser = (m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> =>
@@ -109,7 +110,7 @@ export class ScimUserService {
     const externalIdChanges = desired.externalId !== record.externalId;
     const identityChanges = externalIdChanges || desired.userName.toLowerCase() !== record.userName.toLowerCase();
     if (externalIdChanges && desired.externalId !== null) {
-      const clash = await m.tx.query(
+      const clash: unknown[] = await m.tx.query(
         `/* scim:userByExternalId */ SELECT 1 FROM scim_record WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
         [directory.id, desired.externalId, record.id],
       );
@@ -180,7 +181,7 @@ export class ScimUserService {
   /** A push refused before its body could be read (malformed JSON, too large): it still goes into the history. */
   rejectUnreadable(call: ScimCall, operation: ScimOperation, id: string | null, error: ScimError): Promise<void> {
     return inScimTransaction(this.db, call, 'scim.rejectPush', async (m) => {
-      const [record] =
+      const [record]: Array<{ id: string } | undefined> =
         id !== null && isUuid(id)
           ? await m.tx.query(`SELECT id FROM scim_record WHERE id = $1 AND directory_id = $2`, [id, call.directory.id])
           : [];

@@ -100,7 +100,7 @@ export function desiredUserFrom(body: unknown): DesiredUser {
   if (isJsonObject(raw.name)) raw.name = canonicalKeys(raw.name);
   const emails = parseEmails(raw.emails);
   if (Array.isArray(raw.emails))
-    raw.emails = raw.emails.map((email) => (isJsonObject(email) ? canonicalKeys(email) : email));
+    raw.emails = raw.emails.map((email: unknown) => (isJsonObject(email) ? canonicalKeys(email) : email));
 
   // With no emails, a userName that looks like an email becomes the account's email: it must be one.
   const wanted = primaryEmail(emails, userName);
@@ -129,7 +129,7 @@ export function desiredUserFrom(body: unknown): DesiredUser {
  * now), plus `groups` and `meta`. `location` is the absolute URL of the resource.
  */
 export function userResource(record: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
-  const raw = withoutAttributes(record.rawPayload ?? {}, [
+  const raw = withoutAttributes(record.rawPayload, [
     ...NOT_STORED,
     'schemas',
     'externalId',
@@ -139,11 +139,11 @@ export function userResource(record: ScimRecord, location: string, groups: UserG
     'emails',
     'active',
   ]);
-  const rawSchemas = getAttribute(record.rawPayload ?? {}, 'schemas');
+  const rawSchemas = getAttribute(record.rawPayload, 'schemas');
   const schemas = Array.isArray(rawSchemas)
     ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
     : [];
-  const rawName = getAttribute(record.rawPayload ?? {}, 'name');
+  const rawName = getAttribute(record.rawPayload, 'name');
   const name: Json = isJsonObject(rawName) ? withoutAttributes(rawName, ['givenName', 'familyName']) : {};
   if (record.givenName !== null) name.givenName = record.givenName;
   if (record.familyName !== null) name.familyName = record.familyName;

@@ -4,7 +4,7 @@ import { resourceRoutes } from './resource-routes';
 import { resourceUrl } from './resource-urls';
 import { SCHEMA } from './scim-http';
 import type { ScimUserService } from './scim-users.service';
-import { userResource } from './user-representation';
+import { userResource, type UserGroupRef } from './user-representation';
 
 /** `/Users`: ScimUserService does the work. */
 export function userRoutes(users: ScimUserService): Router {
@@ -18,7 +18,7 @@ export function userRoutes(users: ScimUserService): Router {
       const groups = projectionOmits(projection, 'groups', SCHEMA.user)
         ? null
         : fresh
-          ? new Map()
+          ? new Map<string, UserGroupRef[]>()
           : await users.groupsOf(records.map((record) => record.id));
       return records.map((record) =>
         project(
