@@ -19,7 +19,7 @@ export interface BenchDataset {
 export async function seedBenchDataset(db: DataSource, accounts: number, slug = 'bench'): Promise<BenchDataset> {
   const conflicted = Math.min(2_500, Math.floor(accounts / 20));
   await db.query(`DELETE FROM organization WHERE slug = $1`, [slug]);
-  const [{ id: organizationId }] = await db.query(
+  const [{ id: organizationId }] = await db.query<Array<{ id: string }>>(
     `INSERT INTO organization (name, slug) VALUES ('Bench Corp', $1) RETURNING id`,
     [slug],
   );
@@ -35,7 +35,7 @@ export async function seedBenchDataset(db: DataSource, accounts: number, slug = 
   const tokens = [newDirectoryToken(), newDirectoryToken(), newDirectoryToken()];
   const directoryIds: string[] = [];
   for (const [i, token] of tokens.entries()) {
-    const [{ id }] = await db.query(
+    const [{ id }] = await db.query<Array<{ id: string }>>(
       `INSERT INTO directory (organization_id, name, provider, sso_email_attribute, scim_email_attribute, token_hash, token_issued_at)
        VALUES ($1, $2, $3, 'user.email', 'user.email', $4, now()) RETURNING id`,
       [organizationId, `Directory ${i + 1}`, ['OKTA', 'ENTRA_ID', 'GOOGLE'][i], token.hash],

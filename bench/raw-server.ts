@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Pool } from 'pg';
-import { ConflictKind, ConflictStatus, remediationFor } from './project';
+import { remediationFor, type ConflictKind, type ConflictStatus } from './project';
 
 /**
  * The floors the server adds to, through plain `pg` over plain HTTP:
@@ -16,7 +16,20 @@ const pool = new Pool({
   max: Number(process.env.DB_POOL_MAX ?? 20),
   options: '-c jit=off -c random_page_cost=1.1',
 });
-const organizationId = process.env.BENCH_ORGANIZATION_ID!;
+const organizationId = requiredEnv('BENCH_ORGANIZATION_ID');
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined) throw new Error(`${name} is not set`);
+  return value;
+}
+
+/** A LEFT JOIN's columns, each key of T after `Prefix`: all set, or all null when there was no row to join. */
+type Joined<Prefix extends string, T> =
+  { [K in keyof T & string as `${Prefix}${K}`]: T[K] } | { [K in keyof T & string as `${Prefix}${K}`]: null };
+
+type AccountColumns = { id: string; email: string; status: string; managed: boolean };
+type DomainColumns = { id: string; name: string; status: string };
 
 /** The queue's rows; with remediation, also the facts its steps depend on. */
 const conflictQueueSql = (withRemediation: boolean) => `
@@ -47,6 +60,41 @@ const conflictQueueSql = (withRemediation: boolean) => `
 const CONFLICT_QUEUE = conflictQueueSql(false);
 const CONFLICT_QUEUE_WITH_REMEDIATION = conflictQueueSql(true);
 
+/** A CONFLICT_QUEUE row: the conflict, its account (a_), holder (h_), record (r_) and directory (d_). */
+type QueueRow<DirectoryColumns = { id: string; name: string }> = {
+  id: string;
+  kind: ConflictKind;
+  status: ConflictStatus;
+  summary: string;
+  email: string | null;
+  detected_at: Date;
+  actions_taken: string[];
+  account_id: string | null;
+  conflicting_account_id: string | null;
+  scim_record_id: string | null;
+  directory_id: string | null;
+  domain_id: string | null;
+} & Joined<'a_', AccountColumns> &
+  Joined<'h_', AccountColumns> &
+  Joined<
+    'r_',
+    {
+      id: string;
+      user_name: string;
+      email: string | null;
+      sync_status: string;
+      last_error: string | null;
+      account_id: string | null;
+    }
+  > &
+  Joined<'d_', DirectoryColumns>;
+
+/** A CONFLICT_QUEUE_WITH_REMEDIATION row: also the directory's attributes, who is IdP-managed, and the domain (dom_). */
+type RemediationQueueRow = QueueRow<{ id: string; name: string; sso: string; scim: string }> & {
+  h_idp_managed: boolean;
+  a_idp_managed: boolean;
+} & Joined<'dom_', DomainColumns>;
+
 const ACCOUNT_SEARCH = `
   SELECT a.id, a.email, a.status, a.managed, d.id AS d_id, d.name AS d_name, d.status AS d_status,
          coalesce((SELECT json_agg(json_build_object('id', c.id, 'kind', c.kind)) FROM (
@@ -58,34 +106,48 @@ const ACCOUNT_SEARCH = `
    ORDER BY lower(a.email) COLLATE "C", a.id
    LIMIT 20`;
 
+/** An ACCOUNT_SEARCH row: the account, its domain (d_), and its open conflicts as JSON. */
+type SearchRow = AccountColumns &
+  Joined<'d_', DomainColumns> & { conflicts: Array<{ id: string; kind: ConflictKind }> };
+
 async function conflictQueue(withRemediation: boolean) {
-  const { rows } = await pool.query(withRemediation ? CONFLICT_QUEUE_WITH_REMEDIATION : CONFLICT_QUEUE, [
-    organizationId,
-  ]);
-  return rows.map((row) => ({
+  if (!withRemediation) {
+    const { rows } = await pool.query<QueueRow>(CONFLICT_QUEUE, [organizationId]);
+    return rows.map(queueItem);
+  }
+  const { rows } = await pool.query<RemediationQueueRow>(CONFLICT_QUEUE_WITH_REMEDIATION, [organizationId]);
+  return rows.map((row) => ({ ...queueItem(row), remediation: remediation(row) }));
+}
+
+function queueItem(row: QueueRow) {
+  return {
     id: row.id,
     kind: row.kind,
     summary: row.summary,
     detectedAt: row.detected_at,
-    account: row.a_id && { id: row.a_id, email: row.a_email, status: row.a_status, managed: row.a_managed },
-    conflictingAccount: row.h_id && { id: row.h_id, email: row.h_email, status: row.h_status, managed: row.h_managed },
-    scimRecord: row.r_id && {
-      id: row.r_id,
-      userName: row.r_user_name,
-      email: row.r_email,
-      syncStatus: row.r_sync_status,
-      lastError: row.r_last_error,
-    },
-    directory: row.d_id && { id: row.d_id, name: row.d_name },
-    remediation: withRemediation ? remediation(row) : undefined,
-  }));
+    account:
+      row.a_id === null ? null : { id: row.a_id, email: row.a_email, status: row.a_status, managed: row.a_managed },
+    conflictingAccount:
+      row.h_id === null ? null : { id: row.h_id, email: row.h_email, status: row.h_status, managed: row.h_managed },
+    scimRecord:
+      row.r_id === null
+        ? null
+        : {
+            id: row.r_id,
+            userName: row.r_user_name,
+            email: row.r_email,
+            syncStatus: row.r_sync_status,
+            lastError: row.r_last_error,
+          },
+    directory: row.d_id === null ? null : { id: row.d_id, name: row.d_name },
+  };
 }
 
-function remediation(row: Record<string, any>) {
+function remediation(row: RemediationQueueRow) {
   return remediationFor({
     conflict: {
-      kind: row.kind as ConflictKind,
-      status: row.status as ConflictStatus,
+      kind: row.kind,
+      status: row.status,
       email: row.email,
       accountId: row.account_id,
       conflictingAccountId: row.conflicting_account_id,
@@ -94,22 +156,22 @@ function remediation(row: Record<string, any>) {
       domainId: row.domain_id,
       actionsTaken: row.actions_taken,
     },
-    conflictingAccountIdpManaged: row.h_idp_managed === true,
-    accountIdpManaged: row.a_idp_managed === true,
+    conflictingAccountIdpManaged: row.h_idp_managed,
+    accountIdpManaged: row.a_idp_managed,
     recordLinked: row.r_account_id !== null,
-    domain: row.dom_id && { id: row.dom_id, name: row.dom_name, status: row.dom_status },
-    directory: row.d_id && { ssoEmailAttribute: row.d_sso, scimEmailAttribute: row.d_scim },
+    domain: row.dom_id === null ? null : { id: row.dom_id, name: row.dom_name, status: row.dom_status },
+    directory: row.d_id === null ? null : { ssoEmailAttribute: row.d_sso, scimEmailAttribute: row.d_scim },
   }).map(({ action, arguments: args, done }) => ({ action, arguments: args, done }));
 }
 
 async function accountSearch(prefix: string) {
-  const { rows } = await pool.query(ACCOUNT_SEARCH, [organizationId, prefix.replace(/[\\%_]/g, '\\$&')]);
+  const { rows } = await pool.query<SearchRow>(ACCOUNT_SEARCH, [organizationId, prefix.replace(/[\\%_]/g, '\\$&')]);
   return rows.map((row) => ({
     id: row.id,
     email: row.email,
     status: row.status,
     managed: row.managed,
-    domain: row.d_id && { id: row.d_id, name: row.d_name, status: row.d_status },
+    domain: row.d_id === null ? null : { id: row.d_id, name: row.d_name, status: row.d_status },
     conflicts: row.conflicts,
   }));
 }
@@ -144,7 +206,7 @@ interface ScimUserBody {
 async function createUser(directoryId: string, body: string, location: string) {
   const user = JSON.parse(body) as ScimUserBody;
   const emails = user.emails ?? [];
-  const email = (emails.find((e) => e.primary === true) ?? emails[0])?.value ?? user.userName;
+  const email = (emails.find((e) => e.primary === true) ?? emails.at(0))?.value ?? user.userName;
   const emailDomain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
   const displayName =
     user.displayName ?? ([user.name?.givenName, user.name?.familyName].filter(Boolean).join(' ') || null);
@@ -156,10 +218,10 @@ async function createUser(directoryId: string, body: string, location: string) {
     await client.query('BEGIN');
     const {
       rows: [account],
-    } = await client.query(INSERT_ACCOUNT, [organizationId, email, emailDomain, displayName, active]);
+    } = await client.query<{ id: string }>(INSERT_ACCOUNT, [organizationId, email, emailDomain, displayName, active]);
     const {
       rows: [record],
-    } = await client.query(INSERT_RECORD, [
+    } = await client.query<{ id: string; created_at: Date }>(INSERT_RECORD, [
       organizationId,
       directoryId,
       account.id,
@@ -183,7 +245,7 @@ async function createUser(directoryId: string, body: string, location: string) {
     };
     await client.query(INSERT_AUDIT, [organizationId, actor, record.id, JSON.stringify(after), requestId]);
     await client.query('COMMIT');
-    const created = (record.created_at as Date).toISOString();
+    const created = record.created_at.toISOString();
     return {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
       id: record.id,
@@ -210,29 +272,43 @@ async function createUser(directoryId: string, body: string, location: string) {
 
 const USERS_PATH = /^\/scim\/directory\/([0-9a-f-]{36})\/Users$/;
 
+async function answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://raw');
+  const users = USERS_PATH.exec(url.pathname);
+  if (users && req.method === 'POST') {
+    const resource = await createUser(users[1], body, `http://${req.headers.host ?? 'raw'}${url.pathname}`);
+    return void res.writeHead(201, { 'content-type': 'application/scim+json' }).end(JSON.stringify(resource));
+  }
+  const data =
+    url.pathname === '/conflicts'
+      ? await conflictQueue(url.searchParams.get('remediation') !== '0')
+      : url.pathname === '/accounts'
+        ? await accountSearch(url.searchParams.get('prefix') ?? '')
+        : null;
+  if (data === null) return void res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
+}
+
 const server = http.createServer((req, res) => {
   let body = '';
-  req.on('data', (chunk) => (body += chunk));
-  req.on('end', async () => {
-    try {
-      const url = new URL(req.url ?? '/', 'http://raw');
-      const users = USERS_PATH.exec(url.pathname);
-      if (users && req.method === 'POST') {
-        const resource = await createUser(users[1], body, `http://${req.headers.host}${url.pathname}`);
-        return void res.writeHead(201, { 'content-type': 'application/scim+json' }).end(JSON.stringify(resource));
-      }
-      const data =
-        url.pathname === '/conflicts'
-          ? await conflictQueue(url.searchParams.get('remediation') !== '0')
-          : url.pathname === '/accounts'
-            ? await accountSearch(url.searchParams.get('prefix') ?? '')
-            : null;
-      if (data === null) return void res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data }));
-    } catch (error) {
+  req.on('data', (chunk: Buffer) => {
+    body += String(chunk);
+  });
+  req.on('end', () => {
+    answer(req, res, body).catch((error: unknown) => {
       res.writeHead(500).end(String(error));
-    }
+    });
   });
 });
 server.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('raw server ready\n'));
-process.on('SIGTERM', () => server.close(() => pool.end().then(() => process.exit(0))));
+process.on('SIGTERM', () => {
+  server.close(() => {
+    pool.end().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  });
+});

@@ -98,7 +98,7 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
     return { userErrors: [] };
   });
   await db.query('ANALYZE conflict');
-  const [{ open }] = await db.query(
+  const [{ open }] = await db.query<Array<{ open: number }>>(
     `SELECT count(*)::int AS open FROM conflict WHERE status = 'OPEN' AND organization_id = $1`,
     [dataset.organizationId],
   );
@@ -106,20 +106,21 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
   // PostGraphile's role, row-level security, computed columns and search function, this database only.
   await db.query(readFileSync(path.join(ROOT, 'bench', 'peer', 'schema.sql'), 'utf8'));
 
-  const accountIds: string[] = (
-    await db.query(`SELECT id FROM account WHERE organization_id = $1 ORDER BY random() LIMIT 1000`, [
-      dataset.organizationId,
-    ])
-  ).map((row: { id: string }) => row.id);
+  const accountIds = (
+    await db.query<Array<{ id: string }>>(
+      `SELECT id FROM account WHERE organization_id = $1 ORDER BY random() LIMIT 1000`,
+      [dataset.organizationId],
+    )
+  ).map((row) => row.id);
   // For the 409 scenario: records whose users the IdP moves onto an address another account holds.
-  const moves: Array<{ id: string; body: string }> = (
-    await db.query(
+  const moves = (
+    await db.query<Array<{ id: string; external_id: string; user_name: string; taken: string }>>(
       `SELECT r.id, r.external_id, r.user_name, h.email AS taken FROM scim_record r
          JOIN account h ON h.organization_id = r.organization_id AND h.email = 'user' || (substring(r.user_name from 'user(\\d+)@')::int + 1) || '@d' || ((substring(r.user_name from 'user(\\d+)@')::int + 1) % 47) || '.bench.example'
         WHERE r.directory_id = $1 AND r.sync_status = 'SYNCED' LIMIT 2000`,
       [dataset.directoryIds[0]],
     )
-  ).map((row: { id: string; external_id: string; user_name: string; taken: string }) => ({
+  ).map((row) => ({
     id: row.id,
     body: JSON.stringify(scimUser(row.external_id, row.user_name, row.taken)),
   }));
@@ -135,7 +136,7 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
     expiresIn: '2h',
   });
   const [serverPort, rawPort, peerPort] = [await freePort(), await freePort(), await freePort()];
-  const server = await startProcess(
+  const serverPid = await startProcess(
     'server',
     SERVER_ENTRY,
     {
@@ -154,21 +155,21 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
     SERVER_NODE_FLAGS,
   );
   const pool = { DATABASE_URL: url, BENCH_ORGANIZATION_ID: dataset.organizationId, DB_POOL_MAX: '20' };
-  const raw = await startProcess(
+  const rawPid = await startProcess(
     'raw',
     'dist/bench/raw-server.js',
     { ...pool, PORT: String(rawPort) },
     /raw server ready/,
   );
-  const peer = await startProcess(
+  const peerPid = await startProcess(
     'postgraphile',
     'bench/peer/server.js',
     { ...pool, PORT: String(peerPort), JWT_SECRET: SECRET, NODE_ENV: 'production' },
     /postgraphile ready/,
   );
-  const memory = watchMemory(server.pid!);
-  const peerMemory = watchMemory(peer.pid!);
-  const cpu = await cpuWatch(url, embedded, [server.pid!, raw.pid!, peer.pid!, process.pid]);
+  const memory = watchMemory(serverPid);
+  const peerMemory = watchMemory(peerPid);
+  const cpu = await cpuWatch(url, embedded, [serverPid, rawPid, peerPid, process.pid]);
   const loadBefore = os.loadavg()[0];
 
   const ours = `http://127.0.0.1:${serverPort}/graphql`;
@@ -183,11 +184,16 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
     authorization: `Bearer ${dataset.directoryTokens[0]}`,
   };
   const servers = new Map([
-    [String(serverPort), server.pid!],
-    [String(peerPort), peer.pid!],
-    [String(rawPort), raw.pid!],
+    [String(serverPort), serverPid],
+    [String(peerPort), peerPid],
+    [String(rawPort), rawPid],
   ]);
-  const measure = measurer(statements, cpu, (url) => servers.get(new URL(url).port)!);
+  const servingPid = (url: string) => {
+    const pid = servers.get(new URL(url).port);
+    if (pid === undefined) throw new Error(`None of the benchmark's processes serves ${url}`);
+    return pid;
+  };
+  const measure = measurer(statements, cpu, servingPid);
   const scenario = (key: string, title: string, sides: Side[]) => runScenario(key, title, sides, measure, memory.mark);
   const results: Results = { scenarios: [], rescans: [], hostile: null };
 
@@ -485,12 +491,12 @@ async function runScenario(
   progress(
     `\n${title}\n  ${ROUNDS} rounds of ${sides.map((s) => s.label).join(', ')}; ${DURATION} s each after a ${WARMUP} s warm-up\n`,
   );
-  const runs = new Map<string, Run[]>(sides.map((s) => [s.key, []]));
+  const bySide = sides.map((s): { side: Side; runs: Run[] } => ({ side: s, runs: [] }));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const s of sides) {
+    for (const { side: s, runs } of bySide) {
       progress(`  round ${round}/${ROUNDS}  ${s.label.padEnd(width)}  ... `);
       const run = await measure(s.load);
-      runs.get(s.key)!.push(run);
+      runs.push(run);
       progress(`${describe(run)}\n`);
     }
   }
@@ -498,8 +504,7 @@ async function runScenario(
     key,
     title,
     rssMb: rssSinceLastCall(),
-    sides: sides.map((s) => {
-      const own = runs.get(s.key)!;
+    sides: bySide.map(({ side: s, runs: own }) => {
       const statements = own.map((r) => r.statements).filter((v): v is number => v !== null);
       const othersCpu = own.map((r) => r.othersCpu).filter((v): v is number => v !== null);
       const cpus = own.map((r) => r.cpu).filter((v): v is NonNullable<Run['cpu']> => v !== null);
@@ -835,9 +840,9 @@ async function postgresServer(): Promise<{ adminUrl: string; embedded?: Embedded
 async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
   await client.connect();
-  const { rows } = await client.query(`SELECT current_setting('server_version') AS version`);
+  const { rows } = await client.query<{ version: string }>(`SELECT current_setting('server_version') AS version`);
   await client.end();
-  return String(rows[0].version).split(' ')[0];
+  return rows[0].version.split(' ')[0];
 }
 
 /** A connection for measuring; when a run fails, Postgres stops under it, which must not crash the cleanup. */
@@ -857,7 +862,7 @@ interface StatementCounter {
 async function statementCounter(url: string): Promise<StatementCounter | null> {
   const client = monitorClient(url);
   await client.connect();
-  const { rows } = await client.query(
+  const { rows } = await client.query<{ loaded: boolean }>(
     `SELECT current_setting('shared_preload_libraries') ~ 'pg_stat_statements' AS loaded`,
   );
   if (!rows[0].loaded) {
@@ -867,7 +872,8 @@ async function statementCounter(url: string): Promise<StatementCounter | null> {
   await client.query('CREATE SCHEMA IF NOT EXISTS bench_stats');
   await client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements SCHEMA bench_stats');
   const total = async () => {
-    const result = await client.query(
+    // bigint: pg hands it over as a string.
+    const result = await client.query<{ calls: string }>(
       `SELECT coalesce(sum(calls), 0)::bigint AS calls FROM bench_stats.pg_stat_statements
         WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
           AND query NOT LIKE '%pg_stat_statements%'`,
@@ -933,12 +939,12 @@ async function cpuWatch(url: string, wholeCluster: boolean, pids: number[]): Pro
     }
   };
   const postgresPids = async () => {
-    const { rows } = await client.query(
+    const { rows } = await client.query<{ pid: number }>(
       wholeCluster
         ? `SELECT pid FROM pg_stat_activity`
         : `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`,
     );
-    const backends = rows.map((row: { pid: number }) => row.pid);
+    const backends = rows.map((row) => row.pid);
     if (!wholeCluster || backends.length === 0) return backends;
     const parent = Number(readFileSync(`/proc/${backends[0]}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
     return [...backends, parent];
@@ -984,13 +990,14 @@ async function cpuWatch(url: string, wholeCluster: boolean, pids: number[]): Pro
 /** Every process the benchmark started, stopped at the end whatever happened. */
 const running: ChildProcess[] = [];
 
+/** Starts `script` under this Node, waits for its ready line, and answers its pid. */
 async function startProcess(
   name: string,
   script: string,
   env: Record<string, string>,
   ready: RegExp,
   nodeFlags: string[] = [],
-): Promise<ChildProcess> {
+): Promise<number> {
   const child = spawn(process.execPath, [...nodeFlags, script], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
@@ -1003,20 +1010,29 @@ async function startProcess(
       output += String(chunk);
       if (ready.test(output)) resolve();
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${output}`)));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      reject(new Error(`${name} exited with ${String(code)}:\n${output}`));
+    });
   });
   // Keep draining its output so the pipe never blocks it.
-  child.stdout!.removeAllListeners('data').resume();
-  child.stderr!.removeAllListeners('data').resume();
-  return child;
+  child.stdout.removeAllListeners('data').resume();
+  child.stderr.removeAllListeners('data').resume();
+  // Set once the process is spawned, which its ready line proves.
+  if (child.pid === undefined) throw new Error(`${name} has no pid`);
+  return child.pid;
 }
 
 function stopProcess(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => {
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -1037,7 +1053,9 @@ function watchMemory(pid: number) {
   const timer = setInterval(sample, 200);
   sample();
   return {
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+    },
     maxMb: () => Math.round(max / 1024),
     /** The highest RSS since the last call, in MB. */
     mark: () => {
@@ -1056,6 +1074,6 @@ const median = (values: number[]) => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? String(error)) : String(error)}\n`);
   process.exitCode = 1;
 });
