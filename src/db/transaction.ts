@@ -5,6 +5,7 @@ import { AuditEvent } from '../audit/audit-event.entity';
 import { CommonErrorCode, userError, type UserError } from '../common/user-error';
 import type { Change } from '../common/mutation';
 import { IdempotencyKey } from './idempotency-key.entity';
+import { queryBuilderFor, type Db } from './kysely';
 import { isRetryableTransactionError } from './pg-errors';
 import { insertAll, type PendingInsert } from './statements';
 
@@ -31,6 +32,9 @@ interface AuditEntry {
 
 /** What a service's mutation works with: the transaction, the caller, and the audit trail. */
 export interface MutationScope extends Caller {
+  /** The query builder bound to this mutation's transaction: what stores are given. */
+  db: Db;
+  /** The TypeORM manager of the transaction, for code not yet moved to a store (stores take `db`). */
   tx: EntityManager;
   action: string;
   dryRun: boolean;
@@ -125,6 +129,7 @@ export async function runMutation<Fields extends object>(
         const pending: PendingInsert[] = [];
         const scope: MutationScope = {
           ...caller,
+          db: queryBuilderFor(tx),
           tx,
           action: request.action,
           dryRun,

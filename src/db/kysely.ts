@@ -1,0 +1,122 @@
+import {
+  CamelCasePlugin,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  type RawBuilder,
+} from 'kysely';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+
+/**
+ * Every table a query may name, with its columns in camelCase (as the entities name them; the
+ * CamelCasePlugin maps them to the snake_case columns). Empty here: each feature's store adds its
+ * own tables with `declare module`, so this folder imports no feature.
+ * @public
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface Tables {}
+
+/** A typed query builder bound to a pool (reads) or to one transaction (a mutation's writes). */
+export type Db = Kysely<Tables>;
+
+/** Where statements go: the pool, or a transaction's EntityManager. */
+export type Queryable = DataSource | EntityManager;
+
+/**
+ * Statements run through TypeORM's query runners: one pool, one logger (tests count statements
+ * through it), one transaction owner (the mutation runner). Kysely only builds and types them.
+ */
+class RunnerConnection implements DatabaseConnection {
+  constructor(readonly runner: QueryRunner) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const result = (await this.runner.query(query.sql, query.parameters as unknown[], true)) as {
+      records?: R[];
+      affected?: number | null;
+    };
+    return {
+      rows: result.records ?? [],
+      numAffectedRows: typeof result.affected === 'number' ? BigInt(result.affected) : undefined,
+    };
+  }
+
+  // eslint-disable-next-line require-yield -- never streams: every result here is a bounded page
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not used');
+  }
+}
+
+class TypeOrmDriver implements Driver {
+  constructor(private readonly target: Queryable) {}
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    if (!('createQueryRunner' in this.target)) {
+      const runner = this.target.queryRunner;
+      if (!runner) throw new Error('a transaction-bound query builder needs the transaction of a mutation');
+      return new RunnerConnection(runner);
+    }
+    const runner = this.target.createQueryRunner();
+    await runner.connect();
+    return new RunnerConnection(runner);
+  }
+
+  // Transactions belong to the mutation runner (db/transaction.ts), never to a store.
+  beginTransaction(): Promise<void> {
+    return Promise.reject(new Error('open transactions with runMutation, not through the query builder'));
+  }
+  commitTransaction(): Promise<void> {
+    return this.beginTransaction();
+  }
+  rollbackTransaction(): Promise<void> {
+    return this.beginTransaction();
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    if ('createQueryRunner' in this.target) await (connection as RunnerConnection).runner.release();
+  }
+
+  async destroy(): Promise<void> {}
+}
+
+const builders = new WeakMap<Queryable, Db>();
+
+/** The query builder over a pool or a transaction; one per target, made on first use. */
+export function queryBuilderFor(target: Queryable): Db {
+  let db = builders.get(target);
+  if (!db) {
+    db = new Kysely<Tables>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new TypeOrmDriver(target),
+        createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
+      // Nested keys stay as stored: jsonb payloads (SCIM resources, audit before/after) are data.
+      plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+    });
+    builders.set(target, db);
+  }
+  return db;
+}
+
+/**
+ * Names a statement in the database's logs and in tests' statement counts: `.modifyEnd(tag('x'))`
+ * appends the comment `/* x *\/`. Tags are code, never user input.
+ */
+export function tag(name: string): RawBuilder<unknown> {
+  if (!/^[\w:.-]+$/.test(name)) throw new Error(`not a statement tag: ${name}`);
+  return sql.raw(`/* ${name} */`);
+}
+
+/** Rows as instances of an entity class, for the GraphQL layer (type-graphql and federation check classes). */
+export function as<T extends object>(type: new () => T, rows: readonly object[]): T[] {
+  return rows.map((row) => Object.assign(new type(), row));
+}
