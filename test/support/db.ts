@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { createDataSource, withDatabase } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { loadState } from './state';
 
 /** Counts the SQL statements a piece of code sends, through TypeORM's logger hook. */
@@ -62,7 +63,7 @@ export async function createTestDatabase(
   );
   const queries = new QueryCounter();
   const url = databaseUrl(name);
-  const dataSource = createDataSource({ url, poolMax: options.poolMax ?? 10, logger: queries });
+  const dataSource = createDataSource({ url, entities, poolMax: options.poolMax ?? 10, logger: queries });
   await dataSource.initialize();
   return {
     dataSource,
