@@ -18,7 +18,10 @@ class QueryCounter implements TypeOrmLogger {
     return this.queries.filter((query) => query.startsWith(`/* ${tag} */`));
   }
   logQuery(query: string): void {
-    if (!/^(START TRANSACTION|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) this.queries.push(query);
+    if (/^(START TRANSACTION|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) return;
+    // Kysely statements carry their tag at the end (`.modifyEnd(tag(...))`): logged here in front, as `.comment(...)` puts it.
+    const tag = /\s*(\/\* [\w:.-]+ \*\/)$/.exec(query);
+    this.queries.push(tag ? `${tag[1]} ${query.slice(0, tag.index)}` : query);
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
