@@ -12,7 +12,8 @@ import { AccountEmailChange } from './account-email-change.entity';
 import { AccountFilter } from './account.inputs';
 import { AccountConnection } from './account.types';
 import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
-import { accountMutations, type AccountOutcome } from './account.service';
+import { accountChanges, type AccountOutcome } from '../workflows/account-changes';
+import { claimAccounts } from '../workflows/claims';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 
@@ -115,7 +116,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId, newEmail, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'renameAccountEmail', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.rename(m, args)),
+      accountPayload(await accountChanges.rename(m, args)),
     );
   }
 
@@ -134,7 +135,7 @@ export class AccountMutationResolver {
       AccountPayload,
       { action: 'claimAccount', args: { accountId, expectedVersion }, ...options },
       async (m) => {
-        const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
+        const outcome = await claimAccounts(m, [accountId], expectedVersion, 'accountId');
         return outcome.kind === 'claimed'
           ? { account: outcome.accounts[0], userErrors: [] }
           : { account: null, userErrors: outcome.errors };
@@ -149,7 +150,7 @@ export class AccountMutationResolver {
   @RequireScope(Scope.WRITE)
   claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
     return ctx.mutate(ClaimAccountsPayload, { action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
-      const outcome = await accountMutations.claim(m, ids);
+      const outcome = await claimAccounts(m, ids);
       return outcome.kind === 'claimed'
         ? { accounts: outcome.accounts, userErrors: [] }
         : { accounts: [], userErrors: outcome.errors };
@@ -169,7 +170,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, reason, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'suspendAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.suspend(m, args)),
+      accountPayload(await accountChanges.suspend(m, args)),
     );
   }
 
@@ -183,7 +184,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'restoreAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.restore(m, args)),
+      accountPayload(await accountChanges.restore(m, args)),
     );
   }
 
@@ -201,7 +202,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, reason, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'deactivateAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.deactivate(m, args)),
+      accountPayload(await accountChanges.deactivate(m, args)),
     );
   }
 }

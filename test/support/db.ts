@@ -33,7 +33,10 @@ class QueryCounter implements TypeOrmLogger {
   }
   logQuery(query: string): void {
     // Transaction control is not a statement of the code under test: TypeORM's and Kysely's own.
-    if (!/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) this.queries.push(query);
+    if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) return;
+    // Kysely statements carry their tag at the end (`.modifyEnd(tag(...))`): logged here in front, as `.comment(...)` puts it.
+    const tag = /\s*(\/\* [\w:.-]+ \*\/)$/.exec(query);
+    this.queries.push(tag ? `${tag[1]} ${query.slice(0, tag.index)}` : query);
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
