@@ -301,7 +301,9 @@ export function checkArchitecture(root: string, rules: ArchitectureRules): Archi
   for (const edge of edges) {
     const [from, to] = [part(edge.from), part(edge.to)];
     if (from === to) continue;
-    if (!isFace(edge.to, entryPoints) && !excepted(edge)) {
+    // An entry point is a program of its folder: it may use the folder's files, not other folders'.
+    const home = entryPoints.has(edge.from) && partOf(edge.from) === to;
+    if (!home && !isFace(edge.to, entryPoints) && !excepted(edge)) {
       deepImports.push({ edge, message: `${edge.from}:${edge.line} imports ${edge.to}, past ${to}/index.ts` });
     }
     const [a, b] = [layerOf(edge.from), layerOf(edge.to)];
