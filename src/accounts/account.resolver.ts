@@ -190,6 +190,23 @@ export class AccountMutationResolver {
 
   @Mutation(() => AccountPayload, {
     description:
+      'Switches a DEACTIVATED managed account back on (ACTIVE, statusReason cleared); restoreAccount is for SUSPENDED ones. An IdP-managed account is reactivated at the IdP, not here (rule R1: its next push with active: true does it). Refusals: IDP_MANAGED_ACCOUNT (R1); ACCOUNT_NOT_MANAGED; EMAIL_UNAVAILABLE (R8: its address is on a domain another organization has since verified; rename it first); INVALID_STATUS_TRANSITION (not DEACTIVATED); NOT_FOUND; VERSION_CONFLICT.',
+  })
+  @RequireScope(Scope.WRITE)
+  reactivateAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId: id, expectedVersion };
+    return ctx.mutate(AccountPayload, { action: 'reactivateAccount', args, ...options }, async (m) =>
+      accountPayload(await accountChanges.reactivate(m, args)),
+    );
+  }
+
+  @Mutation(() => AccountPayload, {
+    description:
       'Switches a managed account off entirely (unlike suspendAccount). IdP-managed accounts are deactivated by the IdP (rule R1).',
   })
   @RequireScope(Scope.WRITE)

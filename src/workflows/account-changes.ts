@@ -127,6 +127,17 @@ export const accountChanges = {
     return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.SUSPENDED], null);
   },
 
+  /**
+   * Switches a DEACTIVATED account back on (ACTIVE), the reverse of deactivate: only for managed
+   * accounts, never for one an identity provider manages (rule R1: the IdP reactivates it with a
+   * push of active: true), and not while its address sits on a domain another organization
+   * verified (rule R8: a deactivated holder no longer counts; reactivated, it would take the
+   * address back).
+   */
+  reactivate(m: MutationScope, input: { accountId: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.DEACTIVATED], null);
+  },
+
   deactivate(
     m: MutationScope,
     input: { accountId: string; reason?: string | null; expectedVersion?: number | null },
@@ -148,29 +159,36 @@ async function changeStatus(
   from: AccountStatus[],
   reason: string | null,
 ): Promise<AccountOutcome> {
-  const { row: account, refusal } = await lockAccount(m, input);
+  // The status mutations name the account `id`: their refusals say so.
+  const { row: account, refusal } = await lockAccount(m, input, 'id');
   if (refusal) return refused(refusal, account);
-  if (to === AccountStatus.DEACTIVATED) {
-    // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
+  const reactivating = to === AccountStatus.ACTIVE && account.status === AccountStatus.DEACTIVATED;
+  if (to === AccountStatus.DEACTIVATED || reactivating) {
+    // Deactivation switches the whole account off (and reactivation on again): only for managed
+    // accounts, and from the IdP when it manages them.
     if (!account.managed) {
       return refused(
         userError(
           AccountErrorCode.ACCOUNT_NOT_MANAGED,
           `${account.email} is not managed by your organization; claim it first.`,
-          'accountId',
+          'id',
         ),
         account,
       );
     }
-    const idpManaged = await idpManagedRefusal(m.tx, account);
+    const idpManaged = await idpManagedRefusal(m.tx, account, 'id');
     if (idpManaged) return refused(idpManaged, account);
+  }
+  if (reactivating && from.includes(account.status)) {
+    const unavailable = check(R8, (await takingFacts(m.db, m.organizationId, account.email, account.id)).facts, 'id');
+    if (unavailable) return refused(unavailable, account);
   }
   if (!from.includes(account.status)) {
     return refused(
       userError(
         AccountErrorCode.INVALID_STATUS_TRANSITION,
         `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`,
-        'accountId',
+        'id',
       ),
       account,
     );
@@ -194,9 +212,9 @@ async function changeStatus(
 }
 
 /** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
-async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<UserError | null> {
+async function idpManagedRefusal(tx: EntityManager, account: Account, field = 'accountId'): Promise<UserError | null> {
   const linked = await linkedDirectoryNames(tx, [account.id]);
-  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, 'accountId');
+  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, field);
 }
 
 /**
