@@ -101,12 +101,13 @@ describe('domain migrations end: completed when ready, or cancelled', () => {
   });
 
   it('completes once the stale account is suspended: COMPLETED, audited, repeat-safe with a key', async () => {
-    const { data } = await app.gql<{ suspendAccount: UserErrors }>(
-      `mutation($id: ID!) { suspendAccount(id: $id, reason: "Left before the rebrand") { userErrors { code } } }`,
-      { id: demo.acme.accounts.frank },
+    // The bulk suspension resolves the stale account's conflict as suspendAccount does.
+    const { data } = await app.gql<{ suspendAccounts: UserErrors }>(
+      `mutation($ids: [ID!]!) { suspendAccounts(ids: $ids, reason: "Left before the rebrand") { userErrors { code } } }`,
+      { ids: [demo.acme.accounts.frank] },
       { token },
     );
-    expect(data!.suspendAccount.userErrors).toEqual([]);
+    expect(data!.suspendAccounts.userErrors).toEqual([]);
 
     const dry = await end('completeDomainMigration', demo.acme.migration, ', dryRun: true');
     expect(dry).toMatchObject({ userErrors: [], dryRun: true, migration: { status: 'COMPLETED' } });
