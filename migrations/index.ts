@@ -3,6 +3,7 @@ import { GovernanceMutations1764400000000 } from './1764400000000-GovernanceMuta
 import { ScimGroups1764500000000 } from './1764500000000-ScimGroups';
 import { DomainOwnedElsewhere1764600000000 } from './1764600000000-DomainOwnedElsewhere';
 import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
+import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastActivity';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   ScimGroups1764500000000,
   DomainOwnedElsewhere1764600000000,
   RateLimitBuckets1764610000000,
+  AccountLastActivity1764700000000,
 ];

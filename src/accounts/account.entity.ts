@@ -1,6 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Index } from 'typeorm';
-import { TimestampColumn, oneOf } from '../db/columns';
+import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
 import { VersionedTenantRow } from '../db/tenant-row';
 import { AccountOrigin, AccountStatus } from './account.enums';
 
@@ -21,6 +21,7 @@ import { AccountOrigin, AccountStatus } from './account.enums';
 @Index('account_organization_status_email_idx', { synchronize: false })
 @Index('account_organization_origin_email_idx', { synchronize: false })
 @Index('account_organization_unmanaged_email_idx', { synchronize: false })
+@Index('account_organization_last_activity_idx', ['organizationId', 'lastActivityAt'])
 @Check('account_origin_check', oneOf('origin', AccountOrigin))
 @Check('account_status_check', oneOf('status', AccountStatus))
 @Check('account_email_check', `"email" ~ '^[^@[:space:]]+@[^@[:space:]]+$' AND length("email") <= 320`)
@@ -58,4 +59,11 @@ export class Account extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   claimedAt: Date | null;
+
+  @Field({
+    description:
+      "When the account last showed activity: its creation, a rename, a return to ACTIVE (restoreAccount, reactivateAccount), or its identity provider's push changing its email. Suspensions, deactivations and claims are not activity. Filter with accounts(filter: { inactiveSince }).",
+  })
+  @TimestampColumn(nowDefault)
+  lastActivityAt: Date;
 }

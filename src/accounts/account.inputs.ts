@@ -20,4 +20,18 @@ export class AccountFilter {
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive start of the email, e.g. "alice".' })
   emailPrefix?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      "External (rule R5): true, the email is on none of the organization's VERIFIED domains; false, it is on one.",
+  })
+  external?: boolean | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'Inactive (rule R5): lastActivityAt before this time, e.g. 90 days ago. Combine with status: ACTIVE to find accounts to review and suspendAccounts.',
+  })
+  inactiveSince?: Date | null;
 }

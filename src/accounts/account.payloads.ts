@@ -23,3 +23,11 @@ export class ClaimAccountsPayload extends MutationPayload {
   @Field(() => [Account], { description: 'The accounts, in the order asked, now managed.' })
   accounts: Account[];
 }
+
+@ObjectType({ implements: MutationPayload })
+export class SuspendAccountsPayload extends MutationPayload {
+  static readonly blank: BlankPayload<SuspendAccountsPayload> = { accounts: [] };
+
+  @Field(() => [Account], { description: 'The accounts, in the order asked, now SUSPENDED (empty when refused).' })
+  accounts: Account[];
+}

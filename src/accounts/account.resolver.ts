@@ -11,8 +11,8 @@ import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountFilter } from './account.inputs';
 import { AccountConnection } from './account.types';
-import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
-import { accountChanges, type AccountOutcome } from '../workflows/account-changes';
+import { AccountPayload, ClaimAccountsPayload, SuspendAccountsPayload } from './account.payloads';
+import { accountChanges, suspendAccounts, type AccountOutcome } from '../workflows/account-changes';
 import { claimAccounts } from '../workflows/claims';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
@@ -174,6 +174,26 @@ export class AccountMutationResolver {
     );
   }
 
+  @Mutation(() => SuspendAccountsPayload, {
+    description:
+      "Suspends up to 500 ACTIVE accounts at once, all or none (rule R5: review external or inactive accounts, e.g. from accounts(filter: { external: true }) or { inactiveSince }). Each account gets its own audit event (the payload's change is the first); their STALE_EXTERNAL_ACCOUNT conflicts are resolved. Refusals, every one listed, one per account at fault (field ids.N): NOT_FOUND; INVALID_STATUS_TRANSITION (not ACTIVE); INVALID_INPUT (listed twice; no ids or more than 500, field ids; a reason not 1 to 500 characters, field reason).",
+  })
+  @RequireScope(Scope.WRITE)
+  suspendAccounts(
+    @Arg('ids', () => [ID]) ids: string[],
+    @Arg('reason') reason: string,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { ids, reason };
+    return ctx.mutate(SuspendAccountsPayload, { action: 'suspendAccounts', args, ...options }, async (m) => {
+      const outcome = await suspendAccounts(m, args);
+      return outcome.kind === 'changed'
+        ? { accounts: outcome.accounts, userErrors: [] }
+        : { accounts: [], userErrors: outcome.errors };
+    });
+  }
+
   @Mutation(() => AccountPayload, { description: 'Gives a SUSPENDED account its organization access back.' })
   @RequireScope(Scope.WRITE)
   restoreAccount(
@@ -185,6 +205,23 @@ export class AccountMutationResolver {
     const args = { accountId: id, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'restoreAccount', args, ...options }, async (m) =>
       accountPayload(await accountChanges.restore(m, args)),
+    );
+  }
+
+  @Mutation(() => AccountPayload, {
+    description:
+      'Switches a DEACTIVATED managed account back on (ACTIVE, statusReason cleared); restoreAccount is for SUSPENDED ones. An IdP-managed account is reactivated at the IdP, not here (rule R1: its next push with active: true does it). Refusals: IDP_MANAGED_ACCOUNT (R1); ACCOUNT_NOT_MANAGED; EMAIL_UNAVAILABLE (R8: its address is on a domain another organization has since verified; rename it first); INVALID_STATUS_TRANSITION (not DEACTIVATED); NOT_FOUND; VERSION_CONFLICT.',
+  })
+  @RequireScope(Scope.WRITE)
+  reactivateAccount(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { accountId: id, expectedVersion };
+    return ctx.mutate(AccountPayload, { action: 'reactivateAccount', args, ...options }, async (m) =>
+      accountPayload(await accountChanges.reactivate(m, args)),
     );
   }
 

@@ -49,9 +49,11 @@ export function staleAccounts(db: Queryable | Db, organizationId: string, domain
 export async function lockAccount(
   m: MutationScope,
   input: { accountId: string; expectedVersion?: number | null },
+  /** The argument that names the account: `accountId`, or `id` for the status mutations. */
+  field = 'accountId',
 ): Promise<Locked<Account>> {
   const account = await new AccountStore(m.db).lock(m.organizationId, input.accountId, m.action);
-  if (!account) return { row: null, refusal: notFoundError('account', 'accountId') };
+  if (!account) return { row: null, refusal: notFoundError('account', field) };
   const stale = staleVersion(input.expectedVersion, account);
   return stale ? { row: account, refusal: stale } : { row: account, refusal: null };
 }

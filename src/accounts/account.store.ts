@@ -23,6 +23,7 @@ interface AccountTable {
   statusReason: string | null;
   managed: Generated<boolean>;
   claimedAt: Date | null;
+  lastActivityAt: Generated<Date>;
 }
 
 /** The `account_email_change` table: an account's earlier addresses (rule R6 keeps them). */
@@ -53,6 +54,10 @@ export interface AccountConditions {
   domain?: string | null;
   emailPrefix?: string | null;
   idpManaged?: boolean | null;
+  /** True: the email is on none of the organization's VERIFIED domains (rule R5's external accounts); false: it is on one. */
+  external?: boolean | null;
+  /** Accounts whose last activity is before this time (rule R5's inactive accounts). */
+  inactiveSince?: Date | null;
 }
 
 /** Accounts sort by email, byte order: the order a portal shows and the index prefix search uses. */
@@ -95,6 +100,12 @@ export class AccountStore {
       const linked = sql<boolean>`EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id)`;
       query = query.where(filter.idpManaged ? linked : sql<boolean>`NOT ${linked}`);
     }
+    if (filter.external != null) {
+      const onVerifiedDomain = sql<boolean>`EXISTS (SELECT 1 FROM domain d WHERE d.organization_id = account.organization_id
+        AND d.name = account.email_domain AND d.status = 'VERIFIED')`;
+      query = query.where(filter.external ? sql<boolean>`NOT ${onVerifiedDomain}` : onVerifiedDomain);
+    }
+    if (filter.inactiveSince) query = query.where('lastActivityAt', '<', filter.inactiveSince);
     const page = await paginate(query, ACCOUNT_KEYSET, args, 'accounts');
     return { ...page, nodes: as(Account, page.nodes) };
   }
@@ -186,21 +197,53 @@ export class AccountStore {
     return as(Account, rows);
   }
 
-  /** Applies changes to a locked account, bumping its version; the account is updated in place. */
+  /**
+   * Applies changes to a locked account, bumping its version; the account is updated in place.
+   * `activity`: the change is activity of the account (a rename, a return to ACTIVE), so
+   * lastActivityAt becomes now.
+   */
   async update(
     account: Account,
-    changes: Omit<Updateable<AccountTable>, 'id' | 'organizationId' | 'version' | 'updatedAt'>,
+    changes: Omit<Updateable<AccountTable>, 'id' | 'organizationId' | 'version' | 'updatedAt' | 'lastActivityAt'>,
     name = 'updateAccount',
+    { activity = false } = {},
   ): Promise<Account> {
     const row = await this.db
       .updateTable('account')
-      .set({ ...changes, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` })
+      .set({
+        ...changes,
+        ...(activity ? { lastActivityAt: sql<Date>`now()` } : {}),
+        version: sql<number>`version + 1`,
+        updatedAt: sql<Date>`now()`,
+      })
       .where('id', '=', account.id)
       .where('organizationId', '=', account.organizationId)
-      .returning(['version', 'updatedAt'])
+      .returning(['version', 'updatedAt', 'lastActivityAt'])
       .modifyEnd(tag(name))
       .executeTakeFirstOrThrow();
     return Object.assign(account, changes, row);
+  }
+
+  /**
+   * Sets the status (and its reason) of these accounts, locked beforehand, in one statement;
+   * answers each one's new version and update time by id.
+   */
+  async setStatus(
+    organizationId: string,
+    ids: string[],
+    status: AccountStatus,
+    statusReason: string | null,
+    name: string,
+  ): Promise<Map<string, { version: number; updatedAt: Date }>> {
+    const rows = await this.db
+      .updateTable('account')
+      .set({ status, statusReason, version: sql<number>`version + 1`, updatedAt: sql<Date>`now()` })
+      .where('organizationId', '=', organizationId)
+      .where('id', '=', sql<string>`ANY(${ids}::uuid[])`)
+      .returning(['id', 'version', 'updatedAt'])
+      .modifyEnd(tag(name))
+      .execute();
+    return new Map(rows.map((row) => [row.id, { version: row.version, updatedAt: row.updatedAt }]));
   }
 
   /**
@@ -211,7 +254,8 @@ export class AccountStore {
   async changeEmail(account: Account, email: string, emailDomain: string): Promise<boolean> {
     await sql`SAVEPOINT account_email`.execute(this.db);
     try {
-      await this.update(account, { email, emailDomain }, 'changeAccountEmail');
+      // Renames and the IdP's pushes of a new address (SCIM calls this too) are activity.
+      await this.update(account, { email, emailDomain }, 'changeAccountEmail', { activity: true });
     } catch (error) {
       await sql`ROLLBACK TO SAVEPOINT account_email`.execute(this.db);
       if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;

@@ -42,7 +42,10 @@ export class DomainMigration extends VersionedTenantRow {
   @Column('text')
   startedBy: string;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When it ended: COMPLETED (completeDomainMigration) or CANCELLED (cancelDomainMigration).',
+  })
   @TimestampColumn({ nullable: true })
   completedAt: Date | null;
 }

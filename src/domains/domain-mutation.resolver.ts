@@ -8,9 +8,26 @@ import type { Context } from '../context';
 import { DomainVerificationMethod } from './domain.enums';
 import { DomainMigrationPayload, DomainPayload } from './domain.payloads';
 import { domainMutations, type DomainOutcome } from './domain.service';
-import { startDomainMigration } from '../workflows/domain-migrations';
+import { MigrationStatus } from './domain-migration.entity';
+import { endDomainMigration, startDomainMigration, type MigrationOutcome } from '../workflows/domain-migrations';
 import { claimDomain } from '../workflows/claims';
 import { verifyDomain } from '../workflows/domain-verification';
+
+function migrationPayload(outcome: MigrationOutcome) {
+  switch (outcome.kind) {
+    case 'started':
+    case 'ended':
+      return { migration: outcome.migration, staleAccounts: outcome.staleAccounts, userErrors: [] };
+    case 'refused':
+      return {
+        migration: outcome.migration ?? null,
+        staleAccounts: outcome.staleAccounts ?? [],
+        userErrors: outcome.errors,
+      };
+    default:
+      return assertNever(outcome);
+  }
+}
 
 function domainPayload(outcome: DomainOutcome) {
   switch (outcome.kind) {
@@ -106,11 +123,42 @@ export class DomainMutationResolver {
     @Ctx() ctx: Context,
   ) {
     const args = { fromDomain, toDomain };
-    return ctx.mutate(DomainMigrationPayload, { action: 'startDomainMigration', args, ...options }, async (m) => {
-      const outcome = await startDomainMigration(m, args);
-      return outcome.kind === 'started'
-        ? { migration: outcome.migration, staleAccounts: outcome.staleAccounts, userErrors: [] }
-        : { migration: null, staleAccounts: [], userErrors: outcome.errors };
-    });
+    return ctx.mutate(DomainMigrationPayload, { action: 'startDomainMigration', args, ...options }, async (m) =>
+      migrationPayload(await startDomainMigration(m, args)),
+    );
+  }
+
+  @Mutation(() => DomainMigrationPayload, {
+    description:
+      'Ends an IN_PROGRESS migration as COMPLETED, only when it is ready. Each thing missing is one userError, its field naming the part of the migration at fault: fromDomain / toDomain (DOMAIN_NOT_VERIFIED or DOMAIN_NOT_CLAIMED, rule R4: both must still be verified and claimed), staleAccounts (MIGRATION_NOT_READY, rule R5: active accounts left on the old domain that no SCIM record backs; suspend, deactivate or move them; the payload lists them), conflicts (MIGRATION_NOT_READY: OPEN STALE_EXTERNAL_ACCOUNT conflicts of the migration; resolve or dismiss them). Also NOT_FOUND, VERSION_CONFLICT, MIGRATION_ENDED (already COMPLETED or CANCELLED). Use dryRun to ask only whether it is ready.',
+  })
+  @RequireScope(Scope.ADMIN)
+  completeDomainMigration(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, expectedVersion };
+    return ctx.mutate(DomainMigrationPayload, { action: 'completeDomainMigration', args, ...options }, async (m) =>
+      migrationPayload(await endDomainMigration(m, args, MigrationStatus.COMPLETED)),
+    );
+  }
+
+  @Mutation(() => DomainMigrationPayload, {
+    description:
+      'Cancels an IN_PROGRESS migration (CANCELLED): accounts stay where they are, and the STALE_EXTERNAL_ACCOUNT conflicts it opened are resolved (without a migration rule R5 no longer finds them). Refusals: NOT_FOUND, VERSION_CONFLICT, MIGRATION_ENDED.',
+  })
+  @RequireScope(Scope.ADMIN)
+  cancelDomainMigration(
+    @Arg('id', () => ID) id: string,
+    @Arg('expectedVersion', () => Int, { nullable: true }) expectedVersion: number | null,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { id, expectedVersion };
+    return ctx.mutate(DomainMigrationPayload, { action: 'cancelDomainMigration', args, ...options }, async (m) =>
+      migrationPayload(await endDomainMigration(m, args, MigrationStatus.CANCELLED)),
+    );
   }
 }

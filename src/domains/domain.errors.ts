@@ -10,6 +10,10 @@ export enum DomainErrorCode {
   DOMAIN_NOT_CLAIMED = 'DOMAIN_NOT_CLAIMED',
   VERIFICATION_FAILED = 'VERIFICATION_FAILED',
   MIGRATION_IN_PROGRESS = 'MIGRATION_IN_PROGRESS',
+  /** completeDomainMigration: accounts or conflicts of the migration still need the admin (rule R5). */
+  MIGRATION_NOT_READY = 'MIGRATION_NOT_READY',
+  /** completeDomainMigration, cancelDomainMigration: the migration already ended. */
+  MIGRATION_ENDED = 'MIGRATION_ENDED',
 }
 
 registerUserErrorCodes(DomainErrorCode);

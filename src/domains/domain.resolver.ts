@@ -9,7 +9,7 @@ import { AccountConnection } from '../accounts/account.types';
 import { Domain } from './domain.entity';
 import { DomainStatus } from './domain.enums';
 import { DomainVerification, verificationInstructions } from './domain-verification';
-import { DomainMigration } from './domain-migration.entity';
+import { DomainMigration, MigrationStatus } from './domain-migration.entity';
 import { Account } from '../accounts/account.entity';
 
 @Resolver(() => Domain)
@@ -66,9 +66,11 @@ export class DomainMigrationResolver {
   }
 
   @FieldResolver(() => [Account], {
-    description: 'Active accounts still on the old domain that no SCIM record backs (rule R5).',
+    description:
+      'Active accounts still on the old domain that no SCIM record backs (rule R5); empty once the migration ended.',
   })
   async staleAccounts(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Account[]> {
+    if (migration.status !== MigrationStatus.IN_PROGRESS) return [];
     const from = await ctx.loaders.domains.byId.load(migration.fromDomainId);
     return from ? ctx.loaders.accounts.staleByDomain.load(from.name) : [];
   }

@@ -181,4 +181,55 @@ export class DomainStore {
       .executeTakeFirst();
     return row ? as(DomainMigration, [row])[0] : null;
   }
+
+  /** Reads a migration of the organization and locks it until the transaction ends. */
+  async lockMigration(organizationId: string, id: string, name: string): Promise<DomainMigration | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.db
+      .selectFrom('domainMigration')
+      .selectAll()
+      .where('id', '=', id)
+      .where('organizationId', '=', organizationId)
+      .forUpdate()
+      .modifyEnd(tag(name))
+      .executeTakeFirst();
+    return row ? as(DomainMigration, [row])[0] : null;
+  }
+
+  /** Ends a locked IN_PROGRESS migration (COMPLETED or CANCELLED), bumping its version; updated in place. */
+  async endMigration(
+    migration: DomainMigration,
+    status: MigrationStatus.COMPLETED | MigrationStatus.CANCELLED,
+  ): Promise<DomainMigration> {
+    const row = await this.db
+      .updateTable('domainMigration')
+      .set({
+        status,
+        completedAt: sql<Date>`now()`,
+        version: sql<number>`version + 1`,
+        updatedAt: sql<Date>`now()`,
+      })
+      .where('id', '=', migration.id)
+      .where('organizationId', '=', migration.organizationId)
+      .returning(['status', 'completedAt', 'version', 'updatedAt'])
+      .modifyEnd(tag('endDomainMigration'))
+      .executeTakeFirstOrThrow();
+    return Object.assign(migration, row);
+  }
+
+  /**
+   * The OPEN conflicts a migration opened: STALE_EXTERNAL_ACCOUNT on its old domain (the conflict
+   * table is the conflicts feature's; this reads only the columns a migration's readiness needs).
+   */
+  async openConflictsOfMigration(
+    organizationId: string,
+    fromDomainId: string,
+  ): Promise<Array<{ id: string; email: string | null }>> {
+    const { rows } = await sql<{ id: string; email: string | null }>`
+      SELECT id, email FROM conflict
+       WHERE organization_id = ${organizationId} AND domain_id = ${fromDomainId}
+         AND kind = 'STALE_EXTERNAL_ACCOUNT' AND status = 'OPEN'
+       ORDER BY lower(email), id ${tag('migrationConflicts')}`.execute(this.db);
+    return rows;
+  }
 }

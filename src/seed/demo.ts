@@ -22,12 +22,15 @@ import { RETRY_ACTOR } from '../scim/retry-worker';
 import { inScimTransaction } from '../scim/http/scim-call';
 import { desiredUserFrom } from '../scim/http/user-representation';
 import { SCHEMA } from '../scim/schema-urns';
+import { startDomainMigration } from '../workflows/domain-migrations';
 
 /** What the demo created, by role in the stories, so tests and the CLI can point at it. */
 export interface DemoData {
   acme: {
     organizationId: string;
-    domains: { acme: string; legacy: string; dev: string };
+    domains: { acme: string; legacy: string; dev: string; formerBrand: string };
+    /** acmecorp.com -> acme.com, IN_PROGRESS and not ready to complete: frank is still on acmecorp.com. */
+    migration: string;
     directories: { okta: string; entra: string };
     directoryTokens: { okta: string; entra: string };
     accounts: {
@@ -39,6 +42,7 @@ export interface DemoData {
       carol: string;
       dave: string;
       erin: string;
+      frank: string;
     };
     records: { alice: string; graceOkta: string; graceEntraStuck: string; carol: string; contractor: string };
     conflicts: {
@@ -202,6 +206,14 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
   for (let retry = 0; retry < 5; retry++) {
     await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), RETRY_ACTOR);
   }
+  // Story 4, half-way: acmecorp.com -> acme.com started (both verified and claimed, rule R4); frank,
+  // whom no IdP backs, is still on the old domain with his STALE_EXTERNAL_ACCOUNT conflict (rule R5).
+  let migration = '';
+  await admin('startDomainMigration', async (m) => {
+    const started = await startDomainMigration(m, { fromDomain: 'acmecorp.com', toDomain: 'acme.com' });
+    if (started.kind !== 'started') throw new Error('seed: the acmecorp.com migration refused');
+    migration = started.migration.id;
+  });
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));
 
@@ -230,6 +242,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     acme: {
       organizationId: acme.organizationId,
       domains: acme.domains,
+      migration,
       directories,
       directoryTokens,
       accounts,
@@ -281,6 +294,12 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
   // Half of a migration acme-legacy.com -> acme.com: verified, not claimed yet (rule R4 says not ready).
   const legacy = await domain('acme-legacy.com', { status: DomainStatus.VERIFIED, verifiedAt: daysAgo(10) });
   const dev = await domain('acme.dev', { verificationMethod: DomainVerificationMethod.HTTPS_FILE });
+  // The former brand, verified and claimed: its migration to acme.com is started below, half done.
+  const formerBrand = await domain('acmecorp.com', {
+    status: DomainStatus.VERIFIED,
+    verifiedAt: daysAgo(400),
+    claimedAt: daysAgo(400),
+  });
 
   const account = (email: string, origin: AccountOrigin, fields: Partial<Account> = {}) =>
     tx.save(
@@ -301,6 +320,12 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
   const dave = await account('dave@acme-legacy.com', AccountOrigin.INVITATION, { displayName: 'Dave Okafor' });
   const erin = await account('erin@acme-legacy.com', AccountOrigin.SELF_SIGNUP, { displayName: 'Erin Walsh' });
   const managed = { managed: true, claimedAt: daysAgo(89) };
+  // Invited under the former brand long ago; no IdP backs the account.
+  const frank = await account('frank@acmecorp.com', AccountOrigin.INVITATION, {
+    managed: true,
+    claimedAt: daysAgo(400),
+    displayName: 'Frank Ito',
+  });
   const henry = await account('henry@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Henry Adams' });
   await account('ines@acme.com', AccountOrigin.INVITATION, {
     ...managed,
@@ -321,8 +346,8 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
   );
   return {
     organizationId,
-    domains: { acme: acmeDomain.id, legacy: legacy.id, dev: dev.id },
-    accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id },
+    domains: { acme: acmeDomain.id, legacy: legacy.id, dev: dev.id, formerBrand: formerBrand.id },
+    accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id, frank: frank.id },
   };
 }
 

@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
 import type { Db } from '../db/kysely';
-import { CommonErrorCode, userError, type UserError } from '../common/user-error';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import type { MutationScope } from '../db/transaction';
 import { R1, R3, R6, R8, check, refusalOf } from '../rules/rules';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { causeKey, noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
 import {
   AccountErrorCode,
   AccountStatus,
@@ -127,6 +127,17 @@ export const accountChanges = {
     return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.SUSPENDED], null);
   },
 
+  /**
+   * Switches a DEACTIVATED account back on (ACTIVE), the reverse of deactivate: only for managed
+   * accounts, never for one an identity provider manages (rule R1: the IdP reactivates it with a
+   * push of active: true), and not while its address sits on a domain another organization
+   * verified (rule R8: a deactivated holder no longer counts; reactivated, it would take the
+   * address back).
+   */
+  reactivate(m: MutationScope, input: { accountId: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.DEACTIVATED], null);
+  },
+
   deactivate(
     m: MutationScope,
     input: { accountId: string; reason?: string | null; expectedVersion?: number | null },
@@ -141,6 +152,84 @@ export const accountChanges = {
   },
 };
 
+export type SuspendAccountsOutcome =
+  { kind: 'changed'; accounts: Account[] } | { kind: 'refused'; errors: UserError[] };
+
+/** How many accounts one suspendAccounts call takes, as claimAccounts. */
+const MAX_BULK = 500;
+
+/**
+ * Suspends ACTIVE accounts, all or none (rule R5's review of external or inactive accounts):
+ * every refusal is listed, one per account at fault (field ids.N), and then nothing changes.
+ * Each account gets its own audit event; their STALE_EXTERNAL_ACCOUNT conflicts are resolved, as
+ * suspendAccount does for one.
+ */
+export async function suspendAccounts(
+  m: MutationScope,
+  input: { ids: string[]; reason: string },
+): Promise<SuspendAccountsOutcome> {
+  const reason = input.reason.trim();
+  const errors: UserError[] = [];
+  if (input.ids.length === 0 || input.ids.length > MAX_BULK)
+    errors.push(userError(CommonErrorCode.INVALID_INPUT, `Give between 1 and ${MAX_BULK} account ids.`, 'ids'));
+  if (reason.length === 0 || reason.length > 500)
+    errors.push(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
+  if (errors.length > 0) return { kind: 'refused', errors };
+
+  const store = new AccountStore(m.db);
+  const byId = new Map(
+    (await store.lockMany(m.organizationId, input.ids, m.action)).map((account) => [account.id, account]),
+  );
+  const seen = new Set<string>();
+  const accounts: Account[] = [];
+  input.ids.forEach((id, i) => {
+    const field = `ids.${i}`;
+    const account = byId.get(id.toLowerCase());
+    if (!account) return void errors.push(notFoundError('account', field));
+    if (seen.has(account.id)) {
+      return void errors.push(
+        userError(CommonErrorCode.INVALID_INPUT, `${account.email} is listed more than once.`, field),
+      );
+    }
+    seen.add(account.id);
+    if (account.status !== AccountStatus.ACTIVE) {
+      return void errors.push(
+        userError(
+          AccountErrorCode.INVALID_STATUS_TRANSITION,
+          `${account.email} is ${account.status}; ${m.action} needs it ${AccountStatus.ACTIVE}.`,
+          field,
+        ),
+      );
+    }
+    accounts.push(account);
+  });
+  if (errors.length > 0) return { kind: 'refused', errors };
+
+  const updated = await store.setStatus(
+    m.organizationId,
+    accounts.map((account) => account.id),
+    AccountStatus.SUSPENDED,
+    reason,
+    m.action,
+  );
+  // What suspendAccount does for one: the STALE_EXTERNAL_ACCOUNT conflicts of these accounts asked for it (rule R5).
+  await resolveConflicts(m, {
+    kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT],
+    causeKeys: accounts.map((account) => causeKey.account(account.id)),
+  });
+  for (const account of accounts) {
+    const before = { status: account.status, statusReason: account.statusReason };
+    Object.assign(account, { status: AccountStatus.SUSPENDED, statusReason: reason }, updated.get(account.id));
+    await m.audit({
+      targetType: 'Account',
+      targetId: account.id,
+      before,
+      after: { status: account.status, statusReason: account.statusReason },
+    });
+  }
+  return { kind: 'changed', accounts };
+}
+
 async function changeStatus(
   m: MutationScope,
   input: { accountId: string; expectedVersion?: number | null },
@@ -148,35 +237,45 @@ async function changeStatus(
   from: AccountStatus[],
   reason: string | null,
 ): Promise<AccountOutcome> {
-  const { row: account, refusal } = await lockAccount(m, input);
+  // The status mutations name the account `id`: their refusals say so.
+  const { row: account, refusal } = await lockAccount(m, input, 'id');
   if (refusal) return refused(refusal, account);
-  if (to === AccountStatus.DEACTIVATED) {
-    // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
+  const reactivating = to === AccountStatus.ACTIVE && account.status === AccountStatus.DEACTIVATED;
+  if (to === AccountStatus.DEACTIVATED || reactivating) {
+    // Deactivation switches the whole account off (and reactivation on again): only for managed
+    // accounts, and from the IdP when it manages them.
     if (!account.managed) {
       return refused(
         userError(
           AccountErrorCode.ACCOUNT_NOT_MANAGED,
           `${account.email} is not managed by your organization; claim it first.`,
-          'accountId',
+          'id',
         ),
         account,
       );
     }
-    const idpManaged = await idpManagedRefusal(m.tx, account);
+    const idpManaged = await idpManagedRefusal(m.tx, account, 'id');
     if (idpManaged) return refused(idpManaged, account);
+  }
+  if (reactivating && from.includes(account.status)) {
+    const unavailable = check(R8, (await takingFacts(m.db, m.organizationId, account.email, account.id)).facts, 'id');
+    if (unavailable) return refused(unavailable, account);
   }
   if (!from.includes(account.status)) {
     return refused(
       userError(
         AccountErrorCode.INVALID_STATUS_TRANSITION,
         `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`,
-        'accountId',
+        'id',
       ),
       account,
     );
   }
   const before = { status: account.status, statusReason: account.statusReason };
-  await new AccountStore(m.db).update(account, { status: to, statusReason: reason });
+  // Back to ACTIVE is activity; suspending or deactivating is not (it would hide the account from inactiveSince).
+  await new AccountStore(m.db).update(account, { status: to, statusReason: reason }, 'updateAccount', {
+    activity: to === AccountStatus.ACTIVE,
+  });
   if (to !== AccountStatus.ACTIVE) {
     // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for
     // (rule R5); deactivating one on a domain another organization verified, what DOMAIN_OWNED_ELSEWHERE did (R8).
@@ -194,9 +293,9 @@ async function changeStatus(
 }
 
 /** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
-async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<UserError | null> {
+async function idpManagedRefusal(tx: EntityManager, account: Account, field = 'accountId'): Promise<UserError | null> {
   const linked = await linkedDirectoryNames(tx, [account.id]);
-  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, 'accountId');
+  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, field);
 }
 
 /**

@@ -1,10 +1,12 @@
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
+import { staleVersion } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
-import { R4, R5, check, violationOf } from '../rules/rules';
+import { R4, R5, check, violationOf, type DomainFacts } from '../rules/rules';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts } from '../conflicts/conflict.ledger';
+import { causeKey, openConflicts, resolveConflicts } from '../conflicts/conflict.ledger';
 import { staleAccounts, type Account } from '../accounts';
 import {
+  type Domain,
   DomainErrorCode,
   DomainStore,
   MigrationStatus,
@@ -15,7 +17,21 @@ import {
 } from '../domains';
 
 export type MigrationOutcome =
-  { kind: 'started'; migration: DomainMigration; staleAccounts: Account[] } | { kind: 'refused'; errors: UserError[] };
+  | { kind: 'started' | 'ended'; migration: DomainMigration; staleAccounts: Account[] }
+  | { kind: 'refused'; errors: UserError[]; migration?: DomainMigration | null; staleAccounts?: Account[] };
+
+/** Rule R4 for each domain of a migration apart, so each refusal names its own argument. */
+function readinessErrors(from: Domain, to: Domain, fields: { from: string; to: string }): UserError[] {
+  const ready = (facts: DomainFacts): DomainFacts => ({ ...facts, status: 'VERIFIED', claimed: true });
+  const [fromFacts, toFacts] = [domainFacts(from), domainFacts(to)];
+  return [
+    check(R4, { from: fromFacts, to: ready(toFacts) }, fields.from),
+    check(R4, { from: ready(fromFacts), to: toFacts }, fields.to),
+  ].filter((error) => error !== null);
+}
+
+const unknownDomain = (name: string, field: string) =>
+  userError(CommonErrorCode.NOT_FOUND, `No domain named ${name} in your organization.`, field);
 
 /**
  * Starts moving accounts from one domain to another once rule R4 holds (both verified and
@@ -36,12 +52,12 @@ export async function startDomainMigration(
   const domains = await findDomainsByName(m.db, m.organizationId, [fromName, toName].filter(Boolean));
   const [from, to] = [domains.get(fromName), domains.get(toName)];
   const missing = [
-    ...(from ? [] : [notFoundError('domain', 'fromDomain')]),
-    ...(to ? [] : [notFoundError('domain', 'toDomain')]),
+    ...(from ? [] : [unknownDomain(input.fromDomain.trim(), 'fromDomain')]),
+    ...(to ? [] : [unknownDomain(input.toDomain.trim(), 'toDomain')]),
   ];
   if (!from || !to) return { kind: 'refused', errors: missing };
-  const notReady = check(R4, { from: domainFacts(from), to: domainFacts(to) }, 'fromDomain');
-  if (notReady) return { kind: 'refused', errors: [notReady] };
+  const notReady = readinessErrors(from, to, { from: 'fromDomain', to: 'toDomain' });
+  if (notReady.length > 0) return { kind: 'refused', errors: notReady };
 
   const migration = await new DomainStore(m.db).insertMigration({
     organizationId: m.organizationId,
@@ -92,4 +108,94 @@ export async function startDomainMigration(
     },
   });
   return { kind: 'started', migration, staleAccounts: stale };
+}
+
+/**
+ * What still stands between an IN_PROGRESS migration and its end, each with the part of the
+ * migration it is about: both domains verified and claimed (rule R4, fields fromDomain and
+ * toDomain), no active account left on the old domain that no identity provider backs (rule R5,
+ * staleAccounts), and no OPEN conflict the migration opened (conflicts).
+ */
+async function completionErrors(
+  m: MutationScope,
+  migration: DomainMigration,
+  from: Domain,
+  to: Domain,
+  stale: Account[],
+): Promise<UserError[]> {
+  const errors = readinessErrors(from, to, { from: 'fromDomain', to: 'toDomain' });
+  const list = (emails: string[]) =>
+    emails.length <= 5 ? emails.join(', ') : `${emails.slice(0, 5).join(', ')} and ${emails.length - 5} more`;
+  if (stale.length > 0) {
+    errors.push(
+      userError(
+        DomainErrorCode.MIGRATION_NOT_READY,
+        `${stale.length} active account(s) on ${from.name} that no identity provider backs: ${list(stale.map((a) => a.email))}. Suspend or deactivate them, or move them to ${to.name}.`,
+        'staleAccounts',
+        R5.id,
+      ),
+    );
+  }
+  const open = await new DomainStore(m.db).openConflictsOfMigration(m.organizationId, migration.fromDomainId);
+  if (open.length > 0) {
+    errors.push(
+      userError(
+        DomainErrorCode.MIGRATION_NOT_READY,
+        `${open.length} open STALE_EXTERNAL_ACCOUNT conflict(s) of this migration: ${list(open.map((c) => c.email ?? c.id))}. Resolve or dismiss them.`,
+        'conflicts',
+        R5.id,
+      ),
+    );
+  }
+  return errors;
+}
+
+/**
+ * Ends an IN_PROGRESS migration: COMPLETED only when nothing stands in the way (completionErrors
+ * says what does), or CANCELLED at any time, which resolves the STALE_EXTERNAL_ACCOUNT conflicts
+ * it opened (without a migration, rule R5 no longer finds them).
+ */
+export async function endDomainMigration(
+  m: MutationScope,
+  input: { id: string; expectedVersion?: number | null },
+  status: MigrationStatus.COMPLETED | MigrationStatus.CANCELLED,
+): Promise<MigrationOutcome> {
+  const store = new DomainStore(m.db);
+  const migration = await store.lockMigration(m.organizationId, input.id, m.action);
+  if (!migration) return { kind: 'refused', errors: [notFoundError('domain migration', 'id')] };
+  const stale = staleVersion(input.expectedVersion, migration);
+  if (stale) return { kind: 'refused', errors: [stale], migration };
+  if (migration.status !== MigrationStatus.IN_PROGRESS) {
+    const error = userError(
+      DomainErrorCode.MIGRATION_ENDED,
+      `This migration is already ${migration.status}; only an IN_PROGRESS migration can be completed or cancelled.`,
+      'id',
+    );
+    return { kind: 'refused', errors: [error], migration };
+  }
+  const domains = await store.byIds(m.organizationId, [migration.fromDomainId, migration.toDomainId]);
+  const byId = new Map(domains.map((domain) => [domain.id, domain]));
+  const [from, to] = [byId.get(migration.fromDomainId), byId.get(migration.toDomainId)];
+  // Foreign keys with ON DELETE CASCADE: a migration never outlives its domains.
+  if (!from || !to) throw new Error(`migration ${migration.id} lost a domain`);
+  const before = { from: from.name, to: to.name, status: migration.status };
+
+  if (status === MigrationStatus.COMPLETED) {
+    const left = await staleAccounts(m.db, m.organizationId, [from.name]);
+    const errors = await completionErrors(m, migration, from, to, left);
+    if (errors.length > 0) return { kind: 'refused', errors, migration, staleAccounts: left };
+  } else {
+    const open = await store.openConflictsOfMigration(m.organizationId, migration.fromDomainId);
+    if (open.length > 0) {
+      await resolveConflicts(m, { ids: open.map((c) => c.id), kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] });
+    }
+  }
+  await store.endMigration(migration, status);
+  await m.audit({
+    targetType: 'DomainMigration',
+    targetId: migration.id,
+    before,
+    after: { from: from.name, to: to.name, status: migration.status },
+  });
+  return { kind: 'ended', migration, staleAccounts: [] };
 }

@@ -59,12 +59,13 @@ describe('governanceReport and detectConflicts', () => {
       { kind: 'DUPLICATE_ACCOUNTS', count: 1 },
       { kind: 'EMAIL_TAKEN', count: 2 },
       { kind: 'MAPPING_MISMATCH', count: 1 },
+      { kind: 'STALE_EXTERNAL_ACCOUNT', count: 1 },
       { kind: 'UNMANAGED_ACCOUNT', count: 4 },
       { kind: 'UNVERIFIED_DOMAIN', count: 1 },
     ]);
     expect(found.domainsByStatus).toEqual(
       expect.arrayContaining([
-        { status: 'VERIFIED', count: 2 },
+        { status: 'VERIFIED', count: 3 },
         { status: 'UNVERIFIED', count: 1 },
       ]),
     );
@@ -139,6 +140,7 @@ describe('governanceReport and detectConflicts', () => {
       { token },
     );
     const found = await report();
+    // Newest first: the seed's acmecorp.com migration (half-ready: frank is still on it) started before.
     expect(found.migrations).toEqual([
       {
         ready: true,
@@ -146,11 +148,18 @@ describe('governanceReport and detectConflicts', () => {
         staleAccounts: 2,
         migration: { fromDomain: { name: 'acme-legacy.com' }, toDomain: { name: 'acme.com' } },
       },
+      {
+        ready: true,
+        reason: null,
+        staleAccounts: 1,
+        migration: { fromDomain: { name: 'acmecorp.com' }, toDomain: { name: 'acme.com' } },
+      },
     ]);
     const r5 = found.rules.find((rule) => rule.id === 'R5')!;
     expect(r5.findings.map((finding) => finding.message)).toEqual([
       'dave@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
       'erin@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
+      'frank@acmecorp.com is on acmecorp.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
     ]);
   });
 

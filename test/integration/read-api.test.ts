@@ -54,7 +54,7 @@ describe('read API over HTTP, against the demo data', () => {
   describe('accounts', () => {
     it("lists the organization's accounts only, by email in byte order", async () => {
       const emails = await accountEmails({});
-      expect(emails).toHaveLength(41);
+      expect(emails).toHaveLength(42);
       expect(emails).toEqual([...emails].sort());
       expect(emails.every((email) => !email.endsWith('@globex.com'))).toBe(true);
     });
@@ -79,6 +79,7 @@ describe('read API over HTTP, against the demo data', () => {
         'bob@acme.com',
         'dave@acme-legacy.com',
         'erin@acme-legacy.com',
+        'frank@acmecorp.com',
         'henry@acme.com',
         'ines@acme.com',
       ]);
@@ -206,7 +207,7 @@ describe('read API over HTTP, against the demo data', () => {
 
     it('answers first: 0 with the count and no rows', async () => {
       const { data } = await page(0);
-      expect(data!.accounts.totalCount).toBe(41);
+      expect(data!.accounts.totalCount).toBe(42);
       expect(data!.accounts.edges).toEqual([]);
     });
 
@@ -268,8 +269,9 @@ describe('read API over HTTP, against the demo data', () => {
         { name: 'acme-legacy.com', status: 'VERIFIED', claimed: false },
         { name: 'acme.com', status: 'VERIFIED', claimed: true },
         { name: 'acme.dev', status: 'UNVERIFIED', claimed: false },
+        { name: 'acmecorp.com', status: 'VERIFIED', claimed: true },
       ]);
-      expect(data.verified).toEqual([{ name: 'acme-legacy.com' }, { name: 'acme.com' }]);
+      expect(data.verified).toEqual([{ name: 'acme-legacy.com' }, { name: 'acme.com' }, { name: 'acmecorp.com' }]);
       expect(data.upper).toEqual({ name: 'acme-legacy.com', status: 'VERIFIED', claimed: false });
       expect(data.missing).toBeNull();
     });
@@ -378,6 +380,7 @@ describe('read API over HTTP, against the demo data', () => {
         'EMAIL_TAKEN',
         'EMAIL_TAKEN',
         'MAPPING_MISMATCH',
+        'STALE_EXTERNAL_ACCOUNT',
         'UNMANAGED_ACCOUNT',
         'UNMANAGED_ACCOUNT',
         'UNMANAGED_ACCOUNT',
@@ -424,7 +427,7 @@ describe('read API over HTTP, against the demo data', () => {
         { after: first.conflicts.pageInfo.endCursor },
       );
       const times = [...first.conflicts.edges, ...rest.conflicts.edges].map((edge) => Date.parse(edge.node.detectedAt));
-      expect(times).toHaveLength(9);
+      expect(times).toHaveLength(10);
       expect(rest.conflicts.pageInfo.hasNextPage).toBe(false);
       expect(times).toEqual([...times].sort((a, b) => b - a));
     });

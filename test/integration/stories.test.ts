@@ -428,7 +428,7 @@ describe('the stories of the design, end to end over HTTP', () => {
         };
       }>(
         `mutation { startDomainMigration(fromDomain: "old.example", toDomain: "NEW.example") {
-            migration { status fromDomain { name } } staleAccounts { email } userErrors { code rule message } } }`,
+            migration { status fromDomain { name } } staleAccounts { email } userErrors { code rule field message } } }`,
         undefined,
         { token },
       );
@@ -437,7 +437,10 @@ describe('the stories of the design, end to end over HTTP', () => {
       const { data } = await start();
       expect(data!.startDomainMigration).toMatchObject({
         migration: null,
-        userErrors: [{ code: 'DOMAIN_NOT_VERIFIED', rule: 'R4' }],
+        userErrors: [
+          { code: 'DOMAIN_NOT_CLAIMED', rule: 'R4', field: 'fromDomain' },
+          { code: 'DOMAIN_NOT_VERIFIED', rule: 'R4', field: 'toDomain' },
+        ],
       });
     });
 
@@ -446,7 +449,10 @@ describe('the stories of the design, end to end over HTTP', () => {
       const { data } = await start();
       expect(data!.startDomainMigration).toMatchObject({
         migration: null,
-        userErrors: [{ code: 'DOMAIN_NOT_CLAIMED', rule: 'R4' }],
+        userErrors: [
+          { code: 'DOMAIN_NOT_CLAIMED', rule: 'R4', field: 'fromDomain' },
+          { code: 'DOMAIN_NOT_CLAIMED', rule: 'R4', field: 'toDomain' },
+        ],
       });
     });
 
@@ -514,6 +520,56 @@ describe('the stories of the design, end to end over HTTP', () => {
         { token },
       );
       expect(restored.data!.restoreAccount.account).toEqual({ status: 'ACTIVE', statusReason: null });
+    });
+
+    it('ends COMPLETED once no stale account and no conflict of it is left, and not before', async () => {
+      const complete = async () => {
+        const { data } = await app.gql<{
+          domainMigrations: Array<{ id: string }>;
+        }>(`{ domainMigrations { id } }`, undefined, { token });
+        const response = await app.gql<{
+          completeDomainMigration: {
+            migration: { status: string };
+            userErrors: Array<{ code: string; field: string; message: string }>;
+          };
+        }>(
+          `mutation($id: ID!) { completeDomainMigration(id: $id) { migration { status } userErrors { code field message } } }`,
+          { id: data!.domainMigrations[0].id },
+          { token },
+        );
+        return response.data!.completeDomainMigration;
+      };
+      // dave was restored (stale again); erin was never reviewed and her conflict is open.
+      expect(await complete()).toMatchObject({
+        migration: { status: 'IN_PROGRESS' },
+        userErrors: [
+          {
+            code: 'MIGRATION_NOT_READY',
+            field: 'staleAccounts',
+            message:
+              '2 active account(s) on old.example that no identity provider backs: dave@old.example, erin@old.example. Suspend or deactivate them, or move them to new.example.',
+          },
+          { code: 'MIGRATION_NOT_READY', field: 'conflicts' },
+        ],
+      });
+      const erinId = (
+        await db.dataSource.query<Array<{ id: string }>>(`SELECT id FROM account WHERE email = 'erin@old.example'`)
+      )[0].id;
+      for (const id of [daveId, erinId]) {
+        const { data } = await app.gql<{ suspendAccount: { userErrors: unknown[] } }>(
+          `mutation($id: ID!) { suspendAccount(id: $id, reason: "No IdP backs it after the migration") { userErrors { code } } }`,
+          { id },
+          { token },
+        );
+        expect(data!.suspendAccount.userErrors).toEqual([]);
+      }
+      expect(await complete()).toEqual({ migration: { status: 'COMPLETED' }, userErrors: [] });
+      const { data } = await app.gql<{ domainMigrations: unknown[] }>(
+        `{ domainMigrations { status staleAccounts { email } } }`,
+        undefined,
+        { token },
+      );
+      expect(data!.domainMigrations).toEqual([{ status: 'COMPLETED', staleAccounts: [] }]);
     });
   });
 
