@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import type { DomainCheckerOptions } from './domains/domain-checker';
-import type { RetryWorkerOptions } from './scim/retry-worker';
+import type { RetryWorkerOptions } from './workflows/retry-worker';
 
 /**
  * Every setting the service reads from the environment, parsed and validated once at start-up.

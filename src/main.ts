@@ -5,7 +5,7 @@ import { mintDevelopmentToken, setUpAuth } from './auth/setup';
 import { openDatabase } from './db/database';
 import { createServer } from './server';
 import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
-import { RetryWorker } from './scim/retry-worker';
+import { RetryWorker } from './workflows/retry-worker';
 import { expireIdempotencyKeys } from './db/transaction';
 import { localUrl } from './http/local-url';
 

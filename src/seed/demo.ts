@@ -12,13 +12,14 @@ import { IdentityProvider } from '../directories/directory.enums';
 import { directoryMutations } from '../directories/directory.service';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { ScimOperation } from '../scim/scim-record.enums';
-import { provisionUser, updateUser, type DesiredUser, type PushResult } from '../scim/provisioning';
-import { scimRecordMutations } from '../scim/scim-record.service';
+import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';
+import type { DesiredUser } from '../scim/desired-user';
+import { lockUser } from '../scim/scim-record.service';
 import { conflictMutations } from '../conflicts/conflict.service';
 import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import { runMutation, type MutationScope } from '../db/transaction';
-import { RETRY_ACTOR } from '../scim/retry-worker';
+import { RETRY_ACTOR } from '../workflows/retry-worker';
 import { inScimTransaction } from '../scim/http/scim-call';
 import { desiredUserFrom } from '../scim/http/user-representation';
 import { SCHEMA } from '../scim/schema-urns';
@@ -172,7 +173,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       updateUser(
         m,
         directory,
-        await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: record.id }),
+        present(await lockUser(m, directory, record.id), 'seed: the record to replace'),
         desired,
         ScimOperation.REPLACE,
       ),
@@ -200,7 +201,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }),
   );
   for (let retry = 0; retry < 5; retry++) {
-    await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), RETRY_ACTOR);
+    await admin('resyncScimRecord', (m) => resyncRecord(m, { id: graceEntra.id }), RETRY_ACTOR);
   }
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));

@@ -1,0 +1,117 @@
+import { sql } from 'kysely';
+import { Account } from '../accounts/account.entity';
+import { as, tag, type Db } from '../db/kysely';
+import type { DomainStatus } from '../domains/domain.enums';
+
+/** Everything the rules need to sync one record, read (and locked) in one statement. */
+export interface PushFacts {
+  /** The organization's domain of the wanted email, if it registered it. */
+  domain: { id: string; status: DomainStatus } | null;
+  /** Rule R8: another organization verified the email's domain. */
+  ownedElsewhere: boolean;
+  /** The record's linked account, locked. */
+  linked: Account | null;
+  /** The account that holds the wanted email (case-insensitively), locked. */
+  holder: Account | null;
+}
+
+const ACCOUNT_COLUMNS = [
+  'id',
+  'organization_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'email',
+  'email_domain',
+  'display_name',
+  'origin',
+  'status',
+  'status_reason',
+  'managed',
+  'claimed_at',
+] as const;
+
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+/** The prefixed columns of one joined account (`linked_email`), read back as an Account or null. */
+const accountColumns = (alias: string) =>
+  sql.raw(ACCOUNT_COLUMNS.map((column) => `${alias}.${column} AS ${alias}_${column}`).join(', '));
+function accountOf(row: Record<string, unknown>, alias: string): Account | null {
+  if (row[`${alias}Id`] === null || row[`${alias}Id`] === undefined) return null;
+  const values = Object.fromEntries(ACCOUNT_COLUMNS.map((column) => [camel(column), row[camel(`${alias}_${column}`)]]));
+  return as(Account, [values])[0];
+}
+
+/**
+ * The statements of provisioning that span features (accounts and domains beside SCIM records).
+ * Raw `sql` over those features' tables: their typed tables belong to their own stores.
+ */
+export class ProvisioningStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The facts of one sync in one round trip: the organization's domain of the email, whether
+   * another organization verified it (share-locking every other organization's row of that name,
+   * so a verification in flight either commits first and is seen here or waits for this
+   * transaction), the linked account and the email's holder, both locked for the write.
+   */
+  async facts(organizationId: string, accountId: string | null, email: string | null): Promise<PushFacts> {
+    const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
+    const { rows } = await sql<Record<string, unknown>>`
+      WITH linked AS (SELECT * FROM account WHERE id = ${accountId}::uuid FOR UPDATE),
+           holder AS (SELECT * FROM account WHERE lower(email) = lower(${email}::text) FOR UPDATE)
+      SELECT
+        (SELECT bool_or(e.status = 'VERIFIED') FROM
+           (SELECT status FROM domain WHERE name = ${domainName}::text AND organization_id <> ${organizationId}::uuid
+             ORDER BY id FOR SHARE) e) AS owned_elsewhere,
+        own.id AS domain_id, own.status AS domain_status,
+        ${accountColumns('linked')}, ${accountColumns('holder')}
+      FROM (SELECT 1) one
+      LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
+      LEFT JOIN linked ON true
+      LEFT JOIN holder ON true
+      ${tag('syncRecord:facts')}`.execute(this.db);
+    const row = rows[0];
+    return {
+      domain: row.domainId ? { id: row.domainId as string, status: row.domainStatus as DomainStatus } : null,
+      ownedElsewhere: row.ownedElsewhere === true,
+      linked: accountOf(row, 'linked'),
+      holder: accountOf(row, 'holder'),
+    };
+  }
+
+  /** The account holding this email (case-insensitively), locked: after a write lost a race for it. */
+  async lockHolder(email: string): Promise<Account | null> {
+    const { rows } = await sql<Record<string, unknown>>`
+      SELECT * FROM account WHERE lower(email) = lower(${email}) FOR UPDATE ${tag('syncRecord:holder')}`.execute(
+      this.db,
+    );
+    return rows.length > 0 ? as(Account, rows)[0] : null;
+  }
+
+  /** A new SCIM account; null when another account took the email meanwhile (its unique index refuses a twin). */
+  async insertAccount(
+    values: Omit<Account, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'statusReason'>,
+  ): Promise<Account | null> {
+    const { rows } = await sql<Record<string, unknown>>`
+      INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
+      VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName}, ${values.origin},
+              ${values.status}, ${values.managed}, ${values.claimedAt})
+      ON CONFLICT DO NOTHING RETURNING * ${tag('syncRecord:createAccount')}`.execute(this.db);
+    return rows.length > 0 ? as(Account, rows)[0] : null;
+  }
+
+  /** Applies an IdP push's changes (display name, status) to a locked account, bumping its version. */
+  async updateAccount(
+    account: Account,
+    changes: Partial<Pick<Account, 'displayName' | 'status' | 'statusReason'>>,
+  ): Promise<Account> {
+    const sets = Object.entries(changes).map(
+      ([key, value]) => sql`${sql.raw(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} = ${value}`,
+    );
+    const { rows } = await sql<{ version: number; updatedAt: Date }>`
+      UPDATE account SET ${sql.join(sets)}, version = version + 1, updated_at = now()
+      WHERE id = ${account.id} RETURNING version, updated_at ${tag('syncRecord:updateAccount')}`.execute(this.db);
+    return Object.assign(account, changes, rows[0]);
+  }
+}

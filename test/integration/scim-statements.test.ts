@@ -1,0 +1,75 @@
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startTestServer, type TestServer } from '../support/app';
+import { fixtures } from '../support/fixtures';
+import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
+
+const user = (login: string, externalId: string) => ({
+  schemas: [SCIM.user],
+  userName: login,
+  name: { givenName: 'Test', familyName: 'User' },
+  emails: [{ primary: true, value: login, type: 'work' }],
+  displayName: 'Test User',
+  externalId,
+  active: true,
+});
+
+/**
+ * How many statements one SCIM write sends (item 5 of "One data path": few round trips). Counts,
+ * not times: the directory lookup of authentication is included, transaction control is not.
+ */
+describe('SCIM writes: statements per push', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let scim: ScimClient;
+  let organizationId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    const given = fixtures(db.dataSource);
+    organizationId = (await given.organization('counts')).id;
+    await given.domain(organizationId, 'acme.com', { verified: true, claimed: true });
+    const directory = await given.directory(organizationId, 'Okta');
+    scim = scimClient(app.url, directory.id, directory.token);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  const counted = async (push: () => Promise<{ status: number }>, status: number) => {
+    db.queries.reset();
+    const response = await push();
+    expect(response.status).toBe(status);
+    return db.queries.queries.length;
+  };
+
+  it('a create', async () => {
+    const n = await counted(() => scim.post('/Users', user('count.create@acme.com', 'c-1')), 201);
+    console.log('create', n, db.queries.queries);
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('a replace', async () => {
+    const created = await scim.post('/Users', user('count.replace@acme.com', 'c-2'));
+    const n = await counted(
+      () => scim.put(`/Users/${created.body.id}`, { ...user('count.replace@acme.com', 'c-2'), displayName: 'New' }),
+      200,
+    );
+    console.log('replace', n, db.queries.queries);
+  });
+
+  it('a change that answers 409', async () => {
+    await scim.post('/Users', user('count.holder@acme.com', 'c-3'));
+    const created = await scim.post('/Users', user('count.mover@acme.com', 'c-4'));
+    const n = await counted(
+      () =>
+        scim.put(`/Users/${created.body.id}`, {
+          ...user('count.mover@acme.com', 'c-4'),
+          emails: [{ primary: true, value: 'count.holder@acme.com', type: 'work' }],
+        }),
+      409,
+    );
+    console.log('409', n, db.queries.queries);
+  });
+});
