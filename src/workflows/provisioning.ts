@@ -15,7 +15,7 @@ import type { MutationScope } from '../db/transaction';
 import { R2, R8 } from '../rules/rules';
 import type { ScimRecord } from '../scim/scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
-import { ScimRecordStore, type RecordState } from '../scim/scim-record.store';
+import { ScimRecordStore, type RecordState, type RecordSyncState } from '../scim/scim-record.store';
 import { nextRetryAt } from '../scim/retry-policy';
 import {
   emailTakenDetail,
@@ -55,6 +55,21 @@ function desiredState(desired: DesiredUser): RecordState {
     active: desired.active,
     rawPayload: desired.raw,
   };
+}
+
+/** A push's desired state not yet written: it goes with the sync's write of the record. */
+const unsaved = new WeakMap<ScimRecord, RecordState>();
+
+/** Writes a record's sync outcome, with any desired state its push has not written yet. */
+function writeRecord(
+  m: MutationScope,
+  record: ScimRecord,
+  changes: RecordSyncState,
+  name: string,
+): Promise<ScimRecord> {
+  const state = unsaved.get(record);
+  unsaved.delete(record);
+  return new ScimRecordStore(m.db).update(record, { ...state, ...changes }, name);
 }
 
 const displayNameOf = (record: ScimRecord) =>
@@ -170,7 +185,8 @@ export async function syncRecord(
     if (Object.keys(changes).length > 0) await store.updateAccount(account, changes);
   }
 
-  await new ScimRecordStore(m.db).update(
+  await writeRecord(
+    m,
     record,
     {
       accountId: record.accountId,
@@ -246,7 +262,8 @@ async function fail(
     domainId: domain?.id ?? null,
   });
   const attempts = record.attempts + 1;
-  await new ScimRecordStore(m.db).update(
+  await writeRecord(
+    m,
     record,
     {
       accountId: record.accountId,
@@ -282,7 +299,8 @@ async function waitForClaim(
     scimRecordId: record.id,
     directoryId: directory.id,
   });
-  await new ScimRecordStore(m.db).update(
+  await writeRecord(
+    m,
     record,
     {
       syncStatus: SyncStatus.PENDING,
@@ -354,7 +372,10 @@ export async function updateUser(
     const clash = await records.lockUserNameHolder(directory.id, desired.userName, record.id);
     if (clash) return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
-  await records.update(record, desiredState(desired), 'scim:updateRecord');
+  // Written with the sync's own write (one UPDATE): syncRecord reads the new columns from the record.
+  const state = desiredState(desired);
+  Object.assign(record, state);
+  unsaved.set(record, state);
   return settle(m, directory, record, operation, successStatus, before);
 }
 
