@@ -13,6 +13,10 @@ export interface PushFacts {
   linked: Account | null;
   /** The account that holds the wanted email (case-insensitively), locked. */
   holder: Account | null;
+  /** The kinds of the record's OPEN conflicts: a sync resolves only what is open. */
+  openKinds: Set<string>;
+  /** The linked account has an OPEN DOMAIN_OWNED_ELSEWHERE conflict. */
+  linkedOwnedElsewhere: boolean;
 }
 
 const ACCOUNT_COLUMNS = [
@@ -55,7 +59,12 @@ export class ProvisioningStore {
    * so a verification in flight either commits first and is seen here or waits for this
    * transaction), the linked account and the email's holder, both locked for the write.
    */
-  async facts(organizationId: string, accountId: string | null, email: string | null): Promise<PushFacts> {
+  async facts(
+    organizationId: string,
+    record: { id: string; accountId: string | null },
+    email: string | null,
+  ): Promise<PushFacts> {
+    const accountId = record.accountId;
     const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
     const { rows } = await sql<Record<string, unknown>>`
       WITH linked AS (SELECT * FROM account WHERE id = ${accountId}::uuid FOR UPDATE),
@@ -65,6 +74,11 @@ export class ProvisioningStore {
            (SELECT status FROM domain WHERE name = ${domainName}::text AND organization_id <> ${organizationId}::uuid
              ORDER BY id FOR SHARE) e) AS owned_elsewhere,
         own.id AS domain_id, own.status AS domain_status,
+        ARRAY(SELECT DISTINCT kind FROM conflict
+               WHERE organization_id = ${organizationId}::uuid AND scim_record_id = ${record.id}::uuid AND status = 'OPEN') AS open_kinds,
+        EXISTS (SELECT 1 FROM conflict
+                 WHERE organization_id = ${organizationId}::uuid AND status = 'OPEN' AND kind = 'DOMAIN_OWNED_ELSEWHERE'
+                   AND (account_id = ${accountId}::uuid OR conflicting_account_id = ${accountId}::uuid)) AS linked_owned_elsewhere,
         ${accountColumns('linked')}, ${accountColumns('holder')}
       FROM (SELECT 1) one
       LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
@@ -77,6 +91,8 @@ export class ProvisioningStore {
       ownedElsewhere: row.ownedElsewhere === true,
       linked: accountOf(row, 'linked'),
       holder: accountOf(row, 'holder'),
+      openKinds: new Set(row.openKinds as string[]),
+      linkedOwnedElsewhere: row.linkedOwnedElsewhere === true,
     };
   }
 

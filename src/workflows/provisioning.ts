@@ -108,7 +108,10 @@ export async function syncRecord(
   const emailDomain = email ? domainOfEmail(email) : null;
   const store = new ProvisioningStore(m.db);
   // Rule R8's and the link's facts, and the accounts this sync may write, in one locked read.
-  const facts = await store.facts(m.organizationId, record.accountId, email);
+  const facts = await store.facts(m.organizationId, record, email);
+  // Only what is open needs resolving. Pushes and resyncs open this record's conflicts under its row
+  // lock, held here; a rescan committing after this read is ordered after this push, as it would be anyway.
+  const open = (...kinds: ConflictKind[]) => !isNew && kinds.some((kind) => facts.openKinds.has(kind));
   const domain = emailDomain ? facts.domain : null;
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, domainOfEmail(email));
@@ -123,7 +126,7 @@ export async function syncRecord(
       domainId: domain?.id ?? null,
       accountId: record.accountId,
     });
-  } else if (!isNew) {
+  } else if (open(ConflictKind.UNVERIFIED_DOMAIN)) {
     // A record created in this transaction has no conflicts to resolve yet.
     await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] });
   }
@@ -198,13 +201,18 @@ export async function syncRecord(
     },
     'syncRecord:synced',
   );
-  const resolved = isNew
-    ? []
-    : await resolveConflicts(m, {
+  const resolved = open(ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT)
+    ? await resolveConflicts(m, {
         scimRecordId: record.id,
         kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT],
-      });
-  if (account && previousDomain !== null && (account.emailDomain !== previousDomain || !record.active)) {
+      })
+    : [];
+  if (
+    account &&
+    previousDomain !== null &&
+    (account.emailDomain !== previousDomain || !record.active) &&
+    facts.linkedOwnedElsewhere
+  ) {
     // Moved off its domain (the new address passed rule R8) or deactivated: what DOMAIN_OWNED_ELSEWHERE asked.
     resolved.push(
       ...(await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] })),
