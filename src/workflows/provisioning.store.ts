@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { Account } from '../accounts/account.entity';
 import { as, tag, type Db } from '../db/kysely';
+import type { ScimRecord } from '../scim/scim-record.entity';
+import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
 import type { DomainStatus } from '../domains/domain.enums';
 
 /** Everything the rules need to sync one record, read (and locked) in one statement. */
@@ -34,6 +36,24 @@ const ACCOUNT_COLUMNS = [
   'managed',
   'claimed_at',
 ] as const;
+
+/** A new account's columns. */
+export type NewAccount = Omit<Account, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'statusReason'>;
+
+/** What an IdP push changes on a linked account. */
+export type AccountChanges = Partial<Pick<Account, 'displayName' | 'status' | 'statusReason'>>;
+
+/** `column = value` for each change, camelCase keys to snake_case columns; jsonb values as JSON text. */
+const JSONB = new Set(['emails', 'rawPayload']);
+const sets = (changes: object) =>
+  sql.join(
+    Object.entries(changes)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]: [string, unknown]) => {
+        const column = sql.raw(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
+        return sql`${column} = ${JSONB.has(key) ? JSON.stringify(value) : value}`;
+      }),
+  );
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
@@ -105,29 +125,66 @@ export class ProvisioningStore {
     return rows.length > 0 ? as(Account, rows)[0] : null;
   }
 
-  /** A new SCIM account; null when another account took the email meanwhile (its unique index refuses a twin). */
-  async insertAccount(
-    values: Omit<Account, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'statusReason'>,
+  /**
+   * A new SCIM account and the record's sync written with it, linked, in one statement; null
+   * (nothing written) when another account took the email meanwhile: the email's unique index
+   * refuses a concurrent twin.
+   */
+  async insertAccountAndSync(
+    values: NewAccount,
+    record: ScimRecord,
+    changes: Partial<RecordState> & RecordSyncState,
   ): Promise<Account | null> {
     const { rows } = await sql<Record<string, unknown>>`
-      INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
-      VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName}, ${values.origin},
-              ${values.status}, ${values.managed}, ${values.claimedAt})
-      ON CONFLICT DO NOTHING RETURNING * ${tag('syncRecord:createAccount')}`.execute(this.db);
-    return rows.length > 0 ? as(Account, rows)[0] : null;
+      WITH account AS (
+        INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
+        VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName},
+                ${values.origin}, ${values.status}, ${values.managed}, ${values.claimedAt})
+        ON CONFLICT DO NOTHING RETURNING *),
+      record AS (
+        UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
+        FROM account WHERE scim_record.id = ${record.id}
+        RETURNING scim_record.version, scim_record.updated_at)
+      SELECT ${accountColumns('account')}, record.version, record.updated_at
+      FROM account LEFT JOIN record ON true
+      ${tag('syncRecord:createAccount')}`.execute(this.db);
+    const row = rows.at(0);
+    if (!row) return null;
+    const account = accountOf(row, 'account');
+    if (!account) return null;
+    Object.assign(record, changes, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
+    return account;
   }
 
-  /** Applies an IdP push's changes (display name, status) to a locked account, bumping its version. */
-  async updateAccount(
-    account: Account,
-    changes: Partial<Pick<Account, 'displayName' | 'status' | 'statusReason'>>,
-  ): Promise<Account> {
-    const sets = Object.entries(changes).map(
-      ([key, value]) => sql`${sql.raw(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`))} = ${value}`,
-    );
-    const { rows } = await sql<{ version: number; updatedAt: Date }>`
-      UPDATE account SET ${sql.join(sets)}, version = version + 1, updated_at = now()
-      WHERE id = ${account.id} RETURNING version, updated_at ${tag('syncRecord:updateAccount')}`.execute(this.db);
-    return Object.assign(account, changes, rows[0]);
+  /** The record's sync, with the push's changes to its linked account (if any), in one statement. */
+  async sync(
+    record: ScimRecord,
+    changes: Partial<RecordState> & RecordSyncState,
+    account: Account | null,
+    accountChanges: AccountChanges,
+  ): Promise<void> {
+    const changesAccount = account !== null && Object.keys(accountChanges).length > 0;
+    const accountUpdate = changesAccount
+      ? sql`UPDATE account SET ${sets(accountChanges)}, version = version + 1, updated_at = now()
+             WHERE id = ${account.id} RETURNING version, updated_at`
+      : sql`SELECT NULL::int AS version, NULL::timestamptz AS updated_at WHERE false`;
+    const { rows } = await sql<{
+      version: number;
+      updatedAt: Date;
+      accountVersion: number | null;
+      accountUpdatedAt: Date | null;
+    }>`
+      WITH account AS (${accountUpdate}),
+      record AS (
+        UPDATE scim_record SET ${sets(changes)}, version = version + 1, updated_at = now()
+        WHERE id = ${record.id} RETURNING version, updated_at)
+      SELECT record.version, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
+      FROM record LEFT JOIN account ON true
+      ${tag('syncRecord:synced')}`.execute(this.db);
+    const [row] = rows;
+    Object.assign(record, changes, { version: row.version, updatedAt: row.updatedAt });
+    if (changesAccount) {
+      Object.assign(account, accountChanges, { version: row.accountVersion, updatedAt: row.accountUpdatedAt });
+    }
   }
 }

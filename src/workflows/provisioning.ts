@@ -26,7 +26,7 @@ import {
   type DesiredUser,
 } from '../scim/desired-user';
 import { lockCurrentRecord, type RecordOutcome } from '../scim/scim-record.service';
-import { ProvisioningStore } from './provisioning.store';
+import { ProvisioningStore, type AccountChanges, type NewAccount } from './provisioning.store';
 
 export type SyncOutcome =
   | {
@@ -143,7 +143,7 @@ export async function syncRecord(
 
   let account: Account | null = facts.linked;
   const previousDomain = account?.emailDomain ?? null;
-  let createdAccount = false;
+  let newAccount: NewAccount | null = null;
   if (!account && email) {
     const holder = facts.holder;
     if (unavailable(email, holder)) return fail(m, record, directory, email, null, findings, domain);
@@ -156,11 +156,8 @@ export async function syncRecord(
       account = holder;
       record.accountId = holder.id;
     } else {
-      const created = await createAccount(m, record, email, verifiedDomain);
-      if (!created) return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
-      account = created;
-      createdAccount = true;
-      record.accountId = created.id;
+      // Inserted with the record's write below (one statement); nothing of it differs from the record.
+      newAccount = accountFor(m, record, email, verifiedDomain);
     }
   }
 
@@ -176,31 +173,40 @@ export async function syncRecord(
     }
   }
 
+  const accountChanges: AccountChanges = {};
   if (account) {
-    const changes: Partial<Account> = {};
     const displayName = displayNameOf(record);
-    if (displayName && displayName !== account.displayName) changes.displayName = displayName;
+    if (displayName && displayName !== account.displayName) accountChanges.displayName = displayName;
     if (!record.active && account.status !== AccountStatus.DEACTIVATED) {
-      Object.assign(changes, { status: AccountStatus.DEACTIVATED, statusReason: `Deactivated by ${directory.name}` });
+      Object.assign(accountChanges, {
+        status: AccountStatus.DEACTIVATED,
+        statusReason: `Deactivated by ${directory.name}`,
+      });
     } else if (record.active && account.status === AccountStatus.DEACTIVATED) {
-      Object.assign(changes, { status: AccountStatus.ACTIVE, statusReason: null });
+      Object.assign(accountChanges, { status: AccountStatus.ACTIVE, statusReason: null });
     }
-    if (Object.keys(changes).length > 0) await store.updateAccount(account, changes);
   }
 
-  await writeRecord(
-    m,
-    record,
-    {
-      accountId: record.accountId,
-      syncStatus: SyncStatus.SYNCED,
-      attempts: 0,
-      lastError: null,
-      nextRetryAt: null,
-      lastSyncedAt: new Date(),
-    },
-    'syncRecord:synced',
-  );
+  // The record's state (and the push's desired state, if not written yet) with the account's
+  // insert or changes: one statement.
+  const synced = {
+    ...unsaved.get(record),
+    syncStatus: SyncStatus.SYNCED,
+    attempts: 0,
+    lastError: null,
+    nextRetryAt: null,
+    lastSyncedAt: new Date(),
+  };
+  if (newAccount && email) {
+    const created = await store.insertAccountAndSync(newAccount, record, synced);
+    // Another account took the email meanwhile (its unique index refused the twin): held, then.
+    if (!created) return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
+    account = created;
+  } else {
+    await store.sync(record, { ...synced, accountId: record.accountId }, account, accountChanges);
+  }
+  unsaved.delete(record);
+  const createdAccount = newAccount !== null;
   const resolved = open(ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT)
     ? await resolveConflicts(m, {
         scimRecordId: record.id,
@@ -222,14 +228,9 @@ export async function syncRecord(
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
 
-/** A new SCIM account; managed when its domain is verified. Null when another account took the email meanwhile. */
-async function createAccount(
-  m: MutationScope,
-  record: ScimRecord,
-  email: string,
-  verifiedDomain: boolean,
-): Promise<Account | null> {
-  return new ProvisioningStore(m.db).insertAccount({
+/** A new SCIM account for the record; managed when its domain is verified. */
+function accountFor(m: MutationScope, record: ScimRecord, email: string, verifiedDomain: boolean): NewAccount {
+  return {
     organizationId: m.organizationId,
     email,
     emailDomain: domainOfEmail(email),
@@ -238,7 +239,7 @@ async function createAccount(
     status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
     managed: verifiedDomain,
     claimedAt: verifiedDomain ? new Date() : null,
-  });
+  };
 }
 
 async function fail(

@@ -47,14 +47,15 @@ describe('SCIM writes: statements per push', () => {
 
   it('a create', async () => {
     const statements = await counted(() => scim.post('/Users', user('count.create@acme.com', 'c-1')), 201);
-    // Was 9: the domain, R8's other organizations' domains and the email's holder were three reads.
+    // Was 9: the domain, R8's other organizations' domains and the email's holder were three reads,
+    // and the account's insert and the record's sync two writes.
     expect(statements).toEqual([
       'scim:authenticate',
       'scim:findRecord',
       'scim:createRecord',
       'syncRecord:facts',
-      'syncRecord:createAccount',
-      'syncRecord:synced',
+      'syncRecord:createAccount', // the account, and the record's sync linking it
+
       'scim.createUser', // the push history and the audit event, at commit
     ]);
   });
@@ -71,8 +72,8 @@ describe('SCIM writes: statements per push', () => {
       'scim:authenticate',
       'scim:lockUser',
       'syncRecord:facts',
-      'syncRecord:updateAccount',
-      'syncRecord:synced',
+      'syncRecord:synced', // the record's sync, and the account's new display name
+
       'scim.replaceUser',
       'scim:userGroups', // the response's groups
     ]);
