@@ -150,24 +150,6 @@ export class ScimRecordStore {
     return row ? as(ScimRecord, [row])[0] : null;
   }
 
-  /** Both identities of a push in one locked read: the record with this userName and the one with this externalId. */
-  async lockIdentities(directoryId: string, userName: string, externalId: string | null): Promise<ScimRecord[]> {
-    const rows = await this.db
-      .selectFrom('scimRecord')
-      .selectAll()
-      .where('directoryId', '=', directoryId)
-      .where((eb) =>
-        eb.or([
-          eb(eb.fn('lower', ['userName']), '=', eb.fn('lower', [eb.val(userName)])),
-          eb('externalId', '=', externalId),
-        ]),
-      )
-      .forUpdate()
-      .modifyEnd(tag('scim:findRecord'))
-      .execute();
-    return as(ScimRecord, rows);
-  }
-
   /** Another record of the directory with this userName, locked. */
   async lockUserNameHolder(directoryId: string, userName: string, exceptId: string): Promise<ScimRecord | null> {
     const row = await this.db

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Account } from '../accounts/account.entity';
 import { as, tag, type Db } from '../db/kysely';
-import type { ScimRecord } from '../scim/scim-record.entity';
+import { ScimRecord } from '../scim/scim-record.entity';
 import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
 import type { DomainStatus } from '../domains/domain.enums';
 
@@ -57,13 +57,42 @@ const sets = (changes: object) =>
 
 const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-/** The prefixed columns of one joined account (`linked_email`), read back as an Account or null. */
-const accountColumns = (alias: string) =>
-  sql.raw(ACCOUNT_COLUMNS.map((column) => `${alias}.${column} AS ${alias}_${column}`).join(', '));
-function accountOf(row: Record<string, unknown>, alias: string): Account | null {
+const RECORD_COLUMNS = [
+  'id',
+  'organization_id',
+  'directory_id',
+  'account_id',
+  'external_id',
+  'user_name',
+  'email',
+  'emails',
+  'given_name',
+  'family_name',
+  'display_name',
+  'active',
+  'raw_payload',
+  'sync_status',
+  'last_error',
+  'attempts',
+  'next_retry_at',
+  'last_synced_at',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** The prefixed columns of one joined row (`linked_email`), so that two rows of one table can share a result row. */
+const prefixed = (alias: string, columns: readonly string[]) =>
+  sql.raw(columns.map((column) => `${alias}.${column} AS ${alias}_${column}`).join(', '));
+/** A joined row's values back under its own (camelCase) names; null when the join found none. */
+function unprefixed(row: Record<string, unknown>, alias: string, columns: readonly string[]) {
   if (row[`${alias}Id`] === null || row[`${alias}Id`] === undefined) return null;
-  const values = Object.fromEntries(ACCOUNT_COLUMNS.map((column) => [camel(column), row[camel(`${alias}_${column}`)]]));
-  return as(Account, [values])[0];
+  return Object.fromEntries(columns.map((column) => [camel(column), row[camel(`${alias}_${column}`)]]));
+}
+const accountColumns = (alias: string) => prefixed(alias, ACCOUNT_COLUMNS);
+function accountOf(row: Record<string, unknown>, alias: string): Account | null {
+  const values = unprefixed(row, alias, ACCOUNT_COLUMNS);
+  return values ? as(Account, [values])[0] : null;
 }
 
 /**
@@ -84,10 +113,39 @@ export class ProvisioningStore {
     record: { id: string; accountId: string | null },
     email: string | null,
   ): Promise<PushFacts> {
+    const [facts] = await this.read(organizationId, record, email, null);
+    return facts;
+  }
+
+  /**
+   * A create's one read: the directory's records that already have the push's identities (its
+   * userName, or its externalId), locked, with the facts of syncing a new record.
+   */
+  async createFacts(
+    organizationId: string,
+    identities: { directoryId: string; userName: string; externalId: string | null },
+    email: string | null,
+  ): Promise<{ facts: PushFacts; found: ScimRecord[] }> {
+    const [facts, found] = await this.read(organizationId, { id: null, accountId: null }, email, identities);
+    return { facts, found };
+  }
+
+  private async read(
+    organizationId: string,
+    record: { id: string | null; accountId: string | null },
+    email: string | null,
+    identities: { directoryId: string; userName: string; externalId: string | null } | null,
+  ): Promise<[PushFacts, ScimRecord[]]> {
     const accountId = record.accountId;
+    const found = identities
+      ? sql`SELECT * FROM scim_record WHERE directory_id = ${identities.directoryId}::uuid
+              AND (lower(user_name) = lower(${identities.userName}::text) OR external_id = ${identities.externalId}::text)
+            FOR UPDATE`
+      : sql`SELECT * FROM scim_record WHERE false`;
     const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
     const { rows } = await sql<Record<string, unknown>>`
-      WITH linked AS (SELECT * FROM account WHERE id = ${accountId}::uuid FOR UPDATE),
+      WITH found AS (${found}),
+           linked AS (SELECT * FROM account WHERE id = ${accountId}::uuid FOR UPDATE),
            holder AS (SELECT * FROM account WHERE lower(email) = lower(${email}::text) FOR UPDATE)
       SELECT
         (SELECT bool_or(e.status = 'VERIFIED') FROM
@@ -99,14 +157,16 @@ export class ProvisioningStore {
         EXISTS (SELECT 1 FROM conflict
                  WHERE organization_id = ${organizationId}::uuid AND status = 'OPEN' AND kind = 'DOMAIN_OWNED_ELSEWHERE'
                    AND (account_id = ${accountId}::uuid OR conflicting_account_id = ${accountId}::uuid)) AS linked_owned_elsewhere,
-        ${accountColumns('linked')}, ${accountColumns('holder')}
+        ${accountColumns('linked')}, ${accountColumns('holder')}, ${prefixed('found', RECORD_COLUMNS)}
       FROM (SELECT 1) one
       LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
       LEFT JOIN linked ON true
       LEFT JOIN holder ON true
-      ${tag('syncRecord:facts')}`.execute(this.db);
+      LEFT JOIN found ON true
+      ${tag(identities ? 'scim:createFacts' : 'syncRecord:facts')}`.execute(this.db);
     const row = rows[0];
-    return {
+    const records = rows.map((found) => unprefixed(found, 'found', RECORD_COLUMNS)).filter((values) => values !== null);
+    const facts: PushFacts = {
       domain: row.domainId ? { id: row.domainId as string, status: row.domainStatus as DomainStatus } : null,
       ownedElsewhere: row.ownedElsewhere === true,
       linked: accountOf(row, 'linked'),
@@ -114,6 +174,7 @@ export class ProvisioningStore {
       openKinds: new Set(row.openKinds as string[]),
       linkedOwnedElsewhere: row.linkedOwnedElsewhere === true,
     };
+    return [facts, as(ScimRecord, records)];
   }
 
   /** The account holding this email (case-insensitively), locked: after a write lost a race for it. */

@@ -26,7 +26,7 @@ import {
   type DesiredUser,
 } from '../scim/desired-user';
 import { lockCurrentRecord, type RecordOutcome } from '../scim/scim-record.service';
-import { ProvisioningStore, type AccountChanges, type NewAccount } from './provisioning.store';
+import { ProvisioningStore, type AccountChanges, type NewAccount, type PushFacts } from './provisioning.store';
 
 export type SyncOutcome =
   | {
@@ -89,7 +89,7 @@ export async function syncRecord(
   m: MutationScope,
   record: ScimRecord,
   directory: Directory,
-  { isNew = false } = {},
+  { isNew = false, known }: { isNew?: boolean; known?: PushFacts } = {},
 ): Promise<SyncOutcome> {
   const findings: string[] = [];
   const mismatch = R2.evaluate(directory);
@@ -108,7 +108,7 @@ export async function syncRecord(
   const emailDomain = email ? domainOfEmail(email) : null;
   const store = new ProvisioningStore(m.db);
   // Rule R8's and the link's facts, and the accounts this sync may write, in one locked read.
-  const facts = await store.facts(m.organizationId, record, email);
+  const facts = known ?? (await store.facts(m.organizationId, record, email));
   // Only what is open needs resolving. Pushes and resyncs open this record's conflicts under its row
   // lock, held here; a rescan committing after this read is ordered after this push, as it would be anyway.
   const open = (...kinds: ConflictKind[]) => !isNew && kinds.some((kind) => facts.openKinds.has(kind));
@@ -342,9 +342,15 @@ export type PushResult =
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
   const records = new ScimRecordStore(m.db);
+  const state = desiredState(desired);
   for (let attempt = 0; attempt < 3; attempt++) {
-    // Both identities in one read: the record with this userName and the one with this externalId.
-    const found = await records.lockIdentities(directory.id, desired.userName, desired.externalId);
+    // One read: both identities (the record with this userName and the one with this externalId),
+    // locked, and the facts of syncing a new record (its email's domain and holder).
+    const { found, facts } = await new ProvisioningStore(m.db).createFacts(
+      m.organizationId,
+      { directoryId: directory.id, userName: desired.userName, externalId: desired.externalId },
+      state.email,
+    );
     const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
     const byExternalId = desired.externalId
       ? (found.find((record) => record.externalId === desired.externalId) ?? null)
@@ -358,10 +364,10 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     }
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    const record = await records.insert(m.organizationId, directory.id, desiredState(desired));
+    const record = await records.insert(m.organizationId, directory.id, state);
     // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
     if (!record) continue;
-    return settle(m, directory, record, ScimOperation.CREATE, 201, null);
+    return settle(m, directory, record, ScimOperation.CREATE, 201, null, facts);
   }
   return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
 }
@@ -395,8 +401,9 @@ async function settle(
   operation: ScimOperation,
   successStatus: 200 | 201,
   before: ReturnType<typeof snapshot> | null,
+  known?: PushFacts,
 ): Promise<PushResult> {
-  const sync = await syncRecord(m, record, directory, { isNew: before === null });
+  const sync = await syncRecord(m, record, directory, { isNew: before === null, known });
   const status = sync.kind === 'failed' ? 409 : successStatus;
   await recordPush(m, record, {
     operation,

@@ -47,13 +47,12 @@ describe('SCIM writes: statements per push', () => {
 
   it('a create', async () => {
     const statements = await counted(() => scim.post('/Users', user('count.create@acme.com', 'c-1')), 201);
-    // Was 9: the domain, R8's other organizations' domains and the email's holder were three reads,
-    // and the account's insert and the record's sync two writes.
+    // Was 9: the identities, the domain, R8's other organizations' domains and the email's holder
+    // were four reads, and the account's insert and the record's sync two writes.
     expect(statements).toEqual([
       'scim:authenticate',
-      'scim:findRecord',
+      'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
       'scim:createRecord',
-      'syncRecord:facts',
       'syncRecord:createAccount', // the account, and the record's sync linking it
 
       'scim.createUser', // the push history and the audit event, at commit
