@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { Account } from '../accounts/account.entity';
+import { isUuid } from '../common/ids';
 import { as, tag, type Db } from '../db/kysely';
+import type { Directory } from '../directories/directory.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
 import type { DomainStatus } from '../domains/domain.enums';
@@ -126,26 +128,54 @@ export class ProvisioningStore {
     identities: { directoryId: string; userName: string; externalId: string | null },
     email: string | null,
   ): Promise<{ facts: PushFacts; found: ScimRecord[] }> {
-    const [facts, found] = await this.read(organizationId, { id: null, accountId: null }, email, identities);
+    const [facts, found] = await this.read(organizationId, { id: null, accountId: null }, email, { identities });
     return { facts, found };
+  }
+
+  /**
+   * A replace's one read: the record behind a SCIM id of this directory, locked (null for any
+   * other id), with the facts of syncing it to `email`.
+   */
+  async replaceFacts(
+    directory: Pick<Directory, 'id' | 'organizationId'>,
+    id: string,
+    email: string | null,
+  ): Promise<{ record: ScimRecord | null; facts: PushFacts }> {
+    const [facts, [record = null]] = await this.read(directory.organizationId, { id: null, accountId: null }, email, {
+      held: { directoryId: directory.id, id },
+    });
+    return { record, facts };
   }
 
   private async read(
     organizationId: string,
     record: { id: string | null; accountId: string | null },
     email: string | null,
-    identities: { directoryId: string; userName: string; externalId: string | null } | null,
+    lookup:
+      | { identities: { directoryId: string; userName: string; externalId: string | null } }
+      | { held: { directoryId: string; id: string } }
+      | null,
   ): Promise<[PushFacts, ScimRecord[]]> {
-    const accountId = record.accountId;
-    const found = identities
-      ? sql`SELECT * FROM scim_record WHERE directory_id = ${identities.directoryId}::uuid
-              AND (lower(user_name) = lower(${identities.userName}::text) OR external_id = ${identities.externalId}::text)
-            FOR UPDATE`
-      : sql`SELECT * FROM scim_record WHERE false`;
+    let found = sql`SELECT * FROM scim_record WHERE false`;
+    // The record and its account, as given or as the lookup finds them.
+    let recordId = sql`${record.id}::uuid`;
+    let accountId = sql`${record.accountId}::uuid`;
+    if (lookup && 'identities' in lookup) {
+      const { directoryId, userName, externalId } = lookup.identities;
+      found = sql`SELECT * FROM scim_record WHERE directory_id = ${directoryId}::uuid
+                    AND (lower(user_name) = lower(${userName}::text) OR external_id = ${externalId}::text)
+                  FOR UPDATE`;
+    } else if (lookup && isUuid(lookup.held.id)) {
+      found = sql`SELECT * FROM scim_record WHERE id = ${lookup.held.id}::uuid
+                    AND organization_id = ${organizationId}::uuid AND directory_id = ${lookup.held.directoryId}::uuid
+                  FOR UPDATE`;
+      recordId = sql`(SELECT id FROM found)`;
+      accountId = sql`(SELECT account_id FROM found)`;
+    }
     const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
     const { rows } = await sql<Record<string, unknown>>`
       WITH found AS (${found}),
-           linked AS (SELECT * FROM account WHERE id = ${accountId}::uuid FOR UPDATE),
+           linked AS (SELECT * FROM account WHERE id = ${accountId} FOR UPDATE),
            holder AS (SELECT * FROM account WHERE lower(email) = lower(${email}::text) FOR UPDATE)
       SELECT
         (SELECT bool_or(e.status = 'VERIFIED') FROM
@@ -153,17 +183,19 @@ export class ProvisioningStore {
              ORDER BY id FOR SHARE) e) AS owned_elsewhere,
         own.id AS domain_id, own.status AS domain_status,
         ARRAY(SELECT DISTINCT kind FROM conflict
-               WHERE organization_id = ${organizationId}::uuid AND scim_record_id = ${record.id}::uuid AND status = 'OPEN') AS open_kinds,
+               WHERE organization_id = ${organizationId}::uuid AND scim_record_id = ${recordId} AND status = 'OPEN') AS open_kinds,
         EXISTS (SELECT 1 FROM conflict
                  WHERE organization_id = ${organizationId}::uuid AND status = 'OPEN' AND kind = 'DOMAIN_OWNED_ELSEWHERE'
-                   AND (account_id = ${accountId}::uuid OR conflicting_account_id = ${accountId}::uuid)) AS linked_owned_elsewhere,
+                   AND (account_id = ${accountId} OR conflicting_account_id = ${accountId})) AS linked_owned_elsewhere,
         ${accountColumns('linked')}, ${accountColumns('holder')}, ${prefixed('found', RECORD_COLUMNS)}
       FROM (SELECT 1) one
       LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
       LEFT JOIN linked ON true
       LEFT JOIN holder ON true
       LEFT JOIN found ON true
-      ${tag(identities ? 'scim:createFacts' : 'syncRecord:facts')}`.execute(this.db);
+      ${tag(lookup === null ? 'syncRecord:facts' : 'identities' in lookup ? 'scim:createFacts' : 'scim:replaceFacts')}`.execute(
+      this.db,
+    );
     const row = rows[0];
     const records = rows.map((found) => unprefixed(found, 'found', RECORD_COLUMNS)).filter((values) => values !== null);
     const facts: PushFacts = {

@@ -380,6 +380,7 @@ export async function updateUser(
   desired: DesiredUser,
   operation: ScimOperation,
   successStatus: 200 | 201 = 200,
+  known?: PushFacts,
 ): Promise<PushResult> {
   const before = snapshot(record);
   const records = new ScimRecordStore(m.db);
@@ -391,7 +392,7 @@ export async function updateUser(
   const state = desiredState(desired);
   Object.assign(record, state);
   unsaved.set(record, state);
-  return settle(m, directory, record, operation, successStatus, before);
+  return settle(m, directory, record, operation, successStatus, before, known);
 }
 
 async function settle(
@@ -415,6 +416,19 @@ async function settle(
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
   if (sync.kind === 'failed') return { kind: 'failed', status: 409, record, sync };
   return { kind: sync.kind, status: successStatus, record, sync, fresh: before === null };
+}
+
+/**
+ * A PUT's one read: the record behind a SCIM User id of this directory, locked (null for any
+ * other id), with the facts of syncing it to the desired state; replaceUser takes both.
+ */
+export async function lockUserForReplace(
+  m: MutationScope,
+  directory: Directory,
+  id: string,
+  desired: DesiredUser,
+): Promise<{ record: ScimRecord | null; facts: PushFacts }> {
+  return new ProvisioningStore(m.db).replaceFacts(directory, id, desiredState(desired).email);
 }
 
 /** `resync` of a record the caller already holds locked (the retry worker claims its own). */
@@ -470,6 +484,7 @@ export async function replaceUser(
   record: ScimRecord,
   desired: DesiredUser,
   operation: ScimOperation,
+  known?: PushFacts,
 ): Promise<PushResult> {
   const externalIdChanges = desired.externalId !== record.externalId;
   const identityChanges = externalIdChanges || desired.userName.toLowerCase() !== record.userName.toLowerCase();
@@ -477,7 +492,7 @@ export async function replaceUser(
     if (await new ScimRecordStore(m.db).externalIdTaken(directory.id, desired.externalId, record.id))
       return { kind: 'duplicate', status: 409, detail: externalIdTakenDetail(desired.externalId) };
   }
-  const apply = () => updateUser(m, directory, record, desired, operation);
+  const apply = () => updateUser(m, directory, record, desired, operation, 200, known);
   try {
     return identityChanges ? await withSavepoint(m.db, apply) : await apply();
   } catch (error) {

@@ -69,8 +69,7 @@ describe('SCIM writes: statements per push', () => {
     // resolveConflicts ran whether or not anything was open (the facts read says what is).
     expect(statements).toEqual([
       'scim:authenticate',
-      'scim:lockUser',
-      'syncRecord:facts',
+      'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'syncRecord:synced', // the record's sync, and the account's new display name
 
       'scim.replaceUser',
@@ -92,8 +91,7 @@ describe('SCIM writes: statements per push', () => {
     // Was 11.
     expect(statements).toEqual([
       'scim:authenticate',
-      'scim:lockUser',
-      'syncRecord:facts',
+      'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'openConflict',
       'syncRecord:failed',
       'scim.replaceUser',

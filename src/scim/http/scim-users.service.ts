@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { MutationScope } from '../../db/transaction';
 import type { Directory } from '../../directories/directory.entity';
-import { provisionUser, replaceUser, type PushResult } from '../../workflows/provisioning';
+import { lockUserForReplace, provisionUser, replaceUser, type PushResult } from '../../workflows/provisioning';
 import { recordPush, type DesiredUser } from '../desired-user';
 import { USER_PATCH_OPTIONS, applyPatch } from '../patch';
 import { ScimError, type ScimOutcome } from '../scim-error';
@@ -98,11 +98,23 @@ export class ScimUserService {
   /** PUT /Users/{id}: full replace. */
   replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<UserOutcome> {
     return this.push(call, 'scim.replaceUser', ScimOperation.REPLACE, body, async (m, target) => {
-      const record = await lockUser(m, call.directory, id);
+      // The body is read first, so the record and the facts of syncing it come in one read; an
+      // unreadable body is still answered after the id and the If-Match (404, 412, then 400).
+      let desired: DesiredUser | null = null;
+      let unreadable: unknown = null;
+      try {
+        desired = desiredUserFrom(body);
+      } catch (error) {
+        unreadable = error;
+      }
+      const { record, facts } = desired
+        ? await lockUserForReplace(m, call.directory, id, desired)
+        : { record: await lockUser(m, call.directory, id), facts: undefined };
       if (!record) throw notFound('User');
       target.recordId = record.id;
       if (!ifMatchHolds(ifMatch, record.version)) throw preconditionFailed();
-      return this.update(m, call.directory, record, desiredUserFrom(body), ScimOperation.REPLACE);
+      if (!desired) throw unreadable;
+      return this.outcomeOf(await replaceUser(m, call.directory, record, desired, ScimOperation.REPLACE, facts));
     });
   }
 
