@@ -6,7 +6,7 @@ import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { ScimGroup } from './scim-group.entity';
 import { GROUP_FILTER_SCHEMA } from './scim-group.filter';
 
-export interface ScimGroupTable {
+interface ScimGroupTable {
   id: Generated<string>;
   organizationId: string;
   directoryId: string;
@@ -18,7 +18,7 @@ export interface ScimGroupTable {
   updatedAt: Generated<Date>;
 }
 
-export interface ScimGroupMemberTable {
+interface ScimGroupMemberTable {
   groupId: string;
   scimRecordId: string;
 }

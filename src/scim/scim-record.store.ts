@@ -10,7 +10,7 @@ import type { ScimRecordFilter } from './scim-record.inputs';
 import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { USER_FILTER_SCHEMA } from './filter';
 
-export interface ScimRecordTable {
+interface ScimRecordTable {
   id: Generated<string>;
   organizationId: string;
   directoryId: string;
@@ -34,7 +34,7 @@ export interface ScimRecordTable {
   updatedAt: Generated<Date>;
 }
 
-export interface ScimPushTable {
+interface ScimPushTable {
   id: Generated<string>;
   organizationId: string;
   directoryId: string;

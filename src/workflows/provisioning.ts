@@ -85,7 +85,7 @@ const displayNameOf = (record: ScimRecord) =>
  * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
  * The caller holds the record's row lock.
  */
-export async function syncRecord(
+async function syncRecord(
   m: MutationScope,
   record: ScimRecord,
   directory: Directory,
@@ -321,7 +321,7 @@ async function waitForClaim(
   return { kind: 'pending', record, conflict, findings };
 }
 
-export const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
+const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
   outcome.kind === 'synced'
     ? PushOutcome.APPLIED
     : outcome.kind === 'pending'
@@ -432,7 +432,7 @@ export async function lockUserForReplace(
 }
 
 /** `resync` of a record the caller already holds locked (the retry worker claims its own). */
-export async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
+async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
   const before = snapshot(record);
   const sync = await syncRecord(m, record, directory);
   await recordPush(m, record, {
