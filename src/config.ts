@@ -15,7 +15,7 @@ export interface DomainCheckerOptions {
   allowPrivateAddresses: boolean;
 }
 
-/** How often scim/retry-worker.ts looks for due FAILED records, and how many it takes at once. */
+/** How often workflows/retry-worker.ts looks for due FAILED records, and how many it takes at once. */
 export interface RetryWorkerOptions {
   intervalMs: number;
   batchSize: number;

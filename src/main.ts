@@ -6,7 +6,7 @@ import { openDatabase } from './db/database';
 import { entities } from './entities';
 import { createServer } from './server';
 import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
-import { RetryWorker } from './scim/retry-worker';
+import { RetryWorker } from './workflows/retry-worker';
 import { expireIdempotencyKeys } from './db/transaction';
 import { localUrl } from './http/local-url';
 

@@ -1,12 +1,15 @@
-import type { EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { queryBuilderFor } from '../db/kysely';
 import { violatedUniqueConstraint } from '../db/pg-errors';
-import { updateRow } from '../db/rows';
-import { insertRow } from '../db/statements';
-import { savepoint, type MutationScope } from '../db/transaction';
+import { withSavepoint } from '../db/savepoint';
+import type { MutationScope } from '../db/transaction';
 import type { Directory } from '../directories/directory.entity';
-import { directoryRow } from './directory-rows';
-import { ScimGroup } from './scim-group.entity';
+import type { ScimGroup } from './scim-group.entity';
+import { ScimGroupStore, type GroupMemberRef } from './scim-group.store';
+import type { DirectoryListRequest } from './directory-list';
 import { ScimError, type ScimOutcome } from './scim-error';
+
+export type { GroupMemberRef } from './scim-group.store';
 
 /** A group as the IdP last described it; member ids are lower-case ScimRecord ids, deduplicated. */
 export interface DesiredGroup {
@@ -15,12 +18,6 @@ export interface DesiredGroup {
   memberIds: string[];
   /** The request body without id, meta and members. */
   raw: Record<string, unknown>;
-}
-
-/** A member as a Group resource shows it. */
-export interface GroupMemberRef {
-  id: string;
-  display: string;
 }
 
 export type GroupOutcome = ScimOutcome<ScimGroup>;
@@ -37,18 +34,15 @@ const groupSnapshot = (group: ScimGroup, memberCount: number) => ({
   memberCount,
 });
 
-/**
- * Members must be Users of the group's own directory. They are key-share locked, so a concurrent
- * DELETE of one waits for this transaction instead of failing its insert on the foreign key.
- */
-async function checkMembers(tx: EntityManager, directory: Directory, memberIds: string[]): Promise<ScimError | null> {
+/** Members must be Users of the group's own directory (locked against a concurrent DELETE). */
+async function checkMembers(
+  store: ScimGroupStore,
+  directory: Directory,
+  memberIds: string[],
+): Promise<ScimError | null> {
   if (memberIds.length === 0) return null;
-  const rows: Array<{ id: string }> = await tx.query(
-    `/* scim:checkMembers */ SELECT id FROM scim_record WHERE directory_id = $1 AND id = ANY($2::uuid[]) FOR KEY SHARE`,
-    [directory.id, memberIds],
-  );
-  if (rows.length === memberIds.length) return null;
-  const found = new Set(rows.map((row) => row.id));
+  const found = await store.lockMembers(directory.id, memberIds);
+  if (found.size === memberIds.length) return null;
   const missing = memberIds.filter((id) => !found.has(id));
   return new ScimError(
     400,
@@ -57,34 +51,13 @@ async function checkMembers(tx: EntityManager, directory: Directory, memberIds: 
   );
 }
 
-async function addMembers(tx: EntityManager, groupId: string, memberIds: string[]): Promise<void> {
-  if (memberIds.length === 0) return;
-  await tx.query(
-    `/* scim:addMembers */ INSERT INTO scim_group_member (group_id, scim_record_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-    [groupId, memberIds],
-  );
-}
-
-async function removeMembers(tx: EntityManager, groupId: string, memberIds: string[]): Promise<void> {
-  if (memberIds.length === 0) return;
-  await tx.query(
-    `/* scim:removeMembers */ DELETE FROM scim_group_member WHERE group_id = $1 AND scim_record_id = ANY($2::uuid[])`,
-    [groupId, memberIds],
-  );
-}
-
 /** The ids of a group's members, for a PATCH to apply to and a replace to diff against. */
-export async function memberIdsOf(tx: EntityManager, groupId: string): Promise<string[]> {
-  const rows: Array<{ scim_record_id: string }> = await tx.query(
-    `/* scim:memberIds */ SELECT scim_record_id FROM scim_group_member WHERE group_id = $1 ORDER BY scim_record_id`,
-    [groupId],
-  );
-  return rows.map((row) => row.scim_record_id);
-}
+export const memberIdsOf = (m: MutationScope, groupId: string): Promise<string[]> =>
+  new ScimGroupStore(m.db).memberIds(groupId);
 
 /** A group of this directory, locked for the rest of the transaction; null for any other id. */
 export const lockGroup = (m: MutationScope, directory: Directory, id: string): Promise<ScimGroup | null> =>
-  directoryRow(m.tx, ScimGroup, directory, id, { comment: 'scim:lockGroup', lock: true });
+  new ScimGroupStore(m.db).inDirectory(directory, id, { tag: 'scim:lockGroup', lock: true });
 
 /** Group writes, each inside the IdP's MutationScope (actor `scim:<directoryId>`). */
 export const scimGroupMutations = {
@@ -93,16 +66,11 @@ export const scimGroupMutations = {
    * of a group that has no externalId either is an IdP retrying after a timeout: 409, not a twin.
    */
   async create(m: MutationScope, directory: Directory, desired: DesiredGroup): Promise<GroupOutcome> {
+    const store = new ScimGroupStore(m.db);
     if (desired.externalId === null) {
       // No unique index can judge this case, so creates of one name take turns.
-      await m.tx.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-        `scim_group:${directory.id}:${desired.displayName.toLowerCase()}`,
-      ]);
-      const same: unknown[] = await m.tx.query(
-        `/* scim:groupByName */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND lower(display_name) = lower($2) AND external_id IS NULL LIMIT 1`,
-        [directory.id, desired.displayName],
-      );
-      if (same.length > 0)
+      await store.lockName(directory.id, desired.displayName);
+      if (await store.nameTakenWithoutExternalId(directory.id, desired.displayName))
         return rejected(
           new ScimError(
             409,
@@ -111,23 +79,16 @@ export const scimGroupMutations = {
           ),
         );
     }
-    const invalidMembers = await checkMembers(m.tx, directory, desired.memberIds);
+    const invalidMembers = await checkMembers(store, directory, desired.memberIds);
     if (invalidMembers) return rejected(invalidMembers);
     // (directory_id, external_id) is the only unique key a new row can meet.
-    const group = await insertRow(
-      m.tx,
-      ScimGroup,
-      {
-        organizationId: m.organizationId,
-        directoryId: directory.id,
-        externalId: desired.externalId,
-        displayName: desired.displayName,
-        rawPayload: desired.raw,
-      },
-      { comment: 'scim:createGroup', skipOnConflict: true },
-    );
+    const group = await store.insert(m.organizationId, directory.id, {
+      externalId: desired.externalId,
+      displayName: desired.displayName,
+      rawPayload: desired.raw,
+    });
     if (!group) return externalIdTaken(desired.externalId);
-    await addMembers(m.tx, group.id, desired.memberIds);
+    await store.addMembers(group.id, desired.memberIds);
     await m.audit({
       targetType: 'ScimGroup',
       targetId: group.id,
@@ -145,40 +106,38 @@ export const scimGroupMutations = {
     desired: DesiredGroup,
     currentMemberIds?: string[],
   ): Promise<GroupOutcome> {
+    const store = new ScimGroupStore(m.db);
     const externalIdChanges = desired.externalId !== group.externalId;
     if (externalIdChanges && desired.externalId !== null) {
-      const clash: unknown[] = await m.tx.query(
-        `/* scim:groupByExternalId */ SELECT 1 FROM scim_group WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
-        [directory.id, desired.externalId, group.id],
-      );
-      if (clash.length > 0) return externalIdTaken(desired.externalId);
+      if (await store.externalIdTaken(directory.id, desired.externalId, group.id))
+        return externalIdTaken(desired.externalId);
     }
-    const current = currentMemberIds ?? (await memberIdsOf(m.tx, group.id));
+    const current = currentMemberIds ?? (await store.memberIds(group.id));
     const wanted = new Set(desired.memberIds);
     const had = new Set(current);
     const added = desired.memberIds.filter((id) => !had.has(id));
     const removed = current.filter((id) => !wanted.has(id));
     // Current members were checked when added, and leave with their record (ON DELETE CASCADE).
-    const invalidMembers = await checkMembers(m.tx, directory, added);
+    const invalidMembers = await checkMembers(store, directory, added);
     if (invalidMembers) return rejected(invalidMembers);
     const before = groupSnapshot(group, current.length);
 
     const update = () =>
-      updateRow(m.tx, ScimGroup, group, {
+      store.update(group, {
         externalId: desired.externalId,
         displayName: desired.displayName,
         rawPayload: desired.raw,
       });
     try {
       // Only a changed externalId can meet the unique constraint (a concurrent writer taking it).
-      await (externalIdChanges ? savepoint(m.tx, update) : update());
+      await (externalIdChanges ? withSavepoint(m.db, update) : update());
     } catch (error) {
       if (violatedUniqueConstraint(error) === 'scim_group_directory_id_external_id_key')
         return externalIdTaken(desired.externalId);
       throw error;
     }
-    await removeMembers(m.tx, group.id, removed);
-    await addMembers(m.tx, group.id, added);
+    await store.removeMembers(group.id, removed);
+    await store.addMembers(group.id, added);
     await m.audit({
       targetType: 'ScimGroup',
       targetId: group.id,
@@ -190,11 +149,9 @@ export const scimGroupMutations = {
 
   /** The group and its memberships go; the members' records and accounts stay. */
   async remove(m: MutationScope, group: ScimGroup): Promise<GroupOutcome> {
-    const [{ count: memberCount }]: Array<{ count: number }> = await m.tx.query(
-      `/* scim:memberCount */ SELECT count(*)::int AS count FROM scim_group_member WHERE group_id = $1`,
-      [group.id],
-    );
-    await m.tx.query(`/* scim:deleteGroup */ DELETE FROM scim_group WHERE id = $1`, [group.id]);
+    const store = new ScimGroupStore(m.db);
+    const memberCount = await store.memberCount(group.id);
+    await store.delete(group.id);
     await m.audit({
       targetType: 'ScimGroup',
       targetId: group.id,
@@ -205,38 +162,30 @@ export const scimGroupMutations = {
   },
 };
 
-/** A group of this directory, or null (another directory's or organization's id reads as absent). */
-export function findGroup(tx: EntityManager, directory: Directory, id: string): Promise<ScimGroup | null> {
-  return directoryRow(tx, ScimGroup, directory, id, { comment: 'scim:getGroup' });
-}
+/** The Groups endpoint's reads, on the pool. */
+export class ScimGroupQueries {
+  private readonly store: ScimGroupStore;
 
-/** Members of many groups in one query, as the Group resources list them. */
-export async function memberRefsOf(tx: EntityManager, groupIds: string[]): Promise<Map<string, GroupMemberRef[]>> {
-  const members = new Map<string, GroupMemberRef[]>(groupIds.map((id) => [id, []]));
-  if (groupIds.length === 0) return members;
-  const rows: Array<{ group_id: string; id: string; display: string }> = await tx.query(
-    `/* scim:groupMembers */ SELECT m.group_id, r.id, COALESCE(NULLIF(r.display_name, ''), r.user_name) AS display
-     FROM scim_group_member m JOIN scim_record r ON r.id = m.scim_record_id
-     WHERE m.group_id = ANY($1::uuid[]) ORDER BY lower(r.user_name), r.id`,
-    [groupIds],
-  );
-  for (const row of rows) members.get(row.group_id)?.push({ id: row.id, display: row.display });
-  return members;
-}
+  constructor(db: DataSource) {
+    this.store = new ScimGroupStore(queryBuilderFor(db));
+  }
 
-/** The groups of many records in one query, as the User resources list them. */
-export async function groupRefsOf(
-  tx: EntityManager,
-  recordIds: string[],
-): Promise<Map<string, Array<{ id: string; displayName: string }>>> {
-  const groups = new Map<string, Array<{ id: string; displayName: string }>>(recordIds.map((id) => [id, []]));
-  if (recordIds.length === 0) return groups;
-  const rows: Array<{ scim_record_id: string; id: string; display_name: string }> = await tx.query(
-    `/* scim:userGroups */ SELECT m.scim_record_id, g.id, g.display_name
-     FROM scim_group_member m JOIN scim_group g ON g.id = m.group_id
-     WHERE m.scim_record_id = ANY($1::uuid[]) ORDER BY lower(g.display_name), g.id`,
-    [recordIds],
-  );
-  for (const row of rows) groups.get(row.scim_record_id)?.push({ id: row.id, displayName: row.display_name });
-  return groups;
+  /** A group of this directory, or null (another directory's or organization's id reads as absent). */
+  find(directory: Directory, id: string): Promise<ScimGroup | null> {
+    return this.store.inDirectory(directory, id, { tag: 'scim:getGroup' });
+  }
+
+  list(directory: Directory, request: DirectoryListRequest): Promise<{ total: number; rows: ScimGroup[] }> {
+    return this.store.directoryPage(directory, request);
+  }
+
+  /** Members of many groups in one statement, as the Group resources list them. */
+  membersOf(groupIds: string[]): Promise<Map<string, GroupMemberRef[]>> {
+    return this.store.memberRefs(groupIds);
+  }
+
+  /** The groups of many records in one statement, as the User resources list them. */
+  groupsOf(recordIds: string[]): Promise<Map<string, Array<{ id: string; displayName: string }>>> {
+    return this.store.groupRefs(recordIds);
+  }
 }

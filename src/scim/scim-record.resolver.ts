@@ -14,7 +14,7 @@ import { ScimRecordFilter } from './scim-record.inputs';
 import { ScimRecordConnection } from './scim-record.types';
 import { ScimRecordPayload } from './scim-record.payloads';
 import { scimRecordMutations, type RecordOutcome } from './scim-record.service';
-import type { SyncOutcome } from './provisioning';
+import { resyncRecord, type SyncOutcome } from '../workflows/provisioning';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 
@@ -137,7 +137,7 @@ export class ScimRecordMutationResolver {
   ) {
     const args = { id, expectedVersion };
     return ctx.mutate(ScimRecordPayload, { action: 'resyncScimRecord', args, ...options }, async (m) =>
-      recordPayload(await scimRecordMutations.resync(m, args)),
+      recordPayload(await resyncRecord(m, args)),
     );
   }
 

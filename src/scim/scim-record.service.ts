@@ -1,70 +1,87 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
-import { isUuid } from '../common/ids';
+import type { DataSource } from 'typeorm';
+import type { Page } from '../db/keyset';
+import { queryBuilderFor, type Queryable } from '../db/kysely';
 import { notFoundError, userError, type UserError } from '../common/user-error';
-import { lockCurrent, lockRow, updateRow } from '../db/rows';
+import { lockRow, staleVersion, type Locked } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
+import type { Directory } from '../directories/directory.entity';
+import type { DirectoryListRequest } from './directory-list';
 import { Account } from '../accounts/account.entity';
 import { takingFacts } from '../workflows/address-facts';
 import { R8, check } from '../rules/rules';
-import { Directory } from '../directories/directory.entity';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
-import { ScimRecord } from './scim-record.entity';
+import type { SyncOutcome } from '../workflows/provisioning';
+import { recordPush, snapshot } from './desired-user';
+import type { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
+import { ScimRecordStore } from './scim-record.store';
 import { ScimErrorCode } from './scim.errors';
-import { linkedInDirectory, pushOutcomeOf, recordPush, snapshot, syncRecord, type SyncOutcome } from './provisioning';
-import { HEAVY } from './scim.loaders';
 import type { ScimRecordFilter } from './scim-record.inputs';
 
-const SCIM_RECORD_KEYSET: Keyset<ScimRecord> = {
-  scope: 'scimRecords',
-  direction: 'DESC',
-  keys: [
-    { property: 'createdAt', cast: 'timestamptz' },
-    { property: 'id', cast: 'uuid' },
-  ],
-};
-
 export class ScimRecordService {
-  constructor(private readonly db: DataSource) {}
+  private readonly store: ScimRecordStore;
+
+  constructor(db: DataSource) {
+    this.store = new ScimRecordStore(queryBuilderFor(db));
+  }
 
   list(
     organizationId: string,
     filter: ScimRecordFilter = {},
     page: { first?: number | null; after?: string | null },
   ): Promise<Page<ScimRecord>> {
-    const where = new Conditions().and('organization_id = ?', organizationId);
-    if (filter.syncStatus) where.and('sync_status = ?', filter.syncStatus);
-    if (filter.directoryId != null) {
-      if (isUuid(filter.directoryId)) where.and('directory_id = ?', filter.directoryId);
-      else where.and('false');
-    }
-    if (filter.active != null) where.and('active = ?', filter.active);
-    if (filter.userName != null) where.and('lower(user_name) = lower(?)', filter.userName);
-    if (filter.externalId != null) where.and('external_id = ?', filter.externalId);
-    // GraphQL reads the columns; the IdP's raw payload stays out of the page.
-    return paginate(
-      this.db,
-      ScimRecord,
-      { comment: 'scimRecords', where, keyset: SCIM_RECORD_KEYSET, exclude: HEAVY },
-      page,
-    );
+    return this.store.page(organizationId, filter, page);
   }
 }
 
+/** The Users endpoint's reads, on the pool. */
+export class ScimRecordQueries {
+  private readonly store: ScimRecordStore;
+
+  constructor(db: DataSource) {
+    this.store = new ScimRecordStore(queryBuilderFor(db));
+  }
+
+  /** A record of this directory, or null (another directory's or organization's id reads as absent). */
+  find(directory: Directory, id: string): Promise<ScimRecord | null> {
+    return this.store.inDirectory(directory, id, { tag: 'scim:getUser' });
+  }
+
+  list(directory: Directory, request: DirectoryListRequest): Promise<{ total: number; rows: ScimRecord[] }> {
+    return this.store.directoryPage(directory, request);
+  }
+
+  /** The directory a SCIM token's hash names, if any (authentication compares the token itself). */
+  directoryByTokenHash(hash: string): Promise<Directory | null> {
+    return this.store.directoryByTokenHash(hash);
+  }
+}
+
+/** The record behind a SCIM User id in this directory, locked; null for any other id. */
+export const lockUser = (m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> =>
+  new ScimRecordStore(m.db).inDirectory(directory, id, { tag: 'scim:lockUser', lock: true });
+
+/** The id of a record of this directory, if `id` is one. */
+export const recordIdInDirectory = (m: MutationScope, directoryId: string, id: string): Promise<string | null> =>
+  new ScimRecordStore(m.db).idInDirectory(directoryId, id);
+
 /** For each account, the names of the directories whose SCIM records provision it (rule R1's facts). */
-export async function linkedDirectoryNames(tx: EntityManager, accountIds: string[]): Promise<Map<string, string[]>> {
-  const linked = new Map<string, string[]>(accountIds.map((id) => [id, []]));
-  if (accountIds.length === 0) return linked;
-  const rows: Array<{ account_id: string; name: string }> = await tx.query(
-    `/* linkedDirectories */ SELECT r.account_id, d.name FROM scim_record r JOIN directory d ON d.id = r.directory_id
-     WHERE r.account_id = ANY($1::uuid[]) ORDER BY d.name`,
-    [accountIds],
-  );
-  for (const row of rows) linked.get(row.account_id)?.push(row.name);
-  return linked;
+export function linkedDirectoryNames(tx: Queryable, accountIds: string[]): Promise<Map<string, string[]>> {
+  return new ScimRecordStore(queryBuilderFor(tx)).linkedDirectoryNames(accountIds);
+}
+
+/** A record of the caller's organization, locked, and checked against the caller's expectedVersion. */
+export async function lockCurrentRecord(
+  m: MutationScope,
+  id: string,
+  expectedVersion: number | null | undefined,
+): Promise<Locked<ScimRecord>> {
+  const row = await new ScimRecordStore(m.db).lockInOrganization(m.organizationId, id, m.action);
+  if (!row) return { row: null, refusal: notFoundError('SCIM record', 'id') };
+  const stale = staleVersion(expectedVersion, row);
+  return stale ? { row, refusal: stale } : { row, refusal: null };
 }
 
 export type RecordOutcome =
@@ -77,24 +94,6 @@ const refusedWith = (error: UserError, record?: ScimRecord | null): RecordOutcom
   error,
   record,
 });
-
-export const directoryOf = (tx: EntityManager, record: ScimRecord): Promise<Directory> =>
-  tx.getRepository(Directory).findOneByOrFail({ id: record.directoryId });
-
-/** `resync` of a record the caller already holds locked (the retry worker claims its own). */
-export async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
-  const before = snapshot(record);
-  const sync = await syncRecord(m, record, directory);
-  await recordPush(m, record, {
-    operation: ScimOperation.RESYNC,
-    outcome: pushOutcomeOf(sync),
-    httpStatus: null,
-    detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
-    payload: null,
-  });
-  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
-  return { kind: 'sync', record, sync };
-}
 
 /**
  * `remove` of a record the caller already holds locked (SCIM DELETE locks it to check If-Match).
@@ -118,24 +117,13 @@ export async function removeLocked(
       payload: null,
     },
   );
-  await m.tx.delete(ScimRecord, { id: record.id });
+  await new ScimRecordStore(m.db).delete(record.id);
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
   return { kind: 'changed', record, resolved };
 }
 
 /** The mutations on SCIM records, each inside a MutationScope's transaction. */
 export const scimRecordMutations = {
-  /**
-   * Applies the record's desired state (the IdP's last push) to its account without the IdP
-   * pushing again. A failure is recorded (attempts, next retry, the conflict stays OPEN) and
-   * returned as a userError; a success resolves the conflicts it cleared (rule R7).
-   */
-  async resync(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
-    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
-    if (found.refusal) return refusedWith(found.refusal, found.row);
-    return resyncLocked(m, found.row, await directoryOf(m.tx, found.row));
-  },
-
   /**
    * Deletes a record that keeps failing: its account and the account's history stay, its push
    * history stays (unlinked), and the conflicts it raised close. The IdP's next push creates a
@@ -145,14 +133,14 @@ export const scimRecordMutations = {
     m: MutationScope,
     input: { id: string; expectedVersion?: number | null; httpStatus?: number | null },
   ): Promise<RecordOutcome> {
-    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
     if (found.refusal) return refusedWith(found.refusal, found.row);
     return removeLocked(m, found.row, input.httpStatus ?? null);
   },
 
   /** Detaches a record from its account; the record waits (PENDING) to be linked again. */
   async unlink(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<RecordOutcome> {
-    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
     if (found.refusal) return refusedWith(found.refusal, found.row);
     const record = found.row;
     if (record.accountId === null) {
@@ -163,12 +151,16 @@ export const scimRecordMutations = {
     }
     const before = snapshot(record);
     const resolved = await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.EMAIL_TAKEN] });
-    await updateRow(m.tx, ScimRecord, record, {
-      accountId: null,
-      syncStatus: SyncStatus.PENDING,
-      lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
-      nextRetryAt: null,
-    });
+    await new ScimRecordStore(m.db).update(
+      record,
+      {
+        accountId: null,
+        syncStatus: SyncStatus.PENDING,
+        lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
+        nextRetryAt: null,
+      },
+      'unlinkScimRecord',
+    );
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved };
   },
@@ -182,7 +174,7 @@ export const scimRecordMutations = {
     m: MutationScope,
     input: { id: string; accountId: string; expectedVersion?: number | null },
   ): Promise<RecordOutcome> {
-    const found = await lockCurrent(m, ScimRecord, input.id, input.expectedVersion, notFoundError('SCIM record', 'id'));
+    const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
     if (found.refusal) return refusedWith(found.refusal, found.row);
     const record = found.row;
     const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
@@ -197,9 +189,9 @@ export const scimRecordMutations = {
         record,
       );
     }
-    if (await linkedInDirectory(m.tx, record.directoryId, account.id, record.id)) {
+    if (await new ScimRecordStore(m.db).linkedInDirectory(record.directoryId, account.id, record.id)) {
       // The directory is read only for this message.
-      const directory = await directoryOf(m.tx, record);
+      const directory = await new ScimRecordStore(m.db).directoryOf(record);
       return refusedWith(
         userError(
           ScimErrorCode.ACCOUNT_ALREADY_LINKED,
@@ -217,12 +209,11 @@ export const scimRecordMutations = {
       if (unavailable) return refusedWith(unavailable, record);
     }
     const before = snapshot(record);
-    await updateRow(m.tx, ScimRecord, record, {
-      accountId: account.id,
-      syncStatus: SyncStatus.PENDING,
-      lastError: null,
-      nextRetryAt: null,
-    });
+    await new ScimRecordStore(m.db).update(
+      record,
+      { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null },
+      'linkScimRecord',
+    );
     await noteAction(m, { scimRecordId: record.id });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved: [] };

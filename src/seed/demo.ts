@@ -12,13 +12,14 @@ import { IdentityProvider } from '../directories/directory.enums';
 import { directoryMutations } from '../directories/directory.service';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { ScimOperation } from '../scim/scim-record.enums';
-import { provisionUser, updateUser, type DesiredUser, type PushResult } from '../scim/provisioning';
-import { scimRecordMutations } from '../scim/scim-record.service';
+import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';
+import type { DesiredUser } from '../scim/desired-user';
+import { lockUser } from '../scim/scim-record.service';
 import { conflictMutations } from '../conflicts/conflict.service';
 import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import { runMutation, type MutationScope } from '../db/transaction';
-import { RETRY_ACTOR } from '../scim/retry-worker';
+import { RETRY_ACTOR } from '../workflows/retry-worker';
 import { inScimTransaction } from '../scim/http/scim-call';
 import { desiredUserFrom } from '../scim/http/user-representation';
 import { SCHEMA } from '../scim/schema-urns';
@@ -176,7 +177,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
       updateUser(
         m,
         directory,
-        await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: record.id }),
+        present(await lockUser(m, directory, record.id), 'seed: the record to replace'),
         desired,
         ScimOperation.REPLACE,
       ),
@@ -204,7 +205,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     user('grace@acme-legacy.com', { externalId: 'e1-grace', email: 'grace.lee@acme.com' }),
   );
   for (let retry = 0; retry < 5; retry++) {
-    await admin('resyncScimRecord', (m) => scimRecordMutations.resync(m, { id: graceEntra.id }), RETRY_ACTOR);
+    await admin('resyncScimRecord', (m) => resyncRecord(m, { id: graceEntra.id }), RETRY_ACTOR);
   }
   // Story 4, half-way: acmecorp.com -> acme.com started (both verified and claimed, rule R4); frank,
   // whom no IdP backs, is still on the old domain with his STALE_EXTERNAL_ACCOUNT conflict (rule R5).

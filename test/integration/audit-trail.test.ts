@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { RetryWorker } from '../../src/scim/retry-worker';
+import { RetryWorker } from '../../src/workflows/retry-worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
 import { startDnsServer, type TestDnsServer } from '../support/dns-server';

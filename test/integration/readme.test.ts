@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import pino from 'pino';
-import { RetryWorker } from '../../src/scim/retry-worker';
+import { RetryWorker } from '../../src/workflows/retry-worker';
 import { seedDemo } from '../../src/seed/demo';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, TEST_JWT_SECRET, type TestServer } from '../support/app';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { createDataSource } from '../../src/db/data-source';
 import { entities } from '../../src/entities';
-import { RetryWorker } from '../../src/scim/retry-worker';
+import { RetryWorker } from '../../src/workflows/retry-worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { fixtures } from '../support/fixtures';
 import { identityProvider } from '../support/idp';

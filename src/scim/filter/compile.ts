@@ -1,3 +1,4 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { isUuid } from '../../common/ids';
 import { escapeLike } from '../../common/sql';
 import { ScimError } from '../scim-error';
@@ -329,3 +330,22 @@ export function sortColumn(attribute: string, schema: ResourceSchema): string {
       : '';
   return `(SELECT ${value} FROM ${elements(target.spec.column)} WITH ORDINALITY AS e(v, n) ORDER BY ${primaryFirst}e.n LIMIT 1)`;
 }
+
+/**
+ * The filter as a Kysely boolean expression (for a store's `.where`): the compiled text with its
+ * `$n` placeholders bound as the query's own parameters, so Kysely numbers them in place. Column
+ * expressions come from the schema (trusted); values only ever travel as parameters.
+ */
+export function filterExpression(filter: string, schema: ResourceSchema): RawBuilder<SqlBool> {
+  const compiled = compileFilter(filter, schema, 1);
+  const parts = compiled.sql.split(/\$(\d+)/);
+  const fragments: Array<RawBuilder<unknown>> = [];
+  parts.forEach((part, i) => {
+    fragments.push(i % 2 === 0 ? sql.raw(part) : sql`${compiled.params[Number(part) - 1]}`);
+  });
+  return sql<SqlBool>`(${sql.join(fragments, sql``)})`;
+}
+
+/** sortColumn as a Kysely expression (trusted: built from the schema, never from input). */
+export const sortExpression = (attribute: string, schema: ResourceSchema): RawBuilder<unknown> =>
+  sql.raw(sortColumn(attribute, schema));

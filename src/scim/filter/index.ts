@@ -1,3 +1,3 @@
 export { USER_FILTER_SCHEMA, type ResourceSchema } from './schema';
-export { compileFilter, sortColumn } from './compile';
+export { compileFilter, filterExpression, sortColumn, sortExpression } from './compile';
 export { MAX_FILTER_DEPTH } from './parser';

@@ -1,11 +1,10 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { isUuid } from '../../common/ids';
-import { selectRows } from '../../db/statements';
-import { Directory } from '../../directories/directory.entity';
 import { directoryTokenMatches, hashDirectoryToken } from '../../directories/directory-token';
 import type { RateLimiter } from '../../http/rate-limit';
 import { ScimError } from '../scim-error';
+import { ScimRecordQueries } from '../scim-record.service';
 import { scimLocals, sendScimError } from './scim-http';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]{1,512})[ \t]*$/i;
@@ -32,6 +31,7 @@ const RECENTLY_VALID_MS = 10 * 60_000;
  * that check, so an IdP sharing an egress address with a guesser goes on working.
  */
 export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
+  const records = new ScimRecordQueries(db);
   const recentlyValid = new Map<string, number>();
   let lastSweep = Date.now();
   const provedRecently = (hash: string, now: number) => {
@@ -65,7 +65,7 @@ export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
         return;
       }
     }
-    const [directory = null] = await selectRows(db, Directory, 'scim:authenticate', 'token_hash = $1', [hash]);
+    const directory = await records.directoryByTokenHash(hash);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
       failures?.take(client);
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });

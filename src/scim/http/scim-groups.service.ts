@@ -3,37 +3,30 @@ import type { MutationScope } from '../../db/transaction';
 import type { Directory } from '../../directories/directory.entity';
 import { GROUP_PATCH_OPTIONS, applyPatch } from '../patch';
 import { ScimError } from '../scim-error';
-import { GROUP_FILTER_SCHEMA } from '../scim-group.filter';
-import { ScimGroup } from '../scim-group.entity';
+import type { ScimGroup } from '../scim-group.entity';
 import {
-  findGroup,
+  ScimGroupQueries,
   lockGroup,
   memberIdsOf,
-  memberRefsOf,
   scimGroupMutations,
   type GroupMemberRef,
   type GroupOutcome,
 } from '../scim-group.service';
 import { desiredGroupFrom, groupResource } from './group-representation';
-import { queryPage, type ListSource } from './list-query';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
-
-const GROUPS: ListSource<ScimGroup> = {
-  entity: ScimGroup,
-  table: 'scim_group',
-  alias: 'g',
-  schema: GROUP_FILTER_SCHEMA,
-  comment: 'scim:listGroups',
-};
 
 /**
  * The Groups endpoint's operations, each write one transaction as the IdP. Group changes are
  * audited (they are not user pushes, so they do not enter a record's push history).
  */
 export class ScimGroupService {
-  constructor(private readonly db: DataSource) {}
+  private readonly reads: ScimGroupQueries;
+
+  constructor(private readonly db: DataSource) {
+    this.reads = new ScimGroupQueries(db);
+  }
 
   /** Runs a group write; a ScimError thrown by validation becomes a rejected outcome (nothing written). */
   private write(
@@ -78,7 +71,7 @@ export class ScimGroupService {
       const group = await lockGroup(m, call.directory, id);
       if (!group) throw notFound('Group');
       if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
-      const current = await memberIdsOf(m.tx, group.id);
+      const current = await memberIdsOf(m, group.id);
       // Members as their ids only: `value` is all a PATCH filter or removal can address.
       const resource = {
         ...groupResource(group, location, null),
@@ -99,14 +92,14 @@ export class ScimGroupService {
   }
 
   find(directory: Directory, id: string): Promise<ScimGroup | null> {
-    return findGroup(this.db.manager, directory, id);
+    return this.reads.find(directory, id);
   }
 
   list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimGroup[] }> {
-    return queryPage(this.db, GROUPS, directory, request);
+    return this.reads.list(directory, request);
   }
 
   membersOf(groupIds: string[]): Promise<Map<string, GroupMemberRef[]>> {
-    return memberRefsOf(this.db.manager, groupIds);
+    return this.reads.membersOf(groupIds);
   }
 }

@@ -1,25 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../../common/ids';
-import { violatedUniqueConstraint } from '../../db/pg-errors';
-import { savepoint, type MutationScope } from '../../db/transaction';
+import type { MutationScope } from '../../db/transaction';
 import type { Directory } from '../../directories/directory.entity';
-import { directoryRow } from '../directory-rows';
-import { USER_FILTER_SCHEMA } from '../filter';
+import { lockUserForReplace, provisionUser, replaceUser, type PushResult } from '../../workflows/provisioning';
+import { recordPush, type DesiredUser } from '../desired-user';
 import { USER_PATCH_OPTIONS, applyPatch } from '../patch';
-import {
-  provisionUser,
-  recordPush,
-  updateUser,
-  userNameTakenDetail,
-  type DesiredUser,
-  type PushResult,
-} from '../provisioning';
 import { ScimError, type ScimOutcome } from '../scim-error';
-import { groupRefsOf } from '../scim-group.service';
-import { ScimRecord } from '../scim-record.entity';
+import { ScimGroupQueries } from '../scim-group.service';
+import type { ScimRecord } from '../scim-record.entity';
 import { PushOutcome, ScimOperation } from '../scim-record.enums';
-import { removeLocked } from '../scim-record.service';
-import { queryPage, type ListSource } from './list-query';
+import { ScimRecordQueries, lockUser, recordIdInDirectory, removeLocked } from '../scim-record.service';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
@@ -28,30 +17,19 @@ import { desiredUserFrom, userResource, type UserGroupRef } from './user-represe
 /** A rejected push is still in the record's push history (and, for a conflict, in its state). */
 export type UserOutcome = ScimOutcome<ScimRecord>;
 
-const USERS: ListSource<ScimRecord> = {
-  entity: ScimRecord,
-  table: 'scim_record',
-  alias: 'r',
-  schema: USER_FILTER_SCHEMA,
-  comment: 'scim:listUsers',
-};
-
-const userNameTaken = (userName: string) => new ScimError(409, userNameTakenDetail(userName), 'uniqueness');
-// Null never reaches it (NULLs never clash); the type is what the callers hold.
-const externalIdTaken = (externalId: string | null) =>
-  new ScimError(409, `Resource [USER]: with externalId[${externalId ?? ''}] already exists.`, 'uniqueness');
-
-/** The record behind a SCIM User id in this directory, locked; null for any other id. */
-const lockUser = (m: MutationScope, directory: Directory, id: string): Promise<ScimRecord | null> =>
-  directoryRow(m.tx, ScimRecord, directory, id, { comment: 'scim:lockUser', lock: true });
-
 /**
  * The Users endpoint's operations. Each write is one transaction as the IdP (`scim:<directoryId>`);
  * turning pushes into records, accounts and conflicts is provisioning.ts's job, reused as is.
  * Every push lands in the push history, refused ones included (with the status the IdP got).
  */
 export class ScimUserService {
-  constructor(private readonly db: DataSource) {}
+  private readonly records: ScimRecordQueries;
+  private readonly groups: ScimGroupQueries;
+
+  constructor(private readonly db: DataSource) {
+    this.records = new ScimRecordQueries(db);
+    this.groups = new ScimGroupQueries(db);
+  }
 
   /**
    * One push: `execute` throws ScimError to refuse; the refusal is recorded against
@@ -107,26 +85,7 @@ export class ScimUserService {
     desired: DesiredUser,
     operation: ScimOperation,
   ): Promise<UserOutcome> {
-    const externalIdChanges = desired.externalId !== record.externalId;
-    const identityChanges = externalIdChanges || desired.userName.toLowerCase() !== record.userName.toLowerCase();
-    if (externalIdChanges && desired.externalId !== null) {
-      const clash: unknown[] = await m.tx.query(
-        `/* scim:userByExternalId */ SELECT 1 FROM scim_record WHERE directory_id = $1 AND external_id = $2 AND id <> $3`,
-        [directory.id, desired.externalId, record.id],
-      );
-      if (clash.length > 0) throw externalIdTaken(desired.externalId);
-    }
-    const apply = () => updateUser(m, directory, record, desired, operation);
-    try {
-      // A concurrent writer can still take the new userName or externalId first: its unique
-      // constraint then fails only this savepoint, and the IdP gets 409.
-      return this.outcomeOf(identityChanges ? await savepoint(m.tx, apply) : await apply());
-    } catch (error) {
-      const constraint = violatedUniqueConstraint(error);
-      if (constraint === 'scim_record_directory_user_name_key') throw userNameTaken(desired.userName);
-      if (constraint === 'scim_record_directory_id_external_id_key') throw externalIdTaken(desired.externalId);
-      throw error;
-    }
+    return this.outcomeOf(await replaceUser(m, directory, record, desired, operation));
   }
 
   /** POST /Users. A retry of the same create (same externalId, or userName) answers the record it made. */
@@ -139,11 +98,23 @@ export class ScimUserService {
   /** PUT /Users/{id}: full replace. */
   replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<UserOutcome> {
     return this.push(call, 'scim.replaceUser', ScimOperation.REPLACE, body, async (m, target) => {
-      const record = await lockUser(m, call.directory, id);
+      // The body is read first, so the record and the facts of syncing it come in one read; an
+      // unreadable body is still answered after the id and the If-Match (404, 412, then 400).
+      let desired: DesiredUser | null = null;
+      let unreadable: unknown = null;
+      try {
+        desired = desiredUserFrom(body);
+      } catch (error) {
+        unreadable = error;
+      }
+      const { record, facts } = desired
+        ? await lockUserForReplace(m, call.directory, id, desired)
+        : { record: await lockUser(m, call.directory, id), facts: undefined };
       if (!record) throw notFound('User');
       target.recordId = record.id;
       if (!ifMatchHolds(ifMatch, record.version)) throw preconditionFailed();
-      return this.update(m, call.directory, record, desiredUserFrom(body), ScimOperation.REPLACE);
+      if (!desired) throw unreadable;
+      return this.outcomeOf(await replaceUser(m, call.directory, record, desired, ScimOperation.REPLACE, facts));
     });
   }
 
@@ -181,13 +152,10 @@ export class ScimUserService {
   /** A push refused before its body could be read (malformed JSON, too large): it still goes into the history. */
   rejectUnreadable(call: ScimCall, operation: ScimOperation, id: string | null, error: ScimError): Promise<void> {
     return inScimTransaction(this.db, call, 'scim.rejectPush', async (m) => {
-      const [record]: Array<{ id: string } | undefined> =
-        id !== null && isUuid(id)
-          ? await m.tx.query(`SELECT id FROM scim_record WHERE id = $1 AND directory_id = $2`, [id, call.directory.id])
-          : [];
+      const recordId = id === null ? null : await recordIdInDirectory(m, call.directory.id, id);
       await recordPush(
         m,
-        { id: record?.id ?? null, directoryId: call.directory.id },
+        { id: recordId, directoryId: call.directory.id },
         {
           operation,
           outcome: PushOutcome.REJECTED,
@@ -200,14 +168,14 @@ export class ScimUserService {
   }
 
   find(directory: Directory, id: string): Promise<ScimRecord | null> {
-    return directoryRow(this.db, ScimRecord, directory, id, { comment: 'scim:getUser' });
+    return this.records.find(directory, id);
   }
 
   list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimRecord[] }> {
-    return queryPage(this.db, USERS, directory, request);
+    return this.records.list(directory, request);
   }
 
   groupsOf(recordIds: string[]): Promise<Map<string, UserGroupRef[]>> {
-    return groupRefsOf(this.db.manager, recordIds);
+    return this.groups.groupsOf(recordIds);
   }
 }

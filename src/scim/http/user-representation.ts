@@ -1,6 +1,6 @@
 import { normalizeEmail } from '../../accounts/email';
-import type { DesiredUser } from '../provisioning';
-import { primaryEmail } from '../provisioning';
+import type { DesiredUser } from '../desired-user';
+import { primaryEmail } from '../desired-user';
 import type { ScimEmail, ScimRecord } from '../scim-record.entity';
 import { ScimError } from '../scim-error';
 import {

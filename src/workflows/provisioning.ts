@@ -1,43 +1,32 @@
-import type { EntityManager } from 'typeorm';
 import { Account } from '../accounts/account.entity';
 import { changeAccountEmail } from '../accounts/account-email-change';
 import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
 import { AccountErrorCode } from '../accounts/account.errors';
-import { normalizeEmail } from '../accounts/email';
 import { userError, type UserError } from '../common/user-error';
-import { Conflict } from '../conflicts/conflict.entity';
+import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
-import { Directory } from '../directories/directory.entity';
-import { Domain } from '../domains/domain.entity';
+import type { Directory } from '../directories/directory.entity';
 import { DomainStatus } from '../domains/domain.enums';
-import { domainOwnedElsewhere } from '../domains/domain.service';
-import { updateRow } from '../db/rows';
-import { insertRow, selectRows } from '../db/statements';
+import { violatedUniqueConstraint } from '../db/pg-errors';
+import { withSavepoint } from '../db/savepoint';
 import type { MutationScope } from '../db/transaction';
 import { R2, R8 } from '../rules/rules';
-import { ScimRecord, type ScimEmail } from './scim-record.entity';
-import { ScimPush } from './scim-push.entity';
-import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
-import { nextRetryAt } from './retry-policy';
-
-/** The user as the IdP last described it: what the linked account should look like. */
-export interface DesiredUser {
-  externalId: string | null;
-  userName: string;
-  emails: ScimEmail[];
-  givenName: string | null;
-  familyName: string | null;
-  displayName: string | null;
-  active: boolean;
-  /** The request body, credentials removed. */
-  raw: Record<string, unknown>;
-}
-
-/** The message Atlassian Guard answers with; IdPs and admins search for it. */
-const emailTakenDetail = (email: string) => `Resource [USER]: with email[${email}] already exists.`;
-export const userNameTakenDetail = (userName: string) => `Resource [USER]: with userName[${userName}] already exists.`;
+import type { ScimRecord } from '../scim/scim-record.entity';
+import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
+import { ScimRecordStore, type RecordState, type RecordSyncState } from '../scim/scim-record.store';
+import { nextRetryAt } from '../scim/retry-policy';
+import {
+  emailTakenDetail,
+  primaryEmail,
+  recordPush,
+  snapshot,
+  userNameTakenDetail,
+  type DesiredUser,
+} from '../scim/desired-user';
+import { lockCurrentRecord, type RecordOutcome } from '../scim/scim-record.service';
+import { ProvisioningStore, type AccountChanges, type NewAccount, type PushFacts } from './provisioning.store';
 
 export type SyncOutcome =
   | {
@@ -53,19 +42,9 @@ export type SyncOutcome =
 
 const domainOfEmail = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 
-/** The email a record wants: the primary one, else the first, else a userName that is an email. */
-export function primaryEmail(emails: ScimEmail[], userName: string): string | null {
-  const chosen =
-    emails.find((email) => email.primary === true) ?? emails.find((email) => email.type === 'work') ?? emails.at(0);
-  const candidate = chosen?.value ?? (userName.includes('@') ? userName : null);
-  if (!candidate) return null;
-  const parsed = normalizeEmail(candidate);
-  return parsed.ok ? parsed.email : candidate.trim();
-}
-
-/** Copies an IdP push onto a record's columns (the desired state), keeping the raw payload. */
-function applyDesiredState(record: ScimRecord, desired: DesiredUser): void {
-  Object.assign(record, {
+/** An IdP push as a record's columns (the desired state), keeping the raw payload. */
+function desiredState(desired: DesiredUser): RecordState {
+  return {
     externalId: desired.externalId,
     userName: desired.userName,
     emails: desired.emails,
@@ -75,7 +54,22 @@ function applyDesiredState(record: ScimRecord, desired: DesiredUser): void {
     displayName: desired.displayName,
     active: desired.active,
     rawPayload: desired.raw,
-  });
+  };
+}
+
+/** A push's desired state not yet written: it goes with the sync's write of the record. */
+const unsaved = new WeakMap<ScimRecord, RecordState>();
+
+/** Writes a record's sync outcome, with any desired state its push has not written yet. */
+function writeRecord(
+  m: MutationScope,
+  record: ScimRecord,
+  changes: RecordSyncState,
+  name: string,
+): Promise<ScimRecord> {
+  const state = unsaved.get(record);
+  unsaved.delete(record);
+  return new ScimRecordStore(m.db).update(record, { ...state, ...changes }, name);
 }
 
 const displayNameOf = (record: ScimRecord) =>
@@ -91,11 +85,11 @@ const displayNameOf = (record: ScimRecord) =>
  * - otherwise SYNCED, and the conflicts this cleared are RESOLVED (rule R7).
  * The caller holds the record's row lock.
  */
-export async function syncRecord(
+async function syncRecord(
   m: MutationScope,
   record: ScimRecord,
   directory: Directory,
-  { isNew = false } = {},
+  { isNew = false, known }: { isNew?: boolean; known?: PushFacts } = {},
 ): Promise<SyncOutcome> {
   const findings: string[] = [];
   const mismatch = R2.evaluate(directory);
@@ -112,14 +106,13 @@ export async function syncRecord(
 
   const email = record.email;
   const emailDomain = email ? domainOfEmail(email) : null;
-  const domain = emailDomain
-    ? (
-        await selectRows(m.tx, Domain, 'syncRecord:domain', 'organization_id = $1 AND name = $2', [
-          m.organizationId,
-          emailDomain,
-        ])
-      ).at(0)
-    : undefined;
+  const store = new ProvisioningStore(m.db);
+  // Rule R8's and the link's facts, and the accounts this sync may write, in one locked read.
+  const facts = known ?? (await store.facts(m.organizationId, record, email));
+  // Only what is open needs resolving. Pushes and resyncs open this record's conflicts under its row
+  // lock, held here; a rescan committing after this read is ordered after this push, as it would be anyway.
+  const open = (...kinds: ConflictKind[]) => !isNew && kinds.some((kind) => facts.openKinds.has(kind));
+  const domain = emailDomain ? facts.domain : null;
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, domainOfEmail(email));
     findings.push(summary);
@@ -133,13 +126,13 @@ export async function syncRecord(
       domainId: domain?.id ?? null,
       accountId: record.accountId,
     });
-  } else if (!isNew) {
+  } else if (open(ConflictKind.UNVERIFIED_DOMAIN)) {
     // A record created in this transaction has no conflicts to resolve yet.
     await resolveConflicts(m, { scimRecordId: record.id, kinds: [ConflictKind.UNVERIFIED_DOMAIN] });
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
   // Rule R8, checked before any account is linked, created or given the email.
-  const ownedElsewhere = emailDomain !== null && (await domainOwnedElsewhere(m.db, m.organizationId, emailDomain));
+  const ownedElsewhere = emailDomain !== null && facts.ownedElsewhere;
   const unavailable = (email: string, holder: Account | null) =>
     R8.evaluate({
       email,
@@ -148,68 +141,84 @@ export async function syncRecord(
       taking: true,
     }) !== null;
 
-  let account: Account | null = record.accountId ? await lockAccount(m.tx, record.accountId) : null;
+  let account: Account | null = facts.linked;
   const previousDomain = account?.emailDomain ?? null;
-  let createdAccount = false;
+  let newAccount: NewAccount | null = null;
   if (!account && email) {
-    const holder = await lockAccountByEmail(m.tx, email);
+    const holder = facts.holder;
     if (unavailable(email, holder)) return fail(m, record, directory, email, null, findings, domain);
     if (holder && !holder.managed) {
       return waitForClaim(m, record, directory, holder, findings);
     }
     if (holder) {
-      if (await linkedInDirectory(m.tx, directory.id, holder.id, record.id))
+      if (await new ScimRecordStore(m.db).linkedInDirectory(directory.id, holder.id, record.id))
         return fail(m, record, directory, email, holder, findings, domain);
       account = holder;
       record.accountId = holder.id;
     } else {
-      const created = await createAccount(m, record, email, verifiedDomain);
-      if (!created) return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
-      account = created;
-      createdAccount = true;
-      record.accountId = created.id;
+      // Inserted with the record's write below (one statement); nothing of it differs from the record.
+      newAccount = accountFor(m, record, email, verifiedDomain);
     }
   }
 
   if (account && email && email !== account.email) {
     if (email.toLowerCase() !== account.email.toLowerCase()) {
-      const holder = await lockAccountByEmail(m.tx, email);
+      const holder = facts.holder;
       const other = holder && holder.id !== account.id ? holder : null;
       if (unavailable(email, other)) return fail(m, record, directory, email, null, findings, domain);
       if (other) return fail(m, record, directory, email, other, findings, domain);
     }
     if (!(await changeAccountEmail(m, account, email, domainOfEmail(email)))) {
-      return fail(m, record, directory, email, await lockAccountByEmail(m.tx, email), findings, domain);
+      return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
     }
   }
 
+  const accountChanges: AccountChanges = {};
   if (account) {
-    const changes: Partial<Account> = {};
     const displayName = displayNameOf(record);
-    if (displayName && displayName !== account.displayName) changes.displayName = displayName;
+    if (displayName && displayName !== account.displayName) accountChanges.displayName = displayName;
     if (!record.active && account.status !== AccountStatus.DEACTIVATED) {
-      Object.assign(changes, { status: AccountStatus.DEACTIVATED, statusReason: `Deactivated by ${directory.name}` });
+      Object.assign(accountChanges, {
+        status: AccountStatus.DEACTIVATED,
+        statusReason: `Deactivated by ${directory.name}`,
+      });
     } else if (record.active && account.status === AccountStatus.DEACTIVATED) {
-      Object.assign(changes, { status: AccountStatus.ACTIVE, statusReason: null });
+      Object.assign(accountChanges, { status: AccountStatus.ACTIVE, statusReason: null });
     }
-    if (Object.keys(changes).length > 0) await updateRow(m.tx, Account, account, changes);
   }
 
-  await updateRow(m.tx, ScimRecord, record, {
-    accountId: record.accountId,
+  // The record's state (and the push's desired state, if not written yet) with the account's
+  // insert or changes: one statement.
+  const synced = {
+    ...unsaved.get(record),
     syncStatus: SyncStatus.SYNCED,
     attempts: 0,
     lastError: null,
     nextRetryAt: null,
     lastSyncedAt: new Date(),
-  });
-  const resolved = isNew
-    ? []
-    : await resolveConflicts(m, {
+  };
+  if (newAccount && email) {
+    const created = await store.insertAccountAndSync(newAccount, record, synced);
+    // Another account took the email meanwhile (its unique index refused the twin): held, then.
+    if (!created) return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
+    account = created;
+  } else {
+    await store.sync(record, { ...synced, accountId: record.accountId }, account, accountChanges);
+  }
+  unsaved.delete(record);
+  const createdAccount = newAccount !== null;
+  const resolved = open(ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT)
+    ? await resolveConflicts(m, {
         scimRecordId: record.id,
         kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT],
-      });
-  if (account && previousDomain !== null && (account.emailDomain !== previousDomain || !record.active)) {
+      })
+    : [];
+  if (
+    account &&
+    previousDomain !== null &&
+    (account.emailDomain !== previousDomain || !record.active) &&
+    facts.linkedOwnedElsewhere
+  ) {
     // Moved off its domain (the new address passed rule R8) or deactivated: what DOMAIN_OWNED_ELSEWHERE asked.
     resolved.push(
       ...(await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] })),
@@ -219,54 +228,18 @@ export async function syncRecord(
   return { kind: 'synced', record, account, createdAccount, resolved, findings };
 }
 
-async function lockAccount(tx: EntityManager, id: string): Promise<Account | null> {
-  const [account = null] = await selectRows(tx, Account, 'syncRecord:account', 'id = $1', [id], { lock: true });
-  return account;
-}
-
-async function lockAccountByEmail(tx: EntityManager, email: string): Promise<Account | null> {
-  const [holder = null] = await selectRows(tx, Account, 'syncRecord:holder', 'lower(email) = lower($1)', [email], {
-    lock: true,
-  });
-  return holder;
-}
-
-export async function linkedInDirectory(
-  tx: EntityManager,
-  directoryId: string,
-  accountId: string,
-  exceptRecordId: string,
-): Promise<boolean> {
-  const rows: unknown[] = await tx.query(
-    `SELECT 1 FROM scim_record WHERE directory_id = $1 AND account_id = $2 AND id <> $3 LIMIT 1`,
-    [directoryId, accountId, exceptRecordId],
-  );
-  return rows.length > 0;
-}
-
-/** A new SCIM account; managed when its domain is verified. Null when another account took the email meanwhile. */
-async function createAccount(
-  m: MutationScope,
-  record: ScimRecord,
-  email: string,
-  verifiedDomain: boolean,
-): Promise<Account | null> {
-  return insertRow(
-    m.tx,
-    Account,
-    {
-      organizationId: m.organizationId,
-      email,
-      emailDomain: domainOfEmail(email),
-      displayName: displayNameOf(record),
-      origin: AccountOrigin.SCIM,
-      status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
-      managed: verifiedDomain,
-      claimedAt: verifiedDomain ? new Date() : null,
-    },
-    // The email's unique index refuses a concurrent twin: the caller then treats it as held.
-    { comment: 'syncRecord:createAccount', skipOnConflict: true },
-  );
+/** A new SCIM account for the record; managed when its domain is verified. */
+function accountFor(m: MutationScope, record: ScimRecord, email: string, verifiedDomain: boolean): NewAccount {
+  return {
+    organizationId: m.organizationId,
+    email,
+    emailDomain: domainOfEmail(email),
+    displayName: displayNameOf(record),
+    origin: AccountOrigin.SCIM,
+    status: record.active ? AccountStatus.ACTIVE : AccountStatus.DEACTIVATED,
+    managed: verifiedDomain,
+    claimedAt: verifiedDomain ? new Date() : null,
+  };
 }
 
 async function fail(
@@ -276,7 +249,7 @@ async function fail(
   email: string,
   holder: Account | null,
   findings: string[],
-  domain: Domain | undefined,
+  domain: { id: string } | null,
 ): Promise<SyncOutcome> {
   const detail = emailTakenDetail(email);
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
@@ -298,13 +271,18 @@ async function fail(
     domainId: domain?.id ?? null,
   });
   const attempts = record.attempts + 1;
-  await updateRow(m.tx, ScimRecord, record, {
-    accountId: record.accountId,
-    syncStatus: SyncStatus.FAILED,
-    attempts,
-    lastError: detail,
-    nextRetryAt: nextRetryAt(attempts),
-  });
+  await writeRecord(
+    m,
+    record,
+    {
+      accountId: record.accountId,
+      syncStatus: SyncStatus.FAILED,
+      attempts,
+      lastError: detail,
+      nextRetryAt: nextRetryAt(attempts),
+    },
+    'syncRecord:failed',
+  );
   return {
     kind: 'failed',
     record,
@@ -330,37 +308,20 @@ async function waitForClaim(
     scimRecordId: record.id,
     directoryId: directory.id,
   });
-  await updateRow(m.tx, ScimRecord, record, {
-    syncStatus: SyncStatus.PENDING,
-    lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
-    nextRetryAt: null,
-  });
+  await writeRecord(
+    m,
+    record,
+    {
+      syncStatus: SyncStatus.PENDING,
+      lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
+      nextRetryAt: null,
+    },
+    'syncRecord:pending',
+  );
   return { kind: 'pending', record, conflict, findings };
 }
 
-/** Appends one push (or resync) to the record's history. */
-export async function recordPush(
-  m: MutationScope,
-  record: { id: string | null; directoryId: string },
-  push: {
-    operation: ScimOperation;
-    outcome: PushOutcome;
-    httpStatus: number | null;
-    detail: string | null;
-    payload: unknown;
-  },
-): Promise<void> {
-  m.later(ScimPush, {
-    organizationId: m.organizationId,
-    directoryId: record.directoryId,
-    scimRecordId: record.id,
-    actor: m.actor,
-    requestId: m.requestId,
-    ...push,
-  });
-}
-
-export const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
+const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
   outcome.kind === 'synced'
     ? PushOutcome.APPLIED
     : outcome.kind === 'pending'
@@ -373,23 +334,6 @@ export type PushResult =
   | { kind: 'failed'; status: 409; record: ScimRecord; sync: SyncOutcome & { kind: 'failed' } }
   | { kind: 'duplicate'; status: 409; detail: string };
 
-async function lockRecordBy(
-  tx: EntityManager,
-  directoryId: string,
-  where: string,
-  params: unknown[],
-): Promise<ScimRecord | null> {
-  const [record = null] = await selectRows(
-    tx,
-    ScimRecord,
-    'scim:findRecord',
-    `directory_id = $1 AND ${where}`,
-    [directoryId, ...params],
-    { lock: true },
-  );
-  return record;
-}
-
 /**
  * An IdP's create. A retry of the same create (same externalId, or same userName without one)
  * updates the record it made the first time instead of making a second; another user's
@@ -397,15 +341,15 @@ async function lockRecordBy(
  * be applied, so a later resync can apply it without the IdP.
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
+  const records = new ScimRecordStore(m.db);
+  const state = desiredState(desired);
   for (let attempt = 0; attempt < 3; attempt++) {
-    // Both identities in one read: the record with this userName and the one with this externalId.
-    const found = await selectRows(
-      m.tx,
-      ScimRecord,
-      'scim:findRecord',
-      'directory_id = $1 AND (lower(user_name) = lower($2) OR external_id = $3)',
-      [directory.id, desired.userName, desired.externalId],
-      { lock: true },
+    // One read: both identities (the record with this userName and the one with this externalId),
+    // locked, and the facts of syncing a new record (its email's domain and holder).
+    const { found, facts } = await new ProvisioningStore(m.db).createFacts(
+      m.organizationId,
+      { directoryId: directory.id, userName: desired.userName, externalId: desired.externalId },
+      state.email,
     );
     const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
     const byExternalId = desired.externalId
@@ -420,16 +364,10 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     }
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    const draft = m.tx.create(ScimRecord, {
-      organizationId: m.organizationId,
-      directoryId: directory.id,
-      syncStatus: SyncStatus.PENDING,
-    });
-    applyDesiredState(draft, desired);
-    const record = await insertRow(m.tx, ScimRecord, draft, { comment: 'scim:createRecord', skipOnConflict: true });
+    const record = await records.insert(m.organizationId, directory.id, state);
     // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
     if (!record) continue;
-    return settle(m, directory, record, ScimOperation.CREATE, 201, null);
+    return settle(m, directory, record, ScimOperation.CREATE, 201, null, facts);
   }
   return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
 }
@@ -442,28 +380,19 @@ export async function updateUser(
   desired: DesiredUser,
   operation: ScimOperation,
   successStatus: 200 | 201 = 200,
+  known?: PushFacts,
 ): Promise<PushResult> {
   const before = snapshot(record);
-  applyDesiredState(record, desired);
+  const records = new ScimRecordStore(m.db);
   if (desired.userName.toLowerCase() !== before.userName.toLowerCase()) {
-    const clash = await lockRecordBy(m.tx, directory.id, 'lower(user_name) = lower($2) AND id <> $3', [
-      desired.userName,
-      record.id,
-    ]);
+    const clash = await records.lockUserNameHolder(directory.id, desired.userName, record.id);
     if (clash) return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
-  await updateRow(m.tx, ScimRecord, record, {
-    externalId: record.externalId,
-    userName: record.userName,
-    emails: record.emails,
-    email: record.email,
-    givenName: record.givenName,
-    familyName: record.familyName,
-    displayName: record.displayName,
-    active: record.active,
-    rawPayload: record.rawPayload,
-  });
-  return settle(m, directory, record, operation, successStatus, before);
+  // Written with the sync's own write (one UPDATE): syncRecord reads the new columns from the record.
+  const state = desiredState(desired);
+  Object.assign(record, state);
+  unsaved.set(record, state);
+  return settle(m, directory, record, operation, successStatus, before, known);
 }
 
 async function settle(
@@ -473,8 +402,9 @@ async function settle(
   operation: ScimOperation,
   successStatus: 200 | 201,
   before: ReturnType<typeof snapshot> | null,
+  known?: PushFacts,
 ): Promise<PushResult> {
-  const sync = await syncRecord(m, record, directory, { isNew: before === null });
+  const sync = await syncRecord(m, record, directory, { isNew: before === null, known });
   const status = sync.kind === 'failed' ? 409 : successStatus;
   await recordPush(m, record, {
     operation,
@@ -488,15 +418,89 @@ async function settle(
   return { kind: sync.kind, status: successStatus, record, sync, fresh: before === null };
 }
 
-/** What the audit trail keeps of a record: its identity, wanted email and sync state. */
-export function snapshot(record: ScimRecord) {
-  return {
-    externalId: record.externalId,
-    userName: record.userName,
-    email: record.email,
-    active: record.active,
-    accountId: record.accountId,
-    syncStatus: record.syncStatus,
-    attempts: record.attempts,
-  };
+/**
+ * A PUT's one read: the record behind a SCIM User id of this directory, locked (null for any
+ * other id), with the facts of syncing it to the desired state; replaceUser takes both.
+ */
+export async function lockUserForReplace(
+  m: MutationScope,
+  directory: Directory,
+  id: string,
+  desired: DesiredUser,
+): Promise<{ record: ScimRecord | null; facts: PushFacts }> {
+  return new ProvisioningStore(m.db).replaceFacts(directory, id, desiredState(desired).email);
+}
+
+/** `resync` of a record the caller already holds locked (the retry worker claims its own). */
+async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
+  const before = snapshot(record);
+  const sync = await syncRecord(m, record, directory);
+  await recordPush(m, record, {
+    operation: ScimOperation.RESYNC,
+    outcome: pushOutcomeOf(sync),
+    httpStatus: null,
+    detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
+    payload: null,
+  });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  return { kind: 'sync', record, sync };
+}
+
+/**
+ * Applies the record's desired state (the IdP's last push) to its account without the IdP
+ * pushing again. A failure is recorded (attempts, next retry, the conflict stays OPEN) and
+ * returned as a userError; a success resolves the conflicts it cleared (rule R7).
+ */
+export async function resyncRecord(
+  m: MutationScope,
+  input: { id: string; expectedVersion?: number | null },
+): Promise<RecordOutcome> {
+  const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
+  if (found.refusal) return { kind: 'refused', error: found.refusal, record: found.row };
+  return resyncLocked(m, found.row, await new ScimRecordStore(m.db).directoryOf(found.row));
+}
+
+/** Claims a due FAILED record for the retry worker and resyncs it; null when another worker holds it or it is no longer due. */
+export async function retryDue(m: MutationScope, id: string): Promise<RecordOutcome | null> {
+  const records = new ScimRecordStore(m.db);
+  // The whole row: the claim's lock is the one resync needs, so it is not read twice.
+  const record = await records.claimDue(id, m.organizationId);
+  if (!record) return null;
+  return resyncLocked(m, record, await records.directoryOf(record));
+}
+
+// Null never reaches it (NULLs never clash); the type is what the callers hold.
+const externalIdTakenDetail = (externalId: string | null) =>
+  `Resource [USER]: with externalId[${externalId ?? ''}] already exists.`;
+
+/**
+ * An IdP's PUT, or a PATCH already applied, to a record it holds locked: updateUser, with
+ * identity clashes answered as duplicates (409), never a 500. A concurrent writer can still take
+ * the new userName or externalId first: its unique constraint then fails only a savepoint.
+ */
+export async function replaceUser(
+  m: MutationScope,
+  directory: Directory,
+  record: ScimRecord,
+  desired: DesiredUser,
+  operation: ScimOperation,
+  known?: PushFacts,
+): Promise<PushResult> {
+  const externalIdChanges = desired.externalId !== record.externalId;
+  const identityChanges = externalIdChanges || desired.userName.toLowerCase() !== record.userName.toLowerCase();
+  if (externalIdChanges && desired.externalId !== null) {
+    if (await new ScimRecordStore(m.db).externalIdTaken(directory.id, desired.externalId, record.id))
+      return { kind: 'duplicate', status: 409, detail: externalIdTakenDetail(desired.externalId) };
+  }
+  const apply = () => updateUser(m, directory, record, desired, operation, 200, known);
+  try {
+    return identityChanges ? await withSavepoint(m.db, apply) : await apply();
+  } catch (error) {
+    const constraint = violatedUniqueConstraint(error);
+    if (constraint === 'scim_record_directory_user_name_key')
+      return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
+    if (constraint === 'scim_record_directory_id_external_id_key')
+      return { kind: 'duplicate', status: 409, detail: externalIdTakenDetail(desired.externalId) };
+    throw error;
+  }
 }

@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RetryWorkerOptions } from '../config';
-import { hydrate } from '../db/hydrate';
+import { queryBuilderFor } from '../db/kysely';
 import { runMutation } from '../db/transaction';
-import { ScimRecord } from './scim-record.entity';
-import { directoryOf, resyncLocked } from './scim-record.service';
+import { ScimRecordStore } from '../scim/scim-record.store';
+import { retryDue } from './provisioning';
 
 export const RETRY_ACTOR = 'system:retry';
 
@@ -55,14 +55,10 @@ export class RetryWorker {
 
   /** One pass: every due record (up to the batch size) gets one attempt. */
   async runOnce(): Promise<{ retried: number; synced: number; skipped: number }> {
-    const due: Array<{ id: string; organization_id: string }> = await this.db.query(
-      `/* retryWorker:due */ SELECT id, organization_id FROM scim_record
-        WHERE sync_status = 'FAILED' AND next_retry_at <= now() ORDER BY next_retry_at LIMIT $1`,
-      [this.options.batchSize],
-    );
+    const due = await new ScimRecordStore(queryBuilderFor(this.db)).due(this.options.batchSize);
     let retried = 0;
     let synced = 0;
-    for (const { id, organization_id: organizationId } of due) {
+    for (const { id, organizationId } of due) {
       if (this.stopped) break;
       const payload = await runMutation(
         this.db,
@@ -70,16 +66,9 @@ export class RetryWorker {
         { action: 'resyncScimRecord', args: { id } },
         { attempted: false, synced: false },
         async (m) => {
-          // The whole row: the claim's lock is the one resync needs, so it is not read twice.
-          const rows: Array<Record<string, unknown>> = await m.tx.query(
-            `/* retryWorker:claim */ SELECT * FROM scim_record
-              WHERE id = $1 AND organization_id = $2 AND sync_status = 'FAILED' AND next_retry_at <= now() FOR UPDATE SKIP LOCKED`,
-            [id, organizationId],
-          );
+          const outcome = await retryDue(m, id);
           // Another replica holds it, or already retried it: nothing to do.
-          if (rows.length === 0) return { attempted: false, synced: false, userErrors: [] };
-          const [record] = hydrate(m.tx, ScimRecord, rows);
-          const outcome = await resyncLocked(m, record, await directoryOf(m.tx, record));
+          if (!outcome) return { attempted: false, synced: false, userErrors: [] };
           return { attempted: true, synced: outcome.kind === 'sync' && outcome.sync.kind === 'synced', userErrors: [] };
         },
         this.logger,

@@ -1,0 +1,291 @@
+import { sql } from 'kysely';
+import { Account } from '../accounts/account.entity';
+import { isUuid } from '../common/ids';
+import { as, tag, type Db } from '../db/kysely';
+import type { Directory } from '../directories/directory.entity';
+import { ScimRecord } from '../scim/scim-record.entity';
+import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
+import type { DomainStatus } from '../domains/domain.enums';
+
+/** Everything the rules need to sync one record, read (and locked) in one statement. */
+export interface PushFacts {
+  /** The organization's domain of the wanted email, if it registered it. */
+  domain: { id: string; status: DomainStatus } | null;
+  /** Rule R8: another organization verified the email's domain. */
+  ownedElsewhere: boolean;
+  /** The record's linked account, locked. */
+  linked: Account | null;
+  /** The account that holds the wanted email (case-insensitively), locked. */
+  holder: Account | null;
+  /** The kinds of the record's OPEN conflicts: a sync resolves only what is open. */
+  openKinds: Set<string>;
+  /** The linked account has an OPEN DOMAIN_OWNED_ELSEWHERE conflict. */
+  linkedOwnedElsewhere: boolean;
+}
+
+const ACCOUNT_COLUMNS = [
+  'id',
+  'organization_id',
+  'version',
+  'created_at',
+  'updated_at',
+  'email',
+  'email_domain',
+  'display_name',
+  'origin',
+  'status',
+  'status_reason',
+  'managed',
+  'claimed_at',
+] as const;
+
+/** A new account's columns. */
+export type NewAccount = Omit<
+  Account,
+  'id' | 'version' | 'createdAt' | 'updatedAt' | 'statusReason' | 'lastActivityAt'
+>;
+
+/** What an IdP push changes on a linked account. */
+export type AccountChanges = Partial<Pick<Account, 'displayName' | 'status' | 'statusReason'>>;
+
+/** `column = value` for each change, camelCase keys to snake_case columns; jsonb values as JSON text. */
+const JSONB = new Set(['emails', 'rawPayload']);
+const sets = (changes: object) =>
+  sql.join(
+    Object.entries(changes)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]: [string, unknown]) => {
+        const column = sql.raw(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
+        return sql`${column} = ${JSONB.has(key) ? JSON.stringify(value) : value}`;
+      }),
+  );
+
+const camel = (column: string) => column.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+
+const RECORD_COLUMNS = [
+  'id',
+  'organization_id',
+  'directory_id',
+  'account_id',
+  'external_id',
+  'user_name',
+  'email',
+  'emails',
+  'given_name',
+  'family_name',
+  'display_name',
+  'active',
+  'raw_payload',
+  'sync_status',
+  'last_error',
+  'attempts',
+  'next_retry_at',
+  'last_synced_at',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** The prefixed columns of one joined row (`linked_email`), so that two rows of one table can share a result row. */
+const prefixed = (alias: string, columns: readonly string[]) =>
+  sql.raw(columns.map((column) => `${alias}.${column} AS ${alias}_${column}`).join(', '));
+/** A joined row's values back under its own (camelCase) names; null when the join found none. */
+function unprefixed(row: Record<string, unknown>, alias: string, columns: readonly string[]) {
+  if (row[`${alias}Id`] === null || row[`${alias}Id`] === undefined) return null;
+  return Object.fromEntries(columns.map((column) => [camel(column), row[camel(`${alias}_${column}`)]]));
+}
+const accountColumns = (alias: string) => prefixed(alias, ACCOUNT_COLUMNS);
+function accountOf(row: Record<string, unknown>, alias: string): Account | null {
+  const values = unprefixed(row, alias, ACCOUNT_COLUMNS);
+  return values ? as(Account, [values])[0] : null;
+}
+
+/**
+ * The statements of provisioning that span features (accounts and domains beside SCIM records).
+ * Raw `sql` over those features' tables: their typed tables belong to their own stores.
+ */
+export class ProvisioningStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The facts of one sync in one round trip: the organization's domain of the email, whether
+   * another organization verified it (share-locking every other organization's row of that name,
+   * so a verification in flight either commits first and is seen here or waits for this
+   * transaction), the linked account and the email's holder, both locked for the write.
+   */
+  async facts(
+    organizationId: string,
+    record: { id: string; accountId: string | null },
+    email: string | null,
+  ): Promise<PushFacts> {
+    const [facts] = await this.read(organizationId, record, email, null);
+    return facts;
+  }
+
+  /**
+   * A create's one read: the directory's records that already have the push's identities (its
+   * userName, or its externalId), locked, with the facts of syncing a new record.
+   */
+  async createFacts(
+    organizationId: string,
+    identities: { directoryId: string; userName: string; externalId: string | null },
+    email: string | null,
+  ): Promise<{ facts: PushFacts; found: ScimRecord[] }> {
+    const [facts, found] = await this.read(organizationId, { id: null, accountId: null }, email, { identities });
+    return { facts, found };
+  }
+
+  /**
+   * A replace's one read: the record behind a SCIM id of this directory, locked (null for any
+   * other id), with the facts of syncing it to `email`.
+   */
+  async replaceFacts(
+    directory: Pick<Directory, 'id' | 'organizationId'>,
+    id: string,
+    email: string | null,
+  ): Promise<{ record: ScimRecord | null; facts: PushFacts }> {
+    const [facts, [record = null]] = await this.read(directory.organizationId, { id: null, accountId: null }, email, {
+      held: { directoryId: directory.id, id },
+    });
+    return { record, facts };
+  }
+
+  private async read(
+    organizationId: string,
+    record: { id: string | null; accountId: string | null },
+    email: string | null,
+    lookup:
+      | { identities: { directoryId: string; userName: string; externalId: string | null } }
+      | { held: { directoryId: string; id: string } }
+      | null,
+  ): Promise<[PushFacts, ScimRecord[]]> {
+    let found = sql`SELECT * FROM scim_record WHERE false`;
+    // The record and its account, as given or as the lookup finds them.
+    let recordId = sql`${record.id}::uuid`;
+    let accountId = sql`${record.accountId}::uuid`;
+    if (lookup && 'identities' in lookup) {
+      const { directoryId, userName, externalId } = lookup.identities;
+      found = sql`SELECT * FROM scim_record WHERE directory_id = ${directoryId}::uuid
+                    AND (lower(user_name) = lower(${userName}::text) OR external_id = ${externalId}::text)
+                  FOR UPDATE`;
+    } else if (lookup && isUuid(lookup.held.id)) {
+      found = sql`SELECT * FROM scim_record WHERE id = ${lookup.held.id}::uuid
+                    AND organization_id = ${organizationId}::uuid AND directory_id = ${lookup.held.directoryId}::uuid
+                  FOR UPDATE`;
+      recordId = sql`(SELECT id FROM found)`;
+      accountId = sql`(SELECT account_id FROM found)`;
+    }
+    const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
+    const { rows } = await sql<Record<string, unknown>>`
+      WITH found AS (${found}),
+           linked AS (SELECT * FROM account WHERE id = ${accountId} FOR UPDATE),
+           holder AS (SELECT * FROM account WHERE lower(email) = lower(${email}::text) FOR UPDATE)
+      SELECT
+        (SELECT bool_or(e.status = 'VERIFIED') FROM
+           (SELECT status FROM domain WHERE name = ${domainName}::text AND organization_id <> ${organizationId}::uuid
+             ORDER BY id FOR SHARE) e) AS owned_elsewhere,
+        own.id AS domain_id, own.status AS domain_status,
+        ARRAY(SELECT DISTINCT kind FROM conflict
+               WHERE organization_id = ${organizationId}::uuid AND scim_record_id = ${recordId} AND status = 'OPEN') AS open_kinds,
+        EXISTS (SELECT 1 FROM conflict
+                 WHERE organization_id = ${organizationId}::uuid AND status = 'OPEN' AND kind = 'DOMAIN_OWNED_ELSEWHERE'
+                   AND (account_id = ${accountId} OR conflicting_account_id = ${accountId})) AS linked_owned_elsewhere,
+        ${accountColumns('linked')}, ${accountColumns('holder')}, ${prefixed('found', RECORD_COLUMNS)}
+      FROM (SELECT 1) one
+      LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
+      LEFT JOIN linked ON true
+      LEFT JOIN holder ON true
+      LEFT JOIN found ON true
+      ${tag(lookup === null ? 'syncRecord:facts' : 'identities' in lookup ? 'scim:createFacts' : 'scim:replaceFacts')}`.execute(
+      this.db,
+    );
+    const row = rows[0];
+    const records = rows.map((found) => unprefixed(found, 'found', RECORD_COLUMNS)).filter((values) => values !== null);
+    const facts: PushFacts = {
+      domain: row.domainId ? { id: row.domainId as string, status: row.domainStatus as DomainStatus } : null,
+      ownedElsewhere: row.ownedElsewhere === true,
+      linked: accountOf(row, 'linked'),
+      holder: accountOf(row, 'holder'),
+      openKinds: new Set(row.openKinds as string[]),
+      linkedOwnedElsewhere: row.linkedOwnedElsewhere === true,
+    };
+    return [facts, as(ScimRecord, records)];
+  }
+
+  /** The account holding this email (case-insensitively), locked: after a write lost a race for it. */
+  async lockHolder(email: string): Promise<Account | null> {
+    const { rows } = await sql<Record<string, unknown>>`
+      SELECT * FROM account WHERE lower(email) = lower(${email}) FOR UPDATE ${tag('syncRecord:holder')}`.execute(
+      this.db,
+    );
+    return rows.length > 0 ? as(Account, rows)[0] : null;
+  }
+
+  /**
+   * A new SCIM account and the record's sync written with it, linked, in one statement; null
+   * (nothing written) when another account took the email meanwhile: the email's unique index
+   * refuses a concurrent twin.
+   */
+  async insertAccountAndSync(
+    values: NewAccount,
+    record: ScimRecord,
+    changes: Partial<RecordState> & RecordSyncState,
+  ): Promise<Account | null> {
+    const { rows } = await sql<Record<string, unknown>>`
+      WITH account AS (
+        INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
+        VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName},
+                ${values.origin}, ${values.status}, ${values.managed}, ${values.claimedAt})
+        ON CONFLICT DO NOTHING RETURNING *),
+      record AS (
+        UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
+        FROM account WHERE scim_record.id = ${record.id}
+        RETURNING scim_record.version, scim_record.updated_at)
+      SELECT ${accountColumns('account')}, record.version, record.updated_at
+      FROM account LEFT JOIN record ON true
+      ${tag('syncRecord:createAccount')}`.execute(this.db);
+    const row = rows.at(0);
+    if (!row) return null;
+    const account = accountOf(row, 'account');
+    if (!account) return null;
+    Object.assign(record, changes, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
+    return account;
+  }
+
+  /** The record's sync, with the push's changes to its linked account (if any), in one statement. */
+  async sync(
+    record: ScimRecord,
+    changes: Partial<RecordState> & RecordSyncState,
+    account: Account | null,
+    accountChanges: AccountChanges,
+  ): Promise<void> {
+    const changesAccount = account !== null && Object.keys(accountChanges).length > 0;
+    const accountUpdate = changesAccount
+      ? sql`UPDATE account SET ${sets(accountChanges)}, version = version + 1, updated_at = now()${
+          // A push that changes the account is activity, unless it suspends or deactivates it (README).
+          accountChanges.status === undefined || accountChanges.status === 'ACTIVE'
+            ? sql`, last_activity_at = now()`
+            : sql``
+        }
+             WHERE id = ${account.id} RETURNING version, updated_at`
+      : sql`SELECT NULL::int AS version, NULL::timestamptz AS updated_at WHERE false`;
+    const { rows } = await sql<{
+      version: number;
+      updatedAt: Date;
+      accountVersion: number | null;
+      accountUpdatedAt: Date | null;
+    }>`
+      WITH account AS (${accountUpdate}),
+      record AS (
+        UPDATE scim_record SET ${sets(changes)}, version = version + 1, updated_at = now()
+        WHERE id = ${record.id} RETURNING version, updated_at)
+      SELECT record.version, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
+      FROM record LEFT JOIN account ON true
+      ${tag('syncRecord:synced')}`.execute(this.db);
+    const [row] = rows;
+    Object.assign(record, changes, { version: row.version, updatedAt: row.updatedAt });
+    if (changesAccount) {
+      Object.assign(account, accountChanges, { version: row.accountVersion, updatedAt: row.accountUpdatedAt });
+    }
+  }
+}
