@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -15,6 +16,7 @@ import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
 import { accountMutations, type AccountOutcome } from './account.service';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
+import { planAccounts } from '../graphql/account-search.plan';
 
 @Resolver(() => Account)
 export class AccountResolver {
@@ -24,8 +26,10 @@ export class AccountResolver {
     @Arg('filter', () => AccountFilter, { nullable: true }) filter: AccountFilter | null,
     @Args() page: PageArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<AccountConnection> {
-    return new AccountConnection(await ctx.services.accounts.list(ctx.organizationId, filter ?? {}, page));
+    // Planned from the selection: the page and the relations it asks for in one statement.
+    return new AccountConnection(await planAccounts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Account, { nullable: true })

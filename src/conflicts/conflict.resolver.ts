@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -17,6 +18,7 @@ import { RemediationStep, remediationFor } from './remediation';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 import { notFoundError } from '../common/user-error';
+import { planConflicts } from '../graphql/conflict-queue.plan';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {
@@ -26,8 +28,10 @@ export class ConflictResolver {
     @Arg('filter', () => ConflictFilter, { nullable: true }) filter: ConflictFilter | null,
     @Args() page: PageArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConflictConnection> {
-    return new ConflictConnection(await ctx.services.conflicts.list(ctx.organizationId, filter ?? {}, page));
+    // Planned from the selection: the page and the relations it asks for in one statement.
+    return new ConflictConnection(await planConflicts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Conflict, { nullable: true })

@@ -1,4 +1,4 @@
-import { Kind, isUnionType, type GraphQLSchema } from 'graphql';
+import { Kind, isUnionType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { graphQLError } from '../common/errors';
 
 /** Each entity type's keys (field names of one @key each), read from the subgraph schema's @key directives. */
@@ -65,15 +65,26 @@ function assertRepresentations(representations: readonly unknown[], entityKeys: 
   });
 }
 
-/** Checks every `_entities` call's representations before @apollo/subgraph's resolver dispatches them. */
-export function checkEntityRepresentations(schema: GraphQLSchema): GraphQLSchema {
+/** Reads ahead what an `_entities` call will resolve (e.g. one statement priming the loaders). */
+export type EntitiesPlanner = (
+  representations: readonly unknown[],
+  context: never,
+  info: GraphQLResolveInfo,
+) => Promise<void>;
+
+/**
+ * Checks every `_entities` call's representations before @apollo/subgraph's resolver dispatches
+ * them, and lets `plan` read ahead once they are known to be well-formed.
+ */
+export function checkEntityRepresentations(schema: GraphQLSchema, plan?: EntitiesPlanner): GraphQLSchema {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
   if (!field || !resolve) return schema;
   const entityKeys = entityKeysOf(schema);
   field.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
     assertRepresentations(args.representations, entityKeys);
-    return resolve(source, args, context, info);
+    if (!plan) return resolve(source, args, context, info);
+    return plan(args.representations, context as never, info).then(() => resolve(source, args, context, info));
   };
   return schema;
 }

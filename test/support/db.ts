@@ -13,9 +13,9 @@ class QueryCounter implements TypeOrmLogger {
   reset(): void {
     this.queries = [];
   }
-  /** Statements whose leading comment (`.comment(...)`) matches. */
+  /** Statements carrying the tag comment: leading (`.comment(...)`) or trailing (`.modifyEnd(tag(...))`). */
   tagged(tag: string): string[] {
-    return this.queries.filter((query) => query.startsWith(`/* ${tag} */`));
+    return this.queries.filter((query) => query.includes(`/* ${tag} */`));
   }
   logQuery(query: string): void {
     if (!/^(START TRANSACTION|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) this.queries.push(query);

@@ -1,0 +1,144 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { sql } from 'kysely';
+import { escapeLike } from '../common/sql';
+import type { Context } from '../context';
+import { paginate, type Keyset, type Page } from '../db/keyset';
+import { queryBuilderFor } from '../db/kysely';
+import { Account } from '../accounts/account.entity';
+import type { AccountFilter } from '../accounts/account.inputs';
+import { Conflict } from '../conflicts/conflict.entity';
+import type { ConflictStatus } from '../conflicts/conflict.enums';
+import { asciiDomain } from '../domains/domain-name';
+import { Domain } from '../domains/domain.entity';
+import { ScimRecord } from '../scim/scim-record.entity';
+import { fromJson, manyFromJson } from './json-rows';
+import { recordJson, splitPlanned } from './relations';
+import { connectionNodes, selectionOf, type Selection } from './selection';
+
+/** The columns the plan filters and orders on; the statement reads every column of the row. */
+interface AccountRow {
+  id: string;
+  organizationId: string;
+  email: string;
+  emailDomain: string;
+  status: string;
+  origin: string;
+  managed: boolean;
+}
+
+/** By email, byte order: the order a portal shows and the index prefix search uses (as AccountService.list). */
+const ACCOUNT_KEYSET: Keyset<AccountRow> = {
+  scope: 'accounts',
+  direction: 'asc',
+  keys: [
+    { property: 'email', cast: 'text', wrap: (value) => sql`lower(${value}) COLLATE "C"` },
+    { property: 'id', cast: 'uuid' },
+  ],
+};
+
+/** The distinct `status` arguments of `conflicts(status:)` on an account (null: every status). */
+function conflictStatuses(nodes: Selection): Array<ConflictStatus | null> {
+  const statuses = nodes.all('conflicts').map((request) => (request.args.status ?? null) as ConflictStatus | null);
+  return [...new Set(statuses)];
+}
+
+/**
+ * Related rows of the accounts being read, for the account relations the selection asks for:
+ * the domain, the SCIM records (and so idpManaged) and the conflicts of each status asked for,
+ * as JSON columns of the same statement (each subquery keeping the tenant condition). Used by
+ * the account list and by `_entities`.
+ */
+export function accountRelations(nodes: Selection) {
+  return {
+    domain: nodes.has('domain'),
+    scimRecords: nodes.has('scimRecords') || nodes.has('idpManaged'),
+    conflictStatuses: conflictStatuses(nodes),
+  };
+}
+
+export type AccountRelations = ReturnType<typeof accountRelations>;
+
+/** The subqueries reading an account's relations, over the row aliased `account`. */
+export function accountRelationColumns(relations: AccountRelations, organizationId: string) {
+  const columns = [];
+  if (relations.domain) {
+    columns.push(
+      sql`(SELECT to_jsonb(t) FROM domain t WHERE t.organization_id = ${organizationId} AND t.name = account.email_domain)`.as(
+        'plandomain',
+      ),
+    );
+  }
+  if (relations.scimRecords) {
+    columns.push(
+      sql`(SELECT coalesce(jsonb_agg(${recordJson} ORDER BY t.created_at), '[]') FROM scim_record t
+            WHERE t.organization_id = ${organizationId} AND t.account_id = account.id)`.as('planrecords'),
+    );
+  }
+  relations.conflictStatuses.forEach((status, i) => {
+    columns.push(
+      sql`(SELECT coalesce(jsonb_agg(to_jsonb(t) ORDER BY t.detected_at DESC, t.id DESC), '[]') FROM conflict t
+            WHERE t.organization_id = ${organizationId} AND (t.account_id = account.id OR t.conflicting_account_id = account.id)
+            ${status === null ? sql`` : sql`AND t.status = ${status}`})`.as(`planconflicts${i}`),
+    );
+  });
+  return columns;
+}
+
+/** Turns a planned row into its Account, priming the request's loaders with its related rows. */
+export function primeAccount(ctx: Context, relations: AccountRelations, row: object): Account {
+  const dataSource = ctx.services.db;
+  const { loaders } = ctx;
+  const { columns, planned } = splitPlanned(row);
+  const account = Object.assign(new Account(), columns);
+  relations.conflictStatuses.forEach((status, i) => {
+    const conflicts = manyFromJson(dataSource, Conflict, planned[`planconflicts${i}`]);
+    loaders.conflicts.byRelated.account(status ?? undefined).prime(account.id, conflicts);
+  });
+  if (relations.domain) {
+    const domain = fromJson(dataSource, Domain, planned.plandomain);
+    loaders.domains.byName.prime(account.emailDomain, domain ? [domain] : []);
+  }
+  if (relations.scimRecords)
+    loaders.scim.recordsByAccount.prime(account.id, manyFromJson(dataSource, ScimRecord, planned.planrecords));
+  return account;
+}
+
+/**
+ * `accounts(...)` planned from its selection: the page and the relations its nodes ask for
+ * (domain, open conflicts, SCIM records) in ONE statement; the related rows prime the request's
+ * DataLoaders, so the field resolvers find them without a round trip.
+ */
+export async function planAccounts(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  filter: AccountFilter,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<Account>> {
+  const organizationId = ctx.organizationId;
+  const relations = accountRelations(connectionNodes(selectionOf(info)));
+  const db = queryBuilderFor(ctx.services.db).withTables<{ account: AccountRow }>();
+  const query = db
+    .selectFrom('account')
+    .selectAll()
+    .where('organizationId', '=', organizationId)
+    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as string))
+    .$if(filter.origin != null, (q) => q.where('origin', '=', filter.origin as string))
+    .$if(filter.managed != null, (q) => q.where('managed', '=', filter.managed as boolean))
+    .$if(filter.domain != null, (q) => q.where('emailDomain', '=', asciiDomain(filter.domain as string)))
+    .$if(Boolean(filter.emailPrefix), (q) =>
+      q.where(
+        sql<boolean>`lower(email) COLLATE "C" LIKE lower(${escapeLike((filter.emailPrefix as string).trim())}) || '%'`,
+      ),
+    )
+    .$if(filter.idpManaged != null, (q) =>
+      q.where(
+        sql<boolean>`${sql.raw(filter.idpManaged ? '' : 'NOT ')}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id AND r.organization_id = ${organizationId})`,
+      ),
+    );
+  const columns = accountRelationColumns(relations, organizationId);
+  const page = await paginate(columns.length > 0 ? query.select(columns) : query, ACCOUNT_KEYSET, args, 'accounts');
+  return {
+    ...page,
+    nodes: page.nodes.map((row) => primeAccount(ctx, relations, row)),
+  };
+}

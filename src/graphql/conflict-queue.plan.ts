@@ -1,0 +1,137 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { sql, type RawBuilder } from 'kysely';
+import { isUuid } from '../common/ids';
+import type { Context } from '../context';
+import { paginate, type Keyset, type Page } from '../db/keyset';
+import { queryBuilderFor } from '../db/kysely';
+import { Account } from '../accounts/account.entity';
+import { Conflict } from '../conflicts/conflict.entity';
+import type { ConflictFilter } from '../conflicts/conflict.inputs';
+import { Directory } from '../directories/directory.entity';
+import { Domain } from '../domains/domain.entity';
+import { ScimRecord } from '../scim/scim-record.entity';
+import { connectionNodes, selectionOf } from './selection';
+import { fromJson } from './json-rows';
+import { recordJson, splitPlanned } from './relations';
+
+/** The columns the plan filters and orders on; the statement reads every column of the row. */
+interface ConflictRow {
+  id: string;
+  organizationId: string;
+  kind: string;
+  status: string;
+  directoryId: string | null;
+  detectedAt: Date;
+}
+
+/** Newest first: the portal's queue shows what just broke at the top (as ConflictService.list). */
+const CONFLICT_KEYSET: Keyset<ConflictRow> = {
+  scope: 'conflicts',
+  direction: 'desc',
+  keys: [
+    { property: 'detectedAt', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
+  ],
+};
+
+/** A related row by its id in a column of `conflict`, of the same organization, as JSON (null when none). */
+const byId = (table: string, column: string, organizationId: string, json: RawBuilder<unknown> = sql`to_jsonb(t)`) =>
+  sql`(SELECT ${json} FROM ${sql.raw(table)} t WHERE t.id = conflict.${sql.raw(column)} AND t.organization_id = ${organizationId})`;
+
+/**
+ * `conflicts(...)` planned from its selection: the page, and for each conflict the account, the
+ * holder, the SCIM record, the directory and the domain that are asked for, in ONE statement
+ * (scalar subqueries, each keeping the tenant condition). The related rows then prime the
+ * request's DataLoaders, so the field resolvers find them without a round trip; with
+ * `remediation`, its facts come from the same statement. Deeper relations stay with the loaders
+ * (one batched statement per level).
+ */
+export async function planConflicts(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  filter: ConflictFilter,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<Conflict>> {
+  const organizationId = ctx.organizationId;
+  const dataSource = ctx.services.db;
+  const nodes = connectionNodes(selectionOf(info));
+  const wants = {
+    account: nodes.has('account'),
+    conflictingAccount: nodes.has('conflictingAccount'),
+    scimRecord: nodes.has('scimRecord') || nodes.has('remediation'),
+    directory: nodes.has('directory') || nodes.has('remediation'),
+    domain: nodes.has('domain'),
+    remediation: nodes.has('remediation'),
+  };
+
+  const db = queryBuilderFor(dataSource).withTables<{ conflict: ConflictRow }>();
+  let query = db
+    .selectFrom('conflict')
+    .selectAll()
+    .where('organizationId', '=', organizationId)
+    .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as string))
+    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as string));
+  if (filter.directoryId != null) {
+    // Not a uuid: nothing can match, and Postgres would refuse the cast.
+    query = isUuid(filter.directoryId)
+      ? query.where('directoryId', '=', filter.directoryId)
+      : query.where(sql<boolean>`false`);
+  }
+  const selected = query
+    .$if(wants.account, (q) => q.select(byId('account', 'account_id', organizationId).as('planaccount')))
+    .$if(wants.conflictingAccount, (q) =>
+      q.select(byId('account', 'conflicting_account_id', organizationId).as('planholder')),
+    )
+    .$if(wants.scimRecord, (q) =>
+      q.select(byId('scim_record', 'scim_record_id', organizationId, recordJson).as('planrecord')),
+    )
+    .$if(wants.directory, (q) => q.select(byId('directory', 'directory_id', organizationId).as('plandirectory')))
+    .$if(wants.domain, (q) => q.select(byId('domain', 'domain_id', organizationId).as('plandomain')))
+    .$if(wants.remediation, (q) =>
+      q.select([
+        sql<boolean>`EXISTS (SELECT 1 FROM scim_record held WHERE held.account_id = conflict.conflicting_account_id AND held.organization_id = ${organizationId})`.as(
+          'planholderidp',
+        ),
+        sql<boolean>`EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = conflict.account_id AND own.organization_id = ${organizationId})`.as(
+          'planaccountidp',
+        ),
+        // The conflict's domain, or without one the domain of its email (as the remediation loader reads it).
+        sql`(SELECT jsonb_build_object('id', d.id, 'name', d.name, 'status', d.status) FROM domain d
+              WHERE d.organization_id = ${organizationId}
+                AND (d.id = conflict.domain_id OR (conflict.domain_id IS NULL AND d.name = split_part(lower(conflict.email), '@', 2)))
+              LIMIT 1)`.as('planremediationdomain'),
+      ]),
+    );
+
+  const page = await paginate(selected, CONFLICT_KEYSET, args, 'conflicts');
+  const { loaders } = ctx;
+  const conflicts = page.nodes.map((row) => {
+    const { columns, planned } = splitPlanned(row);
+    const conflict = Object.assign(new Conflict(), columns);
+    const account = wants.account ? fromJson(dataSource, Account, planned.planaccount) : null;
+    const holder = wants.conflictingAccount ? fromJson(dataSource, Account, planned.planholder) : null;
+    const record = wants.scimRecord ? fromJson(dataSource, ScimRecord, planned.planrecord) : null;
+    const directory = wants.directory ? fromJson(dataSource, Directory, planned.plandirectory) : null;
+    const domain = wants.domain ? fromJson(dataSource, Domain, planned.plandomain) : null;
+    if (wants.account && conflict.accountId) loaders.accounts.byId.prime(conflict.accountId, account);
+    if (wants.conflictingAccount && conflict.conflictingAccountId)
+      loaders.accounts.byId.prime(conflict.conflictingAccountId, holder);
+    if (wants.scimRecord && conflict.scimRecordId) loaders.scim.recordById.prime(conflict.scimRecordId, record);
+    if (wants.directory && conflict.directoryId) loaders.directories.byId.prime(conflict.directoryId, directory);
+    if (wants.domain && conflict.domainId) loaders.domains.byId.prime(conflict.domainId, domain);
+    if (wants.remediation) {
+      loaders.conflicts.remediationFacts.prime(conflict.id, {
+        id: conflict.id,
+        conflictingAccountIdpManaged: planned.planholderidp === true,
+        accountIdpManaged: planned.planaccountidp === true,
+        recordLinked: Boolean(record?.accountId),
+        domain: (planned.planremediationdomain as { id: string; name: string; status: string } | null) ?? null,
+        directory: directory
+          ? { ssoEmailAttribute: directory.ssoEmailAttribute, scimEmailAttribute: directory.scimEmailAttribute }
+          : null,
+      });
+    }
+    return conflict;
+  });
+  return { ...page, nodes: conflicts };
+}
