@@ -12,7 +12,7 @@ import { asciiDomain } from '../domains/domain-name';
 import { Domain } from '../domains/domain.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { fromJson, manyFromJson } from './json-rows';
-import { recordJson, splitPlanned } from './relations';
+import { entityOf, recordJson } from './relations';
 import { connectionNodes, selectionOf, type Selection } from './selection';
 
 /** The columns the plan filters and orders on; the statement reads every column of the row. */
@@ -88,8 +88,8 @@ export function accountRelationColumns(relations: AccountRelations, organization
 export function primeAccount(ctx: Context, relations: AccountRelations, row: object): Account {
   const dataSource = ctx.services.db;
   const { loaders } = ctx;
-  const { columns, planned } = splitPlanned(row);
-  const account = Object.assign(new Account(), columns);
+  const planned = row as Record<string, unknown>;
+  const account = entityOf(Account, row);
   relations.conflictStatuses.forEach((status, i) => {
     const conflicts = manyFromJson(dataSource, Conflict, planned[`planconflicts${i}`]);
     loaders.conflicts.byRelated.account(status ?? undefined).prime(account.id, conflicts);

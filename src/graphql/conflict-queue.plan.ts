@@ -12,7 +12,7 @@ import { Domain } from '../domains/domain.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { connectionNodes, selectionOf } from './selection';
 import { fromJson } from './json-rows';
-import { recordJson, splitPlanned } from './relations';
+import { entityOf, recordJson } from './relations';
 
 /** The columns the plan filters and orders on; the statement reads every column of the row. */
 interface ConflictRow {
@@ -37,6 +37,10 @@ const CONFLICT_KEYSET: Keyset<ConflictRow> = {
 /** A related row by its id in a column of `conflict`, of the same organization, as JSON (null when none). */
 const byId = (table: string, column: string, organizationId: string, json: RawBuilder<unknown> = sql`to_jsonb(t)`) =>
   sql`(SELECT ${json} FROM ${sql.raw(table)} t WHERE t.id = conflict.${sql.raw(column)} AND t.organization_id = ${organizationId})`;
+
+/** Whether the account in a column of `conflict` is linked to a SCIM record (rule R1), by an index probe. */
+const idpManaged = (column: string, organizationId: string) =>
+  sql<boolean>`coalesce((SELECT true FROM scim_record r WHERE r.account_id = conflict.${sql.raw(column)} AND r.organization_id = ${organizationId} LIMIT 1), false)`;
 
 /**
  * `conflicts(...)` planned from its selection: the page, and for each conflict the account, the
@@ -89,12 +93,10 @@ export async function planConflicts(
     .$if(wants.domain, (q) => q.select(byId('domain', 'domain_id', organizationId).as('plandomain')))
     .$if(wants.remediation, (q) =>
       q.select([
-        sql<boolean>`EXISTS (SELECT 1 FROM scim_record held WHERE held.account_id = conflict.conflicting_account_id AND held.organization_id = ${organizationId})`.as(
-          'planholderidp',
-        ),
-        sql<boolean>`EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = conflict.account_id AND own.organization_id = ${organizationId})`.as(
-          'planaccountidp',
-        ),
+        // Scalar subqueries with LIMIT 1, not EXISTS: Postgres may hash an EXISTS over the whole
+        // organization's records (a scan of all of them) where an index probe per row is cheap.
+        idpManaged('conflicting_account_id', organizationId).as('planholderidp'),
+        idpManaged('account_id', organizationId).as('planaccountidp'),
         // The conflict's domain, or without one the domain of its email (as the remediation loader reads it).
         sql`(SELECT jsonb_build_object('id', d.id, 'name', d.name, 'status', d.status) FROM domain d
               WHERE d.organization_id = ${organizationId}
@@ -106,8 +108,8 @@ export async function planConflicts(
   const page = await paginate(selected, CONFLICT_KEYSET, args, 'conflicts');
   const { loaders } = ctx;
   const conflicts = page.nodes.map((row) => {
-    const { columns, planned } = splitPlanned(row);
-    const conflict = Object.assign(new Conflict(), columns);
+    const planned = row as Record<string, unknown>;
+    const conflict = entityOf(Conflict, row);
     const account = wants.account ? fromJson(dataSource, Account, planned.planaccount) : null;
     const holder = wants.conflictingAccount ? fromJson(dataSource, Account, planned.planholder) : null;
     const record = wants.scimRecord ? fromJson(dataSource, ScimRecord, planned.planrecord) : null;
