@@ -18,7 +18,8 @@ import { RemediationStep, remediationFor } from './remediation';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 import { notFoundError } from '../common/user-error';
-import { planConflicts } from '../graphql/conflict-queue.plan';
+import { PLANNED_CONFLICT, planConflicts } from '../graphql/conflict-queue.plan';
+import { planned } from '../graphql/planned';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {
@@ -44,7 +45,9 @@ export class ConflictResolver {
     nullable: true,
     description: "The account the IdP is provisioning (the record's account).",
   })
-  account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
+  account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
+    const read = planned(conflict, PLANNED_CONFLICT.account);
+    if (read !== undefined) return read;
     return conflict.accountId ? ctx.loaders.accounts.byId.load(conflict.accountId) : null;
   }
 
@@ -52,22 +55,30 @@ export class ConflictResolver {
     nullable: true,
     description: 'The other account: the one that already holds the email.',
   })
-  conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
+  conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
+    const read = planned(conflict, PLANNED_CONFLICT.conflictingAccount);
+    if (read !== undefined) return read;
     return conflict.conflictingAccountId ? ctx.loaders.accounts.byId.load(conflict.conflictingAccountId) : null;
   }
 
   @FieldResolver(() => ScimRecord, { nullable: true })
-  scimRecord(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<ScimRecord | null> | null {
+  scimRecord(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<ScimRecord | null> | ScimRecord | null {
+    const read = planned(conflict, PLANNED_CONFLICT.scimRecord);
+    if (read !== undefined) return read;
     return conflict.scimRecordId ? ctx.loaders.scim.recordById.load(conflict.scimRecordId) : null;
   }
 
   @FieldResolver(() => Directory, { nullable: true })
-  directory(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Directory | null> | null {
+  directory(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Directory | null> | Directory | null {
+    const read = planned(conflict, PLANNED_CONFLICT.directory);
+    if (read !== undefined) return read;
     return conflict.directoryId ? ctx.loaders.directories.byId.load(conflict.directoryId) : null;
   }
 
   @FieldResolver(() => Domain, { nullable: true })
-  domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | null {
+  domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
+    const read = planned(conflict, PLANNED_CONFLICT.domain);
+    if (read !== undefined) return read;
     return conflict.domainId ? ctx.loaders.domains.byId.load(conflict.domainId) : null;
   }
 
@@ -75,11 +86,14 @@ export class ConflictResolver {
     description:
       'For an OPEN conflict, the steps that fix it in order, each naming the mutation and its arguments; empty once closed.',
   })
-  async remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> {
+  remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> | RemediationStep[] {
     if (conflict.status !== ConflictStatus.OPEN) return [];
+    const read = planned(conflict, PLANNED_CONFLICT.remediation);
+    if (read !== undefined) return remediationFor({ ...read, conflict });
     // One batched query gathers, for every conflict of the page, what its steps depend on.
-    const facts = await ctx.loaders.conflicts.remediationFacts.load(conflict.id);
-    return facts ? remediationFor({ ...facts, conflict }) : [];
+    return ctx.loaders.conflicts.remediationFacts
+      .load(conflict.id)
+      .then((facts) => (facts ? remediationFor({ ...facts, conflict }) : []));
   }
 }
 

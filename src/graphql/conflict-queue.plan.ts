@@ -7,10 +7,12 @@ import { queryBuilderFor } from '../db/kysely';
 import { Account } from '../accounts/account.entity';
 import { Conflict } from '../conflicts/conflict.entity';
 import type { ConflictFilter } from '../conflicts/conflict.inputs';
+import type { RemediationFacts } from '../conflicts/remediation';
 import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { connectionNodes, selectionOf } from './selection';
+import { plannedField, setPlanned } from './planned';
 import { fromJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
 
@@ -37,6 +39,16 @@ const CONFLICT_KEYSET: Keyset<ConflictRow> = {
 /** A related row by its id in a column of `conflict`, of the same organization, as JSON (null when none). */
 const byId = (table: string, column: string, organizationId: string, json: RawBuilder<unknown> = sql`to_jsonb(t)`) =>
   sql`(SELECT ${json} FROM ${sql.raw(table)} t WHERE t.id = conflict.${sql.raw(column)} AND t.organization_id = ${organizationId})`;
+
+/** The conflict fields the plan reads ahead; the field resolvers answer them without a loader. */
+export const PLANNED_CONFLICT = {
+  account: plannedField<Account | null>('account'),
+  conflictingAccount: plannedField<Account | null>('conflictingAccount'),
+  scimRecord: plannedField<ScimRecord | null>('scimRecord'),
+  directory: plannedField<Directory | null>('directory'),
+  domain: plannedField<Domain | null>('domain'),
+  remediation: plannedField<Omit<RemediationFacts, 'conflict'>>('remediation'),
+};
 
 /** Whether the account in a column of `conflict` is linked to a SCIM record (rule R1), by an index probe. */
 const idpManaged = (column: string, organizationId: string) =>
@@ -115,6 +127,11 @@ export async function planConflicts(
     const record = wants.scimRecord ? fromJson(dataSource, ScimRecord, planned.planrecord) : null;
     const directory = wants.directory ? fromJson(dataSource, Directory, planned.plandirectory) : null;
     const domain = wants.domain ? fromJson(dataSource, Domain, planned.plandomain) : null;
+    if (wants.account) setPlanned(conflict, PLANNED_CONFLICT.account, account);
+    if (wants.conflictingAccount) setPlanned(conflict, PLANNED_CONFLICT.conflictingAccount, holder);
+    if (wants.scimRecord) setPlanned(conflict, PLANNED_CONFLICT.scimRecord, record);
+    if (wants.directory) setPlanned(conflict, PLANNED_CONFLICT.directory, directory);
+    if (wants.domain) setPlanned(conflict, PLANNED_CONFLICT.domain, domain);
     if (wants.account && conflict.accountId) loaders.accounts.byId.prime(conflict.accountId, account);
     if (wants.conflictingAccount && conflict.conflictingAccountId)
       loaders.accounts.byId.prime(conflict.conflictingAccountId, holder);
@@ -122,7 +139,7 @@ export async function planConflicts(
     if (wants.directory && conflict.directoryId) loaders.directories.byId.prime(conflict.directoryId, directory);
     if (wants.domain && conflict.domainId) loaders.domains.byId.prime(conflict.domainId, domain);
     if (wants.remediation) {
-      loaders.conflicts.remediationFacts.prime(conflict.id, {
+      const facts = {
         id: conflict.id,
         conflictingAccountIdpManaged: planned.planholderidp === true,
         accountIdpManaged: planned.planaccountidp === true,
@@ -131,7 +148,9 @@ export async function planConflicts(
         directory: directory
           ? { ssoEmailAttribute: directory.ssoEmailAttribute, scimEmailAttribute: directory.scimEmailAttribute }
           : null,
-      });
+      };
+      setPlanned(conflict, PLANNED_CONFLICT.remediation, facts);
+      loaders.conflicts.remediationFacts.prime(conflict.id, facts);
     }
     return conflict;
   });
