@@ -16,7 +16,8 @@ import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
 import { accountMutations, type AccountOutcome } from './account.service';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
-import { planAccounts } from '../graphql/account-search.plan';
+import { PLANNED_ACCOUNT, planAccounts } from '../graphql/account-search.plan';
+import { planned } from '../graphql/planned';
 
 @Resolver(() => Account)
 export class AccountResolver {
@@ -48,19 +49,22 @@ export class AccountResolver {
     nullable: true,
     description: "The organization's domain this email is on, if it asserts it.",
   })
-  async domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> {
-    const [domain = null] = await ctx.loaders.domains.byName.load(account.emailDomain);
-    return domain;
+  domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
+    const read = planned(account, PLANNED_ACCOUNT.domain);
+    if (read !== undefined) return read;
+    return ctx.loaders.domains.byName.load(account.emailDomain).then(([domain = null]) => domain);
   }
 
   @FieldResolver(() => Boolean, { description: 'Linked to a SCIM record: change it at the IdP, not here (rule R1).' })
-  async idpManaged(@Root() account: Account, @Ctx() ctx: Context): Promise<boolean> {
-    return (await ctx.loaders.scim.recordsByAccount.load(account.id)).length > 0;
+  idpManaged(@Root() account: Account, @Ctx() ctx: Context): Promise<boolean> | boolean {
+    const read = planned(account, PLANNED_ACCOUNT.scimRecords);
+    if (read !== undefined) return read.length > 0;
+    return ctx.loaders.scim.recordsByAccount.load(account.id).then((records) => records.length > 0);
   }
 
   @FieldResolver(() => [ScimRecord], { description: 'SCIM records provisioning this account.' })
-  scimRecords(@Root() account: Account, @Ctx() ctx: Context): Promise<ScimRecord[]> {
-    return ctx.loaders.scim.recordsByAccount.load(account.id);
+  scimRecords(@Root() account: Account, @Ctx() ctx: Context): Promise<ScimRecord[]> | ScimRecord[] {
+    return planned(account, PLANNED_ACCOUNT.scimRecords) ?? ctx.loaders.scim.recordsByAccount.load(account.id);
   }
 
   @FieldResolver(() => [Conflict], { description: 'Conflicts naming this account on either side, newest first.' })
@@ -68,8 +72,11 @@ export class AccountResolver {
     @Root() account: Account,
     @Arg('status', () => ConflictStatus, { nullable: true }) status: ConflictStatus | null,
     @Ctx() ctx: Context,
-  ): Promise<Conflict[]> {
-    return ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id);
+  ): Promise<Conflict[]> | Conflict[] {
+    return (
+      planned(account, PLANNED_ACCOUNT.conflicts(status)) ??
+      ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id)
+    );
   }
 
   @FieldResolver(() => [AccountEmailChange], {

@@ -14,6 +14,7 @@ import { ScimRecord } from '../scim/scim-record.entity';
 import { fromJson, manyFromJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
 import { connectionNodes, selectionOf, type Selection } from './selection';
+import { plannedField, setPlanned } from './planned';
 
 /** The columns the plan filters and orders on; the statement reads every column of the row. */
 interface AccountRow {
@@ -84,6 +85,14 @@ export function accountRelationColumns(relations: AccountRelations, organization
   return columns;
 }
 
+/** The account fields the plan reads ahead; the field resolvers answer them without a loader. */
+export const PLANNED_ACCOUNT = {
+  domain: plannedField<Domain | null>('domain'),
+  scimRecords: plannedField<ScimRecord[]>('scimRecords'),
+  /** `conflicts(status:)`, by status (null: every status). */
+  conflicts: (status: ConflictStatus | null) => plannedField<Conflict[]>(`conflicts:${status ?? 'ANY'}`),
+};
+
 /** Turns a planned row into its Account, priming the request's loaders with its related rows. */
 export function primeAccount(ctx: Context, relations: AccountRelations, row: object): Account {
   const dataSource = ctx.services.db;
@@ -92,14 +101,19 @@ export function primeAccount(ctx: Context, relations: AccountRelations, row: obj
   const account = entityOf(Account, row);
   relations.conflictStatuses.forEach((status, i) => {
     const conflicts = manyFromJson(dataSource, Conflict, planned[`planconflicts${i}`]);
+    setPlanned(account, PLANNED_ACCOUNT.conflicts(status), conflicts);
     loaders.conflicts.byRelated.account(status ?? undefined).prime(account.id, conflicts);
   });
   if (relations.domain) {
     const domain = fromJson(dataSource, Domain, planned.plandomain);
+    setPlanned(account, PLANNED_ACCOUNT.domain, domain);
     loaders.domains.byName.prime(account.emailDomain, domain ? [domain] : []);
   }
-  if (relations.scimRecords)
-    loaders.scim.recordsByAccount.prime(account.id, manyFromJson(dataSource, ScimRecord, planned.planrecords));
+  if (relations.scimRecords) {
+    const records = manyFromJson(dataSource, ScimRecord, planned.planrecords);
+    setPlanned(account, PLANNED_ACCOUNT.scimRecords, records);
+    loaders.scim.recordsByAccount.prime(account.id, records);
+  }
   return account;
 }
 
