@@ -65,12 +65,16 @@ function assertRepresentations(representations: readonly unknown[], entityKeys: 
   });
 }
 
-/** Reads ahead what an `_entities` call will resolve (e.g. one statement priming the loaders). */
+/**
+ * Reads ahead what an `_entities` call will resolve (e.g. one statement priming the loaders):
+ * answers the whole list when it resolved every representation itself, else null (the
+ * reference resolvers then run as usual).
+ */
 export type EntitiesPlanner = (
   representations: readonly unknown[],
   context: never,
   info: GraphQLResolveInfo,
-) => Promise<void>;
+) => Promise<readonly unknown[] | null>;
 
 /**
  * Checks every `_entities` call's representations before @apollo/subgraph's resolver dispatches
@@ -84,7 +88,9 @@ export function checkEntityRepresentations(schema: GraphQLSchema, plan?: Entitie
   field.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
     assertRepresentations(args.representations, entityKeys);
     if (!plan) return resolve(source, args, context, info);
-    return plan(args.representations, context as never, info).then(() => resolve(source, args, context, info));
+    return plan(args.representations, context as never, info).then(
+      (answer) => answer ?? resolve(source, args, context, info),
+    );
   };
   return schema;
 }
