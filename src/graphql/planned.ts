@@ -19,7 +19,13 @@ export const plannedField = <T>(key: string): PlannedField<T> => ({ key });
  */
 export function setPlanned<T>(parent: object, field: PlannedField<T>, value: T): void {
   const holder = parent as { [PLANNED]?: Planned };
-  (holder[PLANNED] ??= {})[field.key] = value;
+  let slot = holder[PLANNED];
+  if (!slot) {
+    // Not enumerable: a spread or copy of the entity never carries what was read for one request.
+    slot = {};
+    Object.defineProperty(parent, PLANNED, { value: slot });
+  }
+  slot[field.key] = value;
 }
 
 /** What a planner read for `parent`'s field; undefined when it was not planned (ask the loader). */
