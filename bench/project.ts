@@ -4,6 +4,7 @@
  * over HTTP only.
  */
 export { createDataSource, withDatabase } from '../src/db/data-source';
+export { entities } from '../src/entities';
 export { migrate } from '../src/db/database';
 export { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/db/embedded';
 export { runMutation } from '../src/db/transaction';

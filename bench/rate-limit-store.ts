@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { createDataSource, withDatabase } from '../src/db/data-source';
+import { entities } from '../src/entities';
 import { SharedRateLimiter } from '../src/http/rate-limit';
 
 /**
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${database}`);
-  const db = createDataSource({ url: withDatabase(adminUrl, database), poolMax: 20 });
+  const db = createDataSource({ url: withDatabase(adminUrl, database), entities, poolMax: 20 });
   await db.initialize();
   try {
     for (const round of [1, 2, 3]) {

@@ -12,6 +12,7 @@ import {
   SERVER_READY,
   conflictMutations,
   createDataSource,
+  entities,
   freePort,
   migrate,
   mintToken,
@@ -87,7 +88,7 @@ async function bench(adminUrl: string, embedded: boolean): Promise<void> {
   const url = withDatabase(adminUrl, database);
 
   progress(`Seeding ${ACCOUNTS.toLocaleString()} accounts and records...\n`);
-  const db = createDataSource({ url, poolMax: 4 });
+  const db = createDataSource({ url, entities, poolMax: 4 });
   await db.initialize();
   await migrate(db, logger);
   const seeded = Date.now();

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
 import { openDatabase, type Database } from './db/database';
+import { entities } from './entities';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 type Values<O extends Options> = ReturnType<
@@ -51,7 +52,11 @@ export async function runCli(
   try {
     const config = loadConfig();
     const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
-    database = await openDatabase({ ...config, migrateOnStart: options.migrate ?? config.migrateOnStart }, logger);
+    database = await openDatabase(
+      { ...config, migrateOnStart: options.migrate ?? config.migrateOnStart },
+      entities,
+      logger,
+    );
     await task({ config, logger, database, args: process.argv.slice(2) });
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);

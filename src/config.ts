@@ -1,7 +1,25 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
-import type { DomainCheckerOptions } from './domains/domain-checker';
-import type { RetryWorkerOptions } from './scim/retry-worker';
+
+/** How domains/domain-checker.ts checks a domain's proof (DNS TXT record, verification file). */
+export interface DomainCheckerOptions {
+  /** 'host:port' or 'host' ('[::1]:53' for IPv6 with a port); empty = the system resolvers. */
+  dnsServers: string[];
+  /** Bound on a whole check: every DNS query, connection, redirect and the body. */
+  timeoutMs: number;
+  /** Largest verification file accepted, in bytes. */
+  maxBytes: number;
+  fileScheme: 'https' | 'http';
+  filePort?: number;
+  /** Only for tests and closed networks: lets the file check connect to loopback or private addresses. */
+  allowPrivateAddresses: boolean;
+}
+
+/** How often scim/retry-worker.ts looks for due FAILED records, and how many it takes at once. */
+export interface RetryWorkerOptions {
+  intervalMs: number;
+  batchSize: number;
+}
 
 /**
  * Every setting the service reads from the environment, parsed and validated once at start-up.

@@ -2,19 +2,16 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { requirePrincipal, type AuthState } from './auth/authorization';
 import type { Principal } from './auth/principal';
-import { AccountService } from './accounts/account.service';
-import { createAccountLoaders } from './accounts/account.loaders';
-import { createDomainLoaders } from './domains/domain.loaders';
-import { createDirectoryLoaders } from './directories/directory.loaders';
+import { AccountService, createAccountLoaders } from './accounts';
+import { DomainOwnershipChecker, DomainService, createDomainLoaders, type DomainCheckerOptions } from './domains';
+import { DirectoryService, createDirectoryLoaders } from './directories';
+import { OrganizationService } from './organizations';
 import { createScimLoaders } from './scim/scim.loaders';
 import { createScimGroupLoaders } from './scim/scim-group.loaders';
 import { createConflictLoaders } from './conflicts/conflict.loaders';
 import { ConflictService } from './conflicts/conflict.service';
 import { ScimRecordService } from './scim/scim-record.service';
 import { AuditService } from './audit/audit.service';
-import { DomainService } from './domains/domain.service';
-import { DirectoryService } from './directories/directory.service';
-import { DomainOwnershipChecker, type DomainCheckerOptions } from './domains/domain-checker';
 import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
 import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
 
@@ -26,6 +23,7 @@ export function createServices(db: DataSource, options: { domainCheck: DomainChe
     accounts: new AccountService(db),
     domains: new DomainService(db),
     directories: new DirectoryService(db),
+    organizations: new OrganizationService(db),
     scimRecords: new ScimRecordService(db),
     conflicts: new ConflictService(db),
     audit: new AuditService(db),

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { mintDevelopmentToken, setUpAuth } from './auth/setup';
 import { openDatabase } from './db/database';
+import { entities } from './entities';
 import { createServer } from './server';
 import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
 import { RetryWorker } from './scim/retry-worker';
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const auth = setUpAuth(config);
-  const database = await openDatabase(config, logger);
+  const database = await openDatabase(config, entities, logger);
   const { developmentSecret } = auth;
   const developmentToken = developmentSecret
     ? () =>

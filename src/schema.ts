@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
-import { parse, type GraphQLSchema } from 'graphql';
+import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { authChecker } from './auth/authorization';
 import { AccountMutationResolver, AccountResolver, accountReferenceResolvers } from './accounts/account.resolver';
@@ -72,7 +72,9 @@ export function buildGovernanceSchema(): Promise<GraphQLSchema> {
       validate: false,
       skipCheck: true,
     });
-    const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(schema)}`);
+    // Sorted: the SDL is a reviewed artifact, and type-graphql prints types in module load order,
+    // so moving a file would otherwise reorder it.
+    const typeDefs = parse(`${FEDERATION_LINK}\n${printSchemaWithDirectives(lexicographicSortSchema(schema))}`);
     const resolverMap = createResolversMap(schema) as Record<string, Record<string, unknown>>;
     for (const reference of referenceResolvers) {
       for (const [typeName, fields] of Object.entries<Record<string, unknown>>(reference))

@@ -1,8 +1,7 @@
-import { violatedUniqueConstraint } from '../db/pg-errors';
-import { updateRow } from '../db/rows';
-import { savepoint, type MutationScope } from '../db/transaction';
-import { Account } from './account.entity';
+import type { MutationScope } from '../db/transaction';
+import type { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
+import { AccountStore } from './account.store';
 
 /**
  * Moves an account to `email` and keeps the old address in its history (rule R6). False, with
@@ -17,12 +16,7 @@ export async function changeAccountEmail(
   emailDomain: string,
 ): Promise<boolean> {
   const previousEmail = account.email;
-  try {
-    await savepoint(m.tx, () => updateRow(m.tx, Account, account, { email, emailDomain }));
-  } catch (error) {
-    if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
-    return false;
-  }
+  if (!(await new AccountStore(m.db).changeEmail(account, email, emailDomain))) return false;
   m.later(AccountEmailChange, {
     organizationId: m.organizationId,
     accountId: account.id,

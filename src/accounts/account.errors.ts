@@ -1,3 +1,5 @@
+import { registerUserErrorCodes } from '../common/user-error';
+
 export enum AccountErrorCode {
   INVALID_EMAIL = 'INVALID_EMAIL',
   /**
@@ -15,4 +17,11 @@ export enum AccountErrorCode {
   IDP_MANAGED_ACCOUNT = 'IDP_MANAGED_ACCOUNT',
   ACCOUNT_NOT_MANAGED = 'ACCOUNT_NOT_MANAGED',
   INVALID_STATUS_TRANSITION = 'INVALID_STATUS_TRANSITION',
+}
+
+registerUserErrorCodes(AccountErrorCode);
+declare module '../common/user-error' {
+  interface UserErrorCodes {
+    accounts: AccountErrorCode;
+  }
 }

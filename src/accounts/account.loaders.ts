@@ -1,28 +1,22 @@
 import type { DataSource } from 'typeorm';
 import { loaderById, loaderGrouped } from '../db/loaders';
-import { selectRows } from '../db/statements';
-import { Account } from './account.entity';
-import { AccountEmailChange } from './account-email-change.entity';
+import { queryBuilderFor } from '../db/kysely';
+import { storedDomainName } from '../domains';
+import { AccountStore } from './account.store';
 
 export function createAccountLoaders(db: DataSource, organizationId: string) {
+  const store = new AccountStore(queryBuilderFor(db));
   return {
-    byId: loaderById((ids) =>
-      selectRows(db, Account, 'loader:accountById', 'id = ANY($1::uuid[]) AND organization_id = $2', [
-        ids,
-        organizationId,
-      ]),
-    ),
+    byId: loaderById((ids) => store.byIds(organizationId, ids)),
     emailHistory: loaderGrouped(
-      (accountIds) =>
-        selectRows(
-          db,
-          AccountEmailChange,
-          'loader:emailHistoryByAccount',
-          'account_id = ANY($1::uuid[]) AND organization_id = $2',
-          [accountIds, organizationId],
-          { orderBy: 'changed_at DESC, id DESC' },
-        ),
+      (accountIds) => store.emailHistory(organizationId, accountIds),
       (change) => [change.accountId],
+    ),
+    /** Rule R5's stale accounts by (stored) domain name: every migration of a list in one query. */
+    staleByDomain: loaderGrouped(
+      (names) => store.staleOnDomains(organizationId, names),
+      (account) => [account.emailDomain],
+      { normalize: storedDomainName, valid: (name) => name.length > 0 },
     ),
   };
 }

@@ -13,7 +13,8 @@ import { AccountEmailChange } from './account-email-change.entity';
 import { AccountFilter } from './account.inputs';
 import { AccountConnection } from './account.types';
 import { AccountPayload, ClaimAccountsPayload } from './account.payloads';
-import { accountMutations, type AccountOutcome } from './account.service';
+import { accountChanges, type AccountOutcome } from '../workflows/account-changes';
+import { claimAccounts } from '../workflows/claims';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 import { PLANNED_ACCOUNT, planAccounts } from '../graphql/account-search.plan';
@@ -126,7 +127,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId, newEmail, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'renameAccountEmail', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.rename(m, args)),
+      accountPayload(await accountChanges.rename(m, args)),
     );
   }
 
@@ -145,7 +146,7 @@ export class AccountMutationResolver {
       AccountPayload,
       { action: 'claimAccount', args: { accountId, expectedVersion }, ...options },
       async (m) => {
-        const outcome = await accountMutations.claim(m, [accountId], expectedVersion, 'accountId');
+        const outcome = await claimAccounts(m, [accountId], expectedVersion, 'accountId');
         return outcome.kind === 'claimed'
           ? { account: outcome.accounts[0], userErrors: [] }
           : { account: null, userErrors: outcome.errors };
@@ -160,7 +161,7 @@ export class AccountMutationResolver {
   @RequireScope(Scope.WRITE)
   claimAccounts(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
     return ctx.mutate(ClaimAccountsPayload, { action: 'claimAccounts', args: { ids }, ...options }, async (m) => {
-      const outcome = await accountMutations.claim(m, ids);
+      const outcome = await claimAccounts(m, ids);
       return outcome.kind === 'claimed'
         ? { accounts: outcome.accounts, userErrors: [] }
         : { accounts: [], userErrors: outcome.errors };
@@ -180,7 +181,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, reason, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'suspendAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.suspend(m, args)),
+      accountPayload(await accountChanges.suspend(m, args)),
     );
   }
 
@@ -194,7 +195,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'restoreAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.restore(m, args)),
+      accountPayload(await accountChanges.restore(m, args)),
     );
   }
 
@@ -212,7 +213,7 @@ export class AccountMutationResolver {
   ) {
     const args = { accountId: id, reason, expectedVersion };
     return ctx.mutate(AccountPayload, { action: 'deactivateAccount', args, ...options }, async (m) =>
-      accountPayload(await accountMutations.deactivate(m, args)),
+      accountPayload(await accountChanges.deactivate(m, args)),
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { Organization } from '../organizations/organization.entity';
+import { OrganizationService } from '../organizations';
 
 /** How long an organization seen to exist is believed to, without asking again. */
 const KNOWN_ORGANIZATION_TTL_MS = 60_000;
@@ -14,11 +14,14 @@ const MAX_REMEMBERED = 10_000;
 export class KnownOrganizations {
   private readonly knownUntil = new Map<string, number>();
   private readonly asking = new Map<string, Promise<boolean>>();
+  private readonly organizations: OrganizationService;
 
   constructor(
-    private readonly db: DataSource,
+    db: DataSource,
     private readonly ttlMs = KNOWN_ORGANIZATION_TTL_MS,
-  ) {}
+  ) {
+    this.organizations = new OrganizationService(db);
+  }
 
   async exists(organizationId: string): Promise<boolean> {
     const until = this.knownUntil.get(organizationId);
@@ -33,14 +36,7 @@ export class KnownOrganizations {
   }
 
   private async lookUp(organizationId: string): Promise<boolean> {
-    const found = await this.db
-      .getRepository(Organization)
-      .createQueryBuilder('organization')
-      .select('1')
-      .where('organization.id = :organizationId', { organizationId })
-      .comment('auth:organizationExists')
-      .getRawOne<Record<string, unknown>>();
-    if (!found) {
+    if (!(await this.organizations.exists(organizationId))) {
       this.knownUntil.delete(organizationId);
       return false;
     }

@@ -1,9 +1,4 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { AccountErrorCode } from '../accounts/account.errors';
-import { DomainErrorCode } from '../domains/domain.errors';
-import { DirectoryErrorCode } from '../directories/directory.errors';
-import { ScimErrorCode } from '../scim/scim.errors';
-import { ConflictErrorCode } from '../conflicts/conflict.errors';
 
 export enum CommonErrorCode {
   /** No such object in the caller's organization (another organization's ids are not found either). */
@@ -15,18 +10,42 @@ export enum CommonErrorCode {
   IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED',
 }
 
-/** Every code a mutation can refuse with: one stable enum for scripts, defined per feature. */
-export const UserErrorCode = {
-  ...CommonErrorCode,
-  ...AccountErrorCode,
-  ...DomainErrorCode,
-  ...DirectoryErrorCode,
-  ...ScimErrorCode,
-  ...ConflictErrorCode,
-};
-export type UserErrorCode = (typeof UserErrorCode)[keyof typeof UserErrorCode];
+/**
+ * The codes of every feature, by feature. A feature adds its enum where it declares it, with
+ * `registerUserErrorCodes(XErrorCode)` and
+ * `declare module '../common/user-error' { interface UserErrorCodes { x: XErrorCode } }`,
+ * so common/ imports no feature and `UserErrorCode` is still the union of all of them.
+ *
+ * @public (extended by declaration merging, which knip does not see)
+ */
+export interface UserErrorCodes {
+  common: CommonErrorCode;
+}
 
-registerEnumType(UserErrorCode, {
+/** Every code a mutation can refuse with: one stable enum for scripts, defined per feature. */
+export type UserErrorCode = UserErrorCodes[keyof UserErrorCodes];
+
+/**
+ * The GraphQL enum's values: filled as the features' error files load (each before any of its
+ * codes can be returned, and all before the schema is built, which imports every resolver). Kept
+ * sorted by name, so the printed schema never depends on the order modules load in.
+ */
+const userErrorCodes: Record<string, string> = {};
+
+/** Adds a feature's codes to UserErrorCode; one name with two values is a mistake, caught at start-up. */
+export function registerUserErrorCodes(codes: Record<string, string>): void {
+  for (const [name, value] of Object.entries(codes)) {
+    const existing = userErrorCodes[name] as string | undefined;
+    if (existing !== undefined && existing !== value)
+      throw new Error(`UserErrorCode ${name} is registered twice, as ${existing} and as ${value}`);
+  }
+  const merged = Object.entries({ ...userErrorCodes, ...codes }).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const name of Object.keys(userErrorCodes)) Reflect.deleteProperty(userErrorCodes, name);
+  Object.assign(userErrorCodes, Object.fromEntries(merged));
+}
+
+registerUserErrorCodes(CommonErrorCode);
+registerEnumType(userErrorCodes, {
   name: 'UserErrorCode',
   description: 'Why a mutation refused; stable across releases.',
 });
@@ -34,7 +53,7 @@ registerEnumType(UserErrorCode, {
 /** A refusal returned as data: expected, explained, and nothing was changed. */
 @ObjectType({ simpleResolvers: true })
 export class UserError {
-  @Field(() => UserErrorCode)
+  @Field(() => userErrorCodes)
   code: UserErrorCode;
 
   @Field(() => String, { nullable: true, description: 'The argument at fault, e.g. "newEmail" or "ids.3".' })

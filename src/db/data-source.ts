@@ -1,11 +1,12 @@
-import { DataSource, type Logger } from 'typeorm';
-import { entities } from './entities';
+import { DataSource, type DataSourceOptions as TypeOrmOptions, type Logger } from 'typeorm';
 import { migrations } from '../../migrations';
 import { PostgresNamingStrategy } from './naming-strategy';
 import { installTypeParsers } from './pg-types';
 
 export interface DataSourceOptions {
   url: string;
+  /** The entity classes (src/entities.ts): features own them, db/ imports none. */
+  entities: NonNullable<TypeOrmOptions['entities']>;
   poolMax?: number;
   /** Receives every query; tests count them, production leaves it out. */
   logger?: Logger;
@@ -17,7 +18,7 @@ export function createDataSource(options: DataSourceOptions): DataSource {
   return new DataSource({
     type: 'postgres',
     url: options.url,
-    entities,
+    entities: options.entities,
     migrations,
     migrationsTableName: 'schema_migration',
     migrationsTransactionMode: 'each',

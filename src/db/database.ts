@@ -1,7 +1,7 @@
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { createDataSource } from './data-source';
+import { createDataSource, type DataSourceOptions } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { isDatabaseUnavailable } from './pg-errors';
 
@@ -17,6 +17,7 @@ const MIGRATION_LOCK = 727_274_001;
 /** DATABASE_URL when given, otherwise a real Postgres of our own under DATA_DIR. */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPostgresPort' | 'dbPoolMax' | 'migrateOnStart'>,
+  entities: DataSourceOptions['entities'],
   logger: Logger,
   queryLogger?: TypeOrmLogger,
 ): Promise<Database> {
@@ -28,6 +29,7 @@ export async function openDatabase(
   }
   const dataSource = createDataSource({
     url,
+    entities,
     poolMax: config.dbPoolMax,
     logger: queryLogger,
   });

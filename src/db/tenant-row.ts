@@ -1,6 +1,5 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
-import { Column, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { Organization } from '../organizations/organization.entity';
+import { Column, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampColumn, nowDefault } from './columns';
 
 /**
@@ -16,9 +15,10 @@ export abstract class TenantRow {
   @Column('uuid')
   organizationId: string;
 
-  @ManyToOne(() => Organization, { onDelete: 'CASCADE', nullable: false })
+  /** The foreign key, named by entity name: db/ imports no feature (nothing reads the relation). */
+  @ManyToOne('Organization', { onDelete: 'CASCADE', nullable: false })
   @JoinColumn({ name: 'organization_id' })
-  organization?: Relation<Organization>;
+  organization?: unknown;
 }
 
 /** A tenant row that mutations change: every change bumps `version` (optimistic concurrency). */

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Logger } from 'pino';
-import { AuditEvent } from '../audit/audit-event.entity';
 import { CommonErrorCode, userError, type UserError } from '../common/user-error';
 import type { Change } from '../common/mutation';
 import { IdempotencyKey } from './idempotency-key.entity';
@@ -145,7 +144,8 @@ export async function runMutation<Fields extends object>(
               after: entry.after ?? null,
               requestId: elsewhere ? null : caller.requestId,
             };
-            pending.push({ entity: AuditEvent, values: event });
+            // By table name: the audit feature owns the entity (db/ imports no feature).
+            pending.push({ entity: 'audit_event', values: event });
             if (!elsewhere) {
               changes.push({
                 action: event.action,

@@ -1,15 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { loaderById } from '../db/loaders';
-import { selectRows } from '../db/statements';
-import { Directory } from './directory.entity';
+import { queryBuilderFor } from '../db/kysely';
+import { DirectoryStore } from './directory.store';
 
 export function createDirectoryLoaders(db: DataSource, organizationId: string) {
+  const store = new DirectoryStore(queryBuilderFor(db));
   return {
-    byId: loaderById((ids) =>
-      selectRows(db, Directory, 'loader:directoryById', 'id = ANY($1::uuid[]) AND organization_id = $2', [
-        ids,
-        organizationId,
-      ]),
-    ),
+    byId: loaderById((ids) => store.byIds(organizationId, ids)),
   };
 }

@@ -1,29 +1,45 @@
 import type { DataSource } from 'typeorm';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { lockCurrent, updateRow } from '../db/rows';
-import { savepoint, type MutationScope } from '../db/transaction';
-import { violatedUniqueConstraint } from '../db/pg-errors';
+import { queryBuilderFor } from '../db/kysely';
+import { staleVersion, type Locked } from '../db/rows';
+import type { MutationScope } from '../db/transaction';
 import { R2 } from '../rules/rules';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
-import { Directory } from './directory.entity';
+import type { Directory } from './directory.entity';
 import type { IdentityProvider } from './directory.enums';
 import { DirectoryErrorCode } from './directory.errors';
 import { newDirectoryToken } from './directory-token';
+import { DirectoryStore } from './directory.store';
 
+/** The reads of directories outside a mutation. */
 export class DirectoryService {
-  constructor(private readonly db: DataSource) {}
+  private readonly store: DirectoryStore;
+
+  constructor(db: DataSource) {
+    this.store = new DirectoryStore(queryBuilderFor(db));
+  }
 
   list(organizationId: string): Promise<Directory[]> {
-    return this.db
-      .getRepository(Directory)
-      .createQueryBuilder('dir')
-      .comment('directories')
-      .where('dir.organizationId = :organizationId', { organizationId })
-      .orderBy('dir.name')
-      .getMany();
+    return this.store.list(organizationId);
   }
+}
+
+/**
+ * How a mutation of one directory starts: the directory locked (the statement named for the
+ * action), then NOT_FOUND when it is absent, or VERSION_CONFLICT when `expectedVersion` is stale.
+ */
+async function lockDirectory(
+  m: MutationScope,
+  id: string,
+  expectedVersion: number | null | undefined,
+  field: string,
+): Promise<Locked<Directory>> {
+  const directory = await new DirectoryStore(m.db).lock(m.organizationId, id, m.action);
+  if (!directory) return { row: null, refusal: notFoundError('directory', field) };
+  const stale = staleVersion(expectedVersion, directory);
+  return stale ? { row: directory, refusal: stale } : { row: directory, refusal: null };
 }
 
 export type DirectoryOutcome =
@@ -79,7 +95,7 @@ export const directoryMutations = {
       errors.unshift(userError(CommonErrorCode.INVALID_INPUT, 'name must be 1 to 100 characters.', 'name'));
     if (errors.length > 0) return { kind: 'refused', errors };
     const { token, hash } = newDirectoryToken();
-    const directory = m.tx.create(Directory, {
+    const directory = await new DirectoryStore(m.db).insert({
       organizationId: m.organizationId,
       name,
       provider: input.provider,
@@ -88,10 +104,7 @@ export const directoryMutations = {
       tokenHash: hash,
       tokenIssuedAt: new Date(),
     });
-    try {
-      await savepoint(m.tx, () => m.tx.save(directory));
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== 'directory_organization_id_name_key') throw error;
+    if (!directory) {
       return {
         kind: 'refused',
         errors: [userError(DirectoryErrorCode.DIRECTORY_EXISTS, `A directory named ${name} already exists.`, 'name')],
@@ -112,17 +125,11 @@ export const directoryMutations = {
     m: MutationScope,
     input: { id: string; expectedVersion?: number | null },
   ): Promise<DirectoryOutcome> {
-    const { row: directory, refusal } = await lockCurrent(
-      m,
-      Directory,
-      input.id,
-      input.expectedVersion,
-      notFoundError('directory', 'id'),
-    );
+    const { row: directory, refusal } = await lockDirectory(m, input.id, input.expectedVersion, 'id');
     if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const { token, hash } = newDirectoryToken();
     const before = { tokenIssuedAt: directory.tokenIssuedAt };
-    await updateRow(m.tx, Directory, directory, { tokenHash: hash, tokenIssuedAt: new Date() });
+    await new DirectoryStore(m.db).update(directory, { tokenHash: hash, tokenIssuedAt: new Date() });
     await m.audit({
       targetType: 'Directory',
       targetId: directory.id,
@@ -141,18 +148,12 @@ export const directoryMutations = {
       expectedVersion?: number | null;
     },
   ): Promise<DirectoryOutcome> {
-    const { row: directory, refusal } = await lockCurrent(
-      m,
-      Directory,
-      input.directoryId,
-      input.expectedVersion,
-      notFoundError('directory', 'directoryId'),
-    );
+    const { row: directory, refusal } = await lockDirectory(m, input.directoryId, input.expectedVersion, 'directoryId');
     if (refusal) return { kind: 'refused', errors: [refusal], directory };
     const errors = attributeErrors(input);
     if (errors.length > 0) return { kind: 'refused', errors, directory };
     const before = directorySnapshot(directory);
-    await updateRow(m.tx, Directory, directory, {
+    await new DirectoryStore(m.db).update(directory, {
       ssoEmailAttribute: input.ssoEmailAttribute.trim(),
       scimEmailAttribute: input.scimEmailAttribute.trim(),
     });

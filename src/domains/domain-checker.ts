@@ -2,22 +2,13 @@ import { promises as dns, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import type { DomainCheckerOptions } from '../config';
 import { asciiDomain, normalizeDomainName } from './domain-name';
 
 export const VERIFICATION_FILE_PATH = '/.well-known/identity-governance-verification.txt';
 
-export interface DomainCheckerOptions {
-  /** 'host:port' or 'host' ('[::1]:53' for IPv6 with a port); empty = the system resolvers. */
-  dnsServers: string[];
-  /** Bound on a whole check: every DNS query, connection, redirect and the body. */
-  timeoutMs: number;
-  /** Largest verification file accepted, in bytes. */
-  maxBytes: number;
-  fileScheme: 'https' | 'http';
-  filePort?: number;
-  /** Only for tests and closed networks: lets the file check connect to loopback or private addresses. */
-  allowPrivateAddresses: boolean;
-}
+/** Declared with the rest of the settings (config.ts imports no feature). */
+export type { DomainCheckerOptions };
 
 type CheckFailure =
   | 'MISSING_RECORD'

@@ -8,7 +8,9 @@ import type { Context } from '../context';
 import { DomainVerificationMethod } from './domain.enums';
 import { DomainMigrationPayload, DomainPayload } from './domain.payloads';
 import { domainMutations, type DomainOutcome } from './domain.service';
-import { migrationMutations } from './domain-migration.service';
+import { startDomainMigration } from '../workflows/domain-migrations';
+import { claimDomain } from '../workflows/claims';
+import { verifyDomain } from '../workflows/domain-verification';
 
 function domainPayload(outcome: DomainOutcome) {
   switch (outcome.kind) {
@@ -71,7 +73,7 @@ export class DomainMutationResolver {
       domainPayload(
         result === null
           ? { kind: 'refused', error: notFoundError('domain', 'id') }
-          : await domainMutations.recordCheck(m, args, result),
+          : await verifyDomain(m, args, result),
       ),
     );
   }
@@ -88,7 +90,7 @@ export class DomainMutationResolver {
   ) {
     const args = { id, expectedVersion };
     return ctx.mutate(DomainPayload, { action: 'claimDomain', args, ...options }, async (m) =>
-      domainPayload(await domainMutations.claim(m, args)),
+      domainPayload(await claimDomain(m, args)),
     );
   }
 
@@ -105,7 +107,7 @@ export class DomainMutationResolver {
   ) {
     const args = { fromDomain, toDomain };
     return ctx.mutate(DomainMigrationPayload, { action: 'startDomainMigration', args, ...options }, async (m) => {
-      const outcome = await migrationMutations.start(m, args);
+      const outcome = await startDomainMigration(m, args);
       return outcome.kind === 'started'
         ? { migration: outcome.migration, staleAccounts: outcome.staleAccounts, userErrors: [] }
         : { migration: null, staleAccounts: [], userErrors: outcome.errors };

@@ -1,3 +1,5 @@
+import { registerUserErrorCodes } from '../common/user-error';
+
 export enum DomainErrorCode {
   INVALID_DOMAIN = 'INVALID_DOMAIN',
   PUBLIC_SUFFIX = 'PUBLIC_SUFFIX',
@@ -8,4 +10,11 @@ export enum DomainErrorCode {
   DOMAIN_NOT_CLAIMED = 'DOMAIN_NOT_CLAIMED',
   VERIFICATION_FAILED = 'VERIFICATION_FAILED',
   MIGRATION_IN_PROGRESS = 'MIGRATION_IN_PROGRESS',
+}
+
+registerUserErrorCodes(DomainErrorCode);
+declare module '../common/user-error' {
+  interface UserErrorCodes {
+    domains: DomainErrorCode;
+  }
 }

@@ -52,9 +52,7 @@ export class DomainMigrationResolver {
   @Query(() => [DomainMigration], { description: 'Domain migrations of the organization, newest first.' })
   @RequireScope(Scope.READ)
   domainMigrations(@Ctx() ctx: Context): Promise<DomainMigration[]> {
-    return ctx.services.db
-      .getRepository(DomainMigration)
-      .find({ where: { organizationId: ctx.organizationId }, order: { createdAt: 'DESC', id: 'DESC' }, take: 100 });
+    return ctx.services.domains.migrations(ctx.organizationId);
   }
 
   @FieldResolver(() => Domain)
@@ -72,7 +70,7 @@ export class DomainMigrationResolver {
   })
   async staleAccounts(@Root() migration: DomainMigration, @Ctx() ctx: Context): Promise<Account[]> {
     const from = await ctx.loaders.domains.byId.load(migration.fromDomainId);
-    return from ? ctx.loaders.domains.staleAccounts.load(from.name) : [];
+    return from ? ctx.loaders.accounts.staleByDomain.load(from.name) : [];
   }
 }
 

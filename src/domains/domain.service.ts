@@ -1,105 +1,65 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { notFoundError, userError, type UserError } from '../common/user-error';
-import { lockCurrent, updateRow } from '../db/rows';
-import { selectRows } from '../db/statements';
-import { savepoint, type MutationScope } from '../db/transaction';
-import { violatedUniqueConstraint } from '../db/pg-errors';
-import { R3, R8, check, violationOf, type DomainFacts } from '../rules/rules';
-import { markManaged } from '../accounts/account-claims';
+import { queryBuilderFor, type Db } from '../db/kysely';
+import { staleVersion, type Locked } from '../db/rows';
+import type { MutationScope } from '../db/transaction';
+import type { DomainFacts } from '../rules/rules';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts, resolveConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
-import { Domain } from './domain.entity';
+import { resolveConflicts } from '../conflicts/conflict.ledger';
+import type { Domain } from './domain.entity';
+import type { DomainMigration } from './domain-migration.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
 import { normalizeDomainName } from './domain-name';
 import { newVerificationToken } from './domain-verification';
 import type { CheckResult } from './domain-checker';
+import { DomainStore } from './domain.store';
 
+/** The reads of domains outside a mutation. */
 export class DomainService {
-  constructor(private readonly db: DataSource) {}
+  private readonly store: DomainStore;
 
-  /** An organization asserts tens of domains, not thousands: one sorted list, no pages. */
+  constructor(db: DataSource) {
+    this.store = new DomainStore(queryBuilderFor(db));
+  }
+
   list(organizationId: string, status?: DomainStatus | null): Promise<Domain[]> {
-    const query = this.db
-      .getRepository(Domain)
-      .createQueryBuilder('d')
-      .comment('domains')
-      .where('d.organizationId = :organizationId', { organizationId });
-    if (status) query.andWhere('d.status = :status', { status });
-    return query.orderBy('d.name').getMany();
+    return this.store.list(organizationId, status);
+  }
+
+  /** Domain migrations of the organization, newest first. */
+  migrations(organizationId: string): Promise<DomainMigration[]> {
+    return this.store.migrations(organizationId);
   }
 }
 
 /** The organization's domains with these (stored-form) names, by name. */
-export async function findDomainsByName(
-  tx: EntityManager,
-  organizationId: string,
-  names: string[],
-): Promise<Map<string, Domain>> {
-  if (names.length === 0) return new Map();
-  const domains = await tx
-    .getRepository(Domain)
-    .createQueryBuilder('d')
-    .comment('domainsByName')
-    .where('d.organizationId = :organizationId', { organizationId })
-    .andWhere('d.name = ANY(:names)', { names: [...new Set(names)] })
-    .getMany();
+export async function findDomainsByName(db: Db, organizationId: string, names: string[]): Promise<Map<string, Domain>> {
+  const domains = await new DomainStore(db).byNames(organizationId, names);
   return new Map(domains.map((domain) => [domain.name, domain]));
 }
 
 /**
- * Rule R8's per-change facts: which of these email domains (stored form) another organization
- * has VERIFIED (exact names: a subdomain is a domain of its own). Share-locks every other
- * organization's row of those names, so a verification in flight either commits first and is
+ * Rule R8's per-change facts: whether another organization has VERIFIED this email domain
+ * (stored form; exact names: a subdomain is a domain of its own). Share-locks every other
+ * organization's row of the name, so a verification in flight either commits first and is
  * seen here, or waits for this transaction and then sees what it wrote (and opens its conflict).
  */
-async function domainsOwnedElsewhere(tx: EntityManager, organizationId: string, names: string[]): Promise<Set<string>> {
-  if (names.length === 0) return new Set();
-  const rows: Array<{ name: string; status: DomainStatus }> = await tx.query(
-    `/* domainsOwnedElsewhere */ SELECT name, status FROM domain
-      WHERE name = ANY($2::text[]) AND organization_id <> $1 ORDER BY id FOR SHARE`,
-    [organizationId, [...new Set(names)]],
-  );
-  return new Set(rows.filter((row) => row.status === DomainStatus.VERIFIED).map((row) => row.name));
-}
-
-export const domainOwnedElsewhere = async (tx: EntityManager, organizationId: string, name: string) =>
-  (await domainsOwnedElsewhere(tx, organizationId, [name])).has(name);
+export const domainOwnedElsewhere = async (db: Db, organizationId: string, name: string) =>
+  (await new DomainStore(db).verifiedElsewhere(organizationId, [name])).has(name);
 
 /**
- * Rule R8 when `domain` is verified: accounts of other organizations holding addresses on it
- * (they predate the verification) get their DOMAIN_OWNED_ELSEWHERE conflict in their own
- * organization now, exactly as a rescan there would open it.
+ * How a mutation of one domain starts: the domain locked (the statement named for the action),
+ * then NOT_FOUND when it is absent, or VERSION_CONFLICT when `expectedVersion` is stale.
  */
-async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Promise<void> {
-  // One probe of the (organization_id, email_domain, ...) index per other organization (OFFSET 0
-  // keeps the planner from flattening it into a scan of every account on the name, most of them
-  // the verifier's own); no index on email_domain alone is worth its write cost for this.
-  const holders: Array<{ id: string; organization_id: string; email: string; own_domain_id: string | null }> =
-    await m.tx.query(
-      `/* verifyDomain:holders */ SELECT a.id, o.id AS organization_id, a.email, own.id AS own_domain_id
-         FROM organization o
-         JOIN LATERAL (SELECT a.id, a.email FROM account a
-                        WHERE a.organization_id = o.id AND a.email_domain = $1 AND a.status <> 'DEACTIVATED' OFFSET 0) a ON true
-         LEFT JOIN domain own ON own.organization_id = o.id AND own.name = $1
-        WHERE o.id <> $2`,
-      [domain.name, domain.organizationId],
-    );
-  const byOrganization = new Map<string, ConflictSpec[]>();
-  for (const holder of holders) {
-    const spec: ConflictSpec = {
-      kind: ConflictKind.DOMAIN_OWNED_ELSEWHERE,
-      causeKey: causeKey.account(holder.id),
-      summary: violationOf(R8, { email: holder.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false }),
-      email: holder.email,
-      accountId: holder.id,
-      domainId: holder.own_domain_id,
-    };
-    byOrganization.set(holder.organization_id, [...(byOrganization.get(holder.organization_id) ?? []), spec]);
-  }
-  for (const [organizationId, specs] of byOrganization) {
-    await openConflicts(m, specs, { organizationId, actor: 'system:domain-verification' });
-  }
+export async function lockDomain(
+  m: MutationScope,
+  input: { id: string; expectedVersion?: number | null },
+): Promise<Locked<Domain>> {
+  const domain = await new DomainStore(m.db).lock(m.organizationId, input.id, m.action);
+  if (!domain) return { row: null, refusal: notFoundError('domain', 'id') };
+  const stale = staleVersion(input.expectedVersion, domain);
+  return stale ? { row: domain, refusal: stale } : { row: domain, refusal: null };
 }
 
 /** What the rules read of a domain, and what the audit trail keeps of it. */
@@ -121,16 +81,13 @@ export const domainMutations = {
   async add(m: MutationScope, input: { name: string; method: DomainVerificationMethod }): Promise<DomainOutcome> {
     const normalized = normalizeDomainName(input.name);
     if (!normalized.ok) return refusedDomain(userError(DomainErrorCode[normalized.code], normalized.message, 'name'));
-    const domain = m.tx.create(Domain, {
+    const domain = await new DomainStore(m.db).insert({
       organizationId: m.organizationId,
       name: normalized.name,
       verificationMethod: input.method,
       verificationToken: newVerificationToken(),
     });
-    try {
-      await savepoint(m.tx, () => m.tx.save(domain));
-    } catch (error) {
-      if (violatedUniqueConstraint(error) !== 'domain_organization_id_name_key') throw error;
+    if (!domain) {
       return refusedDomain(
         userError(
           DomainErrorCode.DOMAIN_EXISTS,
@@ -156,14 +113,11 @@ export const domainMutations = {
     m: MutationScope,
     input: { id: string; expectedVersion?: number | null },
     result: CheckResult,
+    /** What becoming VERIFIED means outside the domain (other organizations' accounts on it): the workflow's part. */
+    whenVerified: (domain: Domain) => Promise<void>,
   ): Promise<DomainOutcome> {
-    const { row: domain, refusal } = await lockCurrent(
-      m,
-      Domain,
-      input.id,
-      input.expectedVersion,
-      notFoundError('domain', 'id'),
-    );
+    const store = new DomainStore(m.db);
+    const { row: domain, refusal } = await lockDomain(m, input);
     if (refusal) return refusedDomain(refusal, domain);
     const before = domainFacts(domain);
 
@@ -173,7 +127,7 @@ export const domainMutations = {
       const message = result.conclusive
         ? result.detail
         : `${domain.name} could not be checked: ${result.detail} Its status is unchanged (${status}); try again later.`;
-      await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
+      await store.update(domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
       await m.audit({
         targetType: 'Domain',
         targetId: domain.id,
@@ -185,16 +139,9 @@ export const domainMutations = {
 
     const becomesVerified = domain.status !== DomainStatus.VERIFIED;
     if (becomesVerified) {
-      const holders = await selectRows(
-        m.tx,
-        Domain,
-        'verifiedHolders',
-        'name = $1 AND status = $2 AND id <> $3',
-        [domain.name, DomainStatus.VERIFIED, domain.id],
-        { lock: true },
-      );
+      const holders = await store.lockVerifiedHolders(domain.name, domain.id);
       for (const holder of holders) {
-        await updateRow(m.tx, Domain, holder, { status: DomainStatus.SUPERSEDED });
+        await store.update(holder, { status: DomainStatus.SUPERSEDED });
         // The other organization learns from its own trail why its domain changed.
         await m.audit({
           elsewhere: { organizationId: holder.organizationId, actor: 'system:domain-verification' },
@@ -210,7 +157,7 @@ export const domainMutations = {
         });
       }
     }
-    await updateRow(m.tx, Domain, domain, {
+    await store.update(domain, {
       status: DomainStatus.VERIFIED,
       verifiedAt: domain.status === DomainStatus.VERIFIED ? domain.verifiedAt : new Date(),
       lastCheckedAt: new Date(),
@@ -219,37 +166,11 @@ export const domainMutations = {
     if (becomesVerified) {
       // Only on the change: no rescan can be opening these conflicts before it commits, since
       // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
-      await openOwnedElsewhereConflicts(m, domain);
+      await whenVerified(domain);
       // Its own accounts on it no longer sit on a domain another organization verified.
       await resolveConflicts(m, { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name });
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };
-  },
-
-  /** Claims a VERIFIED domain (rule R3) and, with it, every unmanaged account on it. */
-  async claim(m: MutationScope, input: { id: string; expectedVersion?: number | null }): Promise<DomainOutcome> {
-    const { row: domain, refusal } = await lockCurrent(
-      m,
-      Domain,
-      input.id,
-      input.expectedVersion,
-      notFoundError('domain', 'id'),
-    );
-    if (refusal) return refusedDomain(refusal, domain);
-    const notVerified = check(R3, { email: `*@${domain.name}`, domain: domainFacts(domain), subject: 'claim' }, 'id');
-    if (notVerified) return refusedDomain(notVerified, domain);
-    if (domain.claimedAt !== null) return { kind: 'unchanged', domain, claimedAccounts: 0 };
-
-    const before = domainFacts(domain);
-    await updateRow(m.tx, Domain, domain, { claimedAt: new Date() });
-    const claimed = await markManaged(m, { domain: domain.name });
-    await m.audit({
-      targetType: 'Domain',
-      targetId: domain.id,
-      before,
-      after: { ...domainFacts(domain), claimedAccounts: claimed.size },
-    });
-    return { kind: 'changed', domain, claimedAccounts: claimed.size };
   },
 };

@@ -1,41 +1,18 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { sql } from 'kysely';
-import { escapeLike } from '../common/sql';
 import type { Context } from '../context';
-import { paginate, type Keyset, type Page } from '../db/keyset';
+import { paginate, type Page } from '../db/keyset';
 import { queryBuilderFor } from '../db/kysely';
-import { Account } from '../accounts/account.entity';
+import { ACCOUNT_KEYSET, Account, accountList } from '../accounts';
 import type { AccountFilter } from '../accounts/account.inputs';
 import { Conflict } from '../conflicts/conflict.entity';
 import type { ConflictStatus } from '../conflicts/conflict.enums';
-import { asciiDomain } from '../domains/domain-name';
-import { Domain } from '../domains/domain.entity';
+import { Domain, asciiDomain } from '../domains';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { fromJson, manyFromJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
 import { connectionNodes, selectionOf, type Selection } from './selection';
 import { plannedField, setPlanned } from './planned';
-
-/** The columns the plan filters and orders on; the statement reads every column of the row. */
-interface AccountRow {
-  id: string;
-  organizationId: string;
-  email: string;
-  emailDomain: string;
-  status: string;
-  origin: string;
-  managed: boolean;
-}
-
-/** By email, byte order: the order a portal shows and the index prefix search uses (as AccountService.list). */
-const ACCOUNT_KEYSET: Keyset<AccountRow> = {
-  scope: 'accounts',
-  direction: 'asc',
-  keys: [
-    { property: 'email', cast: 'text', wrap: (value) => sql`lower(${value}) COLLATE "C"` },
-    { property: 'id', cast: 'uuid' },
-  ],
-};
 
 /** The distinct `status` arguments of `conflicts(status:)` on an account (null: every status). */
 function conflictStatuses(nodes: Selection): Array<ConflictStatus | null> {
@@ -130,25 +107,8 @@ export async function planAccounts(
 ): Promise<Page<Account>> {
   const organizationId = ctx.organizationId;
   const relations = accountRelations(connectionNodes(selectionOf(info)));
-  const db = queryBuilderFor(ctx.services.db).withTables<{ account: AccountRow }>();
-  const query = db
-    .selectFrom('account')
-    .selectAll()
-    .where('organizationId', '=', organizationId)
-    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as string))
-    .$if(filter.origin != null, (q) => q.where('origin', '=', filter.origin as string))
-    .$if(filter.managed != null, (q) => q.where('managed', '=', filter.managed as boolean))
-    .$if(filter.domain != null, (q) => q.where('emailDomain', '=', asciiDomain(filter.domain as string)))
-    .$if(Boolean(filter.emailPrefix), (q) =>
-      q.where(
-        sql<boolean>`lower(email) COLLATE "C" LIKE lower(${escapeLike((filter.emailPrefix as string).trim())}) || '%'`,
-      ),
-    )
-    .$if(filter.idpManaged != null, (q) =>
-      q.where(
-        sql<boolean>`${sql.raw(filter.idpManaged ? '' : 'NOT ')}EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = account.id AND r.organization_id = ${organizationId})`,
-      ),
-    );
+  const domain = filter.domain != null ? asciiDomain(filter.domain) : null;
+  const query = accountList(queryBuilderFor(ctx.services.db), organizationId, { ...filter, domain });
   const columns = accountRelationColumns(relations, organizationId);
   const page = await paginate(columns.length > 0 ? query.select(columns) : query, ACCOUNT_KEYSET, args, 'accounts');
   return {

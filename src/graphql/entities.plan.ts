@@ -4,7 +4,7 @@ import { isUuid } from '../common/ids';
 import { Scope } from '../auth/scopes';
 import type { Context } from '../context';
 import { queryBuilderFor, tag } from '../db/kysely';
-import type { Account } from '../accounts/account.entity';
+import type { Account } from '../accounts';
 import { accountRelationColumns, accountRelations, primeAccount } from './account-search.plan';
 import { selectionOf } from './selection';
 
@@ -37,7 +37,7 @@ export async function planEntities(
   if (ids.length === 0) return null;
   const organizationId = ctx.organizationId;
   const relations = accountRelations(selectionOf(info).on('Account'));
-  const db = queryBuilderFor(ctx.services.db).withTables<{ account: { id: string; organizationId: string } }>();
+  const db = queryBuilderFor(ctx.services.db);
   const columns = accountRelationColumns(relations, organizationId);
   const query = db
     .selectFrom('account')

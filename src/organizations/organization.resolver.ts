@@ -9,6 +9,6 @@ export class OrganizationResolver {
   @Query(() => Organization, { nullable: true, description: "The caller's organization (from the token's org claim)." })
   @RequireScope(Scope.READ)
   organization(@Ctx() ctx: Context): Promise<Organization | null> {
-    return ctx.services.db.getRepository(Organization).findOneBy({ id: ctx.organizationId });
+    return ctx.services.organizations.byId(ctx.organizationId);
   }
 }

@@ -4,7 +4,7 @@ import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { DomainMigration, MigrationStatus } from '../domains/domain-migration.entity';
-import { staleAccounts } from '../domains/domain-migration.service';
+import { staleAccounts } from '../accounts';
 import { domainFacts } from '../domains/domain.service';
 import type { Account } from '../accounts/account.entity';
 import { ScimRecord } from '../scim/scim-record.entity';

@@ -139,7 +139,7 @@ export async function syncRecord(
   }
   const verifiedDomain = domain?.status === DomainStatus.VERIFIED;
   // Rule R8, checked before any account is linked, created or given the email.
-  const ownedElsewhere = emailDomain !== null && (await domainOwnedElsewhere(m.tx, m.organizationId, emailDomain));
+  const ownedElsewhere = emailDomain !== null && (await domainOwnedElsewhere(m.db, m.organizationId, emailDomain));
   const unavailable = (email: string, holder: Account | null) =>
     R8.evaluate({
       email,

@@ -1,14 +1,10 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
+import type { RetryWorkerOptions } from '../config';
 import { hydrate } from '../db/hydrate';
 import { runMutation } from '../db/transaction';
 import { ScimRecord } from './scim-record.entity';
 import { directoryOf, resyncLocked } from './scim-record.service';
-
-export interface RetryWorkerOptions {
-  intervalMs: number;
-  batchSize: number;
-}
 
 export const RETRY_ACTOR = 'system:retry';
 

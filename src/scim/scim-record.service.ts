@@ -5,7 +5,7 @@ import { notFoundError, userError, type UserError } from '../common/user-error';
 import { lockCurrent, lockRow, updateRow } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import { Account } from '../accounts/account.entity';
-import { takingFacts } from '../accounts/address-facts';
+import { takingFacts } from '../workflows/address-facts';
 import { R8, check } from '../rules/rules';
 import { Directory } from '../directories/directory.entity';
 import type { Conflict } from '../conflicts/conflict.entity';
@@ -212,7 +212,7 @@ export const scimRecordMutations = {
     if (record.accountId === account.id) return { kind: 'changed', record, resolved: [] };
     if (record.email) {
       // Rule R8: the link would give the account an address the organization cannot use.
-      const { facts } = await takingFacts(m.tx, m.organizationId, record.email, account.id);
+      const { facts } = await takingFacts(m.db, m.organizationId, record.email, account.id);
       const unavailable = check(R8, facts, 'id');
       if (unavailable) return refusedWith(unavailable, record);
     }

@@ -1,4 +1,5 @@
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/app';
 import { fixtures } from '../support/fixtures';
@@ -25,7 +26,7 @@ describe('database outage during a batch of mutations', () => {
     directory = await given.directory(organizationId, 'Okta');
     const target = new URL(db.url);
     proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    serverDb = createDataSource({ url: throughProxy(db.url, proxy.port), poolMax: 5 });
+    serverDb = createDataSource({ url: throughProxy(db.url, proxy.port), entities, poolMax: 5 });
     await serverDb.initialize();
     app = await startTestServer(serverDb);
     token = await app.token(organizationId);

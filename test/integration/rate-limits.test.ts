@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { startTestServer, type TestServer } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { fixtures } from '../support/fixtures';
@@ -24,7 +25,7 @@ describe('rate limits', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    second = createDataSource({ url: db.url, poolMax: 4 });
+    second = createDataSource({ url: db.url, entities, poolMax: 4 });
     await second.initialize();
     const rateLimits = {
       mutationsPerMinute: MUTATIONS_PER_MINUTE,

@@ -1,6 +1,7 @@
 import { mintToken } from '../../src/auth/tokens';
 import { ALL_SCOPES } from '../../src/auth/scopes';
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { TEST_JWT_SECRET } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { fixtures } from '../support/fixtures';
@@ -31,7 +32,7 @@ describe('two replicas on one database', () => {
 
   it('keeps emails unique and conflicts single under concurrent SCIM pushes and mutations on both', async () => {
     // The schema exists now; a fresh connection sees it.
-    const data = createDataSource({ url: db.url, poolMax: 4 });
+    const data = createDataSource({ url: db.url, entities, poolMax: 4 });
     await data.initialize();
     const given = fixtures(data);
     const organizationId = (await given.organization('replicas')).id;

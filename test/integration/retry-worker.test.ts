@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { RetryWorker } from '../../src/scim/retry-worker';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { fixtures } from '../support/fixtures';
@@ -40,7 +41,7 @@ describe('the retry worker', () => {
   afterAll(() => db.drop());
 
   it('retries every due record exactly once when two replicas run at the same time', async () => {
-    const replica = createDataSource({ url: db.url, poolMax: 5 });
+    const replica = createDataSource({ url: db.url, entities, poolMax: 5 });
     await replica.initialize();
     try {
       const logger = pino({ level: 'silent' });

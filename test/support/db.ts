@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import { createDataSource, withDatabase } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { loadState } from './state';
+
+/** A statement's tag: its first `/* name *\/` comment, leading or trailing. */
+function tagOf(query: string): string | undefined {
+  return /\/\* (.+?) \*\//.exec(query)?.[1];
+}
 
 /** Counts the SQL statements a piece of code sends, through TypeORM's logger hook. */
 class QueryCounter implements TypeOrmLogger {
@@ -13,12 +19,24 @@ class QueryCounter implements TypeOrmLogger {
   reset(): void {
     this.queries = [];
   }
-  /** Statements carrying the tag comment: leading (`.comment(...)`) or trailing (`.modifyEnd(tag(...))`). */
+  /**
+   * Statements tagged `tag`, wherever the comment is: leading (raw SQL, TypeORM's `.comment(...)`)
+   * or trailing (Kysely's `.modifyEnd(tag(...))`). The closing `*\/` is matched too, so `a` does
+   * not count `a:b`.
+   */
   tagged(tag: string): string[] {
     return this.queries.filter((query) => query.includes(`/* ${tag} */`));
   }
+  /** Each statement's tag (see tagged), or undefined for an untagged one. */
+  tags(): Array<string | undefined> {
+    return this.queries.map(tagOf);
+  }
   logQuery(query: string): void {
-    if (!/^(START TRANSACTION|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) this.queries.push(query);
+    // Transaction control is not a statement of the code under test: TypeORM's and Kysely's own.
+    if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) return;
+    // Kysely statements carry their tag at the end (`.modifyEnd(tag(...))`): logged here in front, as `.comment(...)` puts it.
+    const tag = /\s*(\/\* [\w:.-]+ \*\/)$/.exec(query);
+    this.queries.push(tag ? `${tag[1]} ${query.slice(0, tag.index)}` : query);
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
@@ -62,7 +80,7 @@ export async function createTestDatabase(
   );
   const queries = new QueryCounter();
   const url = databaseUrl(name);
-  const dataSource = createDataSource({ url, poolMax: options.poolMax ?? 10, logger: queries });
+  const dataSource = createDataSource({ url, entities, poolMax: options.poolMax ?? 10, logger: queries });
   await dataSource.initialize();
   return {
     dataSource,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import pino from 'pino';
 import { createDataSource, withDatabase } from '../../src/db/data-source';
+import { entities } from '../../src/entities';
 import { migrate } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { saveState } from './state';
@@ -33,7 +34,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.query(`CREATE DATABASE ${template}`);
   await admin.end();
 
-  const dataSource = createDataSource({ url: withDatabase(adminUrl, template), poolMax: 2 });
+  const dataSource = createDataSource({ url: withDatabase(adminUrl, template), entities, poolMax: 2 });
   await dataSource.initialize();
   await migrate(dataSource, logger);
   await dataSource.destroy();

@@ -1,6 +1,7 @@
-import type { EntityManager } from 'typeorm';
-import { domainOwnedElsewhere } from '../domains/domain.service';
+import type { Db } from '../db/kysely';
 import type { Party, R8Facts } from '../rules/rules';
+import { AccountStore } from '../accounts';
+import { domainOwnedElsewhere } from '../domains';
 
 /**
  * What rules R8 and R6 need to know about an address an account of `organizationId` would take
@@ -9,22 +10,18 @@ import type { Party, R8Facts } from '../rules/rules';
  * being taken, so `domainVerifiedBy` is never `us` here.
  */
 export async function takingFacts(
-  tx: EntityManager,
+  db: Db,
   organizationId: string,
   email: string,
   exceptAccountId: string,
 ): Promise<{ facts: R8Facts; holderEmail: string | null }> {
   const ownedElsewhere = await domainOwnedElsewhere(
-    tx,
+    db,
     organizationId,
     email.slice(email.lastIndexOf('@') + 1).toLowerCase(),
   );
-  const holders: Array<{ organization_id: string; email: string }> = await tx.query(
-    `/* emailHolder */ SELECT organization_id, email FROM account WHERE lower(email) = lower($1) AND id <> $2`,
-    [email, exceptAccountId],
-  );
-  const holder = holders.at(0);
-  const heldBy: Party = !holder ? 'none' : holder.organization_id === organizationId ? 'us' : 'others';
+  const holder = await new AccountStore(db).emailHolder(email, exceptAccountId);
+  const heldBy: Party = !holder ? 'none' : holder.organizationId === organizationId ? 'us' : 'others';
   return {
     facts: { email, heldBy, domainVerifiedBy: ownedElsewhere ? 'others' : 'none', taking: true },
     // Another organization's holder is never described.

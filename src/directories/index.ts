@@ -1,0 +1,3 @@
+/** The directories feature's face: what other folders may use. */
+export { DirectoryService } from './directory.service';
+export { createDirectoryLoaders } from './directory.loaders';

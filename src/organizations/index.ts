@@ -1,0 +1,2 @@
+/** The organizations feature's face: what other folders may use. */
+export { OrganizationService } from './organization.service';

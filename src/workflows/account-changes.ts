@@ -1,0 +1,217 @@
+import type { EntityManager } from 'typeorm';
+import type { Db } from '../db/kysely';
+import { CommonErrorCode, userError, type UserError } from '../common/user-error';
+import type { MutationScope } from '../db/transaction';
+import { R1, R3, R6, R8, check, refusalOf } from '../rules/rules';
+import { linkedDirectoryNames } from '../scim/scim-record.service';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import {
+  AccountErrorCode,
+  AccountStatus,
+  AccountStore,
+  changeAccountEmail,
+  lockAccount,
+  normalizeEmail,
+  placeholderEmail,
+  renameToPlaceholder,
+  type Account,
+} from '../accounts';
+import { domainFacts, domainOwnedElsewhere, findDomainsByName } from '../domains';
+import { takingFacts } from './address-facts';
+
+export type AccountOutcome =
+  | { kind: 'changed'; account: Account; previousEmail?: string }
+  | { kind: 'unchanged'; account: Account }
+  | { kind: 'refused'; errors: UserError[]; account?: Account | null };
+
+const refused = (error: UserError, account?: Account | null): AccountOutcome => ({
+  kind: 'refused',
+  errors: [error],
+  account,
+});
+
+export interface RenameInput {
+  accountId: string;
+  newEmail?: string | null;
+  expectedVersion?: number | null;
+}
+
+/**
+ * The mutations on accounts, each inside the transaction of a MutationScope. A workflow: their
+ * rules read SCIM records (R1) and domains (R3, R8) besides the account.
+ */
+export const accountChanges = {
+  /**
+   * Renames an account's email (rules R1, R3, R6 and R8): to `newEmail`, or without it to the
+   * first free placeholder `local+duplicatedN@domain`. The old email goes to the history; open
+   * conflicts this account blocks record the step, and leaving a domain another organization
+   * verified resolves the account's DOMAIN_OWNED_ELSEWHERE conflict.
+   */
+  async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
+    const { row: account, refusal } = await lockAccount(m, input);
+    if (refusal) return refused(refusal, account);
+    const idpManaged = await idpManagedRefusal(m.tx, account);
+    if (idpManaged) return refused(idpManaged, account);
+
+    const [previousEmail, previousDomain] = [account.email, account.emailDomain];
+    if (input.newEmail != null) {
+      const parsed = normalizeEmail(input.newEmail);
+      if (!parsed.ok) return refused(userError(AccountErrorCode.INVALID_EMAIL, parsed.message, 'newEmail'), account);
+      if (parsed.email === account.email) return { kind: 'unchanged', account };
+      // R3 first: it reads only the organization's own domains, so its answer says nothing about others.
+      if (account.managed && parsed.domain !== account.emailDomain) {
+        const domains = await findDomainsByName(m.db, m.organizationId, [parsed.domain]);
+        const leaves = check(
+          R3,
+          { email: parsed.email, domain: domainFacts(domains.get(parsed.domain)), subject: 'managedEmail' },
+          'newEmail',
+        );
+        if (leaves) return refused(leaves, account);
+      }
+      if (parsed.email.toLowerCase() !== account.email.toLowerCase()) {
+        const taken = await takingRefusal(m.db, m.organizationId, parsed.email, account);
+        if (taken) return refused(taken, account);
+      }
+      if (!(await changeAccountEmail(m, account, parsed.email, parsed.domain))) {
+        // Taken meanwhile: refused as the checks above would refuse it now.
+        const taken = await takingRefusal(m.db, m.organizationId, parsed.email, account);
+        return refused(
+          taken ?? refusalOf(R6, { newEmail: parsed.email, takenBy: 'another account' }, 'newEmail'),
+          account,
+        );
+      }
+    } else {
+      const [local, domain] = [account.email.slice(0, account.email.lastIndexOf('@')), account.emailDomain];
+      // A placeholder stays on the account's domain: not one whose addresses belong to another organization.
+      if (await domainOwnedElsewhere(m.db, m.organizationId, domain)) {
+        const facts = {
+          email: placeholderEmail(local, domain, 1),
+          heldBy: 'none',
+          domainVerifiedBy: 'others',
+        } as const;
+        return refused(refusalOf(R8, { ...facts, taking: true }, 'newEmail'), account);
+      }
+      await renameToPlaceholder(m, account, local, domain);
+    }
+
+    // The first remediation step of an EMAIL_TAKEN conflict this account was blocking.
+    await noteAction(m, {
+      conflictingAccountId: account.id,
+      kinds: [ConflictKind.EMAIL_TAKEN, ConflictKind.DUPLICATE_ACCOUNTS],
+    });
+    if (account.emailDomain !== previousDomain) {
+      // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
+      await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] });
+    }
+    await m.audit({
+      targetType: 'Account',
+      targetId: account.id,
+      before: { email: previousEmail },
+      after: { email: account.email },
+    });
+    return { kind: 'changed', account, previousEmail };
+  },
+
+  async suspend(
+    m: MutationScope,
+    input: { accountId: string; reason: string; expectedVersion?: number | null },
+  ): Promise<AccountOutcome> {
+    const reason = input.reason.trim();
+    if (reason.length === 0 || reason.length > 500)
+      return refused(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
+    return changeStatus(m, input, AccountStatus.SUSPENDED, [AccountStatus.ACTIVE], reason);
+  },
+
+  restore(m: MutationScope, input: { accountId: string; expectedVersion?: number | null }): Promise<AccountOutcome> {
+    return changeStatus(m, input, AccountStatus.ACTIVE, [AccountStatus.SUSPENDED], null);
+  },
+
+  deactivate(
+    m: MutationScope,
+    input: { accountId: string; reason?: string | null; expectedVersion?: number | null },
+  ): Promise<AccountOutcome> {
+    return changeStatus(
+      m,
+      input,
+      AccountStatus.DEACTIVATED,
+      [AccountStatus.ACTIVE, AccountStatus.SUSPENDED],
+      input.reason?.trim() || null,
+    );
+  },
+};
+
+async function changeStatus(
+  m: MutationScope,
+  input: { accountId: string; expectedVersion?: number | null },
+  to: AccountStatus,
+  from: AccountStatus[],
+  reason: string | null,
+): Promise<AccountOutcome> {
+  const { row: account, refusal } = await lockAccount(m, input);
+  if (refusal) return refused(refusal, account);
+  if (to === AccountStatus.DEACTIVATED) {
+    // Deactivation switches the whole account off: only for managed accounts, and from the IdP when it manages them.
+    if (!account.managed) {
+      return refused(
+        userError(
+          AccountErrorCode.ACCOUNT_NOT_MANAGED,
+          `${account.email} is not managed by your organization; claim it first.`,
+          'accountId',
+        ),
+        account,
+      );
+    }
+    const idpManaged = await idpManagedRefusal(m.tx, account);
+    if (idpManaged) return refused(idpManaged, account);
+  }
+  if (!from.includes(account.status)) {
+    return refused(
+      userError(
+        AccountErrorCode.INVALID_STATUS_TRANSITION,
+        `${account.email} is ${account.status}; ${m.action} needs it ${from.join(' or ')}.`,
+        'accountId',
+      ),
+      account,
+    );
+  }
+  const before = { status: account.status, statusReason: account.statusReason };
+  await new AccountStore(m.db).update(account, { status: to, statusReason: reason });
+  if (to !== AccountStatus.ACTIVE) {
+    // Suspending or deactivating a stale account is what its STALE_EXTERNAL_ACCOUNT conflict asked for
+    // (rule R5); deactivating one on a domain another organization verified, what DOMAIN_OWNED_ELSEWHERE did (R8).
+    const kinds = [ConflictKind.STALE_EXTERNAL_ACCOUNT];
+    if (to === AccountStatus.DEACTIVATED) kinds.push(ConflictKind.DOMAIN_OWNED_ELSEWHERE);
+    await resolveConflicts(m, { accountId: account.id, kinds });
+  }
+  await m.audit({
+    targetType: 'Account',
+    targetId: account.id,
+    before,
+    after: { status: account.status, statusReason: account.statusReason },
+  });
+  return { kind: 'changed', account };
+}
+
+/** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
+async function idpManagedRefusal(tx: EntityManager, account: Account): Promise<UserError | null> {
+  const linked = await linkedDirectoryNames(tx, [account.id]);
+  return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, 'accountId');
+}
+
+/**
+ * Rules R8 then R6 for an address `account` would take: one refusal for every reason outside the
+ * organization (never which), and the holder named when it is one of the organization's own.
+ */
+async function takingRefusal(
+  db: Db,
+  organizationId: string,
+  email: string,
+  account: Account,
+): Promise<UserError | null> {
+  const { facts, holderEmail } = await takingFacts(db, organizationId, email, account.id);
+  return (
+    check(R8, facts, 'newEmail') ??
+    check(R6, { newEmail: email, takenBy: holderEmail && `the account ${holderEmail}` }, 'newEmail')
+  );
+}

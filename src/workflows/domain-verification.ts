@@ -1,0 +1,43 @@
+import type { MutationScope } from '../db/transaction';
+import { R8, violationOf } from '../rules/rules';
+import { ConflictKind } from '../conflicts/conflict.enums';
+import { causeKey, openConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
+import { AccountStore } from '../accounts';
+import { domainMutations, type CheckResult, type Domain, type DomainOutcome } from '../domains';
+
+/**
+ * Rule R8 when `domain` is verified: accounts of other organizations holding addresses on it
+ * (they predate the verification) get their DOMAIN_OWNED_ELSEWHERE conflict in their own
+ * organization now, exactly as a rescan there would open it.
+ */
+async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Promise<void> {
+  const holders = await new AccountStore(m.db).holdersElsewhere(domain.name, domain.organizationId);
+  const byOrganization = new Map<string, ConflictSpec[]>();
+  for (const holder of holders) {
+    const spec: ConflictSpec = {
+      kind: ConflictKind.DOMAIN_OWNED_ELSEWHERE,
+      causeKey: causeKey.account(holder.id),
+      summary: violationOf(R8, { email: holder.email, heldBy: 'us', domainVerifiedBy: 'others', taking: false }),
+      email: holder.email,
+      accountId: holder.id,
+      domainId: holder.ownDomainId,
+    };
+    byOrganization.set(holder.organizationId, [...(byOrganization.get(holder.organizationId) ?? []), spec]);
+  }
+  for (const [organizationId, specs] of byOrganization) {
+    await openConflicts(m, specs, { organizationId, actor: 'system:domain-verification' });
+  }
+}
+
+/**
+ * Records the result of an ownership check made before the transaction (see
+ * domainMutations.recordCheck); when the domain becomes VERIFIED, other organizations' accounts
+ * on it get their DOMAIN_OWNED_ELSEWHERE conflict (rule R8).
+ */
+export function verifyDomain(
+  m: MutationScope,
+  input: { id: string; expectedVersion?: number | null },
+  result: CheckResult,
+): Promise<DomainOutcome> {
+  return domainMutations.recordCheck(m, input, result, (domain) => openOwnedElsewhereConflicts(m, domain));
+}
