@@ -20,7 +20,7 @@ import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
 import { checkEntityRepresentations } from './federation/representations';
-import { planEntities } from './graphql/entities.plan';
+import { planEntities } from './graphql';
 
 /** The Federation 2 features this subgraph uses; composition reads them from the @link. */
 const FEDERATION_LINK = `

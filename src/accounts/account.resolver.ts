@@ -17,8 +17,6 @@ import { accountChanges, type AccountOutcome } from '../workflows/account-change
 import { claimAccounts } from '../workflows/claims';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
-import { PLANNED_ACCOUNT, planAccounts } from '../graphql/account-search.plan';
-import { planned } from '../graphql/planned';
 
 @Resolver(() => Account)
 export class AccountResolver {
@@ -31,7 +29,7 @@ export class AccountResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<AccountConnection> {
     // Planned from the selection: the page and the relations it asks for in one statement.
-    return new AccountConnection(await planAccounts(ctx, info, filter ?? {}, page));
+    return new AccountConnection(await ctx.plans.accounts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Account, { nullable: true })
@@ -51,21 +49,23 @@ export class AccountResolver {
     description: "The organization's domain this email is on, if it asserts it.",
   })
   domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
-    const read = planned(account, PLANNED_ACCOUNT.domain);
+    const read = ctx.plans.planned(account, ctx.plans.account.domain);
     if (read !== undefined) return read;
     return ctx.loaders.domains.byName.load(account.emailDomain).then(([domain = null]) => domain);
   }
 
   @FieldResolver(() => Boolean, { description: 'Linked to a SCIM record: change it at the IdP, not here (rule R1).' })
   idpManaged(@Root() account: Account, @Ctx() ctx: Context): Promise<boolean> | boolean {
-    const read = planned(account, PLANNED_ACCOUNT.scimRecords);
+    const read = ctx.plans.planned(account, ctx.plans.account.scimRecords);
     if (read !== undefined) return read.length > 0;
     return ctx.loaders.scim.recordsByAccount.load(account.id).then((records) => records.length > 0);
   }
 
   @FieldResolver(() => [ScimRecord], { description: 'SCIM records provisioning this account.' })
   scimRecords(@Root() account: Account, @Ctx() ctx: Context): Promise<ScimRecord[]> | ScimRecord[] {
-    return planned(account, PLANNED_ACCOUNT.scimRecords) ?? ctx.loaders.scim.recordsByAccount.load(account.id);
+    return (
+      ctx.plans.planned(account, ctx.plans.account.scimRecords) ?? ctx.loaders.scim.recordsByAccount.load(account.id)
+    );
   }
 
   @FieldResolver(() => [Conflict], { description: 'Conflicts naming this account on either side, newest first.' })
@@ -75,7 +75,7 @@ export class AccountResolver {
     @Ctx() ctx: Context,
   ): Promise<Conflict[]> | Conflict[] {
     return (
-      planned(account, PLANNED_ACCOUNT.conflicts(status)) ??
+      ctx.plans.planned(account, ctx.plans.account.conflicts(status)) ??
       ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id)
     );
   }

@@ -1,5 +1,6 @@
 /** The accounts feature's face: what other folders may use. */
 export { Account } from './account.entity';
+export type { AccountFilter } from './account.inputs';
 export { AccountStatus } from './account.enums';
 export { AccountErrorCode } from './account.errors';
 export { ACCOUNT_KEYSET, AccountStore, accountList } from './account.store';

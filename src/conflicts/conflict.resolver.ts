@@ -18,8 +18,6 @@ import { RemediationStep, remediationFor } from './remediation';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 import { notFoundError } from '../common/user-error';
-import { PLANNED_CONFLICT, planConflicts } from '../graphql/conflict-queue.plan';
-import { planned } from '../graphql/planned';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {
@@ -32,7 +30,7 @@ export class ConflictResolver {
     @Info() info: GraphQLResolveInfo,
   ): Promise<ConflictConnection> {
     // Planned from the selection: the page and the relations it asks for in one statement.
-    return new ConflictConnection(await planConflicts(ctx, info, filter ?? {}, page));
+    return new ConflictConnection(await ctx.plans.conflicts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Conflict, { nullable: true })
@@ -46,7 +44,7 @@ export class ConflictResolver {
     description: "The account the IdP is provisioning (the record's account).",
   })
   account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
-    const read = planned(conflict, PLANNED_CONFLICT.account);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.account);
     if (read !== undefined) return read;
     return conflict.accountId ? ctx.loaders.accounts.byId.load(conflict.accountId) : null;
   }
@@ -56,28 +54,28 @@ export class ConflictResolver {
     description: 'The other account: the one that already holds the email.',
   })
   conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
-    const read = planned(conflict, PLANNED_CONFLICT.conflictingAccount);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.conflictingAccount);
     if (read !== undefined) return read;
     return conflict.conflictingAccountId ? ctx.loaders.accounts.byId.load(conflict.conflictingAccountId) : null;
   }
 
   @FieldResolver(() => ScimRecord, { nullable: true })
   scimRecord(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<ScimRecord | null> | ScimRecord | null {
-    const read = planned(conflict, PLANNED_CONFLICT.scimRecord);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.scimRecord);
     if (read !== undefined) return read;
     return conflict.scimRecordId ? ctx.loaders.scim.recordById.load(conflict.scimRecordId) : null;
   }
 
   @FieldResolver(() => Directory, { nullable: true })
   directory(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Directory | null> | Directory | null {
-    const read = planned(conflict, PLANNED_CONFLICT.directory);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.directory);
     if (read !== undefined) return read;
     return conflict.directoryId ? ctx.loaders.directories.byId.load(conflict.directoryId) : null;
   }
 
   @FieldResolver(() => Domain, { nullable: true })
   domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
-    const read = planned(conflict, PLANNED_CONFLICT.domain);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.domain);
     if (read !== undefined) return read;
     return conflict.domainId ? ctx.loaders.domains.byId.load(conflict.domainId) : null;
   }
@@ -88,7 +86,7 @@ export class ConflictResolver {
   })
   remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> | RemediationStep[] {
     if (conflict.status !== ConflictStatus.OPEN) return [];
-    const read = planned(conflict, PLANNED_CONFLICT.remediation);
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.remediation);
     if (read !== undefined) return remediationFor({ ...read, conflict });
     // One batched query gathers, for every conflict of the page, what its steps depend on.
     return ctx.loaders.conflicts.remediationFacts
