@@ -26,6 +26,14 @@ function entityKeysOf(schema: GraphQLSchema): EntityKeys {
   return keys;
 }
 
+/** Every field of a type's keys, computed once per type (a gateway batch repeats one type a thousand times). */
+const flatKeys = new WeakMap<ReadonlyArray<readonly string[]>, readonly string[]>();
+function keyFields(keys: ReadonlyArray<readonly string[]>): readonly string[] {
+  let fields = flatKeys.get(keys);
+  if (!fields) flatKeys.set(keys, (fields = keys.flat()));
+  return fields;
+}
+
 const quoted = (value: string) => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 
 /**
@@ -49,7 +57,7 @@ function assertRepresentations(representations: readonly unknown[], entityKeys: 
         `unknown __typename ${quoted(typename)}; entity types are ${[...entityKeys.keys()].sort().join(', ')}.`,
       );
     // Every key field sent must be a string, used or not: a resolver may read any of them.
-    const badField = keys.flat().find((field) => Object.hasOwn(fields, field) && typeof fields[field] !== 'string');
+    const badField = keyFields(keys).find((field) => Object.hasOwn(fields, field) && typeof fields[field] !== 'string');
     if (badField !== undefined) throw refuse(`${typename}.${badField} must be a string.`);
     const hasKey = keys.some((key) =>
       key.every((field) => Object.hasOwn(fields, field) && typeof fields[field] === 'string'),
