@@ -6,6 +6,7 @@ import { paginate, type Keyset, type Page } from '../db/keyset';
 import { queryBuilderFor } from '../db/kysely';
 import { Account } from '../accounts';
 import { Conflict } from '../conflicts/conflict.entity';
+import type { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import type { ConflictFilter } from '../conflicts/conflict.inputs';
 import type { RemediationFacts } from '../conflicts/remediation';
 import { Directory } from '../directories';
@@ -20,8 +21,8 @@ import { entityOf, recordJson } from './relations';
 interface ConflictRow {
   id: string;
   organizationId: string;
-  kind: string;
-  status: string;
+  kind: ConflictKind;
+  status: ConflictStatus;
   directoryId: string | null;
   detectedAt: Date;
 }
@@ -85,8 +86,8 @@ export async function planConflicts(
     .selectFrom('conflict')
     .selectAll()
     .where('organizationId', '=', organizationId)
-    .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as string))
-    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as string));
+    .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as ConflictKind))
+    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as ConflictStatus));
   if (filter.directoryId != null) {
     // Not a uuid: nothing can match, and Postgres would refuse the cast.
     query = isUuid(filter.directoryId)
