@@ -12,6 +12,7 @@ import { domainFacts, domainOwnedElsewhere, findDomainsByName } from '../domains
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { reconcileConflicts } from '../conflicts/conflict-detection';
 import { markManaged } from './account-claims';
 import { Account } from './account.entity';
 import { changeAccountEmail } from './account-email-change';
@@ -155,6 +156,9 @@ export const accountMutations = {
       // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
       await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] });
     }
+    // Moved to another domain: what the rules find now for the account and the records wanting either address.
+    if (account.emailDomain !== previousDomain)
+      await reconcileConflicts(m, { accountIds: [account.id], emails: [previousEmail, account.email] });
     await m.audit({
       targetType: 'Account',
       targetId: account.id,
@@ -302,6 +306,14 @@ async function changeStatus(
     if (to === AccountStatus.DEACTIVATED) kinds.push(ConflictKind.DOMAIN_OWNED_ELSEWHERE);
     await resolveConflicts(m, { accountId: account.id, kinds });
   }
+  // What the rules find now for the account: its status decides R5 (active), and R3 and R8 (deactivated or not).
+  await reconcileConflicts(
+    m,
+    { accountIds: [account.id] },
+    to === AccountStatus.DEACTIVATED
+      ? [ConflictKind.STALE_EXTERNAL_ACCOUNT, ConflictKind.UNMANAGED_ACCOUNT, ConflictKind.DOMAIN_OWNED_ELSEWHERE]
+      : [ConflictKind.STALE_EXTERNAL_ACCOUNT],
+  );
   await m.audit({
     targetType: 'Account',
     targetId: account.id,

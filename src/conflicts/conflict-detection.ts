@@ -1,6 +1,15 @@
 import type { MutationScope } from '../db/transaction';
-import { allDetected } from '../rules';
+import {
+  CHANGED_SUBJECTS,
+  DETECTORS,
+  SUBJECT_CAUSE_KEYS,
+  allDetected,
+  detectionSet,
+  subjectCtes,
+  type ChangedSubjects,
+} from '../rules';
 import type { Conflict } from './conflict.entity';
+import type { ConflictKind } from './conflict.enums';
 import { ConflictStore } from './conflict.store';
 
 export interface DetectionResult {
@@ -16,4 +25,62 @@ export interface DetectionResult {
  */
 export function detectConflicts(m: MutationScope): Promise<DetectionResult> {
   return new ConflictStore(m.db).rescan(m.organizationId, allDetected(m.organizationId), m);
+}
+
+/**
+ * The rescan of some kinds only, as the per-change path of a change that moves many conflicts
+ * at once (a domain's status): the rules' own detectors decide, so the change and a later rescan
+ * cannot disagree. `elsewhere`: in another organization's ledger, its events by a system actor.
+ */
+export function reconcileKinds(
+  m: MutationScope,
+  kinds: readonly ConflictKind[],
+  elsewhere?: { organizationId: string; actor: `system:${string}` },
+): Promise<DetectionResult> {
+  const organizationId = elsewhere?.organizationId ?? m.organizationId;
+  const detectors = DETECTORS.filter((detector) => kinds.includes(detector.kind));
+  const who = elsewhere ? { actor: elsewhere.actor, action: m.action, requestId: null } : m;
+  return new ConflictStore(m.db).rescan(organizationId, detectionSet(organizationId, detectors), who, { kinds });
+}
+
+/**
+ * The per-change path of every rule at once: after a change to some accounts, records,
+ * directories or addresses, opens what the rules' detectors find for the causes of those subjects
+ * (and of those next to them) and resolves their open conflicts the detectors no longer find. The
+ * same detectors as the rescan, restricted to the change, so the two cannot disagree.
+ */
+export function reconcileConflicts(
+  m: MutationScope,
+  changed: ChangedSubjects,
+  /** Only these kinds: what the change can move (all when absent). */
+  kinds?: readonly ConflictKind[],
+): Promise<DetectionResult> {
+  const detectors = kinds ? DETECTORS.filter((detector) => kinds.includes(detector.kind)) : DETECTORS;
+  return new ConflictStore(m.db).rescan(
+    m.organizationId,
+    detectionSet(m.organizationId, detectors, CHANGED_SUBJECTS),
+    m,
+    {
+      ctes: subjectCtes(m.organizationId, changed),
+      causeKeys: SUBJECT_CAUSE_KEYS,
+      kinds,
+    },
+  );
+}
+
+/**
+ * After a domain's status changed (verified, superseded, proof gone): the kinds its status
+ * decides, reconciled in the organization and in every other organization with accounts or open
+ * conflicts on the name (those events by a system actor, as every cross-organization event).
+ */
+export async function reconcileDomain(
+  m: MutationScope,
+  domainName: string,
+  kinds: readonly ConflictKind[],
+  actor: `system:${string}`,
+): Promise<void> {
+  await reconcileKinds(m, kinds);
+  for (const organizationId of await new ConflictStore(m.db).organizationsOnDomain(m.organizationId, domainName)) {
+    await reconcileKinds(m, kinds, { organizationId, actor });
+  }
 }

@@ -66,22 +66,52 @@ export class ConflictStore {
   constructor(private readonly db: Db) {}
 
   /**
+   * The other organizations a change to a domain's status may move conflicts in: those holding
+   * accounts on the name (one index probe per organization), or with open conflicts about an
+   * address on it.
+   */
+  async organizationsOnDomain(exceptOrganizationId: string, domainName: string): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`${tag('organizationsOnDomain')}
+      SELECT o.id FROM organization o
+       WHERE o.id <> ${exceptOrganizationId}
+         AND (EXISTS (SELECT 1 FROM account a WHERE a.organization_id = o.id AND a.email_domain = ${domainName})
+              OR EXISTS (SELECT 1 FROM conflict c WHERE c.organization_id = o.id AND c.status = 'OPEN'
+                            AND split_part(lower(c.email), '@', 2) = ${domainName}))
+       ORDER BY o.id`.execute(this.db);
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * One rescan as one statement over one snapshot: opens every `detected` conflict not open yet,
-   * resolves every open one `detected` no longer selects, each change with its audit event. An
-   * advisory lock keeps two rescans of one organization apart.
+   * resolves every open one in scope that `detected` no longer selects, each change with its audit
+   * event. The full rescan (no scope) takes an advisory lock that keeps two rescans of one
+   * organization apart; a scoped one (a per-change reconcile) relies on the partial unique index.
    */
   async rescan(
     organizationId: string,
     detected: RawBuilder<unknown>,
     who: ConflictActor,
+    scope: {
+      /** CTEs the detection and `causeKeys` read (the subjects of a change). */
+      ctes?: RawBuilder<unknown>;
+      /** Only conflicts of these kinds (`detected` selects only them too). */
+      kinds?: readonly ConflictKind[];
+      /** Only conflicts with these cause keys (a query of them; `detected` selects only them too). */
+      causeKeys?: RawBuilder<unknown>;
+    } = {},
   ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
-    await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
-      this.db,
-    );
-    // Enough memory to hash the detected set: with the default 4 MB, resolving compares every open
-    // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
-    await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
-    const { rows } = await sql<ChangedRow>`${tag('detectConflicts')} WITH detected AS (${detected}),
+    const full = scope.kinds === undefined && scope.causeKeys === undefined;
+    if (full) {
+      await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
+        this.db,
+      );
+      // Enough memory to hash the detected set: with the default 4 MB, resolving compares every open
+      // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
+      await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
+    }
+    const { rows } =
+      await sql<ChangedRow>`${tag(full ? 'detectConflicts' : 'reconcileConflicts')} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
+     detected AS (${detected}),
      opened AS (
        INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
        SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
@@ -92,6 +122,8 @@ export class ConflictStore {
        UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text, closed_by = ${who.actor}::text,
          actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()
        WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
+         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
+         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
          AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
        RETURNING c.*),
      opened_events AS (${conflictEvents('opened', null, who)}),

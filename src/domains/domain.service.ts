@@ -7,7 +7,16 @@ import { violatedUniqueConstraint } from '../db/pg-errors';
 import { R3, R8, check, violationOf, type DomainFacts } from '../rules/rules';
 import { markManaged } from '../accounts/account-claims';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts, resolveConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
+import { causeKey, openConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
+import { reconcileDomain } from '../conflicts/conflict-detection';
+
+/** The conflicts a domain's status decides (rules R3, R6 and R8), reconciled when it changes. */
+const DOMAIN_STATUS_KINDS = [
+  ConflictKind.UNMANAGED_ACCOUNT,
+  ConflictKind.UNVERIFIED_DOMAIN,
+  ConflictKind.EMAIL_TAKEN,
+  ConflictKind.DOMAIN_OWNED_ELSEWHERE,
+];
 import { Domain } from './domain.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
@@ -174,6 +183,7 @@ export const domainMutations = {
         ? result.detail
         : `${domain.name} could not be checked: ${result.detail} Its status is unchanged (${status}); try again later.`;
       await updateRow(m.tx, Domain, domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
+      if (proofGone) await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
       await m.audit({
         targetType: 'Domain',
         targetId: domain.id,
@@ -220,8 +230,9 @@ export const domainMutations = {
       // Only on the change: no rescan can be opening these conflicts before it commits, since
       // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
       await openOwnedElsewhereConflicts(m, domain);
-      // Its own accounts on it no longer sit on a domain another organization verified.
-      await resolveConflicts(m, { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name });
+      // Its own accounts on it no longer sit on a domain another organization verified, are claimable
+      // now, and its records pushing addresses on it are on a verified domain: the rules decide.
+      await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };

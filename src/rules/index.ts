@@ -19,7 +19,12 @@ export type { R6Facts } from './r6-rename-keeps-data';
 export type { Party, R8Facts } from './r8-verified-domain-addresses';
 export {
   Finding,
+  CHANGED_SUBJECTS,
+  SUBJECT_CAUSE_KEYS,
   check,
+  detectionSet,
+  subjectCtes,
+  type ChangedSubjects,
   refusalOf,
   violationOf,
   type ConflictDetector,

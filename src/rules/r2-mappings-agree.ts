@@ -8,13 +8,13 @@ const normalizeAttribute = (attribute: string) => attribute.trim().toLowerCase()
 /** MAPPING_MISMATCH: every directory whose SSO and SCIM email attributes differ. */
 const mappingMismatch: ConflictDetector = {
   kind: ConflictKind.MAPPING_MISMATCH,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'MAPPING_MISMATCH'::text AS kind, 'directory:' || d.id AS cause_key,
            format(${SUMMARY_TEMPLATES.MAPPING_MISMATCH}::text, d.name, d.sso_email_attribute, d.scim_email_attribute) AS summary,
            NULL::text AS email, NULL::uuid AS account_id, NULL::uuid AS conflicting_account_id,
            NULL::uuid AS scim_record_id, d.id AS directory_id, NULL::uuid AS domain_id
       FROM directory d
-     WHERE d.organization_id = ${organizationId}
+     WHERE d.organization_id = ${organizationId} AND ${only.directory(sql.ref('d.id'))}
        AND lower(trim(d.sso_email_attribute)) <> lower(trim(d.scim_email_attribute))`,
 };
 

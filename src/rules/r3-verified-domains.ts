@@ -19,7 +19,7 @@ export interface R3Facts {
  */
 const unmanagedAccount: ConflictDetector = {
   kind: ConflictKind.UNMANAGED_ACCOUNT,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'UNMANAGED_ACCOUNT'::text, 'account:' || a.id, format(${SUMMARY_TEMPLATES.UNMANAGED_ACCOUNT}::text, a.email, a.email_domain),
            a.email, a.id, NULL::uuid, w.id, w.directory_id, v.id
       FROM account a
@@ -27,7 +27,8 @@ const unmanagedAccount: ConflictDetector = {
       LEFT JOIN LATERAL (SELECT r.id, r.directory_id FROM scim_record r
                           WHERE r.organization_id = ${organizationId} AND r.account_id IS NULL AND lower(r.email) = lower(a.email)
                           ORDER BY r.created_at LIMIT 1) w ON true
-     WHERE a.organization_id = ${organizationId} AND NOT a.managed AND a.status <> 'DEACTIVATED'
+     WHERE a.organization_id = ${organizationId} AND ${only.account(sql.ref('a.id'))}
+       AND NOT a.managed AND a.status <> 'DEACTIVATED'
        -- A record does not wait on an address another organization's domain owns: it fails (rule R8).
        AND (v.id IS NOT NULL OR (w.id IS NOT NULL AND a.email_domain NOT IN (SELECT name FROM elsewhere)))`,
 };
@@ -35,14 +36,15 @@ const unmanagedAccount: ConflictDetector = {
 /** UNVERIFIED_DOMAIN: records pushing an email on a domain the organization has not verified. */
 const unverifiedDomain: ConflictDetector = {
   kind: ConflictKind.UNVERIFIED_DOMAIN,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'UNVERIFIED_DOMAIN'::text, 'record:' || r.id,
            format(${SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN}::text, dir.name, r.email, split_part(lower(r.email), '@', 2)),
            r.email, r.account_id, NULL::uuid, r.id, r.directory_id, dom.id
       FROM scim_record r
       JOIN directory dir ON dir.id = r.directory_id
       LEFT JOIN domain dom ON dom.organization_id = ${organizationId} AND dom.name = split_part(lower(r.email), '@', 2)
-     WHERE r.organization_id = ${organizationId} AND r.email IS NOT NULL AND (dom.id IS NULL OR dom.status <> 'VERIFIED')`,
+     WHERE r.organization_id = ${organizationId} AND ${only.record(sql.ref('r.id'))}
+       AND r.email IS NOT NULL AND (dom.id IS NULL OR dom.status <> 'VERIFIED')`,
 };
 
 /** R3: claims only on verified domains, and a managed account's email stays on one. */

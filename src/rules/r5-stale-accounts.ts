@@ -6,7 +6,7 @@ import { findingsOf, type ConflictDetector, type Rule } from './rule';
 /** STALE_EXTERNAL_ACCOUNT: active accounts no record backs, on the old domain of a migration in progress. */
 const staleExternalAccount: ConflictDetector = {
   kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'STALE_EXTERNAL_ACCOUNT'::text, 'account:' || a.id,
            format(${SUMMARY_TEMPLATES.STALE_EXTERNAL_ACCOUNT}::text, a.email, f.name, t.name),
            a.email, a.id, NULL::uuid, NULL::uuid, NULL::uuid, f.id
@@ -14,7 +14,7 @@ const staleExternalAccount: ConflictDetector = {
       JOIN domain f ON f.id = mg.from_domain_id
       JOIN domain t ON t.id = mg.to_domain_id
       JOIN account a ON a.organization_id = ${organizationId} AND a.email_domain = f.name AND a.status = 'ACTIVE'
-     WHERE mg.organization_id = ${organizationId} AND mg.status = 'IN_PROGRESS'
+     WHERE mg.organization_id = ${organizationId} AND mg.status = 'IN_PROGRESS' AND ${only.account(sql.ref('a.id'))}
        AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)`,
 };
 

@@ -3,7 +3,7 @@ import { tag } from '../db/kysely';
 import { AccountErrorCode } from '../accounts/account.errors';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { SUMMARY_TEMPLATES } from '../conflicts/conflict-summaries';
-import type { ConflictDetector, Rule } from './rule';
+import type { ConflictDetector, Rule, Subjects } from './rule';
 
 export type R6Facts =
   /** A rename (or push) to `newEmail`, which `takenBy` holds (null: nobody). */
@@ -17,9 +17,9 @@ export type R6Facts =
  * for rules R6 (held in the organization) and R8 (not available to it). Only records whose
  * account lacks the wanted email are candidates, so the holder lookup uses the unique email index.
  */
-export function wantedEmailHolders(organizationId: string): RawBuilder<unknown> {
+export function wantedEmailHolders(organizationId: string, only: Subjects): RawBuilder<unknown> {
   return sql`(SELECT r.*, a.email AS account_email FROM scim_record r LEFT JOIN account a ON a.id = r.account_id
-              WHERE r.organization_id = ${organizationId} AND r.email IS NOT NULL
+              WHERE r.organization_id = ${organizationId} AND ${only.record(sql.ref('r.id'))} AND r.email IS NOT NULL
                 AND (a.id IS NULL OR lower(a.email) <> lower(r.email))) r
       LEFT JOIN account h ON lower(h.email) = lower(r.email)
       LEFT JOIN elsewhere e ON e.name = split_part(lower(r.email), '@', 2)
@@ -34,11 +34,11 @@ export function wantedEmailHolders(organizationId: string): RawBuilder<unknown> 
  */
 const emailTaken: ConflictDetector = {
   kind: ConflictKind.EMAIL_TAKEN,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'EMAIL_TAKEN'::text, 'record:' || r.id,
            format(${SUMMARY_TEMPLATES.EMAIL_TAKEN}::text, dir.name, coalesce(r.account_email, r.user_name), r.email, h.email),
            r.email, r.account_id, h.id, r.id, r.directory_id, dom.id
-      FROM ${wantedEmailHolders(organizationId)}
+      FROM ${wantedEmailHolders(organizationId, only)}
      WHERE h.organization_id = ${organizationId} AND e.name IS NULL
        AND NOT (r.account_id IS NULL
                 AND (NOT h.managed OR NOT EXISTS (SELECT 1 FROM scim_record o WHERE o.directory_id = r.directory_id AND o.account_id = h.id)))`,
@@ -56,13 +56,13 @@ const STRAY_FIRST = sql`(array_agg(a.id ORDER BY lower(a.email) = lower(r.email)
  */
 const duplicateAccounts: ConflictDetector = {
   kind: ConflictKind.DUPLICATE_ACCOUNTS,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'DUPLICATE_ACCOUNTS'::text, 'email:' || e.key,
            format(${SUMMARY_TEMPLATES.DUPLICATE_ACCOUNTS}::text, e.key, count(DISTINCT a.id), string_agg(DISTINCT a.email, ', ')),
            e.key, ${STRAY_FIRST}
       FROM (SELECT lower(email) AS key FROM scim_record
              WHERE organization_id = ${organizationId} AND email IS NOT NULL AND account_id IS NOT NULL
-             GROUP BY lower(email) HAVING min(account_id::text) <> max(account_id::text)) e
+             GROUP BY lower(email) HAVING ${only.email(sql`lower(email)`)} AND min(account_id::text) <> max(account_id::text)) e
       JOIN scim_record r ON r.organization_id = ${organizationId} AND r.account_id IS NOT NULL AND lower(r.email) = e.key
       JOIN account a ON a.id = r.account_id
      GROUP BY e.key
@@ -72,7 +72,7 @@ const duplicateAccounts: ConflictDetector = {
            NULL::text, ${STRAY_FIRST}
       FROM (SELECT external_id AS key FROM scim_record
              WHERE organization_id = ${organizationId} AND external_id IS NOT NULL AND account_id IS NOT NULL
-             GROUP BY external_id HAVING min(account_id::text) <> max(account_id::text)) x
+             GROUP BY external_id HAVING ${only.externalId(sql.ref('external_id'))} AND min(account_id::text) <> max(account_id::text)) x
       JOIN scim_record r ON r.organization_id = ${organizationId} AND r.account_id IS NOT NULL AND r.external_id = x.key
       JOIN account a ON a.id = r.account_id
      GROUP BY x.key`,

@@ -30,25 +30,25 @@ export interface R8Facts {
  */
 const emailUnavailable: ConflictDetector = {
   kind: ConflictKind.EMAIL_TAKEN,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'EMAIL_TAKEN'::text, 'record:' || r.id,
            format(${EMAIL_UNAVAILABLE_SUMMARY}::text, dir.name, coalesce(r.account_email, r.user_name), r.email),
            r.email, r.account_id, NULL::uuid, r.id, r.directory_id, dom.id
-      FROM ${wantedEmailHolders(organizationId)}
+      FROM ${wantedEmailHolders(organizationId, only)}
      WHERE e.name IS NOT NULL OR h.organization_id <> ${organizationId}`,
 };
 
 /** DOMAIN_OWNED_ELSEWHERE, holder side: an address (held since before the verification) on a domain another organization verified. */
 const domainOwnedElsewhere: ConflictDetector = {
   kind: ConflictKind.DOMAIN_OWNED_ELSEWHERE,
-  select: (organizationId) => sql`
+  select: (organizationId, only) => sql`
     SELECT 'DOMAIN_OWNED_ELSEWHERE'::text, 'account:' || a.id,
            format(${SUMMARY_TEMPLATES.DOMAIN_OWNED_ELSEWHERE}::text, a.email, a.email_domain),
            a.email, a.id, NULL::uuid, NULL::uuid, NULL::uuid, own.id
       FROM account a
       JOIN elsewhere e ON e.name = a.email_domain
       LEFT JOIN domain own ON own.organization_id = ${organizationId} AND own.name = a.email_domain
-     WHERE a.organization_id = ${organizationId} AND a.status <> 'DEACTIVATED'`,
+     WHERE a.organization_id = ${organizationId} AND ${only.account(sql.ref('a.id'))} AND a.status <> 'DEACTIVATED'`,
 };
 
 /** R8: the addresses of a domain an organization verified are that organization's alone. */

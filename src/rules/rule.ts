@@ -47,8 +47,91 @@ export interface DetectedConflict {
  */
 export interface ConflictDetector {
   kind: ConflictKind;
-  select(organizationId: string): RawBuilder<DetectedConflict>;
+  select(organizationId: string, only: Subjects): RawBuilder<DetectedConflict>;
 }
+
+/**
+ * Which causes a detection looks at: every one (the full rescan), or those of the subjects of a
+ * change (a per-change reconcile). Each detector keeps only the rows whose cause is in scope:
+ * `account(col)` for causes `account:<id>`, `record(col)` for `record:<id>`, `directory(col)` for
+ * `directory:<id>`, `email(col)` / `externalId(col)` for the duplicate keys.
+ */
+export interface Subjects {
+  account(column: RawBuilder<unknown>): RawBuilder<boolean>;
+  record(column: RawBuilder<unknown>): RawBuilder<boolean>;
+  directory(column: RawBuilder<unknown>): RawBuilder<boolean>;
+  email(column: RawBuilder<unknown>): RawBuilder<boolean>;
+  externalId(column: RawBuilder<unknown>): RawBuilder<boolean>;
+}
+
+const always = () => sql<boolean>`true`;
+
+/** Every cause: the full rescan. */
+export const EVERY_SUBJECT: Subjects = {
+  account: always,
+  record: always,
+  directory: always,
+  email: always,
+  externalId: always,
+};
+
+/** What a change touched. */
+export interface ChangedSubjects {
+  accountIds?: string[];
+  recordIds?: string[];
+  directoryIds?: string[];
+  /** Addresses (any case) an account took or gave up: records wanting them, accounts holding them. */
+  emails?: string[];
+}
+
+/**
+ * The CTEs naming the subjects of a change (`subject_record`, `subject_account`,
+ * `subject_directory`), one step around what it touched: records of touched accounts, wanting
+ * their (or the given) addresses, or blocked by them; accounts of those records or named by their
+ * conflicts.
+ */
+export function subjectCtes(organizationId: string, changed: ChangedSubjects): RawBuilder<unknown> {
+  const accounts = changed.accountIds ?? [];
+  const records = changed.recordIds ?? [];
+  const emails = (changed.emails ?? []).map((email) => email.toLowerCase());
+  return sql`subject_record AS (
+       SELECT r.id, r.email, r.external_id FROM scim_record r
+        WHERE r.organization_id = ${organizationId}
+          AND (r.id = ANY(${records}::uuid[]) OR r.account_id = ANY(${accounts}::uuid[])
+               OR lower(r.email) = ANY(${emails}::text[])
+               OR lower(r.email) IN (SELECT lower(a.email) FROM account a WHERE a.id = ANY(${accounts}::uuid[]))
+               -- records a touched account was in the way of (it may have moved off their address)
+               OR r.id IN (SELECT c.scim_record_id FROM conflict c
+                            WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
+                              AND c.conflicting_account_id = ANY(${accounts}::uuid[])))),
+     subject_account AS (
+       SELECT a.id FROM account a
+        WHERE a.organization_id = ${organizationId}
+          AND (a.id = ANY(${accounts}::uuid[]) OR lower(a.email) = ANY(${emails}::text[])
+               OR a.id IN (SELECT r.account_id FROM scim_record r WHERE r.id IN (SELECT id FROM subject_record))
+               -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts this change
+               -- closed (closed_at is the transaction's now(), stored to the millisecond)
+               OR a.id IN (SELECT c.account_id FROM conflict c
+                            WHERE c.scim_record_id IN (SELECT id FROM subject_record) AND c.kind = 'UNMANAGED_ACCOUNT'
+                              AND c.closed_at >= now() - interval '1 millisecond'))),
+     subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
+}
+
+/** The scope of a reconcile: the subjects `subjectCtes` names. */
+export const CHANGED_SUBJECTS: Subjects = {
+  account: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_account)`,
+  record: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_record)`,
+  directory: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_directory)`,
+  email: (column) => sql<boolean>`${column} IN (SELECT lower(email) FROM subject_record)`,
+  externalId: (column) => sql<boolean>`${column} IN (SELECT external_id FROM subject_record)`,
+};
+
+/** The cause keys of the subjects `subjectCtes` names: all a reconcile may open or resolve. */
+export const SUBJECT_CAUSE_KEYS = sql`SELECT 'account:' || id FROM subject_account
+   UNION ALL SELECT 'record:' || id FROM subject_record
+   UNION ALL SELECT 'directory:' || id FROM subject_directory
+   UNION ALL SELECT 'email:' || lower(email) FROM subject_record WHERE email IS NOT NULL
+   UNION ALL SELECT 'externalId:' || external_id FROM subject_record WHERE external_id IS NOT NULL`;
 
 /**
  * A best-practice rule of the design, in one file: its data, one pure function over facts (the
@@ -86,12 +169,14 @@ export const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 
 export function detectionSet(
   organizationId: string,
   detectors: readonly ConflictDetector[],
+  /** CHANGED_SUBJECTS: only the subjects of a change, whose CTEs (subjectCtes) the enclosing statement defines. */
+  only: Subjects = EVERY_SUBJECT,
 ): RawBuilder<DetectedConflict> {
   return sql<DetectedConflict>`WITH verified AS (SELECT id, name FROM domain WHERE organization_id = ${organizationId} AND status = 'VERIFIED'),
        -- Rule R8: domains another organization verified; their addresses are not this one's to take or keep.
        elsewhere AS (SELECT name FROM domain WHERE organization_id <> ${organizationId} AND status = 'VERIFIED')
   SELECT * FROM (${sql.join(
-    detectors.map((detector) => sql`(${detector.select(organizationId)})`),
+    detectors.map((detector) => sql`(${detector.select(organizationId, only)})`),
     sql` UNION ALL `,
   )}) AS detected (kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)`;
 }

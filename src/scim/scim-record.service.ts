@@ -11,6 +11,7 @@ import { Directory } from '../directories/directory.entity';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { reconcileConflicts } from '../conflicts/conflict-detection';
 import { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
 import { ScimErrorCode } from './scim.errors';
@@ -119,6 +120,13 @@ export async function removeLocked(
     },
   );
   await m.tx.delete(ScimRecord, { id: record.id });
+  // What the rules find now for the record's account, the accounts its conflicts named, and its address.
+  await reconcileConflicts(m, {
+    accountIds: [record.accountId, ...resolved.flatMap((c) => [c.accountId, c.conflictingAccountId])].filter(
+      (id): id is string => id !== null,
+    ),
+    emails: record.email ? [record.email] : [],
+  });
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
   return { kind: 'changed', record, resolved };
 }
@@ -169,6 +177,7 @@ export const scimRecordMutations = {
       lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
       nextRetryAt: null,
     });
+    await reconcileConflicts(m, { recordIds: [record.id], accountIds: before.accountId ? [before.accountId] : [] });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved };
   },
@@ -224,6 +233,10 @@ export const scimRecordMutations = {
       nextRetryAt: null,
     });
     await noteAction(m, { scimRecordId: record.id });
+    await reconcileConflicts(m, {
+      recordIds: [record.id],
+      accountIds: before.accountId ? [before.accountId, account.id] : [account.id],
+    });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved: [] };
   },
