@@ -90,7 +90,7 @@ describe('_entities: the gateway resolving our entities by key', () => {
       null,
       null,
     ]);
-    const tags = db.queries.queries.map((sql) => /^\/\* (.+?) \*\//.exec(sql)?.[1]).sort();
+    const tags = db.queries.queries.map((sql) => /\/\* ([\w:.-]+) \*\//.exec(sql)?.[1]).sort();
     expect(tags).toEqual([
       'loader:conflictById',
       'loader:directoryById',

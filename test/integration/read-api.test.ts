@@ -439,7 +439,7 @@ describe('read API over HTTP, against the demo data', () => {
             directory { name } domain { name }
         } } } }`,
       );
-      const tags = db.queries.queries.map((sql) => /^\/\* (.+?) \*\//.exec(sql)?.[1] ?? sql.slice(0, 40));
+      const tags = db.queries.queries.map((sql) => /\/\* ([\w:.-]+) \*\//.exec(sql)?.[1] ?? sql.slice(0, 40));
       const perTag = tags.reduce<Record<string, number>>(
         (counts, tag) => ({ ...counts, [tag]: (counts[tag] ?? 0) + 1 }),
         {},

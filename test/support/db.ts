@@ -15,7 +15,7 @@ class QueryCounter implements TypeOrmLogger {
   }
   /** Statements whose leading comment (`.comment(...)`) matches. */
   tagged(tag: string): string[] {
-    return this.queries.filter((query) => query.startsWith(`/* ${tag} */`));
+    return this.queries.filter((query) => query.includes(`/* ${tag} */`));
   }
   logQuery(query: string): void {
     if (!/^(START TRANSACTION|COMMIT|ROLLBACK|SELECT version\(\)|SHOW )/i.test(query)) this.queries.push(query);
