@@ -62,7 +62,8 @@ const duplicateAccounts: ConflictDetector = {
            e.key, ${STRAY_FIRST}
       FROM (SELECT lower(email) AS key FROM scim_record
              WHERE organization_id = ${organizationId} AND email IS NOT NULL AND account_id IS NOT NULL
-             GROUP BY lower(email) HAVING ${only.email(sql`lower(email)`)} AND min(account_id::text) <> max(account_id::text)) e
+               AND ${only.email(sql`lower(email)`)}
+             GROUP BY lower(email) HAVING min(account_id::text) <> max(account_id::text)) e
       JOIN scim_record r ON r.organization_id = ${organizationId} AND r.account_id IS NOT NULL AND lower(r.email) = e.key
       JOIN account a ON a.id = r.account_id
      GROUP BY e.key
@@ -72,7 +73,8 @@ const duplicateAccounts: ConflictDetector = {
            NULL::text, ${STRAY_FIRST}
       FROM (SELECT external_id AS key FROM scim_record
              WHERE organization_id = ${organizationId} AND external_id IS NOT NULL AND account_id IS NOT NULL
-             GROUP BY external_id HAVING ${only.externalId(sql.ref('external_id'))} AND min(account_id::text) <> max(account_id::text)) x
+               AND ${only.externalId(sql.ref('external_id'))}
+             GROUP BY external_id HAVING min(account_id::text) <> max(account_id::text)) x
       JOIN scim_record r ON r.organization_id = ${organizationId} AND r.account_id IS NOT NULL AND r.external_id = x.key
       JOIN account a ON a.id = r.account_id
      GROUP BY x.key`,

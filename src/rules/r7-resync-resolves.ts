@@ -18,7 +18,7 @@ const untilSynced = (kind: ConflictKind.EMAIL_TAKEN | ConflictKind.UNMANAGED_ACC
       JOIN scim_record r ON r.id = c.scim_record_id
       LEFT JOIN account a ON a.id = r.account_id
      WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN' AND c.kind = ${kind}
-       AND ${kind === ConflictKind.EMAIL_TAKEN ? only.record(sql.ref('r.id')) : only.account(sql.ref('c.account_id'))}
+       AND ${kind === ConflictKind.EMAIL_TAKEN ? only.record(sql.ref('c.scim_record_id')) : only.account(sql.ref('c.account_id'))}
        AND NOT (r.sync_status = 'SYNCED' AND a.id IS NOT NULL AND lower(a.email) = lower(r.email))`,
 });
 

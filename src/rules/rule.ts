@@ -94,36 +94,47 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
   const accounts = changed.accountIds ?? [];
   const records = changed.recordIds ?? [];
   const emails = (changed.emails ?? []).map((email) => email.toLowerCase());
+  // Each branch a probe of one index (UNION, not OR: an OR of subqueries would scan the organization).
   return sql`subject_record AS (
-       SELECT r.id, r.email, r.external_id FROM scim_record r
-        WHERE r.organization_id = ${organizationId}
-          AND (r.id = ANY(${records}::uuid[]) OR r.account_id = ANY(${accounts}::uuid[])
-               OR lower(r.email) = ANY(${emails}::text[])
-               OR lower(r.email) IN (SELECT lower(a.email) FROM account a WHERE a.id = ANY(${accounts}::uuid[]))
-               -- records a touched account was in the way of (it may have moved off their address)
-               OR r.id IN (SELECT c.scim_record_id FROM conflict c
-                            WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
-                              AND c.conflicting_account_id = ANY(${accounts}::uuid[])))),
+       SELECT id, email, external_id FROM scim_record
+        WHERE organization_id = ${organizationId} AND id = ANY(${records}::uuid[])
+       UNION SELECT id, email, external_id FROM scim_record
+        WHERE organization_id = ${organizationId} AND account_id = ANY(${accounts}::uuid[])
+       UNION SELECT id, email, external_id FROM scim_record
+        WHERE organization_id = ${organizationId}
+          AND lower(email) = ANY(ARRAY(SELECT lower(a.email) FROM account a WHERE a.id = ANY(${accounts}::uuid[])
+                                       UNION ALL SELECT unnest(${emails}::text[])))
+       -- records a touched account was in the way of (it may have moved off their address)
+       UNION SELECT id, email, external_id FROM scim_record
+        WHERE organization_id = ${organizationId}
+          AND id = ANY(ARRAY(SELECT c.scim_record_id FROM conflict c
+                              WHERE c.conflicting_account_id = ANY(${accounts}::uuid[])
+                                AND c.organization_id = ${organizationId} AND c.status = 'OPEN'))),
      subject_account AS (
-       SELECT a.id FROM account a
-        WHERE a.organization_id = ${organizationId}
-          AND (a.id = ANY(${accounts}::uuid[]) OR lower(a.email) = ANY(${emails}::text[])
-               OR a.id IN (SELECT r.account_id FROM scim_record r WHERE r.id IN (SELECT id FROM subject_record))
-               -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts this change
-               -- closed (closed_at is the transaction's now(), stored to the millisecond)
-               OR a.id IN (SELECT c.account_id FROM conflict c
-                            WHERE c.scim_record_id IN (SELECT id FROM subject_record) AND c.kind = 'UNMANAGED_ACCOUNT'
-                              AND c.closed_at >= now() - interval '1 millisecond'))),
+       SELECT id FROM account
+        WHERE organization_id = ${organizationId}
+          AND id = ANY(ARRAY(SELECT unnest(${accounts}::uuid[])
+                             UNION ALL SELECT r.account_id FROM scim_record r
+                                        WHERE r.id = ANY(ARRAY(SELECT id FROM subject_record))
+                             -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts
+                             -- this change closed (closed_at is the transaction's now(), stored to the millisecond)
+                             UNION ALL SELECT c.account_id FROM conflict c
+                                        WHERE c.scim_record_id = ANY(ARRAY(SELECT id FROM subject_record))
+                                          AND c.kind = 'UNMANAGED_ACCOUNT'
+                                          AND c.closed_at >= now() - interval '1 millisecond'))
+       UNION SELECT id FROM account
+        WHERE organization_id = ${organizationId} AND lower(email) = ANY(${emails}::text[])),
      subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
 }
 
 /** The scope of a reconcile: the subjects `subjectCtes` names. */
 export const CHANGED_SUBJECTS: Subjects = {
-  account: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_account)`,
-  record: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_record)`,
-  directory: (column) => sql<boolean>`${column} IN (SELECT id FROM subject_directory)`,
-  email: (column) => sql<boolean>`${column} IN (SELECT lower(email) FROM subject_record)`,
-  externalId: (column) => sql<boolean>`${column} IN (SELECT external_id FROM subject_record)`,
+  // = ANY(ARRAY(...)): the subjects as one array, so each detector probes its index for them.
+  account: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_account))`,
+  record: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_record))`,
+  directory: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_directory))`,
+  email: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT lower(email) FROM subject_record))`,
+  externalId: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT external_id FROM subject_record))`,
 };
 
 /** The cause keys of the subjects `subjectCtes` names: all a reconcile may open or resolve. */
