@@ -1,19 +1,16 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
+import { sql } from 'kysely';
 import { Directory } from '../directories/directory.entity';
 import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { DomainMigration, MigrationStatus } from '../domains/domain-migration.entity';
-import { staleAccounts } from '../domains/domain-migration.service';
-import { domainFacts } from '../domains/domain.service';
-import type { Account } from '../accounts/account.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
-import { SyncStatus } from '../scim/scim-record.enums';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { present } from '../common/present';
-import { sql } from 'kysely';
-import { queryBuilderFor, tag } from '../db/kysely';
-import { Finding, R2, R4, RULES } from './index';
+import { as, queryBuilderFor, tag } from '../db/kysely';
+import { Finding, R2, R4, R5, RULES } from './index';
+import { detected } from './rule';
 
 @ObjectType({ description: 'A best-practice rule and what it finds in the organization now.' })
 export class RuleReport {
@@ -119,42 +116,62 @@ const FINDINGS_SHOWN = 50;
  */
 export async function buildGovernanceReport(db: DataSource, organizationId: string): Promise<GovernanceReport> {
   const kysely = queryBuilderFor(db);
-  const [conflictCounts, domains, directories, failedCount, failedRecords, migrations, unmanagedCounts, ruleFindings] =
-    await Promise.all([
-      sql<KindCount>`${tag('report:conflicts')}
+  const rows = async <T extends object>(type: new () => T, query: ReturnType<typeof sql<Record<string, unknown>>>) =>
+    as(type, (await query.execute(kysely)).rows);
+  const [
+    conflictCounts,
+    domains,
+    directories,
+    failedCount,
+    failedRecords,
+    migrations,
+    unmanagedCounts,
+    stale,
+    ruleFindings,
+  ] = await Promise.all([
+    sql<KindCount>`${tag('report:conflicts')}
         SELECT kind, count(*)::int AS count FROM conflict
          WHERE organization_id = ${organizationId} AND status = 'OPEN' GROUP BY kind ORDER BY kind`.execute(kysely),
-      db.getRepository(Domain).find({ where: { organizationId }, order: { name: 'ASC' } }),
-      db.getRepository(Directory).find({ where: { organizationId }, order: { name: 'ASC' } }),
-      db.getRepository(ScimRecord).countBy({ organizationId, syncStatus: SyncStatus.FAILED }),
-      db.getRepository(ScimRecord).find({
-        where: { organizationId, syncStatus: SyncStatus.FAILED },
-        order: { nextRetryAt: 'ASC', id: 'ASC' },
-        take: 100,
-      }),
-      db.getRepository(DomainMigration).find({ where: { organizationId }, order: { createdAt: 'DESC' }, take: 50 }),
-      sql<{ id: string; count: number }>`${tag('report:unmanaged')}
+    rows(
+      Domain,
+      sql`${tag('report:domains')} SELECT * FROM domain WHERE organization_id = ${organizationId} ORDER BY name`,
+    ),
+    rows(
+      Directory,
+      sql`${tag('report:directories')} SELECT * FROM directory WHERE organization_id = ${organizationId} ORDER BY name`,
+    ),
+    sql<{ count: number }>`${tag('report:failedCount')}
+        SELECT count(*)::int AS count FROM scim_record WHERE organization_id = ${organizationId} AND sync_status = 'FAILED'`.execute(
+      kysely,
+    ),
+    rows(
+      ScimRecord,
+      sql`${tag('report:failedRecords')} SELECT * FROM scim_record
+           WHERE organization_id = ${organizationId} AND sync_status = 'FAILED' ORDER BY next_retry_at, id LIMIT 100`,
+    ),
+    rows(
+      DomainMigration,
+      sql`${tag('report:migrations')} SELECT * FROM domain_migration
+           WHERE organization_id = ${organizationId} ORDER BY created_at DESC LIMIT 50`,
+    ),
+    sql<{ id: string; count: number }>`${tag('report:unmanaged')}
         SELECT d.id, count(a.id)::int AS count FROM domain d
           JOIN account a ON a.organization_id = d.organization_id AND a.email_domain = d.name
          WHERE d.organization_id = ${organizationId} AND d.status = 'VERIFIED' AND NOT a.managed GROUP BY d.id`.execute(
-        kysely,
-      ),
-      Promise.all(RULES.map((rule) => rule.findings(kysely, organizationId))),
-    ]);
+      kysely,
+    ),
+    // Rule R5's own detector: the stale accounts of migrations in progress, by old domain.
+    detected(kysely, organizationId, R5.detectors, 'report:stale'),
+    Promise.all(RULES.map((rule) => rule.findings(kysely, organizationId))),
+  ]);
 
   const domainsById = new Map(domains.map((domain) => [domain.id, domain]));
   // Every migration and count names one of the organization's domains (foreign keys).
   const domainById = (id: string) => present(domainsById.get(id), `domain ${id}`);
-  const inProgress = migrations.filter((migration) => migration.status === MigrationStatus.IN_PROGRESS);
-  const staleByDomain = new Map<string, Account[]>();
-  for (const account of await staleAccounts(
-    db,
-    organizationId,
-    inProgress.map((migration) => domainById(migration.fromDomainId).name),
-  )) {
-    const group = staleByDomain.get(account.emailDomain);
-    if (group) group.push(account);
-    else staleByDomain.set(account.emailDomain, [account]);
+  const facts = (domain: Domain) => ({ name: domain.name, status: domain.status, claimed: domain.claimedAt !== null });
+  const staleByDomain = new Map<string, number>();
+  for (const { domainId } of stale) {
+    if (domainId !== null) staleByDomain.set(domainId, (staleByDomain.get(domainId) ?? 0) + 1);
   }
 
   const statusCounts = new Map<DomainStatus, number>();
@@ -165,13 +182,13 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
     domainsByStatus: [...statusCounts].map(([status, count]) => ({ status, count })),
     unmanagedAccountsByDomain: unmanagedCounts.rows.map(({ id, count }) => ({ domain: domainById(id), count })),
     mismatchedDirectories: directories.filter((directory) => R2.evaluate(directory) !== null),
-    failedRecordCount: failedCount,
+    failedRecordCount: failedCount.rows[0].count,
     failedRecords,
     migrations: migrations.map((migration) => {
       const [from, to] = [domainById(migration.fromDomainId), domainById(migration.toDomainId)];
-      const reason = R4.evaluate({ from: domainFacts(from), to: domainFacts(to) });
-      const stale = migration.status === MigrationStatus.IN_PROGRESS ? (staleByDomain.get(from.name) ?? []) : [];
-      return { migration, ready: reason === null, reason, staleAccounts: stale.length };
+      const reason = R4.evaluate({ from: facts(from), to: facts(to) });
+      const staleAccounts = migration.status === MigrationStatus.IN_PROGRESS ? (staleByDomain.get(from.id) ?? 0) : 0;
+      return { migration, ready: reason === null, reason, staleAccounts };
     }),
     rules: RULES.map((rule, i) => {
       const found: Finding[] = ruleFindings[i];
