@@ -19,6 +19,7 @@ import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers 
 import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
+import { WebhookResolver } from './webhooks';
 import { checkEntityRepresentations } from './federation/representations';
 
 /** The Federation 2 features this subgraph uses; composition reads them from the @link. */
@@ -45,6 +46,7 @@ const resolvers = [
   ConflictMutationResolver,
   AuditResolver,
   GovernanceReportResolver,
+  WebhookResolver,
 ] as const;
 
 const referenceResolvers = [
