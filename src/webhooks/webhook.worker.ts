@@ -112,7 +112,11 @@ export class WebhookWorker {
       { at, statusCode: result.statusCode, error: result.error, durationMs: result.durationMs },
       { status, nextAttemptAt },
     );
-    if (!recorded) this.logger.warn({ delivery: delivery.id }, 'webhook attempt outlived its lease; not recorded');
+    if (!recorded)
+      this.logger.warn(
+        { delivery: delivery.id },
+        'webhook attempt not recorded: its lease ran out first, or its webhook was deleted',
+      );
     if (!result.ok)
       this.logger.info(
         { delivery: delivery.id, attempts: delivery.attempts, error: result.error, status },
