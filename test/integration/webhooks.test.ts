@@ -438,6 +438,49 @@ describe('webhooks: signed events from an outbox written with the change', () =>
     expect(listed.data!.webhooks).toHaveLength(3);
   });
 
+  it('sends nothing for a dry run; the rescan that commits sends conflict.opened, the claim conflict.resolved', async () => {
+    const detect = `mutation($dryRun: Boolean) { detectConflicts(dryRun: $dryRun) { openedCount userErrors { code } } }`;
+    const opened = async () => (await deliveries({ eventType: 'CONFLICT_OPENED' })).length;
+    const before = await opened();
+    const dry = await app.gql<{ detectConflicts: { openedCount: number } }>(detect, { dryRun: true }, { token });
+    const count = dry.data!.detectConflicts.openedCount;
+    expect(count).toBeGreaterThan(0);
+    expect(await opened()).toBe(before);
+
+    const applied = await app.gql<{ detectConflicts: { openedCount: number } }>(detect, { dryRun: false }, { token });
+    expect(applied.data!.detectConflicts.openedCount).toBe(count);
+    // One per conflict for each of the three webhooks subscribed to it.
+    expect(await opened()).toBe(before + 3 * count);
+    const received = good.received.length;
+    await worker.runOnce();
+    const sent = good
+      .events()
+      .slice(received)
+      .filter((event) => event.type === 'conflict.opened');
+    expect(sent).toHaveLength(count);
+    const unmanaged = sent
+      .map((event) => event.data.conflict as { id: string; kind: string; accountId: string })
+      .find((conflict) => conflict.kind === 'UNMANAGED_ACCOUNT')!;
+    expect(unmanaged).toBeDefined();
+
+    // Claiming the account resolves it: conflict.resolved, from the ledger's UPDATE.
+    const claimed = await app.gql<{ claimAccount: { userErrors: unknown[] } }>(
+      `mutation($id: ID!) { claimAccount(accountId: $id) { userErrors { code message } } }`,
+      { id: unmanaged.accountId },
+      { token },
+    );
+    expect(claimed.data!.claimAccount.userErrors).toEqual([]);
+    const resolvedFrom = good.received.length;
+    await worker.runOnce();
+    expect(
+      good
+        .events()
+        .slice(resolvedFrom)
+        .filter((event) => event.type === 'conflict.resolved')
+        .map((event) => event.data.conflict),
+    ).toEqual([expect.objectContaining({ id: unmanaged.id, status: 'RESOLVED', kind: 'UNMANAGED_ACCOUNT' })]);
+  });
+
   it('deletes a webhook: its pending deliveries go, nothing more is sent to it', async () => {
     const removed = await app.gql<{ deleteWebhook: RegisterAnswer }>(
       `mutation($id: ID!) { deleteWebhook(id: $id) { webhook { id url } userErrors { code } change { action before after } } }`,
