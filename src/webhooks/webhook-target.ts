@@ -141,7 +141,7 @@ export function post(
     const req = (secure ? https : http).request(
       {
         protocol: url.protocol,
-        hostname: url.hostname,
+        hostname: host,
         port: url.port === '' ? undefined : Number(url.port),
         path: `${url.pathname}${url.search}`,
         method: 'POST',
