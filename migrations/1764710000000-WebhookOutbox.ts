@@ -74,6 +74,10 @@ export class WebhookOutbox1764710000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION "webhook_events_from_audit"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
+        -- Most statements (account changes, pushes that sync) carry no event: leave before planning the rest.
+        IF NOT EXISTS (SELECT FROM inserted WHERE target_type IN ('Conflict', 'ScimRecord', 'Domain')) THEN
+          RETURN NULL;
+        END IF;
         INSERT INTO webhook_delivery (organization_id, webhook_id, event_id, event_type, payload)
         SELECT e.organization_id, w.id, e.id::text, ev.type,
                jsonb_build_object(

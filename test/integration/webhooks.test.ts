@@ -5,6 +5,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { entities } from '../../src/entities';
 import { runMutation } from '../../src/db/transaction';
 import { Scope } from '../../src/auth/scopes';
+import { domainMutations } from '../../src/domains';
 import { WebhookEvent, WebhookWorker, emitEvent, verifySignature } from '../../src/webhooks';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
@@ -479,6 +480,57 @@ describe('webhooks: signed events from an outbox written with the change', () =>
         .filter((event) => event.type === 'conflict.resolved')
         .map((event) => event.data.conflict),
     ).toEqual([expect.objectContaining({ id: unmanaged.id, status: 'RESOLVED', kind: 'UNMANAGED_ACCOUNT' })]);
+  });
+
+  it('sends domain.verificationLost when a check finds the proof gone, and conflict.dismissed', async () => {
+    const hook = await register(good.url, ['DOMAIN_VERIFICATION_LOST', 'CONFLICT_DISMISSED']);
+    const events = async () =>
+      (await deliveries({ webhookId: hook.webhook!.id })).map((d) => [d.eventType, d.payload.data.target?.type]);
+
+    // The domain service's own change: a conclusive failed check of a VERIFIED domain.
+    const [domain] = await db.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM domain WHERE organization_id = $1 AND name = 'acme.com'`,
+      [organizationId],
+    );
+    await runMutation(
+      db.dataSource,
+      { organizationId, actor: 'test', requestId: null },
+      { action: 'verifyDomain', args: {} },
+      {},
+      async (m) => {
+        const outcome = await domainMutations.recordCheck(
+          m,
+          { id: domain.id },
+          { ok: false, reason: 'MISSING_RECORD', detail: 'The TXT record is gone.', conclusive: true },
+          () => Promise.resolve(),
+        );
+        expect(outcome.kind).toBe('check_failed');
+        return { userErrors: [], persist: true };
+      },
+    );
+    expect(await events()).toEqual([['DOMAIN_VERIFICATION_LOST', 'Domain']]);
+
+    const [conflict] = await db.dataSource.query<Array<{ id: string }>>(
+      `SELECT id FROM conflict WHERE organization_id = $1 AND status = 'OPEN' LIMIT 1`,
+      [organizationId],
+    );
+    const dismissed = await app.gql<{ dismissConflict: { userErrors: unknown[] } }>(
+      `mutation($id: ID!) { dismissConflict(id: $id, reason: "known") { userErrors { code message } } }`,
+      { id: conflict.id },
+      { token },
+    );
+    expect(dismissed.data!.dismissConflict.userErrors).toEqual([]);
+    expect(await events()).toEqual([
+      ['CONFLICT_DISMISSED', 'Conflict'],
+      ['DOMAIN_VERIFICATION_LOST', 'Domain'],
+    ]);
+
+    const removed = await app.gql<{ deleteWebhook: RegisterAnswer }>(
+      `mutation($id: ID!) { deleteWebhook(id: $id) { userErrors { code } } }`,
+      { id: hook.webhook!.id },
+      { token },
+    );
+    expect(removed.data!.deleteWebhook.userErrors).toEqual([]);
   });
 
   it('deletes a webhook: its pending deliveries go, nothing more is sent to it', async () => {
