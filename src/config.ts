@@ -31,6 +31,8 @@ export interface WebhookWorkerOptions {
   maxAttempts: number;
   /** Delay after the first failure; doubled after each next one (capped at an hour). */
   retryBaseMs: number;
+  /** DELIVERED and FAILED deliveries older than this are deleted from the log. */
+  retentionDays: number;
   /** The domain check's test-only switch (DOMAIN_CHECK_ALLOW_PRIVATE): plain http, loopback and private targets. */
   allowPrivateAddresses: boolean;
 }
@@ -230,6 +232,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
       maxAttempts: read.integer('WEBHOOK_MAX_ATTEMPTS', 10, 1, 50),
       retryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+      retentionDays: read.integer('WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
       allowPrivateAddresses: false,
     },
     idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),

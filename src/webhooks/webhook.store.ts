@@ -255,4 +255,15 @@ export class WebhookStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
+
+  /** Forgets settled deliveries (DELIVERED, FAILED) older than the retention; pending ones stay whatever their age. */
+  async expire(retentionDays: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('webhookDelivery')
+      .where('status', '!=', DeliveryStatus.PENDING)
+      .where('createdAt', '<', sql<Date>`now() - make_interval(days => ${retentionDays})`)
+      .modifyEnd(tag('webhookWorker:expire'))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

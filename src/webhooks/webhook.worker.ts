@@ -9,6 +9,8 @@ import { EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, post, sign
 /** Declared with the rest of the settings (config.ts imports no feature). */
 export type { WebhookWorkerOptions };
 
+const EXPIRY_INTERVAL_MS = 60 * 60_000;
+
 /** After the n-th failed attempt: base * 2^(n-1), capped at an hour (30 s, 1 min, 2, 4, ... by default). */
 function retryDelayMs(attempts: number, baseMs: number): number {
   return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 60 * 60_000);
@@ -26,6 +28,8 @@ export class WebhookWorker {
   private running: Promise<void> | undefined;
   private stopped = false;
   private readonly store: WebhookStore;
+  /** When this worker last pruned the delivery log (every replica does, at most hourly; a DELETE twice is harmless). */
+  private lastExpiry = 0;
 
   constructor(
     db: DataSource,
@@ -52,7 +56,7 @@ export class WebhookWorker {
     this.timer = setTimeout(() => {
       this.running = this.runOnce()
         .then((outcome) => {
-          if (outcome.attempted > 0) this.logger.info(outcome, 'delivered webhook events');
+          if (outcome.attempted > 0 || outcome.expired > 0) this.logger.info(outcome, 'delivered webhook events');
         })
         .catch((error: unknown) => {
           this.logger.error({ err: error }, 'webhook delivery pass failed; will try again');
@@ -64,8 +68,13 @@ export class WebhookWorker {
     this.timer.unref();
   }
 
-  /** One pass: every due delivery (up to the batch size) gets one attempt, all at once. */
-  async runOnce(): Promise<{ attempted: number; delivered: number; failed: number }> {
+  /** One pass: every due delivery (up to the batch size) gets one attempt, all at once; hourly, old ones are forgotten. */
+  async runOnce(): Promise<{ attempted: number; delivered: number; failed: number; expired: number }> {
+    let expired = 0;
+    if (Date.now() - this.lastExpiry >= EXPIRY_INTERVAL_MS) {
+      this.lastExpiry = Date.now();
+      expired = await this.store.expire(this.options.retentionDays);
+    }
     // The lease outlasts the attempt (its timeout) so that no other replica starts the same one.
     const claimed = await this.store.claimDue(this.options.batchSize, this.options.timeoutMs + 30_000);
     const results = await Promise.all(claimed.map((delivery) => this.attempt(delivery)));
@@ -73,6 +82,7 @@ export class WebhookWorker {
       attempted: results.length,
       delivered: results.filter((status) => status === DeliveryStatus.DELIVERED).length,
       failed: results.filter((status) => status === DeliveryStatus.FAILED).length,
+      expired,
     };
   }
 

@@ -111,6 +111,7 @@ describe('webhooks: signed events from an outbox written with the change', () =>
     timeoutMs: 2000,
     maxAttempts: 3,
     retryBaseMs: 1000,
+    retentionDays: 30,
     allowPrivateAddresses: true,
   };
   let worker: WebhookWorker;
@@ -531,6 +532,21 @@ describe('webhooks: signed events from an outbox written with the change', () =>
       { token },
     );
     expect(removed.data!.deleteWebhook.userErrors).toEqual([]);
+  });
+
+  it('forgets settled deliveries after the retention, never pending ones', async () => {
+    const settled = await deliveries({ status: 'DELIVERED' });
+    const pending = await deliveries({ status: 'PENDING' });
+    expect(pending.length).toBeGreaterThan(0);
+    await db.dataSource.query(
+      `UPDATE webhook_delivery SET created_at = now() - interval '31 days' WHERE id = ANY($1)`,
+      [[settled[0].id, pending[0].id]],
+    );
+    const pass = await new WebhookWorker(db.dataSource, logger, workerOptions).runOnce();
+    expect(pass.expired).toBe(1);
+    const left = (await deliveries()).map((d) => d.id);
+    expect(left).not.toContain(settled[0].id);
+    expect(left).toContain(pending[0].id);
   });
 
   it('deletes a webhook: its pending deliveries go, nothing more is sent to it', async () => {
