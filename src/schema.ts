@@ -4,22 +4,34 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
 import { authChecker } from './auth/authorization';
-import { AccountMutationResolver, AccountResolver, accountReferenceResolvers } from './accounts/account.resolver';
-import { DomainMigrationResolver, DomainResolver, domainReferenceResolvers } from './domains/domain.resolver';
-import { DomainMutationResolver } from './domains/domain-mutation.resolver';
-import { DirectoryResolver, directoryReferenceResolvers } from './directories/directory.resolver';
-import { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
+import {
+  AccountMutationResolver,
+  AccountResolver,
+  accountReferenceResolvers,
+} from './graphql/accounts/account.resolver';
+import { DomainMigrationResolver, DomainResolver, domainReferenceResolvers } from './graphql/domains/domain.resolver';
+import { DomainMutationResolver } from './graphql/domains/domain-mutation.resolver';
+import { DirectoryResolver, directoryReferenceResolvers } from './graphql/directories/directory.resolver';
+import { DirectoryMutationResolver } from './graphql/directories/directory-mutation.resolver';
 import {
   ScimRecordMutationResolver,
   ScimRecordResolver,
   scimRecordReferenceResolvers,
-} from './scim/scim-record.resolver';
-import { AccountScimGroupsResolver, ScimGroupResolver, ScimRecordGroupsResolver } from './scim/scim-group.resolver';
-import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers } from './conflicts/conflict.resolver';
-import { GovernanceReportResolver } from './rules/report.resolver';
-import { AuditResolver } from './audit/audit.resolver';
-import { OrganizationResolver } from './organizations/organization.resolver';
-import { WebhookResolver } from './webhooks';
+} from './graphql/scim/scim-record.resolver';
+import {
+  AccountScimGroupsResolver,
+  ScimGroupResolver,
+  ScimRecordGroupsResolver,
+} from './graphql/scim/scim-group.resolver';
+import {
+  ConflictMutationResolver,
+  ConflictResolver,
+  conflictReferenceResolvers,
+} from './graphql/conflicts/conflict.resolver';
+import { GovernanceReportResolver } from './graphql/rules/report.resolver';
+import { AuditResolver } from './graphql/audit/audit.resolver';
+import { OrganizationResolver } from './graphql/organizations/organization.resolver';
+import { WebhookResolver } from './graphql/webhooks/webhook.resolver';
 import { checkEntityRepresentations } from './federation/representations';
 import { planEntities } from './graphql';
 

@@ -23,7 +23,7 @@ export {
   reconcileKinds,
   type DetectionResult,
 } from './conflict-detection';
-export { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from './conflict-summaries';
+export { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../rules/summaries';
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
 export { RemediationStep, remediationFor, type RemediationFacts } from './remediation';

@@ -1,25 +1,15 @@
 import { sql, type Expression, type SelectQueryBuilder } from 'kysely';
 import { badUserInput } from '../common/errors';
 import { isUuid } from '../common/ids';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../common/pagination';
+
+export type { Page };
 import { tag } from './kysely';
-
-const DEFAULT_PAGE_SIZE = 20;
-const MAX_PAGE_SIZE = 100;
-
-/** One page of a list, before it is shaped as a GraphQL connection. */
-export interface Page<T> {
-  nodes: T[];
-  cursors: string[];
-  hasNextPage: boolean;
-  hasPreviousPage: boolean;
-  /** Counted only when a client asks for totalCount. */
-  count: () => Promise<number>;
-}
 
 type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 
 /** One column of a keyset order. `wrap` applies to the column and the cursor value alike. */
-interface SortKey<T> {
+export interface SortKey<T> {
   property: keyof T & string;
   cast: KeyCast;
   wrap?: (value: Expression<unknown>) => Expression<unknown>;
@@ -36,7 +26,7 @@ export interface Keyset<T> {
   keys: Array<SortKey<T>>;
 }
 
-function pageSize(first: number | null | undefined): number {
+export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw badUserInput('first', `must be between 0 and ${MAX_PAGE_SIZE} (got ${first}).`);
@@ -59,7 +49,7 @@ const validValue: Record<KeyCast, (value: string) => boolean> = {
   bigint: (value) => /^\d{1,19}$/.test(value),
 };
 
-function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
+export function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -3,7 +3,6 @@ import { Check, Column, Entity, Unique } from 'typeorm';
 import { TimestampColumn, oneOf } from '../db/columns';
 import { VersionedTenantRow } from '../db/tenant-row';
 import { IdentityProvider } from './directory.enums';
-import { R2 } from '../rules/rules';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */
 @Directive('@key(fields: "id")')
@@ -39,9 +38,4 @@ export class Directory extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   tokenIssuedAt: Date | null;
-
-  @Field({ description: 'SSO and SCIM map the email to the same attribute (rule R2).' })
-  get mappingConsistent(): boolean {
-    return R2.evaluate(this) === null;
-  }
 }

@@ -1,4 +1,8 @@
 /** The directories feature's face: what other folders may use. */
 export { Directory } from './directory.entity';
-export { DirectoryService } from './directory.service';
+export { IdentityProvider } from './directory.enums';
+export { DirectoryErrorCode } from './directory.errors';
+export { DirectoryService, lockDirectory } from './directory.service';
+export { DirectoryStore } from './directory.store';
 export { createDirectoryLoaders } from './directory.loaders';
+export { newDirectoryToken } from './directory-token';

@@ -4,18 +4,9 @@ import { queryBuilderFor, type Db } from '../db/kysely';
 import { staleVersion, type Locked } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import type { DomainFacts } from '../rules/rules';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { reconcileDomain } from '../conflicts';
 import type { Domain } from './domain.entity';
 import type { DomainMigration } from './domain-migration.entity';
 
-/** The conflicts a domain's status decides (rules R3, R6 and R8), reconciled when it changes. */
-const DOMAIN_STATUS_KINDS = [
-  ConflictKind.UNMANAGED_ACCOUNT,
-  ConflictKind.UNVERIFIED_DOMAIN,
-  ConflictKind.EMAIL_TAKEN,
-  ConflictKind.DOMAIN_OWNED_ELSEWHERE,
-];
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
 import { normalizeDomainName } from './domain-name';
@@ -121,8 +112,11 @@ export const domainMutations = {
     m: MutationScope,
     input: { id: string; expectedVersion?: number | null },
     result: CheckResult,
-    /** What becoming VERIFIED means outside the domain (other organizations' accounts on it): the workflow's part. */
-    whenVerified: (domain: Domain) => Promise<void>,
+    /**
+     * What a status change means outside the domain (conflicts of accounts and records on it, in
+     * this organization and others): the workflow's part.
+     */
+    consequences: { verified: (domain: Domain) => Promise<void>; proofLost: (domain: Domain) => Promise<void> },
   ): Promise<DomainOutcome> {
     const store = new DomainStore(m.db);
     const { row: domain, refusal } = await lockDomain(m, input);
@@ -136,7 +130,7 @@ export const domainMutations = {
         ? result.detail
         : `${domain.name} could not be checked: ${result.detail} Its status is unchanged (${status}); try again later.`;
       await store.update(domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
-      if (proofGone) await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
+      if (proofGone) await consequences.proofLost(domain);
       await m.audit({
         targetType: 'Domain',
         targetId: domain.id,
@@ -175,10 +169,7 @@ export const domainMutations = {
     if (becomesVerified) {
       // Only on the change: no rescan can be opening these conflicts before it commits, since
       // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
-      await whenVerified(domain);
-      // Its own accounts on it no longer sit on a domain another organization verified, are claimable
-      // now, and its records pushing addresses on it are on a verified domain: the rules decide.
-      await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
+      await consequences.verified(domain);
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };

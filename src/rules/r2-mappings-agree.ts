@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { ConflictKind } from './kinds';
+import { SUMMARY_TEMPLATES, formatSummary } from './summaries';
 import { findingsOf, type ConflictDetector, type Rule } from './rule';
 
 const normalizeAttribute = (attribute: string) => attribute.trim().toLowerCase();

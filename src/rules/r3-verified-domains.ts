@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { tag } from '../db/kysely';
 import { DomainErrorCode } from '../domains/domain.errors';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { SUMMARY_TEMPLATES } from '../conflicts/conflict-summaries';
+import { ConflictKind } from './kinds';
+import { SUMMARY_TEMPLATES } from './summaries';
 import { domainOf, type ConflictDetector, type DomainFacts, type Finding, type Rule } from './rule';
 
 export interface R3Facts {

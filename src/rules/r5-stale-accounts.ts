@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { ConflictKind } from './kinds';
+import { SUMMARY_TEMPLATES, formatSummary } from './summaries';
 import { findingsOf, type ConflictDetector, type Rule } from './rule';
 
 /** STALE_EXTERNAL_ACCOUNT: active accounts no record backs, on the old domain of a migration in progress. */

@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import { tag } from '../db/kysely';
 import { AccountErrorCode } from '../accounts/account.errors';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { SUMMARY_TEMPLATES } from '../conflicts/conflict-summaries';
+import { ConflictKind } from './kinds';
+import { SUMMARY_TEMPLATES } from './summaries';
 import type { ConflictDetector, Rule, Subjects } from './rule';
 
 export type R6Facts =

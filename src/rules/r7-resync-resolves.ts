@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { tag } from '../db/kysely';
-import { ConflictKind } from '../conflicts/conflict.enums';
+import { ConflictKind } from './kinds';
 import type { ConflictDetector, Rule } from './rule';
 
 /**

@@ -1,13 +1,8 @@
 import { sql } from 'kysely';
 import { tag } from '../db/kysely';
 import { AccountErrorCode } from '../accounts/account.errors';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import {
-  EMAIL_UNAVAILABLE_SUMMARY,
-  NOT_AVAILABLE,
-  SUMMARY_TEMPLATES,
-  formatSummary,
-} from '../conflicts/conflict-summaries';
+import { ConflictKind } from './kinds';
+import { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from './summaries';
 import { domainOf, findingsOf, type ConflictDetector, type Rule } from './rule';
 import { wantedEmailHolders } from './r6-rename-keeps-data';
 

@@ -6,7 +6,7 @@ import { Domain } from '../domains/domain.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { DomainMigration, MigrationStatus } from '../domains/domain-migration.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
-import { ConflictKind } from '../conflicts/conflict.enums';
+import { ConflictKind } from './kinds';
 import { present } from '../common/present';
 import { as, queryBuilderFor, tag } from '../db/kysely';
 import { Finding, R2, R4, R5, RULES } from './index';

@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { sql, type RawBuilder } from 'kysely';
 import { tag, type Db } from '../db/kysely';
 import { userError, type UserError, type UserErrorCode } from '../common/user-error';
-import type { ConflictKind } from '../conflicts/conflict.enums';
+import type { ConflictKind } from './kinds';
 
 export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
 

@@ -9,7 +9,7 @@ import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
 import { AccountEmailChange } from '../accounts/account-email-change.entity';
 import { Directory } from '../directories/directory.entity';
 import { IdentityProvider } from '../directories/directory.enums';
-import { directoryMutations } from '../directories/directory.service';
+import { directoryMutations } from '../workflows/directories';
 import { ScimRecord } from '../scim/scim-record.entity';
 import { ScimOperation } from '../scim/scim-record.enums';
 import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';

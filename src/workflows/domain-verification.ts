@@ -1,7 +1,7 @@
 import type { MutationScope } from '../db/transaction';
 import { R8, violationOf } from '../rules/rules';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts, type ConflictSpec } from '../conflicts/conflict.ledger';
+import { causeKey, openConflicts, reconcileDomain, type ConflictSpec } from '../conflicts';
 import { AccountStore } from '../accounts';
 import { domainMutations, type CheckResult, type Domain, type DomainOutcome } from '../domains';
 
@@ -34,10 +34,26 @@ async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Pr
  * domainMutations.recordCheck); when the domain becomes VERIFIED, other organizations' accounts
  * on it get their DOMAIN_OWNED_ELSEWHERE conflict (rule R8).
  */
+/** The conflicts a domain's status decides (rules R3, R6 and R8), reconciled when it changes. */
+const DOMAIN_STATUS_KINDS = [
+  ConflictKind.UNMANAGED_ACCOUNT,
+  ConflictKind.UNVERIFIED_DOMAIN,
+  ConflictKind.EMAIL_TAKEN,
+  ConflictKind.DOMAIN_OWNED_ELSEWHERE,
+];
+
 export function verifyDomain(
   m: MutationScope,
   input: { id: string; expectedVersion?: number | null },
   result: CheckResult,
 ): Promise<DomainOutcome> {
-  return domainMutations.recordCheck(m, input, result, (domain) => openOwnedElsewhereConflicts(m, domain));
+  return domainMutations.recordCheck(m, input, result, {
+    verified: async (domain) => {
+      await openOwnedElsewhereConflicts(m, domain);
+      // Its own accounts on it no longer sit on a domain another organization verified, are claimable
+      // now, and its records pushing addresses on it are on a verified domain: the rules decide.
+      await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
+    },
+    proofLost: (domain) => reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification'),
+  });
 }

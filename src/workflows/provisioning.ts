@@ -7,7 +7,7 @@ import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
 import { reconcileConflicts } from '../conflicts';
-import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
+import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../rules/summaries';
 import type { Directory } from '../directories/directory.entity';
 import { DomainStatus } from '../domains/domain.enums';
 import { violatedUniqueConstraint } from '../db/pg-errors';

@@ -5,7 +5,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { entities } from '../../src/entities';
 import { runMutation } from '../../src/db/transaction';
 import { Scope } from '../../src/auth/scopes';
-import { domainMutations } from '../../src/domains';
+import { verifyDomain } from '../../src/workflows/domain-verification';
 import { WebhookEvent, WebhookWorker, emitEvent, verifySignature } from '../../src/webhooks';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
@@ -499,11 +499,15 @@ describe('webhooks: signed events from an outbox written with the change', () =>
       { action: 'verifyDomain', args: {} },
       {},
       async (m) => {
-        const outcome = await domainMutations.recordCheck(
+        const outcome = await verifyDomain(
           m,
           { id: domain.id },
-          { ok: false, reason: 'MISSING_RECORD', detail: 'The TXT record is gone.', conclusive: true },
-          () => Promise.resolve(),
+          {
+            ok: false,
+            reason: 'MISSING_RECORD',
+            detail: 'The TXT record is gone.',
+            conclusive: true,
+          },
         );
         expect(outcome.kind).toBe('check_failed');
         return { userErrors: [], persist: true };

@@ -12,7 +12,7 @@ const RULES: ArchitectureRules = {
     { name: 'foundation', parts: ['db', 'common', 'config.ts', 'logger.ts', 'paths.ts', 'observability'] },
     {
       name: 'features',
-      parts: ['accounts', 'audit', 'conflicts', 'directories', 'domains', 'organizations', 'rules', 'scim'],
+      parts: ['accounts', 'audit', 'conflicts', 'directories', 'domains', 'organizations', 'rules', 'scim', 'webhooks'],
     },
     { name: 'workflows', parts: ['workflows'] },
     {

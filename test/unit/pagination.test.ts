@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { decodeCursor, pageSize, type Keyset } from '../../src/common/pagination';
+import { decodeCursor, pageSize, type Keyset } from '../../src/db/keyset';
 
 interface Row {
   at: Date;
@@ -7,7 +7,7 @@ interface Row {
 }
 const keyset: Keyset<Row> = {
   scope: 'rows',
-  direction: 'DESC',
+  direction: 'desc',
   keys: [
     { property: 'at', cast: 'timestamptz' },
     { property: 'id', cast: 'uuid' },

@@ -5,7 +5,7 @@ import { normalizeDomainName } from '../../src/domains/domain-name';
 import { compileFilter, USER_FILTER_SCHEMA } from '../../src/scim/filter';
 import { applyPatch, USER_PATCH_OPTIONS } from '../../src/scim/patch';
 import { ScimError } from '../../src/scim/scim-error';
-import { decodeCursor, type Keyset } from '../../src/common/pagination';
+import { decodeCursor, type Keyset } from '../../src/db/keyset';
 
 /** What the database CHECKs demand of a stored email and domain. */
 const STORABLE_EMAIL = /^[^@\s]+@[^@\s]+$/;
@@ -146,7 +146,7 @@ describe('property: free-text inputs never break the service or store an invalid
   it('cursors: decode or a BAD_USER_INPUT, never another error', () => {
     const keyset: Keyset<{ email: string; id: string }> = {
       scope: 'accounts',
-      direction: 'ASC',
+      direction: 'asc',
       keys: [
         { property: 'email', cast: 'text' },
         { property: 'id', cast: 'uuid' },

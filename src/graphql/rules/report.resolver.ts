@@ -1,8 +1,8 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import type { Context } from '../context';
-import { GovernanceReport, buildGovernanceReport } from './report';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import type { Context } from '../../context';
+import { GovernanceReport, buildGovernanceReport } from '../../rules/report';
 
 @Resolver()
 export class GovernanceReportResolver {

@@ -1,8 +1,8 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../common/mutation';
-import { Account } from '../accounts/account.entity';
-import { Conflict } from '../conflicts/conflict.entity';
-import { ScimRecord } from './scim-record.entity';
+import { MutationPayload, type BlankPayload } from '../../common/mutation';
+import { Account } from '../../accounts/account.entity';
+import { Conflict } from '../../conflicts/conflict.entity';
+import { ScimRecord } from '../../scim/scim-record.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class ScimRecordPayload extends MutationPayload {

@@ -1,4 +1,4 @@
-import { ConflictKind } from './conflict.enums';
+import { ConflictKind } from './kinds';
 
 /**
  * One sentence per detected conflict kind, with %s slots filled in order. The same templates

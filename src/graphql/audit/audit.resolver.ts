@@ -1,10 +1,10 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { PageArgs } from '../common/pagination';
-import type { Context } from '../context';
-import { AuditEvent } from './audit-event.entity';
-import { AuditEventFilter } from './audit.inputs';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { PageArgs } from '../../common/pagination';
+import type { Context } from '../../context';
+import { AuditEvent } from '../../audit/audit-event.entity';
+import { AuditEventFilter } from '../../audit/audit.inputs';
 import { AuditEventConnection } from './audit.types';
 
 @Resolver(() => AuditEvent)

@@ -1,8 +1,8 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import type { Context } from '../context';
-import { Organization } from './organization.entity';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import type { Context } from '../../context';
+import { Organization } from '../../organizations/organization.entity';
 
 @Resolver(() => Organization)
 export class OrganizationResolver {

@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { MutationOptions } from '../common/mutation';
-import { PageArgs } from '../common/pagination';
-import { assertNever } from '../common/assert-never';
-import type { Context } from '../context';
-import { Webhook, WebhookEvent } from './webhook.entity';
-import { webhookMutations, type WebhookOutcome } from './webhook.service';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { MutationOptions } from '../../common/mutation';
+import { PageArgs } from '../../common/pagination';
+import { assertNever } from '../../common/assert-never';
+import type { Context } from '../../context';
+import { Webhook, WebhookEvent } from '../../webhooks/webhook.entity';
+import { webhookMutations, type WebhookOutcome } from '../../webhooks/webhook.service';
 import {
   RegisterWebhookPayload,
   WebhookDeliveryConnection,

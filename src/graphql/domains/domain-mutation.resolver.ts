@@ -1,17 +1,17 @@
 import { Arg, Args, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { MutationOptions } from '../common/mutation';
-import { assertNever } from '../common/assert-never';
-import { notFoundError } from '../common/user-error';
-import type { Context } from '../context';
-import { DomainVerificationMethod } from './domain.enums';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { MutationOptions } from '../../common/mutation';
+import { assertNever } from '../../common/assert-never';
+import { notFoundError } from '../../common/user-error';
+import type { Context } from '../../context';
+import { DomainVerificationMethod } from '../../domains/domain.enums';
 import { DomainMigrationPayload, DomainPayload } from './domain.payloads';
-import { domainMutations, type DomainOutcome } from './domain.service';
-import { MigrationStatus } from './domain-migration.entity';
-import { endDomainMigration, startDomainMigration, type MigrationOutcome } from '../workflows/domain-migrations';
-import { claimDomain } from '../workflows/claims';
-import { verifyDomain } from '../workflows/domain-verification';
+import { domainMutations, type DomainOutcome } from '../../domains/domain.service';
+import { MigrationStatus } from '../../domains/domain-migration.entity';
+import { endDomainMigration, startDomainMigration, type MigrationOutcome } from '../../workflows/domain-migrations';
+import { claimDomain } from '../../workflows/claims';
+import { verifyDomain } from '../../workflows/domain-verification';
 
 function migrationPayload(outcome: MigrationOutcome) {
   switch (outcome.kind) {

@@ -1,22 +1,22 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { PageArgs } from '../common/pagination';
-import { present } from '../common/present';
-import type { Context } from '../context';
-import { Account } from '../accounts/account.entity';
-import { Directory } from '../directories/directory.entity';
-import { Conflict } from '../conflicts/conflict.entity';
-import { ConflictStatus } from '../conflicts/conflict.enums';
-import { ScimRecord } from './scim-record.entity';
-import { ScimPush } from './scim-push.entity';
-import { ScimRecordFilter } from './scim-record.inputs';
+import { RequireScope, assertScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { PageArgs } from '../../common/pagination';
+import { present } from '../../common/present';
+import type { Context } from '../../context';
+import { Account } from '../../accounts/account.entity';
+import { Directory } from '../../directories/directory.entity';
+import { Conflict } from '../../conflicts/conflict.entity';
+import { ConflictStatus } from '../../conflicts/conflict.enums';
+import { ScimRecord } from '../../scim/scim-record.entity';
+import { ScimPush } from '../../scim/scim-push.entity';
+import { ScimRecordFilter } from '../../scim/scim-record.inputs';
 import { ScimRecordConnection } from './scim-record.types';
 import { ScimRecordPayload } from './scim-record.payloads';
-import { scimRecordMutations, type RecordOutcome } from './scim-record.service';
-import { resyncRecord, type SyncOutcome } from '../workflows/provisioning';
-import { MutationOptions } from '../common/mutation';
-import { assertNever } from '../common/assert-never';
+import { scimRecordMutations, type RecordOutcome } from '../../scim/scim-record.service';
+import { resyncRecord, type SyncOutcome } from '../../workflows/provisioning';
+import { MutationOptions } from '../../common/mutation';
+import { assertNever } from '../../common/assert-never';
 
 @Resolver(() => ScimRecord)
 export class ScimRecordResolver {

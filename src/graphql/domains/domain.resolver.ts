@@ -1,16 +1,16 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { PageArgs } from '../common/pagination';
-import { present } from '../common/present';
-import type { Context } from '../context';
-import { AccountFilter } from '../accounts/account.inputs';
+import { RequireScope, assertScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { PageArgs } from '../../common/pagination';
+import { present } from '../../common/present';
+import type { Context } from '../../context';
+import { AccountFilter } from '../../accounts/account.inputs';
 import { AccountConnection } from '../accounts/account.types';
-import { Domain } from './domain.entity';
-import { DomainStatus } from './domain.enums';
-import { DomainVerification, verificationInstructions } from './domain-verification';
-import { DomainMigration, MigrationStatus } from './domain-migration.entity';
-import { Account } from '../accounts/account.entity';
+import { Domain } from '../../domains/domain.entity';
+import { DomainStatus } from '../../domains/domain.enums';
+import { DomainVerification, verificationInstructions } from '../../domains/domain-verification';
+import { DomainMigration, MigrationStatus } from '../../domains/domain-migration.entity';
+import { Account } from '../../accounts/account.entity';
 
 @Resolver(() => Domain)
 export class DomainResolver {

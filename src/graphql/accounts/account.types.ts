@@ -1,5 +1,5 @@
-import { ConnectionType } from '../common/pagination';
-import { Account } from './account.entity';
+import { ConnectionType } from '../../common/pagination';
+import { Account } from '../../accounts/account.entity';
 
 export const AccountConnection = ConnectionType(Account);
 export type AccountConnection = InstanceType<typeof AccountConnection>;

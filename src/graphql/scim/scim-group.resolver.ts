@@ -1,10 +1,10 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { present } from '../common/present';
-import type { Context } from '../context';
-import { Account } from '../accounts/account.entity';
-import { Directory } from '../directories/directory.entity';
-import { ScimGroup } from './scim-group.entity';
-import { ScimRecord } from './scim-record.entity';
+import { present } from '../../common/present';
+import type { Context } from '../../context';
+import { Account } from '../../accounts/account.entity';
+import { Directory } from '../../directories/directory.entity';
+import { ScimGroup } from '../../scim/scim-group.entity';
+import { ScimRecord } from '../../scim/scim-record.entity';
 
 @Resolver(() => ScimGroup)
 export class ScimGroupResolver {

@@ -1,12 +1,12 @@
 import { Arg, Args, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
-import { RequireScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { MutationOptions } from '../common/mutation';
-import { assertNever } from '../common/assert-never';
-import type { Context } from '../context';
-import { IdentityProvider } from './directory.enums';
+import { RequireScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { MutationOptions } from '../../common/mutation';
+import { assertNever } from '../../common/assert-never';
+import type { Context } from '../../context';
+import { IdentityProvider } from '../../directories/directory.enums';
 import { DirectoryPayload } from './directory.payloads';
-import { directoryMutations, type DirectoryOutcome } from './directory.service';
+import { directoryMutations, type DirectoryOutcome } from '../../workflows/directories';
 
 function directoryPayload(outcome: DirectoryOutcome) {
   switch (outcome.kind) {

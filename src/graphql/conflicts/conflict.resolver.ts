@@ -1,23 +1,23 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import { PageArgs } from '../common/pagination';
-import type { Context } from '../context';
-import { Account } from '../accounts/account.entity';
-import { Directory } from '../directories/directory.entity';
-import { Domain } from '../domains/domain.entity';
-import { ScimRecord } from '../scim/scim-record.entity';
-import { Conflict } from './conflict.entity';
-import { ConflictFilter } from './conflict.inputs';
+import { RequireScope, assertScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import { PageArgs } from '../../common/pagination';
+import type { Context } from '../../context';
+import { Account } from '../../accounts/account.entity';
+import { Directory } from '../../directories/directory.entity';
+import { Domain } from '../../domains/domain.entity';
+import { ScimRecord } from '../../scim/scim-record.entity';
+import { Conflict } from '../../conflicts/conflict.entity';
+import { ConflictFilter } from '../../conflicts/conflict.inputs';
 import { ConflictConnection } from './conflict.types';
 import { ConflictPayload, DETECTION_LIST_LIMIT, DetectConflictsPayload } from './conflict.payloads';
-import { conflictMutations, type ConflictOutcome } from './conflict.service';
-import { ConflictStatus } from './conflict.enums';
-import { RemediationStep, remediationFor } from './remediation';
-import { MutationOptions } from '../common/mutation';
-import { assertNever } from '../common/assert-never';
-import { notFoundError } from '../common/user-error';
+import { conflictMutations, type ConflictOutcome } from '../../conflicts/conflict.service';
+import { ConflictStatus } from '../../conflicts/conflict.enums';
+import { RemediationStep, remediationFor } from '../../conflicts/remediation';
+import { MutationOptions } from '../../common/mutation';
+import { assertNever } from '../../common/assert-never';
+import { notFoundError } from '../../common/user-error';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../common/mutation';
-import { Account } from './account.entity';
+import { MutationPayload, type BlankPayload } from '../../common/mutation';
+import { Account } from '../../accounts/account.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class AccountPayload extends MutationPayload {

@@ -1,10 +1,11 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../auth/authorization';
-import { Scope } from '../auth/scopes';
-import type { Context } from '../context';
-import { Conflict } from '../conflicts/conflict.entity';
-import { ConflictStatus } from '../conflicts/conflict.enums';
-import { Directory } from './directory.entity';
+import { RequireScope, assertScope } from '../../auth/authorization';
+import { Scope } from '../../auth/scopes';
+import type { Context } from '../../context';
+import { Conflict } from '../../conflicts/conflict.entity';
+import { ConflictStatus } from '../../conflicts/conflict.enums';
+import { Directory } from '../../directories/directory.entity';
+import { R2 } from '../../rules/rules';
 
 @Resolver(() => Directory)
 export class DirectoryResolver {
@@ -17,6 +18,11 @@ export class DirectoryResolver {
   @FieldResolver(() => String, { description: 'Where the IdP sends SCIM requests, relative to this server.' })
   scimBasePath(@Root() directory: Directory): string {
     return `/scim/directory/${directory.id}`;
+  }
+
+  @FieldResolver(() => Boolean, { description: 'SSO and SCIM map the email to the same attribute (rule R2).' })
+  mappingConsistent(@Root() directory: Directory): boolean {
+    return R2.evaluate(directory) === null;
   }
 
   @FieldResolver(() => [Conflict], { description: 'Conflicts raised through this directory, newest first.' })

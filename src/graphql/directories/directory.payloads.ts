@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../common/mutation';
-import { Conflict } from '../conflicts/conflict.entity';
-import { Directory } from './directory.entity';
+import { MutationPayload, type BlankPayload } from '../../common/mutation';
+import { Conflict } from '../../conflicts/conflict.entity';
+import { Directory } from '../../directories/directory.entity';
 
 @ObjectType({ implements: MutationPayload })
 export class DirectoryPayload extends MutationPayload {
