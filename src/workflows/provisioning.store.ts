@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { Account } from '../accounts/account.entity';
+import { AccountStatus } from '../accounts/account.enums';
 import { isUuid } from '../common/ids';
 import { as, tag, type Db } from '../db/kysely';
 import type { Directory } from '../directories/directory.entity';
@@ -263,7 +264,7 @@ export class ProvisioningStore {
     const accountUpdate = changesAccount
       ? sql`UPDATE account SET ${sets(accountChanges)}, version = version + 1, updated_at = now()${
           // A push that changes the account is activity, unless it suspends or deactivates it (README).
-          accountChanges.status === undefined || accountChanges.status === 'ACTIVE'
+          accountChanges.status === undefined || accountChanges.status === AccountStatus.ACTIVE
             ? sql`, last_activity_at = now()`
             : sql``
         }
