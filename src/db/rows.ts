@@ -1,6 +1,7 @@
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { isUuid } from '../common/ids';
-import { CommonErrorCode, userError, type UserError } from '../common/user-error';
+import type { UserError } from '../common/user-error';
+import { staleVersion, type Locked } from '../common/version';
 import { selectRows } from './statements';
 
 interface Versioned extends ObjectLiteral {
@@ -28,9 +29,6 @@ export async function lockRow<T extends Versioned>(
   return row;
 }
 
-/** A locked row, or why the mutation stops before looking at it (with the row when there is one). */
-export type Locked<T> = { row: T; refusal: null } | { row: T | null; refusal: UserError };
-
 /**
  * How a mutation of one versioned row starts: lockRow (labelled with the action), then
  * `notFound` when the row is absent, or VERSION_CONFLICT when `expectedVersion` is stale.
@@ -46,16 +44,6 @@ export async function lockCurrent<T extends Versioned>(
   if (!row) return { row: null, refusal: notFound };
   const stale = staleVersion(expectedVersion, row);
   return stale ? { row, refusal: stale } : { row, refusal: null };
-}
-
-/** Optimistic concurrency: the caller's expectedVersion must still be the row's version. */
-export function staleVersion(expected: number | null | undefined, row: { version: number }): UserError | null {
-  if (expected === null || expected === undefined || expected === row.version) return null;
-  return userError(
-    CommonErrorCode.VERSION_CONFLICT,
-    `The object changed since you read it (your version ${expected}, now ${row.version}); read it again and retry.`,
-    'expectedVersion',
-  );
 }
 
 /** Applies changes to a locked row, bumping its version; returns the row as it now is. */

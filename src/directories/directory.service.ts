@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import { queryBuilderFor } from '../db/kysely';
-import { staleVersion, type Locked } from '../db/rows';
+import { staleVersion, type Locked } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import { R2 } from '../rules/rules';
 import type { Conflict } from '../conflicts/conflict.entity';
