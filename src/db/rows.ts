@@ -15,7 +15,7 @@ interface Versioned extends ObjectLiteral {
  * Reads a row of the caller's organization and locks it until the transaction ends, so the rule
  * checks that follow see what the write will change. Another organization's id reads as absent.
  */
-export async function lockRow<T extends Versioned>(
+async function lockRow<T extends Versioned>(
   tx: EntityManager,
   entity: EntityTarget<T>,
   organizationId: string,
