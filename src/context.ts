@@ -12,8 +12,10 @@ import { createConflictLoaders } from './conflicts/conflict.loaders';
 import { ConflictService } from './conflicts/conflict.service';
 import { ScimRecordService } from './scim/scim-record.service';
 import { AuditService } from './audit/audit.service';
+import { WebhookService } from './webhooks';
 import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
 import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
+import { readPlans } from './graphql';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */
 export function createServices(db: DataSource, options: { domainCheck: DomainCheckerOptions }) {
@@ -27,6 +29,7 @@ export function createServices(db: DataSource, options: { domainCheck: DomainChe
     scimRecords: new ScimRecordService(db),
     conflicts: new ConflictService(db),
     audit: new AuditService(db),
+    webhooks: new WebhookService(db, { allowPrivateAddresses: options.domainCheck.allowPrivateAddresses }),
   };
 }
 
@@ -67,6 +70,9 @@ export class Context implements AuthState {
   get actor(): string {
     return requirePrincipal(this).subject;
   }
+
+  /** Reads planned from the selection (src/graphql): what resolvers of list fields call. */
+  readonly plans = readPlans;
 
   get loaders(): Loaders {
     return (this.requestLoaders ??= createLoaders(this.services.db, this.organizationId));
