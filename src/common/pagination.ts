@@ -1,9 +1,6 @@
 import { ArgsType, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { selectRows, type SelectOptions } from '../db/statements';
 import { badUserInput } from './errors';
 import { isUuid } from './ids';
-import { present } from './present';
 
 const DEFAULT_PAGE_SIZE = 20;
 const MAX_PAGE_SIZE = 100;
@@ -106,49 +103,12 @@ export interface Keyset<T> {
   keys: SortKey<T>[];
 }
 
-/** A WHERE clause under construction: conditions written with `?`, values kept as parameters. */
-export class Conditions {
-  readonly sql: string[] = [];
-  readonly params: unknown[] = [];
-
-  /** Adds a condition; each `?` in it becomes the next parameter, taken from `values` in order. */
-  and(condition: string, ...values: unknown[]): this {
-    let next = 0;
-    this.sql.push(
-      condition.replace(/\?/g, () => {
-        this.params.push(values[next++]);
-        return `$${this.params.length}`;
-      }),
-    );
-    return this;
-  }
-
-  toString(): string {
-    return this.sql.length > 0 ? this.sql.join(' AND ') : 'true';
-  }
-
-  clone(): Conditions {
-    const copy = new Conditions();
-    copy.sql.push(...this.sql);
-    copy.params.push(...this.params);
-    return copy;
-  }
-}
-
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
     throw badUserInput('first', `must be between 0 and ${MAX_PAGE_SIZE} (got ${first}).`);
   }
   return first;
-}
-
-function encodeCursor<T>(keyset: Keyset<T>, node: T): string {
-  const values = keyset.keys.map((key) => {
-    const value = node[key.property] as unknown;
-    return value instanceof Date ? value.toISOString() : String(value);
-  });
-  return Buffer.from(JSON.stringify([keyset.scope, ...values])).toString('base64url');
 }
 
 const validValue: Record<KeyCast, (value: string) => boolean> = {
@@ -174,68 +134,4 @@ export function decodeCursor<T>(keyset: Keyset<T>, cursor: string): string[] {
     keyset.keys.every((key, i) => validValue[key.cast](values[i]));
   if (!valid) throw badUserInput('after', `not a cursor of this ${keyset.scope} list; pass an endCursor it returned.`);
   return values;
-}
-
-export interface PageQuery<T> extends Pick<SelectOptions<T>, 'exclude'> {
-  /** Names the statements in the database's logs (a leading SQL comment). */
-  comment: string;
-  where: Conditions;
-  keyset: Keyset<T>;
-}
-
-/**
- * Reads one page of the rows matching `where`, in keyset order: `WHERE (keys) > (cursor)`,
- * never OFFSET, so page 500 costs what page 1 costs. The total is counted only when asked for.
- */
-export async function paginate<T extends ObjectLiteral>(
-  db: DataSource,
-  entity: EntityTarget<T>,
-  { comment, where, keyset, exclude }: PageQuery<T>,
-  args: { first?: number | null; after?: string | null },
-): Promise<Page<T>> {
-  const limit = pageSize(args.first);
-  const metadata = db.getMetadata(entity);
-  const wrap = (key: SortKey<T>, sql: string) => (key.expression ? key.expression(sql) : sql);
-  // Cursors carry properties; the SQL needs their columns.
-  const column = (key: SortKey<T>) =>
-    wrap(key, present(metadata.findColumnWithPropertyName(key.property), `${key.property}'s column`).databaseName);
-  const page = where.clone();
-  if (args.after) {
-    const values = decodeCursor(keyset, args.after);
-    const columns = keyset.keys.map(column);
-    const placeholders = keyset.keys.map((key) => wrap(key, `?::${key.cast}`));
-    page.and(
-      `(${columns.join(', ')}) ${keyset.direction === 'ASC' ? '>' : '<'} (${placeholders.join(', ')})`,
-      ...values,
-    );
-  }
-  const order = keyset.keys.map((key) => `${column(key)} ${keyset.direction}`).join(', ');
-  const rows =
-    limit === 0
-      ? []
-      : await selectRows(db, entity, comment, page.toString(), page.params, {
-          exclude,
-          orderBy: order,
-          limit: limit + 1,
-        });
-  const nodes = rows.slice(0, limit);
-  const table = metadata.tableName;
-  return {
-    nodes,
-    cursors: nodes.map((node) => encodeCursor(keyset, node)),
-    hasNextPage: rows.length > limit,
-    hasPreviousPage: Boolean(args.after),
-    count: memo(async () => {
-      const rows: Array<{ count: number }> = await db.query(
-        `/* ${comment}:count */ SELECT count(*)::int AS count FROM "${table}" WHERE ${where.toString()}`,
-        where.params,
-      );
-      return rows.at(0)?.count ?? 0;
-    }),
-  };
-}
-
-function memo<R>(fn: () => Promise<R>): () => Promise<R> {
-  let result: Promise<R> | undefined;
-  return () => (result ??= fn());
 }

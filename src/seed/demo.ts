@@ -14,9 +14,7 @@ import { ScimOperation } from '../scim/scim-record.enums';
 import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';
 import type { DesiredUser } from '../scim/desired-user';
 import { lockUser } from '../scim/scim-record.service';
-import { conflictMutations } from '../conflicts/conflict.service';
-import { Conflict } from '../conflicts/conflict.entity';
-import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
+import { ConflictKind, ConflictService, ConflictStatus, conflictMutations, type Conflict } from '../conflicts';
 import { runMutation, type MutationScope } from '../db/transaction';
 import { queryBuilderFor, type Db } from '../db/kysely';
 import { RETRY_ACTOR } from '../workflows/retry-worker';
@@ -222,10 +220,17 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));
 
-  // Through the conflicts' entity until that feature has a store to read them with.
-  const conflicts = await db
-    .getRepository(Conflict)
-    .findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
+  const conflicts: Conflict[] = [];
+  for (let after: string | null = null; ;) {
+    const page = await new ConflictService(db).list(
+      acme.organizationId,
+      { status: ConflictStatus.OPEN },
+      { first: 100, after },
+    );
+    conflicts.push(...page.nodes);
+    if (!page.hasNextPage) break;
+    after = present(page.cursors.at(-1), 'seed: the last conflict cursor');
+  }
   const conflict = (kind: ConflictKind, accountId?: string, recordId?: string) =>
     present(
       conflicts.find(
