@@ -13,6 +13,8 @@ import express, { type Request } from 'express';
 import { OperationTypeNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { sql } from 'kysely';
+import { queryBuilderFor, tag } from './db/kysely';
 import type { Config } from './config';
 import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
@@ -212,7 +214,7 @@ export async function createServer(deps: ServerDeps): Promise<GovernanceServer> 
         res.status(503).json({ status: 'unavailable', reason: 'pending migrations' });
         return;
       }
-      await dataSource.query('SELECT 1');
+      await sql`SELECT 1 ${tag('health:ready')}`.execute(queryBuilderFor(dataSource));
       res.json({ status: 'ready' });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'database unreachable' });

@@ -3,7 +3,7 @@ import { queryBuilderFor, type Db, type Queryable } from '../db/kysely';
 import type { Page } from '../db/keyset';
 import { asciiDomain } from '../domains/domain-name';
 import { notFoundError } from '../common/user-error';
-import { staleVersion, type Locked } from '../db/rows';
+import { staleVersion, type Locked } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import type { Account } from './account.entity';
 import { changeAccountEmail } from './account-email-change';

@@ -1,4 +1,4 @@
-import { sql, type Generated, type Selectable, type Updateable } from 'kysely';
+import { sql, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
 import { as, tag, type Db } from '../db/kysely';
 import { paginate, type Keyset, type Page } from '../db/keyset';
 import { violatedUniqueConstraint } from '../db/pg-errors';
@@ -343,5 +343,21 @@ export class AccountStore {
         LEFT JOIN domain own ON own.organization_id = o.id AND own.name = ${domain}
        WHERE o.id <> ${exceptOrganizationId} ${tag('verifyDomain:holders')}`.execute(this.db);
     return rows;
+  }
+
+  /** An account as given: the demo seed's accounts that predate any IdP (provisioning writes its own). */
+  async insert(values: Insertable<AccountTable>): Promise<Account> {
+    const row = await this.db
+      .insertInto('account')
+      .values(values)
+      .returningAll()
+      .modifyEnd(tag('insertAccount'))
+      .executeTakeFirstOrThrow();
+    return as(Account, [row])[0];
+  }
+
+  /** A past email change as given (the demo seed's history; renames write theirs with the mutation). */
+  async insertEmailChange(values: Insertable<AccountEmailChangeTable>): Promise<void> {
+    await this.db.insertInto('accountEmailChange').values(values).modifyEnd(tag('insertAccountEmailChange')).execute();
   }
 }

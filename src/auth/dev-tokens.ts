@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { Organization } from '../organizations/organization.entity';
+import { OrganizationService } from '../organizations';
 import type { Config } from '../config';
 import { mintDevelopmentToken } from './setup';
 
@@ -13,7 +13,7 @@ export async function printDevelopmentTokens(
   baseUrl: string,
 ): Promise<void> {
   process.stdout.write(`\nGraphQL IDE (GraphiQL, development only): ${baseUrl}/ (a token is prefilled)\n`);
-  const organizations = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 5 });
+  const organizations = await new OrganizationService(db).firstBySlug(5);
   if (organizations.length === 0) {
     logger.info('no organization yet: run `npm run seed` to load demo data (it prints a token too)');
     return;
@@ -39,7 +39,7 @@ export async function firstOrganizationAdminToken(
   db: DataSource,
   mint: (organizationId: string) => Promise<string>,
 ): Promise<DevelopmentToken | undefined> {
-  const [organization = null] = await db.getRepository(Organization).find({ order: { slug: 'ASC' }, take: 1 });
+  const [organization = null] = await new OrganizationService(db).firstBySlug(1);
   if (!organization) return undefined;
   return { organizationSlug: organization.slug, token: await mint(organization.id) };
 }

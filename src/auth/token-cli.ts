@@ -1,6 +1,5 @@
 import { commandLine, runCli } from '../cli';
-import { Organization } from '../organizations/organization.entity';
-import { isUuid } from '../common/ids';
+import { OrganizationService } from '../organizations';
 import { developmentSecret, mintDevelopmentToken } from './setup';
 import { ALL_SCOPES, type Scope } from './scopes';
 
@@ -25,9 +24,7 @@ const options = commandLine(USAGE, {
 
 void runCli(
   async ({ config, database }) => {
-    const organization = await database.dataSource
-      .getRepository(Organization)
-      .findOneBy(isUuid(options.org) ? { id: options.org } : { slug: options.org });
+    const organization = await new OrganizationService(database.dataSource).byIdOrSlug(options.org);
     if (!organization)
       throw new Error(
         `No organization "${options.org}" (give its slug or id; run \`npm run seed\` for the demo ones).`,

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Page } from '../db/keyset';
 import { queryBuilderFor } from '../db/kysely';
-import { staleVersion } from '../db/rows';
+import { staleVersion } from '../common/version';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import type { MutationScope } from '../db/transaction';
 import type { Conflict } from './conflict.entity';

@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { runCli } from '../cli';
 import { projectRoot } from '../paths';
 import { migrate } from './database';
+import { queryBuilderFor, tag } from './kysely';
 
 /**
  * `npm run db:migrate` applies pending migrations; `npm run db:revert` undoes the last one;
@@ -41,7 +43,10 @@ void runCli(
     } else {
       await migrate(dataSource, logger);
     }
-    const applied: Array<{ name: string }> = await dataSource.query('SELECT name FROM schema_migration ORDER BY id');
+    const { rows: applied } = await sql<{ name: string }>`
+      SELECT name FROM schema_migration ORDER BY id ${tag('cli:appliedMigrations')}`.execute(
+      queryBuilderFor(dataSource),
+    );
     process.stdout.write(`applied: ${applied.map((row) => row.name).join(', ') || '(none)'}\n`);
   },
   { migrate: false },

@@ -1,9 +1,11 @@
 import type { DataSource, Logger as TypeOrmLogger } from 'typeorm';
 import type { Logger } from 'pino';
+import { sql } from 'kysely';
 import type { Config } from '../config';
 import { createDataSource, type DataSourceOptions } from './data-source';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { isDatabaseUnavailable } from './pg-errors';
+import { queryBuilderFor, tag } from './kysely';
 
 export interface Database {
   dataSource: DataSource;
@@ -73,12 +75,14 @@ function connectionFailure(error: unknown, url: string, configured: boolean): Er
 export async function migrate(dataSource: DataSource, logger: Logger): Promise<void> {
   const lock = dataSource.createQueryRunner();
   await lock.connect();
+  // Through the runner's own manager: the lock and its release must use this one connection.
+  const db = queryBuilderFor(lock.manager);
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK}) ${tag('migrate:lock')}`.execute(db);
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'applied migrations');
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK}) ${tag('migrate:unlock')}`.execute(db).catch(() => undefined);
     await lock.release();
   }
 }

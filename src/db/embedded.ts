@@ -57,6 +57,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger, por
   const admin = pg.getPgClient('postgres', '127.0.0.1');
   await admin.connect();
   try {
+    // A bare pg client, not Kysely: the database is created here, before any DataSource can connect to it.
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
   } finally {

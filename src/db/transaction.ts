@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Logger } from 'pino';
 import { CommonErrorCode, userError, type UserError } from '../common/user-error';
 import type { Change } from '../common/mutation';
-import { IdempotencyKey } from './idempotency-key.entity';
-import { queryBuilderFor, type Db } from './kysely';
+import { IdempotencyStore } from './idempotency.store';
+import { queryBuilderFor, tag, type Db } from './kysely';
 import { isRetryableTransactionError } from './pg-errors';
-import { insertAll, type PendingInsert } from './statements';
 
 /** Who runs a mutation, for which organization, in which request. */
 export interface Caller {
@@ -107,8 +107,9 @@ export async function runMutation<Fields extends object>(
     let rolledBack: Payload<Fields> | undefined;
     try {
       return await db.transaction(async (tx) => {
+        const txDb = queryBuilderFor(tx);
         if (key !== null) {
-          const claim = await claimIdempotencyKey(tx, caller.organizationId, key, request.action, requestHash);
+          const claim = await claimIdempotencyKey(txDb, caller.organizationId, key, request.action, requestHash);
           if (claim) {
             rolledBack =
               claim.kind === 'replay'
@@ -128,7 +129,7 @@ export async function runMutation<Fields extends object>(
         const pending: PendingInsert[] = [];
         const scope: MutationScope = {
           ...caller,
-          db: queryBuilderFor(tx),
+          db: txDb,
           tx,
           action: request.action,
           dryRun,
@@ -169,13 +170,9 @@ export async function runMutation<Fields extends object>(
           throw ROLLBACK;
         }
         // The audit events (and other write-only rows) go in with one statement, in this transaction.
-        await insertAll(tx, pending, request.action);
+        await insertAll(txDb, tx, pending, request.action);
         if (key !== null) {
-          await tx.update(
-            IdempotencyKey,
-            { organizationId: caller.organizationId, key },
-            { response: store(db, payload) as never },
-          );
+          await new IdempotencyStore(txDb).saveResponse(caller.organizationId, key, store(db, payload) as object);
         }
         return payload;
       });
@@ -192,36 +189,64 @@ export async function runMutation<Fields extends object>(
 
 /** Forgets idempotency keys older than the time to live; main.ts runs it periodically. */
 export async function expireIdempotencyKeys(db: DataSource, ttlHours: number): Promise<void> {
-  await db.query(
-    `/* expireIdempotencyKeys */ DELETE FROM idempotency_key WHERE created_at < now() - make_interval(hours => $1)`,
-    [ttlHours],
-  );
+  await new IdempotencyStore(queryBuilderFor(db)).expire(ttlHours);
 }
 
 type KeyClaim = { kind: 'replay'; response: unknown } | { kind: 'reused' };
 
 /** Inserts the key, or (after any concurrent holder of it commits) reads what it stored. */
 async function claimIdempotencyKey(
-  tx: EntityManager,
+  db: Db,
   organizationId: string,
   key: string,
   operation: string,
   requestHash: string,
 ): Promise<KeyClaim | null> {
-  const inserted: Array<{ key: string }> = await tx.query(
-    `INSERT INTO idempotency_key (organization_id, key, operation, request_hash) VALUES ($1, $2, $3, $4)
-     ON CONFLICT DO NOTHING RETURNING key`,
-    [organizationId, key, operation, requestHash],
-  );
-  if (inserted.length > 0) return null;
-  const rows: Array<{ request_hash: string; response: unknown }> = await tx.query(
-    `SELECT request_hash, response FROM idempotency_key WHERE organization_id = $1 AND key = $2`,
-    [organizationId, key],
-  );
-  const existing = rows.at(0);
-  if (existing && existing.request_hash === requestHash && existing.response !== null)
+  const keys = new IdempotencyStore(db);
+  if (await keys.claim(organizationId, key, operation, requestHash)) return null;
+  const existing = await keys.stored(organizationId, key);
+  if (existing && existing.requestHash === requestHash && existing.response !== null)
     return { kind: 'replay', response: existing.response };
   return { kind: 'reused' };
+}
+
+interface PendingInsert {
+  entity: EntityTarget<ObjectLiteral>;
+  values: Record<string, unknown>;
+}
+
+/** Any table by its name, columns by their names: the rows of `later` are known by entity metadata only. */
+type AnyTables = Record<string, Record<string, unknown>>;
+
+/**
+ * Writes rows that nothing reads back before commit (audit events, push history) in one
+ * statement: one INSERT per table, chained as data-modifying CTEs. A round trip saved per row
+ * matters on the SCIM write path, where each one costs a write syscall and a backend wake-up.
+ * Tables and columns come from the entities' metadata (db/ imports no feature's store); a row's
+ * missing columns take their defaults.
+ */
+async function insertAll(db: Db, tx: EntityManager, pending: PendingInsert[], name: string): Promise<void> {
+  if (pending.length === 0) return;
+  const byTable = new Map<string, Array<Record<string, unknown>>>();
+  for (const { entity, values } of pending) {
+    const metadata = tx.dataSource.getMetadata(entity);
+    const row: Record<string, unknown> = {};
+    for (const column of metadata.columns) {
+      const value = values[column.propertyName];
+      if (value === undefined) continue;
+      // pg sends an array as a Postgres array: jsonb columns get the JSON text.
+      row[column.databaseName] = column.type === 'jsonb' && value !== null ? JSON.stringify(value) : value;
+    }
+    const rows = byTable.get(metadata.tableName) ?? [];
+    rows.push(row);
+    byTable.set(metadata.tableName, rows);
+  }
+  const [last, ...others] = [...byTable].reverse();
+  let chain: QueryCreator<AnyTables> = db as unknown as Kysely<AnyTables>;
+  for (const [i, [table, rows]] of others.entries()) {
+    chain = chain.with(`w${i}`, (query) => query.insertInto(table).values(rows)) as unknown as QueryCreator<AnyTables>;
+  }
+  await chain.insertInto(last[0]).values(last[1]).modifyEnd(tag(name)).execute();
 }
 
 function hashRequest(request: MutationRequest): string {
@@ -266,24 +291,4 @@ function revive(db: DataSource, value: unknown): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, revive(db, v)]));
   }
   return value;
-}
-
-let savepointCounter = 0;
-
-/**
- * Runs `fn` so that if it fails only its own statements are undone and the transaction stays
- * usable: how a unique violation becomes "try the next placeholder" instead of an aborted
- * transaction.
- */
-export async function savepoint<T>(tx: EntityManager, fn: () => Promise<T>): Promise<T> {
-  const name = `sp_${++savepointCounter}`;
-  await tx.query(`SAVEPOINT ${name}`);
-  try {
-    const result = await fn();
-    await tx.query(`RELEASE SAVEPOINT ${name}`);
-    return result;
-  } catch (error) {
-    await tx.query(`ROLLBACK TO SAVEPOINT ${name}`);
-    throw error;
-  }
 }

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { notFoundError } from '../common/user-error';
 import { queryBuilderFor } from '../db/kysely';
-import { staleVersion, type Locked } from '../db/rows';
+import { staleVersion, type Locked } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import type { Directory } from './directory.entity';
 import { DirectoryStore } from './directory.store';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { notFoundError, userError, type UserError } from '../common/user-error';
 import { queryBuilderFor, type Db } from '../db/kysely';
-import { staleVersion, type Locked } from '../db/rows';
+import { staleVersion, type Locked } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import type { DomainFacts } from '../rules/rules';
 import type { Domain } from './domain.entity';

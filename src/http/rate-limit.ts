@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { sql } from 'kysely';
+import { queryBuilderFor, tag } from '../db/kysely';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
@@ -150,8 +152,8 @@ export class SharedRateLimiter implements WorkBudget {
     if (now - this.lastDelete >= DELETE_FULL_BUCKETS_EVERY_MS) {
       this.lastDelete = now;
       // A full bucket is the same as no row; any replica may delete them, and losing the race is harmless.
-      void this.db
-        .query(`/* rateLimit:deleteFull */ DELETE FROM rate_limit_bucket WHERE tat < now()`)
+      void sql`DELETE FROM rate_limit_bucket WHERE tat < now() ${tag('rateLimit:deleteFull')}`
+        .execute(queryBuilderFor(this.db))
         .catch(() => undefined);
     }
   }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { isUuid } from '../common/ids';
 import { queryBuilderFor } from '../db/kysely';
 import type { Organization } from './organization.entity';
 import { OrganizationStore } from './organization.store';
@@ -17,5 +18,15 @@ export class OrganizationService {
 
   exists(id: string): Promise<boolean> {
     return this.store.exists(id);
+  }
+
+  /** The organization a command line names, by id or slug. */
+  byIdOrSlug(idOrSlug: string): Promise<Organization | null> {
+    return isUuid(idOrSlug) ? this.store.byId(idOrSlug) : this.store.bySlug(idOrSlug);
+  }
+
+  /** The first `limit` organizations by slug. */
+  firstBySlug(limit: number): Promise<Organization[]> {
+    return this.store.firstBySlug(limit);
   }
 }

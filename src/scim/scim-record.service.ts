@@ -1,12 +1,12 @@
 import type { DataSource } from 'typeorm';
 import type { Page } from '../db/keyset';
-import { queryBuilderFor, type Queryable } from '../db/kysely';
+import { queryBuilderFor, type Db } from '../db/kysely';
 import { notFoundError, userError, type UserError } from '../common/user-error';
-import { lockRow, staleVersion, type Locked } from '../db/rows';
+import { staleVersion, type Locked } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import type { Directory } from '../directories/directory.entity';
 import type { DirectoryListRequest } from './directory-list';
-import { Account } from '../accounts/account.entity';
+import { AccountStore } from '../accounts';
 import { takingFacts } from '../workflows/address-facts';
 import { R8, check } from '../rules/rules';
 import type { Conflict } from '../conflicts/conflict.entity';
@@ -69,8 +69,8 @@ export const recordIdInDirectory = (m: MutationScope, directoryId: string, id: s
   new ScimRecordStore(m.db).idInDirectory(directoryId, id);
 
 /** For each account, the names of the directories whose SCIM records provision it (rule R1's facts). */
-export function linkedDirectoryNames(tx: Queryable, accountIds: string[]): Promise<Map<string, string[]>> {
-  return new ScimRecordStore(queryBuilderFor(tx)).linkedDirectoryNames(accountIds);
+export function linkedDirectoryNames(db: Db, accountIds: string[]): Promise<Map<string, string[]>> {
+  return new ScimRecordStore(db).linkedDirectoryNames(accountIds);
 }
 
 /** A record of the caller's organization, locked, and checked against the caller's expectedVersion. */
@@ -186,7 +186,7 @@ export const scimRecordMutations = {
     const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
     if (found.refusal) return refusedWith(found.refusal, found.row);
     const record = found.row;
-    const account = await lockRow(m.tx, Account, m.organizationId, input.accountId, m.action);
+    const account = await new AccountStore(m.db).lock(m.organizationId, input.accountId, m.action);
     if (!account) return refusedWith(notFoundError('account', 'accountId'), record);
     if (!account.managed) {
       return refusedWith(

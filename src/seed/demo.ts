@@ -1,13 +1,12 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { present } from '../common/present';
-import { Organization } from '../organizations/organization.entity';
-import { Domain } from '../domains/domain.entity';
+import { OrganizationStore } from '../organizations';
+import { DomainStore, type Domain } from '../domains';
 import { DomainStatus, DomainVerificationMethod } from '../domains/domain.enums';
 import { newVerificationToken } from '../domains/domain-verification';
-import { Account } from '../accounts/account.entity';
+import { AccountStore, type Account } from '../accounts';
 import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
-import { AccountEmailChange } from '../accounts/account-email-change.entity';
-import { Directory } from '../directories/directory.entity';
+import type { Directory } from '../directories/directory.entity';
 import { IdentityProvider } from '../directories/directory.enums';
 import { directoryMutations } from '../workflows/directories';
 import { ScimRecord } from '../scim/scim-record.entity';
@@ -15,10 +14,9 @@ import { ScimOperation } from '../scim/scim-record.enums';
 import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';
 import type { DesiredUser } from '../scim/desired-user';
 import { lockUser } from '../scim/scim-record.service';
-import { conflictMutations } from '../conflicts/conflict.service';
-import { Conflict } from '../conflicts/conflict.entity';
-import { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
+import { ConflictKind, ConflictService, ConflictStatus, conflictMutations, type Conflict } from '../conflicts';
 import { runMutation, type MutationScope } from '../db/transaction';
+import { queryBuilderFor, type Db } from '../db/kysely';
 import { RETRY_ACTOR } from '../workflows/retry-worker';
 import { inScimTransaction } from '../scim/http/scim-call';
 import { desiredUserFrom } from '../scim/http/user-representation';
@@ -97,11 +95,11 @@ const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
 /** True when the demo organizations are already there. */
 export async function demoExists(db: DataSource): Promise<boolean> {
-  return (await db.getRepository(Organization).countBy(DEMO_SLUGS.map((slug) => ({ slug })))) > 0;
+  return (await new OrganizationStore(queryBuilderFor(db)).bySlugs(DEMO_SLUGS)).length > 0;
 }
 
 export async function removeDemo(db: DataSource): Promise<void> {
-  await db.query('DELETE FROM organization WHERE slug = ANY($1)', [DEMO_SLUGS]);
+  await new OrganizationStore(queryBuilderFor(db)).deleteBySlugs(DEMO_SLUGS);
 }
 
 /** What an IdP pushes for a person, read by the same parser as the SCIM endpoint. */
@@ -127,7 +125,7 @@ function user(userName: string, options: { externalId: string; email?: string; a
  * an organization-wide rescan. A second, small organization exists for tenant isolation.
  */
 export async function seedDemo(db: DataSource): Promise<DemoData> {
-  const acme = await db.transaction((tx) => acmeBeforeProvisioning(tx));
+  const acme = await db.transaction((tx) => acmeBeforeProvisioning(queryBuilderFor(tx)));
   const admin = (action: string, fn: (m: MutationScope) => Promise<unknown>, actor = ADMIN) =>
     runMutation(
       db,
@@ -142,6 +140,8 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
 
   const directoryTokens = { okta: '', entra: '' };
   const directories = { okta: '', entra: '' };
+  // The directories as created: the pushes below are made as each one.
+  const created = new Map<string, Directory>();
   await admin('createDirectory', async (m) => {
     const okta = await directoryMutations.create(m, {
       name: 'Okta',
@@ -151,6 +151,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     });
     if (okta.kind !== 'changed') throw new Error('seed: Okta directory refused');
     [directories.okta, directoryTokens.okta] = [okta.directory.id, present(okta.token, 'seed: the Okta token')];
+    created.set(okta.directory.id, okta.directory);
   });
   // The article's second cause: SSO sends user.mail, SCIM sends user.userprincipalname.
   await admin('createDirectory', async (m) => {
@@ -162,10 +163,11 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     });
     if (entra.kind !== 'changed') throw new Error('seed: Entra directory refused');
     [directories.entra, directoryTokens.entra] = [entra.directory.id, present(entra.token, 'seed: the Entra token')];
+    created.set(entra.directory.id, entra.directory);
   });
 
   const push = async (directoryId: string, fn: (m: MutationScope, directory: Directory) => Promise<PushResult>) => {
-    const directory = await db.getRepository(Directory).findOneByOrFail({ id: directoryId });
+    const directory = present(created.get(directoryId), 'seed: a directory it created');
     const result = await inScimTransaction(db, { directory, requestId: 'seed' }, 'scim.push', (m) => fn(m, directory));
     if (result.kind === 'duplicate') throw new Error(`seed: ${result.detail}`);
     return result.record;
@@ -218,9 +220,17 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
   // The unmanaged accounts and the duplicate person, as a rescan finds them.
   await admin('detectConflicts', (m) => conflictMutations.detect(m));
 
-  const conflicts = await db
-    .getRepository(Conflict)
-    .findBy({ organizationId: acme.organizationId, status: ConflictStatus.OPEN });
+  const conflicts: Conflict[] = [];
+  for (let after: string | null = null; ;) {
+    const page = await new ConflictService(db).list(
+      acme.organizationId,
+      { status: ConflictStatus.OPEN },
+      { first: 100, after },
+    );
+    conflicts.push(...page.nodes);
+    if (!page.hasNextPage) break;
+    after = present(page.cursors.at(-1), 'seed: the last conflict cursor');
+  }
   const conflict = (kind: ConflictKind, accountId?: string, recordId?: string) =>
     present(
       conflicts.find(
@@ -238,7 +248,7 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
     carol: present(carol.accountId, "seed: carol's account"),
   };
   const globex = await seedGlobex(db);
-  await assertRuleR8(db, [acme.organizationId, globex.organizationId]);
+  await assertRuleR8(db, acme.organizationId, acme.directlyInserted);
   return {
     acme: {
       organizationId: acme.organizationId,
@@ -272,21 +282,25 @@ export async function seedDemo(db: DataSource): Promise<DemoData> {
  * provisioning and its checks): no demo account may hold an address on a domain another
  * organization verified.
  */
-async function assertRuleR8(db: DataSource, organizationIds: string[]): Promise<void> {
-  const held: Array<{ email: string }> = await db.query(
-    `SELECT a.email FROM account a JOIN domain d ON d.name = a.email_domain AND d.status = 'VERIFIED'
-      WHERE a.organization_id = ANY($1::uuid[]) AND d.organization_id <> a.organization_id`,
-    [organizationIds],
+async function assertRuleR8(db: DataSource, organizationId: string, emails: string[]): Promise<void> {
+  const elsewhere = await new DomainStore(queryBuilderFor(db)).verifiedElsewhere(
+    organizationId,
+    emails.map((email) => email.split('@')[1]),
   );
-  if (held.length > 0) throw new Error(`seed: ${held.map((row) => row.email).join(', ')} break rule R8`);
+  const held = emails.filter((email) => elsewhere.has(email.split('@')[1]));
+  if (held.length > 0) throw new Error(`seed: ${held.join(', ')} break rule R8`);
 }
 
 /** What exists before any IdP connects: the domains, and accounts people made themselves or were invited to. */
-async function acmeBeforeProvisioning(tx: EntityManager) {
-  const org = await tx.save(tx.create(Organization, { name: 'Acme Corporation', slug: 'acme' }));
+async function acmeBeforeProvisioning(db: Db) {
+  const org = await new OrganizationStore(db).create({ name: 'Acme Corporation', slug: 'acme' });
   const organizationId = org.id;
-  const domain = (name: string, fields: Partial<Domain>) =>
-    tx.save(tx.create(Domain, { organizationId, name, verificationToken: newVerificationToken(), ...fields }));
+  const domains = new DomainStore(db);
+  const domain = async (name: string, fields: Partial<Domain>) =>
+    present(
+      await domains.insert({ organizationId, name, verificationToken: newVerificationToken(), ...fields }),
+      `seed: the domain ${name}`,
+    );
   const acmeDomain = await domain('acme.com', {
     status: DomainStatus.VERIFIED,
     verifiedAt: daysAgo(90),
@@ -302,17 +316,19 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
     claimedAt: daysAgo(400),
   });
 
-  const account = (email: string, origin: AccountOrigin, fields: Partial<Account> = {}) =>
-    tx.save(
-      tx.create(Account, {
-        organizationId,
-        email,
-        emailDomain: email.split('@')[1],
-        origin,
-        managed: false,
-        ...fields,
-      }),
-    );
+  const accounts = new AccountStore(db);
+  const directlyInserted: string[] = [];
+  const account = (email: string, origin: AccountOrigin, fields: Partial<Account> = {}) => {
+    directlyInserted.push(email);
+    return accounts.insert({
+      organizationId,
+      email,
+      emailDomain: email.split('@')[1],
+      origin,
+      managed: false,
+      ...fields,
+    });
+  };
   const aliceSmith = await account('alice.smith@acme.com', AccountOrigin.SELF_SIGNUP, {
     displayName: 'Alice Smith',
     createdAt: daysAgo(200),
@@ -334,27 +350,27 @@ async function acmeBeforeProvisioning(tx: EntityManager) {
     status: AccountStatus.SUSPENDED,
     statusReason: 'Left the company',
   });
-  await tx.save(
-    tx.create(AccountEmailChange, {
-      organizationId,
-      accountId: henry.id,
-      previousEmail: 'hank@acme.com',
-      newEmail: 'henry@acme.com',
-      action: 'renameAccountEmail',
-      actor: ADMIN,
-      changedAt: daysAgo(30),
-    }),
-  );
+  await accounts.insertEmailChange({
+    organizationId,
+    accountId: henry.id,
+    previousEmail: 'hank@acme.com',
+    newEmail: 'henry@acme.com',
+    action: 'renameAccountEmail',
+    actor: ADMIN,
+    changedAt: daysAgo(30),
+  });
   return {
     organizationId,
     domains: { acme: acmeDomain.id, legacy: legacy.id, dev: dev.id, formerBrand: formerBrand.id },
     accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id, frank: frank.id },
+    directlyInserted,
   };
 }
 
 async function seedGlobex(db: DataSource): Promise<DemoData['globex']> {
-  const organizationId = (await db.getRepository(Organization).save({ name: 'Globex', slug: 'globex' })).id;
-  await db.getRepository(Domain).save({
+  const organizationId = (await new OrganizationStore(queryBuilderFor(db)).create({ name: 'Globex', slug: 'globex' }))
+    .id;
+  await new DomainStore(queryBuilderFor(db)).insert({
     organizationId,
     name: 'globex.com',
     status: DomainStatus.VERIFIED,

@@ -1,4 +1,3 @@
-import type { EntityManager } from 'typeorm';
 import type { Db } from '../db/kysely';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import type { MutationScope } from '../db/transaction';
@@ -51,7 +50,7 @@ export const accountChanges = {
   async rename(m: MutationScope, input: RenameInput): Promise<AccountOutcome> {
     const { row: account, refusal } = await lockAccount(m, input);
     if (refusal) return refused(refusal, account);
-    const idpManaged = await idpManagedRefusal(m.tx, account);
+    const idpManaged = await idpManagedRefusal(m.db, account);
     if (idpManaged) return refused(idpManaged, account);
 
     const [previousEmail, previousDomain] = [account.email, account.emailDomain];
@@ -259,7 +258,7 @@ async function changeStatus(
         account,
       );
     }
-    const idpManaged = await idpManagedRefusal(m.tx, account, 'id');
+    const idpManaged = await idpManagedRefusal(m.db, account, 'id');
     if (idpManaged) return refused(idpManaged, account);
   }
   if (reactivating && from.includes(account.status)) {
@@ -307,8 +306,8 @@ async function changeStatus(
 }
 
 /** Rule R1: an account a SCIM record provisions is changed at its identity provider, not here. */
-async function idpManagedRefusal(tx: EntityManager, account: Account, field = 'accountId'): Promise<UserError | null> {
-  const linked = await linkedDirectoryNames(tx, [account.id]);
+async function idpManagedRefusal(db: Db, account: Account, field = 'accountId'): Promise<UserError | null> {
+  const linked = await linkedDirectoryNames(db, [account.id]);
   return check(R1, { email: account.email, linkedDirectories: linked.get(account.id) ?? [] }, field);
 }
 

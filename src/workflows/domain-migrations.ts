@@ -1,5 +1,5 @@
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { staleVersion } from '../db/rows';
+import { staleVersion } from '../common/version';
 import type { MutationScope } from '../db/transaction';
 import { R4, R5, check, violationOf, type DomainFacts } from '../rules/rules';
 import { ConflictKind } from '../conflicts/conflict.enums';
