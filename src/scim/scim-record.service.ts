@@ -158,6 +158,7 @@ export const scimRecordMutations = {
         syncStatus: SyncStatus.PENDING,
         lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
         nextRetryAt: null,
+        unlinkedAt: new Date(),
       },
       'unlinkScimRecord',
     );
@@ -211,7 +212,7 @@ export const scimRecordMutations = {
     const before = snapshot(record);
     await new ScimRecordStore(m.db).update(
       record,
-      { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null },
+      { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null, unlinkedAt: null },
       'linkScimRecord',
     );
     await noteAction(m, { scimRecordId: record.id });

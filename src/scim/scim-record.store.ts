@@ -29,6 +29,7 @@ interface ScimRecordTable {
   attempts: Generated<number>;
   nextRetryAt: Date | null;
   lastSyncedAt: Date | null;
+  unlinkedAt: Date | null;
   version: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
@@ -46,6 +47,7 @@ interface ScimPushTable {
   payload: unknown;
   actor: string;
   requestId: string | null;
+  findings: Generated<string[]>;
   receivedAt: Generated<Date>;
 }
 
@@ -71,7 +73,10 @@ export interface RecordState {
 
 /** The columns a sync decides. */
 export type RecordSyncState = Partial<
-  Pick<ScimRecord, 'accountId' | 'syncStatus' | 'attempts' | 'lastError' | 'nextRetryAt' | 'lastSyncedAt'>
+  Pick<
+    ScimRecord,
+    'accountId' | 'syncStatus' | 'attempts' | 'lastError' | 'nextRetryAt' | 'lastSyncedAt' | 'unlinkedAt'
+  >
 >;
 
 /** Every column but the IdP's raw payload and email list (SCIM's business; GraphQL reads the columns). */
@@ -92,6 +97,7 @@ const LIGHT = [
   'attempts',
   'nextRetryAt',
   'lastSyncedAt',
+  'unlinkedAt',
   'version',
   'createdAt',
   'updatedAt',

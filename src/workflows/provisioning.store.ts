@@ -6,6 +6,7 @@ import type { Directory } from '../directories/directory.entity';
 import { ScimRecord } from '../scim/scim-record.entity';
 import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
 import type { DomainStatus } from '../domains/domain.enums';
+import { AccountStatus } from '../accounts/account.enums';
 
 /** Everything the rules need to sync one record, read (and locked) in one statement. */
 export interface PushFacts {
@@ -81,6 +82,7 @@ const RECORD_COLUMNS = [
   'attempts',
   'next_retry_at',
   'last_synced_at',
+  'unlinked_at',
   'version',
   'created_at',
   'updated_at',
@@ -263,7 +265,7 @@ export class ProvisioningStore {
     const accountUpdate = changesAccount
       ? sql`UPDATE account SET ${sets(accountChanges)}, version = version + 1, updated_at = now()${
           // A push that changes the account is activity, unless it suspends or deactivates it (README).
-          accountChanges.status === undefined || accountChanges.status === 'ACTIVE'
+          accountChanges.status === undefined || accountChanges.status === AccountStatus.ACTIVE
             ? sql`, last_activity_at = now()`
             : sql``
         }

@@ -196,6 +196,7 @@ async function syncRecord(
     lastError: null,
     nextRetryAt: null,
     lastSyncedAt: new Date(),
+    unlinkedAt: null,
   };
   if (newAccount && email) {
     const created = await store.insertAccountAndSync(newAccount, record, synced);
@@ -315,6 +316,7 @@ async function waitForClaim(
       syncStatus: SyncStatus.PENDING,
       lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
       nextRetryAt: null,
+      unlinkedAt: null,
     },
     'syncRecord:pending',
   );
@@ -327,6 +329,13 @@ const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
     : outcome.kind === 'pending'
       ? PushOutcome.PENDING
       : PushOutcome.CONFLICT;
+
+/**
+ * The audit event's `after` of a push or resync: the record's snapshot, with the rule findings
+ * the push carried (rule R2: every push through a mismatched directory is flagged), if any.
+ */
+const flagged = (record: ScimRecord, sync: SyncOutcome) =>
+  sync.findings.length > 0 ? { ...snapshot(record), findings: sync.findings } : snapshot(record);
 
 export type PushResult =
   /** `fresh`: the record was created by this push (it has no groups, no history yet). */
@@ -412,8 +421,9 @@ async function settle(
     httpStatus: status,
     detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
     payload: record.rawPayload,
+    findings: sync.findings,
   });
-  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: flagged(record, sync) });
   if (sync.kind === 'failed') return { kind: 'failed', status: 409, record, sync };
   return { kind: sync.kind, status: successStatus, record, sync, fresh: before === null };
 }
@@ -441,8 +451,9 @@ async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Dir
     httpStatus: null,
     detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
     payload: null,
+    findings: sync.findings,
   });
-  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: flagged(record, sync) });
   return { kind: 'sync', record, sync };
 }
 
