@@ -11,6 +11,11 @@ export class ScimPushFindingsAndUnlinks1764790900000 implements MigrationInterfa
   async up(db: QueryRunner): Promise<void> {
     await db.query(`ALTER TABLE "scim_push" ADD "findings" text array NOT NULL DEFAULT '{}'`);
     await db.query(`ALTER TABLE "scim_record" ADD "unlinked_at" timestamptz(3)`);
+    // Records an admin unlinked before the column existed still say so in their last error.
+    await db.query(
+      `UPDATE "scim_record" SET "unlinked_at" = "updated_at"
+        WHERE "account_id" IS NULL AND "sync_status" = 'PENDING' AND "last_error" LIKE 'Unlinked by %'`,
+    );
     await db.query(`CREATE INDEX "scim_push_organization_id_id_idx" ON "scim_push" ("organization_id", "id")`);
   }
 

@@ -10,6 +10,7 @@ import { DomainMutationResolver } from './domains/domain-mutation.resolver';
 import { DirectoryResolver, directoryReferenceResolvers } from './directories/directory.resolver';
 import { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
 import {
+  ScimPushResolver,
   ScimRecordMutationResolver,
   ScimRecordResolver,
   scimRecordReferenceResolvers,
@@ -38,6 +39,7 @@ const resolvers = [
   DirectoryMutationResolver,
   ScimRecordResolver,
   ScimRecordMutationResolver,
+  ScimPushResolver,
   ScimGroupResolver,
   AccountScimGroupsResolver,
   ScimRecordGroupsResolver,

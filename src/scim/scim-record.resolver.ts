@@ -10,8 +10,10 @@ import { Conflict } from '../conflicts/conflict.entity';
 import { ConflictStatus } from '../conflicts/conflict.enums';
 import { ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
-import { ScimRecordFilter } from './scim-record.inputs';
-import { ScimRecordConnection } from './scim-record.types';
+import { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
+import { ScimPushConnection, ScimRecordConnection } from './scim-record.types';
+import { RecordWait } from './scim-record.enums';
+import { waitOf } from './record-wait';
 import { ScimRecordPayload } from './scim-record.payloads';
 import { scimRecordMutations, type RecordOutcome } from './scim-record.service';
 import { resyncRecord, type SyncOutcome } from '../workflows/provisioning';
@@ -61,6 +63,41 @@ export class ScimRecordResolver {
   @FieldResolver(() => [ScimPush], { description: 'Every push for this record, newest first.' })
   pushHistory(@Root() record: ScimRecord, @Ctx() ctx: Context): Promise<ScimPush[]> {
     return ctx.loaders.scim.pushesByRecord.load(record.id);
+  }
+
+  @FieldResolver(() => RecordWait, {
+    nullable: true,
+    description:
+      'What the record waits for; null when SYNCED. Tells a record waiting for a claim (CLAIM) from one an admin unlinked (LINK, see unlinkedAt).',
+  })
+  waitingFor(@Root() record: ScimRecord): RecordWait | null {
+    return waitOf(record);
+  }
+}
+
+@Resolver(() => ScimPush)
+export class ScimPushResolver {
+  @Query(() => ScimPushConnection, {
+    description:
+      "The organization-wide provisioning log: every push from the organization's IdPs (and every resync), newest first, with its directory, record, outcome, HTTP status, detail, rule findings and time. Each record's own history is ScimRecord.pushHistory.",
+  })
+  @RequireScope(Scope.READ)
+  async scimPushes(
+    @Arg('filter', () => ScimPushFilter, { nullable: true }) filter: ScimPushFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<ScimPushConnection> {
+    return new ScimPushConnection(await ctx.services.scimRecords.pushes(ctx.organizationId, filter ?? {}, page));
+  }
+
+  @FieldResolver(() => Directory, { description: 'The directory (IdP connection) that pushed.' })
+  async directory(@Root() push: ScimPush, @Ctx() ctx: Context): Promise<Directory> {
+    return present(await ctx.loaders.directories.byId.load(push.directoryId), "the push's directory");
+  }
+
+  @FieldResolver(() => ScimRecord, { nullable: true, description: 'The record the push was for; null once deleted.' })
+  scimRecord(@Root() push: ScimPush, @Ctx() ctx: Context): Promise<ScimRecord | null> | null {
+    return push.scimRecordId ? ctx.loaders.scim.recordById.load(push.scimRecordId) : null;
   }
 }
 

@@ -18,7 +18,8 @@ import type { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
 import { ScimRecordStore } from './scim-record.store';
 import { ScimErrorCode } from './scim.errors';
-import type { ScimRecordFilter } from './scim-record.inputs';
+import type { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
+import type { ScimPush } from './scim-push.entity';
 
 export class ScimRecordService {
   private readonly store: ScimRecordStore;
@@ -33,6 +34,15 @@ export class ScimRecordService {
     page: { first?: number | null; after?: string | null },
   ): Promise<Page<ScimRecord>> {
     return this.store.page(organizationId, filter, page);
+  }
+
+  /** The organization-wide provisioning log, newest first. */
+  pushes(
+    organizationId: string,
+    filter: ScimPushFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<ScimPush>> {
+    return this.store.pushPage(organizationId, filter, page);
   }
 }
 

@@ -156,4 +156,159 @@ describe('SCIM admin workflows', () => {
       expect(events.data!.auditEvents.edges.filter((edge) => edge.node.targetType === 'Conflict')).toHaveLength(2);
     });
   });
+
+  describe('finding records and pushes', () => {
+    let token: string;
+    let okta: ReturnType<typeof scimClient>;
+    let entraId: string;
+    const ids: Record<string, string> = {};
+
+    type Record_ = { userName: string; waitingFor: string | null; unlinkedAt: string | null };
+    const records = async (filter: Record<string, unknown>) =>
+      (
+        await app.gql<{ scimRecords: { edges: Array<{ node: Record_ }> } }>(
+          `query($filter: ScimRecordFilter) { scimRecords(filter: $filter, first: 50) { edges { node { userName waitingFor unlinkedAt } } } }`,
+          { filter },
+          { token },
+        )
+      ).data!.scimRecords.edges.map((edge) => edge.node);
+
+    type Push = {
+      operation: string;
+      outcome: string;
+      httpStatus: number | null;
+      detail: string | null;
+      receivedAt: string;
+      directory: { name: string };
+      scimRecord: { userName: string } | null;
+    };
+    const pushes = async (filter: Record<string, unknown>, page: { first?: number; after?: string } = {}) =>
+      (
+        await app.gql<{
+          scimPushes: { edges: Array<{ node: Push }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        }>(
+          `query($filter: ScimPushFilter, $first: Int, $after: String) {
+             scimPushes(filter: $filter, first: $first, after: $after) {
+               edges { node { operation outcome httpStatus detail receivedAt directory { name } scimRecord { userName } } }
+               pageInfo { hasNextPage endCursor } } }`,
+          { filter, ...page },
+          { token },
+        )
+      ).data!.scimPushes;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      const organizationId = (await given.organization('findlog')).id;
+      await given.domain(organizationId, 'log.example', { verified: true, claimed: true });
+      token = await app.token(organizationId, undefined, 'admin@log.example');
+      const oktaDirectory = await given.directory(organizationId, 'Okta');
+      const entra = await given.directory(organizationId, 'Entra');
+      entraId = entra.id;
+      okta = scimClient(app.url, oktaDirectory.id, oktaDirectory.token);
+      await given.account(organizationId, 'ivy@log.example');
+      await given.account(organizationId, 'taken@log.example', { managed: true });
+      const push = async (client: ReturnType<typeof scimClient>, name: string, email?: string) => {
+        const body = user(name, 'log.example', email ? { emails: [{ primary: true, value: email }] } : {});
+        const response = await client.post('/Users', body);
+        ids[name] = response.body.id;
+        return response.status;
+      };
+      expect(await push(okta, 'ivy')).toBe(201); // waits for ivy's account to be claimed
+      expect(await push(okta, 'jon')).toBe(201);
+      expect(await push(scimClient(app.url, entra.id, entra.token), 'kim')).toBe(201);
+      expect(await push(okta, 'max', 'taken@log.example')).toBe(201); // linked to the managed holder
+      expect(await push(okta, 'nat', 'taken@log.example')).toBe(409); // the holder already has a record in Okta
+      const unlinked = await app.gql<{ unlinkScimRecord: { userErrors: unknown[] } }>(
+        `mutation($id: ID!) { unlinkScimRecord(id: $id) { userErrors { code } } }`,
+        { id: ids.jon },
+        { token },
+      );
+      expect(unlinked.data!.unlinkScimRecord.userErrors).toEqual([]);
+    });
+
+    it('scimRecords(filter: { linked }) and waitingFor tell a record waiting for a claim from one an admin unlinked', async () => {
+      const unlinked = await records({ linked: false });
+      expect(unlinked.map((record) => [record.userName, record.waitingFor]).sort()).toEqual([
+        ['ivy@log.example', 'CLAIM'],
+        ['jon@log.example', 'LINK'],
+        ['nat@log.example', 'RETRY'],
+      ]);
+      expect(unlinked.find((record) => record.waitingFor === 'LINK')!.unlinkedAt).not.toBeNull();
+      expect(unlinked.find((record) => record.waitingFor === 'CLAIM')!.unlinkedAt).toBeNull();
+      expect((await records({ linked: true })).map((record) => [record.userName, record.waitingFor]).sort()).toEqual([
+        ['kim@log.example', null],
+        ['max@log.example', null],
+      ]);
+      expect((await records({ waitingFor: 'CLAIM' })).map((record) => record.userName)).toEqual(['ivy@log.example']);
+      expect((await records({ waitingFor: 'LINK' })).map((record) => record.userName)).toEqual(['jon@log.example']);
+      expect(await records({ waitingFor: 'RESYNC' })).toEqual([]);
+    });
+
+    it('scimRecords: a record an admin links again waits for its resync, and no longer for a link', async () => {
+      const account = await app.gql<{ accountByEmail: { id: string } }>(
+        `{ accountByEmail(email: "jon@log.example") { id } }`,
+        undefined,
+        { token },
+      );
+      const linked = await app.gql<{ linkScimRecord: { scimRecord: Record_; userErrors: unknown[] } }>(
+        `mutation($id: ID!, $accountId: ID!) { linkScimRecord(id: $id, accountId: $accountId) {
+           scimRecord { userName waitingFor unlinkedAt } userErrors { code } } }`,
+        { id: ids.jon, accountId: account.data!.accountByEmail.id },
+        { token },
+      );
+      expect(linked.data!.linkScimRecord).toEqual({
+        scimRecord: { userName: 'jon@log.example', waitingFor: 'RESYNC', unlinkedAt: null },
+        userErrors: [],
+      });
+    });
+
+    it('scimPushes: the organization-wide log, newest first, with directory, record, outcome, status, detail and time', async () => {
+      const all = await pushes({});
+      expect(
+        all.edges.map(({ node }) => [node.scimRecord?.userName, node.directory.name, node.outcome, node.httpStatus]),
+      ).toEqual([
+        ['nat@log.example', 'Okta', 'CONFLICT', 409],
+        ['max@log.example', 'Okta', 'APPLIED', 201],
+        ['kim@log.example', 'Entra', 'APPLIED', 201],
+        ['jon@log.example', 'Okta', 'APPLIED', 201],
+        ['ivy@log.example', 'Okta', 'PENDING', 201],
+      ]);
+      expect(all.edges[0].node).toMatchObject({
+        operation: 'CREATE',
+        detail: 'Resource [USER]: with email[taken@log.example] already exists.',
+      });
+      expect(Number.isNaN(Date.parse(all.edges[0].node.receivedAt))).toBe(false);
+    });
+
+    it('scimPushes filters by directory, outcome, status and time, and pages by keyset', async () => {
+      const names = (page: Awaited<ReturnType<typeof pushes>>) =>
+        page.edges.map(({ node }) => node.scimRecord?.userName);
+      expect(names(await pushes({ directoryId: entraId }))).toEqual(['kim@log.example']);
+      expect(names(await pushes({ outcome: 'PENDING' }))).toEqual(['ivy@log.example']);
+      expect(names(await pushes({ status: 409 }))).toEqual(['nat@log.example']);
+      expect(names(await pushes({ outcome: 'APPLIED', directoryId: entraId, status: 201 }))).toEqual([
+        'kim@log.example',
+      ]);
+      expect(names(await pushes({ since: new Date(Date.now() + 60_000).toISOString() }))).toEqual([]);
+      expect(names(await pushes({ directoryId: 'not-a-uuid' }))).toEqual([]);
+
+      const first = await pushes({ directoryId: null }, { first: 2 });
+      expect(names(first)).toEqual(['nat@log.example', 'max@log.example']);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = await pushes({}, { first: 2, after: first.pageInfo.endCursor });
+      expect(names(second)).toEqual(['kim@log.example', 'jon@log.example']);
+    });
+
+    it('scimPushes is tenant scoped: another organization sees none of these', async () => {
+      const other = await app.token((await fixtures(db.dataSource).organization('findlog-other')).id);
+      const { data } = await app.gql<{ scimPushes: { edges: unknown[] } }>(
+        `{ scimPushes { edges { node { id } } } }`,
+        undefined,
+        {
+          token: other,
+        },
+      );
+      expect(data!.scimPushes.edges).toEqual([]);
+    });
+  });
 });
