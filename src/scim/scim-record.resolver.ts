@@ -14,9 +14,9 @@ import { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
 import { ScimPushConnection, ScimRecordConnection } from './scim-record.types';
 import { RecordWait } from './scim-record.enums';
 import { waitOf } from './record-wait';
-import { ScimRecordPayload } from './scim-record.payloads';
+import { ResyncScimRecordsPayload, ScimRecordPayload } from './scim-record.payloads';
 import { scimRecordMutations, type RecordOutcome } from './scim-record.service';
-import { resyncRecord, type SyncOutcome } from '../workflows/provisioning';
+import { MAX_BULK_RESYNC, resyncRecords, resyncRecord, type SyncOutcome } from '../workflows/provisioning';
 import { MutationOptions } from '../common/mutation';
 import { assertNever } from '../common/assert-never';
 
@@ -176,6 +176,44 @@ export class ScimRecordMutationResolver {
     return ctx.mutate(ScimRecordPayload, { action: 'resyncScimRecord', args, ...options }, async (m) =>
       recordPayload(await resyncRecord(m, args)),
     );
+  }
+
+  @Mutation(() => ResyncScimRecordsPayload, {
+    description: `resyncScimRecord for up to ${MAX_BULK_RESYNC} records in one transaction (e.g. every record of scimRecords(filter: { syncStatus: FAILED })). Addressing is all or none: no ids or more than ${MAX_BULK_RESYNC} (INVALID_INPUT, field ids), an id that is not a record of the organization (NOT_FOUND) or one listed twice (INVALID_INPUT), every one listed with field ids.N, refuse the whole call and nothing is done. Otherwise every record is resynced with its own outcome in results, in the order asked: a record that fails is recorded FAILED with its retry and its EMAIL_TAKEN in its own userErrors (the call's userErrors stay empty), exactly as resyncScimRecord records it; each record gets its own push history entry and audit event (the payload's change is the first). dryRun computes every outcome and writes nothing; an idempotencyKey replays the first answer.`,
+  })
+  @RequireScope(Scope.WRITE)
+  resyncScimRecords(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
+    const args = { ids };
+    return ctx.mutate(ResyncScimRecordsPayload, { action: 'resyncScimRecords', args, ...options }, async (m) => {
+      const outcome = await resyncRecords(m, args);
+      switch (outcome.kind) {
+        case 'refused':
+          return { ...ResyncScimRecordsPayload.blank, userErrors: outcome.errors };
+        case 'resynced': {
+          const results = outcome.results.map(({ record, sync }) => {
+            const result = syncPayload(record, sync);
+            return {
+              scimRecord: record,
+              account: result.account,
+              blockingConflict: result.blockingConflict,
+              resolvedConflicts: result.resolvedConflicts,
+              findings: result.findings,
+              userErrors: result.userErrors,
+            };
+          });
+          const count = (kind: SyncOutcome['kind']) => outcome.results.filter(({ sync }) => sync.kind === kind).length;
+          return {
+            results,
+            syncedCount: count('synced'),
+            pendingCount: count('pending'),
+            failedCount: count('failed'),
+            userErrors: [],
+          };
+        }
+        default:
+          return assertNever(outcome);
+      }
+    });
   }
 
   @Mutation(() => ScimRecordPayload, {

@@ -163,6 +163,22 @@ export class ScimRecordStore {
     return row ? as(ScimRecord, [row])[0] : null;
   }
 
+  /** The organization's records among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
+  async lockManyInOrganization(organizationId: string, ids: string[], name: string): Promise<ScimRecord[]> {
+    const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+    if (uuids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('scimRecord')
+      .selectAll()
+      .where('id', '=', sql<string>`ANY(${uuids}::uuid[])`)
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .forUpdate()
+      .modifyEnd(tag(name))
+      .execute();
+    return as(ScimRecord, rows);
+  }
+
   /** Another record of the directory with this userName, locked. */
   async lockUserNameHolder(directoryId: string, userName: string, exceptId: string): Promise<ScimRecord | null> {
     const row = await this.db

@@ -311,4 +311,148 @@ describe('SCIM admin workflows', () => {
       expect(data!.scimPushes.edges).toEqual([]);
     });
   });
+
+  describe('bulk resyncScimRecords', () => {
+    let token: string;
+    const ids: Record<string, string> = {};
+
+    type Result = {
+      scimRecord: { userName: string; syncStatus: string; attempts: number };
+      account: { email: string } | null;
+      blockingConflict: { kind: string } | null;
+      findings: string[];
+      userErrors: Array<{ code: string; field: string }>;
+    };
+    type Payload = {
+      results: Result[];
+      syncedCount: number;
+      pendingCount: number;
+      failedCount: number;
+      userErrors: Array<{ code: string; field: string }>;
+      dryRun: boolean;
+      replayed: boolean;
+      change: { action: string; targetType: string } | null;
+    };
+    const resync = async (variables: { ids: string[]; dryRun?: boolean; idempotencyKey?: string }) =>
+      (
+        await app.gql<{ resyncScimRecords: Payload }>(
+          `mutation($ids: [ID!]!, $dryRun: Boolean, $idempotencyKey: String) {
+             resyncScimRecords(ids: $ids, dryRun: $dryRun, idempotencyKey: $idempotencyKey) {
+               results { scimRecord { userName syncStatus attempts } account { email } blockingConflict { kind } findings userErrors { code field } }
+               syncedCount pendingCount failedCount userErrors { code field } dryRun replayed change { action targetType } } }`,
+          variables,
+          { token },
+        )
+      ).data!.resyncScimRecords;
+    const history = async (id: string) =>
+      (
+        await app.gql<{ scimRecord: { attempts: number; pushHistory: Array<{ operation: string }> } }>(
+          `query($id: ID!) { scimRecord(id: $id) { attempts pushHistory { operation } } }`,
+          { id },
+          { token },
+        )
+      ).data!.scimRecord;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      const organizationId = (await given.organization('bulkresync')).id;
+      await given.domain(organizationId, 'bulk.example', { verified: true, claimed: true });
+      token = await app.token(organizationId, undefined, 'admin@bulk.example');
+      const directory = await given.directory(organizationId, 'Okta');
+      const okta = scimClient(app.url, directory.id, directory.token);
+      await given.account(organizationId, 'pat@bulk.example');
+      await given.account(organizationId, 'rob.new@bulk.example', { managed: true });
+      for (const name of ['pat', 'quinn', 'rob']) {
+        const created = await okta.post('/Users', user(name, 'bulk.example'));
+        expect(created.status).toBe(201);
+        ids[name] = created.body.id;
+      }
+      // The IdP renames rob onto an address another account owns: 409, FAILED.
+      const renamed = await okta.put(
+        `/Users/${ids.rob}`,
+        user('rob', 'bulk.example', { emails: [{ primary: true, value: 'rob.new@bulk.example' }] }),
+      );
+      expect(renamed.status).toBe(409);
+    });
+
+    it('refuses the whole call when an id is unknown or listed twice, every problem listed, nothing done', async () => {
+      expect(await resync({ ids: [] })).toMatchObject({
+        results: [],
+        userErrors: [{ code: 'INVALID_INPUT', field: 'ids' }],
+      });
+      const before = await history(ids.quinn);
+      const refused = await resync({ ids: [ids.quinn, '00000000-0000-4000-8000-000000000000', ids.quinn, 'nope'] });
+      expect(refused).toMatchObject({
+        results: [],
+        syncedCount: 0,
+        userErrors: [
+          { code: 'NOT_FOUND', field: 'ids.1' },
+          { code: 'INVALID_INPUT', field: 'ids.2' },
+          { code: 'NOT_FOUND', field: 'ids.3' },
+        ],
+        change: null,
+      });
+      expect(await history(ids.quinn)).toEqual(before);
+    });
+
+    it('a dry run answers every outcome and writes nothing', async () => {
+      const before = await history(ids.rob);
+      const dry = await resync({ ids: [ids.rob, ids.pat, ids.quinn], dryRun: true });
+      expect(dry).toMatchObject({ dryRun: true, syncedCount: 1, pendingCount: 1, failedCount: 1, userErrors: [] });
+      expect(await history(ids.rob)).toEqual(before);
+    });
+
+    it('resyncs each record with its own outcome, push history entry and audit event; a repeat with the key replays', async () => {
+      const before = await history(ids.rob);
+      const key = 'bulk-resync-1';
+      const applied = await resync({ ids: [ids.rob, ids.pat, ids.quinn], idempotencyKey: key });
+      expect(applied).toEqual({
+        results: [
+          {
+            scimRecord: { userName: 'rob@bulk.example', syncStatus: 'FAILED', attempts: before.attempts + 1 },
+            account: null,
+            blockingConflict: { kind: 'EMAIL_TAKEN' },
+            findings: [],
+            userErrors: [{ code: 'EMAIL_TAKEN', field: 'email' }],
+          },
+          {
+            scimRecord: { userName: 'pat@bulk.example', syncStatus: 'PENDING', attempts: 0 },
+            account: null,
+            blockingConflict: { kind: 'UNMANAGED_ACCOUNT' },
+            findings: [],
+            userErrors: [],
+          },
+          {
+            scimRecord: { userName: 'quinn@bulk.example', syncStatus: 'SYNCED', attempts: 0 },
+            account: { email: 'quinn@bulk.example' },
+            blockingConflict: null,
+            findings: [],
+            userErrors: [],
+          },
+        ],
+        syncedCount: 1,
+        pendingCount: 1,
+        failedCount: 1,
+        userErrors: [],
+        dryRun: false,
+        replayed: false,
+        change: { action: 'resyncScimRecords', targetType: 'ScimRecord' },
+      });
+      for (const name of ['rob', 'pat', 'quinn']) {
+        expect((await history(ids[name])).pushHistory[0]).toEqual({ operation: 'RESYNC' });
+      }
+      const events = await app.gql<{ auditEvents: { edges: Array<{ node: { targetId: string } }> } }>(
+        `{ auditEvents(filter: { action: "resyncScimRecords" }, first: 10) { edges { node { targetId } } } }`,
+        undefined,
+        { token },
+      );
+      expect(events.data!.auditEvents.edges.map((edge) => edge.node.targetId).sort()).toEqual(
+        [ids.rob, ids.pat, ids.quinn].sort(),
+      );
+
+      const replayed = await resync({ ids: [ids.rob, ids.pat, ids.quinn], idempotencyKey: key });
+      expect(replayed).toEqual({ ...applied, replayed: true });
+      expect((await history(ids.rob)).attempts).toBe(before.attempts + 1);
+    });
+  });
 });
