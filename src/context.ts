@@ -14,6 +14,7 @@ import { ScimRecordService } from './scim/scim-record.service';
 import { AuditService } from './audit/audit.service';
 import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
 import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
+import { readPlans } from './graphql';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */
 export function createServices(db: DataSource, options: { domainCheck: DomainCheckerOptions }) {
@@ -67,6 +68,9 @@ export class Context implements AuthState {
   get actor(): string {
     return requirePrincipal(this).subject;
   }
+
+  /** Reads planned from the selection (src/graphql): what resolvers of list fields call. */
+  readonly plans = readPlans;
 
   get loaders(): Loaders {
     return (this.requestLoaders ??= createLoaders(this.services.db, this.organizationId));

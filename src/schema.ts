@@ -21,6 +21,7 @@ import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
 import { checkEntityRepresentations } from './federation/representations';
+import { planEntities } from './graphql';
 
 /** The Federation 2 features this subgraph uses; composition reads them from the @link. */
 const FEDERATION_LINK = `
@@ -81,6 +82,9 @@ export function buildGovernanceSchema(): Promise<GraphQLSchema> {
       for (const [typeName, fields] of Object.entries<Record<string, unknown>>(reference))
         resolverMap[typeName] = { ...resolverMap[typeName], ...fields };
     }
-    return checkEntityRepresentations(buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]));
+    return checkEntityRepresentations(
+      buildSubgraphSchema([{ typeDefs, resolvers: resolverMap as never }]),
+      planEntities,
+    );
   })());
 }

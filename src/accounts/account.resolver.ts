@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -25,8 +26,10 @@ export class AccountResolver {
     @Arg('filter', () => AccountFilter, { nullable: true }) filter: AccountFilter | null,
     @Args() page: PageArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<AccountConnection> {
-    return new AccountConnection(await ctx.services.accounts.list(ctx.organizationId, filter ?? {}, page));
+    // Planned from the selection: the page and the relations it asks for in one statement.
+    return new AccountConnection(await ctx.plans.accounts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Account, { nullable: true })
@@ -45,19 +48,24 @@ export class AccountResolver {
     nullable: true,
     description: "The organization's domain this email is on, if it asserts it.",
   })
-  async domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> {
-    const [domain = null] = await ctx.loaders.domains.byName.load(account.emailDomain);
-    return domain;
+  domain(@Root() account: Account, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
+    const read = ctx.plans.planned(account, ctx.plans.account.domain);
+    if (read !== undefined) return read;
+    return ctx.loaders.domains.byName.load(account.emailDomain).then(([domain = null]) => domain);
   }
 
   @FieldResolver(() => Boolean, { description: 'Linked to a SCIM record: change it at the IdP, not here (rule R1).' })
-  async idpManaged(@Root() account: Account, @Ctx() ctx: Context): Promise<boolean> {
-    return (await ctx.loaders.scim.recordsByAccount.load(account.id)).length > 0;
+  idpManaged(@Root() account: Account, @Ctx() ctx: Context): Promise<boolean> | boolean {
+    const read = ctx.plans.planned(account, ctx.plans.account.scimRecords);
+    if (read !== undefined) return read.length > 0;
+    return ctx.loaders.scim.recordsByAccount.load(account.id).then((records) => records.length > 0);
   }
 
   @FieldResolver(() => [ScimRecord], { description: 'SCIM records provisioning this account.' })
-  scimRecords(@Root() account: Account, @Ctx() ctx: Context): Promise<ScimRecord[]> {
-    return ctx.loaders.scim.recordsByAccount.load(account.id);
+  scimRecords(@Root() account: Account, @Ctx() ctx: Context): Promise<ScimRecord[]> | ScimRecord[] {
+    return (
+      ctx.plans.planned(account, ctx.plans.account.scimRecords) ?? ctx.loaders.scim.recordsByAccount.load(account.id)
+    );
   }
 
   @FieldResolver(() => [Conflict], { description: 'Conflicts naming this account on either side, newest first.' })
@@ -65,8 +73,11 @@ export class AccountResolver {
     @Root() account: Account,
     @Arg('status', () => ConflictStatus, { nullable: true }) status: ConflictStatus | null,
     @Ctx() ctx: Context,
-  ): Promise<Conflict[]> {
-    return ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id);
+  ): Promise<Conflict[]> | Conflict[] {
+    return (
+      ctx.plans.planned(account, ctx.plans.account.conflicts(status)) ??
+      ctx.loaders.conflicts.byRelated.account(status ?? undefined).load(account.id)
+    );
   }
 
   @FieldResolver(() => [AccountEmailChange], {

@@ -1,8 +1,9 @@
 /** The accounts feature's face: what other folders may use. */
 export { Account } from './account.entity';
+export type { AccountFilter } from './account.inputs';
 export { AccountStatus } from './account.enums';
 export { AccountErrorCode } from './account.errors';
-export { AccountStore } from './account.store';
+export { ACCOUNT_KEYSET, AccountStore, accountList } from './account.store';
 export { AccountService, lockAccount, renameToPlaceholder, staleAccounts } from './account.service';
 export { changeAccountEmail } from './account-email-change';
 export { normalizeEmail, placeholderEmail } from './email';

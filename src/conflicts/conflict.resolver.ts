@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { RequireScope, assertScope } from '../auth/authorization';
 import { Scope } from '../auth/scopes';
 import { PageArgs } from '../common/pagination';
@@ -26,8 +27,10 @@ export class ConflictResolver {
     @Arg('filter', () => ConflictFilter, { nullable: true }) filter: ConflictFilter | null,
     @Args() page: PageArgs,
     @Ctx() ctx: Context,
+    @Info() info: GraphQLResolveInfo,
   ): Promise<ConflictConnection> {
-    return new ConflictConnection(await ctx.services.conflicts.list(ctx.organizationId, filter ?? {}, page));
+    // Planned from the selection: the page and the relations it asks for in one statement.
+    return new ConflictConnection(await ctx.plans.conflicts(ctx, info, filter ?? {}, page));
   }
 
   @Query(() => Conflict, { nullable: true })
@@ -40,7 +43,9 @@ export class ConflictResolver {
     nullable: true,
     description: "The account the IdP is provisioning (the record's account).",
   })
-  account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
+  account(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.account);
+    if (read !== undefined) return read;
     return conflict.accountId ? ctx.loaders.accounts.byId.load(conflict.accountId) : null;
   }
 
@@ -48,22 +53,30 @@ export class ConflictResolver {
     nullable: true,
     description: 'The other account: the one that already holds the email.',
   })
-  conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | null {
+  conflictingAccount(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Account | null> | Account | null {
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.conflictingAccount);
+    if (read !== undefined) return read;
     return conflict.conflictingAccountId ? ctx.loaders.accounts.byId.load(conflict.conflictingAccountId) : null;
   }
 
   @FieldResolver(() => ScimRecord, { nullable: true })
-  scimRecord(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<ScimRecord | null> | null {
+  scimRecord(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<ScimRecord | null> | ScimRecord | null {
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.scimRecord);
+    if (read !== undefined) return read;
     return conflict.scimRecordId ? ctx.loaders.scim.recordById.load(conflict.scimRecordId) : null;
   }
 
   @FieldResolver(() => Directory, { nullable: true })
-  directory(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Directory | null> | null {
+  directory(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Directory | null> | Directory | null {
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.directory);
+    if (read !== undefined) return read;
     return conflict.directoryId ? ctx.loaders.directories.byId.load(conflict.directoryId) : null;
   }
 
   @FieldResolver(() => Domain, { nullable: true })
-  domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | null {
+  domain(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<Domain | null> | Domain | null {
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.domain);
+    if (read !== undefined) return read;
     return conflict.domainId ? ctx.loaders.domains.byId.load(conflict.domainId) : null;
   }
 
@@ -71,11 +84,14 @@ export class ConflictResolver {
     description:
       'For an OPEN conflict, the steps that fix it in order, each naming the mutation and its arguments; empty once closed.',
   })
-  async remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> {
+  remediation(@Root() conflict: Conflict, @Ctx() ctx: Context): Promise<RemediationStep[]> | RemediationStep[] {
     if (conflict.status !== ConflictStatus.OPEN) return [];
+    const read = ctx.plans.planned(conflict, ctx.plans.conflict.remediation);
+    if (read !== undefined) return remediationFor({ ...read, conflict });
     // One batched query gathers, for every conflict of the page, what its steps depend on.
-    const facts = await ctx.loaders.conflicts.remediationFacts.load(conflict.id);
-    return facts ? remediationFor({ ...facts, conflict }) : [];
+    return ctx.loaders.conflicts.remediationFacts
+      .load(conflict.id)
+      .then((facts) => (facts ? remediationFor({ ...facts, conflict }) : []));
   }
 }
 

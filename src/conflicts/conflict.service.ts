@@ -1,24 +1,15 @@
 import type { DataSource } from 'typeorm';
-import { Conditions, paginate, type Keyset, type Page } from '../common/pagination';
-import { isUuid } from '../common/ids';
+import type { Page } from '../db/keyset';
+import { queryBuilderFor } from '../db/kysely';
+import { staleVersion } from '../db/rows';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { lockCurrent, updateRow } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
-import { Conflict } from './conflict.entity';
+import type { Conflict } from './conflict.entity';
 import { ConflictStatus } from './conflict.enums';
 import { ConflictErrorCode } from './conflict.errors';
 import { detectConflicts, type DetectionResult } from './conflict-detection';
 import type { ConflictFilter } from './conflict.inputs';
-
-/** Newest first: the portal's queue shows what just broke at the top. */
-const CONFLICT_KEYSET: Keyset<Conflict> = {
-  scope: 'conflicts',
-  direction: 'DESC',
-  keys: [
-    { property: 'detectedAt', cast: 'timestamptz' },
-    { property: 'id', cast: 'uuid' },
-  ],
-};
+import { ConflictStore } from './conflict.store';
 
 export class ConflictService {
   constructor(private readonly db: DataSource) {}
@@ -28,14 +19,7 @@ export class ConflictService {
     filter: ConflictFilter = {},
     page: { first?: number | null; after?: string | null },
   ): Promise<Page<Conflict>> {
-    const where = new Conditions().and('organization_id = ?', organizationId);
-    if (filter.kind) where.and('kind = ?', filter.kind);
-    if (filter.status) where.and('status = ?', filter.status);
-    if (filter.directoryId != null) {
-      if (isUuid(filter.directoryId)) where.and('directory_id = ?', filter.directoryId);
-      else where.and('false');
-    }
-    return paginate(this.db, Conflict, { comment: 'conflicts', where, keyset: CONFLICT_KEYSET }, page);
+    return new ConflictStore(queryBuilderFor(this.db)).page(organizationId, filter, page);
   }
 }
 
@@ -57,14 +41,11 @@ export const conflictMutations = {
         error: userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'),
       };
     }
-    const { row: conflict, refusal } = await lockCurrent(
-      m,
-      Conflict,
-      input.id,
-      input.expectedVersion,
-      notFoundError('conflict', 'id'),
-    );
-    if (refusal) return { kind: 'refused', error: refusal, conflict };
+    const store = new ConflictStore(m.db);
+    const conflict = await store.lock(m.organizationId, input.id, m.action);
+    if (!conflict) return { kind: 'refused', error: notFoundError('conflict', 'id'), conflict: null };
+    const stale = staleVersion(input.expectedVersion, conflict);
+    if (stale) return { kind: 'refused', error: stale, conflict };
     if (conflict.status !== ConflictStatus.OPEN) {
       return {
         kind: 'refused',
@@ -72,14 +53,8 @@ export const conflictMutations = {
         conflict,
       };
     }
-    await updateRow(m.tx, Conflict, conflict, {
-      status: ConflictStatus.DISMISSED,
-      closedAt: new Date(),
-      closedBy: m.actor,
-      dismissReason: reason,
-      resolution: m.action,
-      actionsTaken: [...conflict.actionsTaken, m.action],
-    });
+    const change = { closedBy: m.actor, dismissReason: reason, resolution: m.action };
+    Object.assign(conflict, change, { status: ConflictStatus.DISMISSED }, await store.dismiss(conflict.id, change));
     await m.audit({
       targetType: 'Conflict',
       targetId: conflict.id,

@@ -52,6 +52,36 @@ class RunnerConnection implements DatabaseConnection {
   }
 }
 
+/** The pg pool under TypeORM's postgres driver. */
+interface PgPool {
+  query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/**
+ * A statement outside a transaction goes straight to the pool (pool.query checks a client out
+ * and back in), logged through TypeORM's logger as its runners do: a TypeORM query runner per
+ * statement cost a sixth of the CPU of a small read and a third of its time (measured with 8 clients: 81 vs 67-72 µs CPU and 2.2 vs 1.4 s wall per 8,000 reads).
+ */
+class PoolConnection implements DatabaseConnection {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const parameters = query.parameters as unknown[];
+    this.dataSource.logger.logQuery(query.sql, parameters);
+    const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
+    const result = await pool.query(query.sql, parameters);
+    return {
+      rows: result.rows as R[],
+      numAffectedRows: typeof result.rowCount === 'number' ? BigInt(result.rowCount) : undefined,
+    };
+  }
+
+  // eslint-disable-next-line require-yield -- never streams: every result here is a bounded page
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not used');
+  }
+}
+
 class TypeOrmDriver implements Driver {
   constructor(private readonly target: Queryable) {}
 
@@ -63,9 +93,7 @@ class TypeOrmDriver implements Driver {
       if (!runner) throw new Error('a transaction-bound query builder needs the transaction of a mutation');
       return new RunnerConnection(runner);
     }
-    const runner = this.target.createQueryRunner();
-    await runner.connect();
-    return new RunnerConnection(runner);
+    return new PoolConnection(this.target);
   }
 
   // Transactions belong to the mutation runner (db/transaction.ts), never to a store.
@@ -79,9 +107,7 @@ class TypeOrmDriver implements Driver {
     return this.beginTransaction();
   }
 
-  async releaseConnection(connection: DatabaseConnection): Promise<void> {
-    if ('createQueryRunner' in this.target) await (connection as RunnerConnection).runner.release();
-  }
+  async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {}
 }

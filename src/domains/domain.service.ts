@@ -5,9 +5,17 @@ import { staleVersion, type Locked } from '../db/rows';
 import type { MutationScope } from '../db/transaction';
 import type { DomainFacts } from '../rules/rules';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { resolveConflicts } from '../conflicts/conflict.ledger';
+import { reconcileDomain } from '../conflicts';
 import type { Domain } from './domain.entity';
 import type { DomainMigration } from './domain-migration.entity';
+
+/** The conflicts a domain's status decides (rules R3, R6 and R8), reconciled when it changes. */
+const DOMAIN_STATUS_KINDS = [
+  ConflictKind.UNMANAGED_ACCOUNT,
+  ConflictKind.UNVERIFIED_DOMAIN,
+  ConflictKind.EMAIL_TAKEN,
+  ConflictKind.DOMAIN_OWNED_ELSEWHERE,
+];
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
 import { DomainErrorCode } from './domain.errors';
 import { normalizeDomainName } from './domain-name';
@@ -128,6 +136,7 @@ export const domainMutations = {
         ? result.detail
         : `${domain.name} could not be checked: ${result.detail} Its status is unchanged (${status}); try again later.`;
       await store.update(domain, { status, lastCheckedAt: new Date(), lastCheckError: message });
+      if (proofGone) await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
       await m.audit({
         targetType: 'Domain',
         targetId: domain.id,
@@ -167,8 +176,9 @@ export const domainMutations = {
       // Only on the change: no rescan can be opening these conflicts before it commits, since
       // none sees the domain VERIFIED until then (so the two never wait on each other's rows).
       await whenVerified(domain);
-      // Its own accounts on it no longer sit on a domain another organization verified.
-      await resolveConflicts(m, { kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE], emailDomain: domain.name });
+      // Its own accounts on it no longer sit on a domain another organization verified, are claimable
+      // now, and its records pushing addresses on it are on a verified domain: the rules decide.
+      await reconcileDomain(m, domain.name, DOMAIN_STATUS_KINDS, 'system:domain-verification');
     }
     await m.audit({ targetType: 'Domain', targetId: domain.id, before, after: domainFacts(domain) });
     return { kind: 'changed', domain };

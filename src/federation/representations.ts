@@ -1,4 +1,4 @@
-import { Kind, isUnionType, type GraphQLSchema } from 'graphql';
+import { Kind, isUnionType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
 import { graphQLError } from '../common/errors';
 
 /** Each entity type's keys (field names of one @key each), read from the subgraph schema's @key directives. */
@@ -26,6 +26,14 @@ function entityKeysOf(schema: GraphQLSchema): EntityKeys {
   return keys;
 }
 
+/** Every field of a type's keys, computed once per type (a gateway batch repeats one type a thousand times). */
+const flatKeys = new WeakMap<ReadonlyArray<readonly string[]>, readonly string[]>();
+function keyFields(keys: ReadonlyArray<readonly string[]>): readonly string[] {
+  let fields = flatKeys.get(keys);
+  if (!fields) flatKeys.set(keys, (fields = keys.flat()));
+  return fields;
+}
+
 const quoted = (value: string) => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 
 /**
@@ -49,7 +57,7 @@ function assertRepresentations(representations: readonly unknown[], entityKeys: 
         `unknown __typename ${quoted(typename)}; entity types are ${[...entityKeys.keys()].sort().join(', ')}.`,
       );
     // Every key field sent must be a string, used or not: a resolver may read any of them.
-    const badField = keys.flat().find((field) => Object.hasOwn(fields, field) && typeof fields[field] !== 'string');
+    const badField = keyFields(keys).find((field) => Object.hasOwn(fields, field) && typeof fields[field] !== 'string');
     if (badField !== undefined) throw refuse(`${typename}.${badField} must be a string.`);
     const hasKey = keys.some((key) =>
       key.every((field) => Object.hasOwn(fields, field) && typeof fields[field] === 'string'),
@@ -65,15 +73,32 @@ function assertRepresentations(representations: readonly unknown[], entityKeys: 
   });
 }
 
-/** Checks every `_entities` call's representations before @apollo/subgraph's resolver dispatches them. */
-export function checkEntityRepresentations(schema: GraphQLSchema): GraphQLSchema {
+/**
+ * Reads ahead what an `_entities` call will resolve (e.g. one statement priming the loaders):
+ * answers the whole list when it resolved every representation itself, else null (the
+ * reference resolvers then run as usual).
+ */
+export type EntitiesPlanner = (
+  representations: readonly unknown[],
+  context: never,
+  info: GraphQLResolveInfo,
+) => Promise<readonly unknown[] | null>;
+
+/**
+ * Checks every `_entities` call's representations before @apollo/subgraph's resolver dispatches
+ * them, and lets `plan` read ahead once they are known to be well-formed.
+ */
+export function checkEntityRepresentations(schema: GraphQLSchema, plan?: EntitiesPlanner): GraphQLSchema {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve;
   if (!field || !resolve) return schema;
   const entityKeys = entityKeysOf(schema);
   field.resolve = (source, args: { representations: readonly unknown[] }, context, info) => {
     assertRepresentations(args.representations, entityKeys);
-    return resolve(source, args, context, info);
+    if (!plan) return resolve(source, args, context, info);
+    return plan(args.representations, context as never, info).then(
+      (answer) => answer ?? resolve(source, args, context, info),
+    );
   };
   return schema;
 }

@@ -12,6 +12,7 @@ import { R8, check } from '../rules/rules';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { reconcileConflicts } from '../conflicts';
 import type { SyncOutcome } from '../workflows/provisioning';
 import { recordPush, snapshot } from './desired-user';
 import type { ScimRecord } from './scim-record.entity';
@@ -128,6 +129,13 @@ export async function removeLocked(
     },
   );
   await new ScimRecordStore(m.db).delete(record.id);
+  // What the rules find now for the record's account, the accounts its conflicts named, and its address.
+  await reconcileConflicts(m, {
+    accountIds: [record.accountId, ...resolved.flatMap((c) => [c.accountId, c.conflictingAccountId])].filter(
+      (id): id is string => id !== null,
+    ),
+    emails: record.email ? [record.email] : [],
+  });
   await m.audit({ targetType: 'ScimRecord', targetId: record.id, before: snapshot(record), after: null });
   return { kind: 'changed', record, resolved };
 }
@@ -172,6 +180,7 @@ export const scimRecordMutations = {
       },
       'unlinkScimRecord',
     );
+    await reconcileConflicts(m, { recordIds: [record.id], accountIds: before.accountId ? [before.accountId] : [] });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved };
   },
@@ -226,6 +235,10 @@ export const scimRecordMutations = {
       'linkScimRecord',
     );
     await noteAction(m, { scimRecordId: record.id });
+    await reconcileConflicts(m, {
+      recordIds: [record.id],
+      accountIds: before.accountId ? [before.accountId, account.id] : [account.id],
+    });
     await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
     return { kind: 'changed', record, resolved: [] };
   },

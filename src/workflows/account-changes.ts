@@ -5,7 +5,7 @@ import type { MutationScope } from '../db/transaction';
 import { R1, R3, R6, R8, check, refusalOf } from '../rules/rules';
 import { linkedDirectoryNames } from '../scim/scim-record.service';
 import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
+import { causeKey, noteAction, reconcileConflicts, resolveConflicts } from '../conflicts';
 import {
   AccountErrorCode,
   AccountStatus,
@@ -103,6 +103,8 @@ export const accountChanges = {
     if (account.emailDomain !== previousDomain) {
       // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
       await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] });
+      // Moved to another domain: what the rules find now for the account and the records wanting either address.
+      await reconcileConflicts(m, { accountIds: [account.id], emails: [previousEmail, account.email] });
     }
     await m.audit({
       targetType: 'Account',
@@ -217,6 +219,9 @@ export async function suspendAccounts(
     kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT],
     causeKeys: accounts.map((account) => causeKey.account(account.id)),
   });
+  await reconcileConflicts(m, { accountIds: accounts.map((account) => account.id) }, [
+    ConflictKind.STALE_EXTERNAL_ACCOUNT,
+  ]);
   for (const account of accounts) {
     const before = { status: account.status, statusReason: account.statusReason };
     Object.assign(account, { status: AccountStatus.SUSPENDED, statusReason: reason }, updated.get(account.id));
@@ -283,6 +288,15 @@ async function changeStatus(
     if (to === AccountStatus.DEACTIVATED) kinds.push(ConflictKind.DOMAIN_OWNED_ELSEWHERE);
     await resolveConflicts(m, { accountId: account.id, kinds });
   }
+  // What the rules find now for the account: its status decides R5 (active), and R3 and R8 (deactivated or not).
+  const deactivation = to === AccountStatus.DEACTIVATED || before.status === AccountStatus.DEACTIVATED;
+  await reconcileConflicts(
+    m,
+    { accountIds: [account.id] },
+    deactivation
+      ? [ConflictKind.STALE_EXTERNAL_ACCOUNT, ConflictKind.UNMANAGED_ACCOUNT, ConflictKind.DOMAIN_OWNED_ELSEWHERE]
+      : [ConflictKind.STALE_EXTERNAL_ACCOUNT],
+  );
   await m.audit({
     targetType: 'Account',
     targetId: account.id,

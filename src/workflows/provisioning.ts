@@ -6,6 +6,7 @@ import { CommonErrorCode, notFoundError, userError, type UserError } from '../co
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
+import { reconcileConflicts } from '../conflicts';
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../conflicts/conflict-summaries';
 import type { Directory } from '../directories/directory.entity';
 import { DomainStatus } from '../domains/domain.enums';
@@ -86,6 +87,22 @@ const displayNameOf = (record: ScimRecord) =>
  * The caller holds the record's row lock.
  */
 async function syncRecord(
+  m: MutationScope,
+  record: ScimRecord,
+  directory: Directory,
+  options: { isNew?: boolean; known?: PushFacts } = {},
+): Promise<SyncOutcome> {
+  const accountBefore = record.accountId;
+  const outcome = await applyRecord(m, record, directory, options);
+  // Whatever the outcome, the rules' detectors settle the causes of the record and of its accounts.
+  await reconcileConflicts(m, {
+    recordIds: [record.id],
+    accountIds: [accountBefore, record.accountId].filter((id): id is string => id !== null),
+  });
+  return outcome;
+}
+
+async function applyRecord(
   m: MutationScope,
   record: ScimRecord,
   directory: Directory,

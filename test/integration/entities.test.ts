@@ -64,7 +64,7 @@ describe('_entities: the gateway resolving our entities by key', () => {
       else expect(entity).toMatchObject({ __typename: 'Account', id: ids[i] });
     });
     expect(db.queries.count).toBe(1);
-    expect(db.queries.tagged('loader:accountById')).toHaveLength(1);
+    expect(db.queries.tagged('entities:Account')).toHaveLength(1);
   });
 
   it('resolves both keys of Domain, and every other entity type, one query per type', async () => {

@@ -129,8 +129,8 @@ const GATEWAYS: Array<{ name: string; target: GatewayTarget; start: StartGateway
     start: startApolloGateway,
     plan: {
       steps: ['governance:query', 'hr:_entities', 'governance:_entities'],
-      // Step 1 (the list): the page, its accounts; step 3 (_entities): all managers in one query, their domains in one.
-      sql: { conflicts: 1, 'loader:accountById': 2, 'loader:domainByName': 1 },
+      // Step 1 (the list): the page with its accounts in one query; step 3 (_entities): all managers with their domains in one.
+      sql: { conflicts: 1, 'entities:Account': 1, 'loader:accountById': 0, 'loader:domainByName': 0 },
     },
   },
   {
@@ -141,7 +141,14 @@ const GATEWAYS: Array<{ name: string; target: GatewayTarget; start: StartGateway
       // Hive's planner fetches the conflicts' account keys again through Conflict _entities before
       // going to HR: one more step, still one request, and one SQL query per entity type in it.
       steps: ['governance:query', 'governance:_entities', 'hr:_entities', 'governance:_entities'],
-      sql: { conflicts: 1, 'loader:conflictById': 1, 'loader:accountById': 3, 'loader:domainByName': 1 },
+      // The Conflict step's accounts come from their loader; the Account step plans accounts and domains in one query.
+      sql: {
+        conflicts: 1,
+        'loader:conflictById': 1,
+        'loader:accountById': 1,
+        'entities:Account': 1,
+        'loader:domainByName': 0,
+      },
     },
   },
 ];

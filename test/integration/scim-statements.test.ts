@@ -54,6 +54,7 @@ describe('SCIM writes: statements per push', () => {
       'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
       'scim:createRecord',
       'syncRecord:createAccount', // the account, and the record's sync linking it
+      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
 
       'scim.createUser', // the push history and the audit event, at commit
     ]);
@@ -71,6 +72,7 @@ describe('SCIM writes: statements per push', () => {
       'scim:authenticate',
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'syncRecord:synced', // the record's sync, and the account's new display name
+      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
 
       'scim.replaceUser',
       'scim:userGroups', // the response's groups
@@ -94,6 +96,7 @@ describe('SCIM writes: statements per push', () => {
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'openConflict',
       'syncRecord:failed',
+      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
       'scim.replaceUser',
     ]);
   });

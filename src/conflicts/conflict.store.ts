@@ -1,0 +1,413 @@
+import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
+import { as, tag, type Db } from '../db/kysely';
+import { paginate, type Keyset, type Page } from '../db/keyset';
+import { isUuid } from '../common/ids';
+import { Conflict } from './conflict.entity';
+import { ConflictStatus, type ConflictKind } from './conflict.enums';
+import type { ConflictFilter } from './conflict.inputs';
+
+interface ConflictTable {
+  id: Generated<string>;
+  organizationId: string;
+  kind: ConflictKind;
+  status: Generated<ConflictStatus>;
+  causeKey: string;
+  summary: string;
+  email: string | null;
+  accountId: string | null;
+  conflictingAccountId: string | null;
+  scimRecordId: string | null;
+  directoryId: string | null;
+  domainId: string | null;
+  detectedAt: Generated<Date>;
+  closedAt: Date | null;
+  actionsTaken: Generated<string[]>;
+  resolution: string | null;
+  closedBy: string | null;
+  dismissReason: string | null;
+  version: Generated<number>;
+  updatedAt: Generated<Date>;
+}
+
+declare module '../db/kysely' {
+  interface Tables {
+    conflict: ConflictTable;
+  }
+}
+
+/** What identifies and describes a conflict when it is raised. */
+export interface ConflictSpec {
+  kind: ConflictKind;
+  causeKey: string;
+  summary: string;
+  email?: string | null;
+  accountId?: string | null;
+  conflictingAccountId?: string | null;
+  scimRecordId?: string | null;
+  directoryId?: string | null;
+  domainId?: string | null;
+}
+
+/** Which OPEN conflicts an action touches: all given conditions must hold. */
+export interface ConflictSelector {
+  ids?: string[];
+  kinds?: ConflictKind[];
+  causeKeys?: string[];
+  scimRecordId?: string;
+  /** Either side: the record's account or the one holding the email. */
+  accountId?: string;
+  conflictingAccountId?: string;
+  directoryId?: string;
+  /** Those whose email is on this domain (stored form). */
+  emailDomain?: string;
+  /** Only those with no SCIM record waiting on them. */
+  withoutRecord?: boolean;
+}
+
+/** What the remediation of a conflict reads besides the conflict itself. */
+export interface RemediationRow {
+  id: string;
+  holderIdpManaged: boolean;
+  accountIdpManaged: boolean;
+  recordLinked: boolean;
+  domainId: string | null;
+  domainName: string | null;
+  domainStatus: string | null;
+  ssoEmailAttribute: string | null;
+  scimEmailAttribute: string | null;
+}
+
+/** Newest first: the portal's queue shows what just broke at the top. */
+const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
+  scope: 'conflicts',
+  direction: 'desc',
+  keys: [
+    { property: 'detectedAt', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
+  ],
+};
+
+const DETAILS = [
+  'summary',
+  'email',
+  'account_id',
+  'conflicting_account_id',
+  'scim_record_id',
+  'directory_id',
+  'domain_id',
+] as const;
+
+// The OPEN conflict for the same cause keeps its row; its details (and version) change only when they differ.
+const REFRESH_OPEN = sql`ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN'
+     DO UPDATE SET ${sql.join(DETAILS.map((column) => sql`${sql.ref(column)} = EXCLUDED.${sql.ref(column)}`))},
+       version = c.version + 1, updated_at = now()
+       WHERE (${sql.join(DETAILS.map((column) => sql`c.${sql.ref(column)}`))})
+             IS DISTINCT FROM (${sql.join(DETAILS.map((column) => sql`EXCLUDED.${sql.ref(column)}`))})`;
+
+/** The condition of a selector over OPEN conflicts of the organization (columns of `conflict`, unqualified). */
+function selected(organizationId: string, selector: ConflictSelector): RawBuilder<boolean> {
+  const conditions = [sql`organization_id = ${organizationId}`, sql`status = 'OPEN'`];
+  if (selector.ids) conditions.push(sql`id = ANY(${selector.ids}::uuid[])`);
+  if (selector.kinds) conditions.push(sql`kind = ANY(${selector.kinds}::text[])`);
+  if (selector.causeKeys) conditions.push(sql`cause_key = ANY(${selector.causeKeys}::text[])`);
+  if (selector.scimRecordId) conditions.push(sql`scim_record_id = ${selector.scimRecordId}`);
+  if (selector.accountId)
+    conditions.push(sql`(account_id = ${selector.accountId} OR conflicting_account_id = ${selector.accountId})`);
+  if (selector.conflictingAccountId) conditions.push(sql`conflicting_account_id = ${selector.conflictingAccountId}`);
+  if (selector.directoryId) conditions.push(sql`directory_id = ${selector.directoryId}`);
+  if (selector.emailDomain) conditions.push(sql`split_part(lower(email), '@', 2) = ${selector.emailDomain}`);
+  if (selector.withoutRecord) conditions.push(sql`scim_record_id IS NULL`);
+  return sql<boolean>`${sql.join(conditions, sql` AND `)}`;
+}
+
+const conflicts = (rows: ReadonlyArray<Record<string, unknown>>): Conflict[] =>
+  as(
+    Conflict,
+    rows.map(({ opened: _opened, change: _change, ...row }) => row),
+  );
+
+/** Who changes conflicts, as their audit events name them. */
+export interface ConflictActor {
+  actor: string;
+  action: string;
+  requestId: string | null;
+}
+
+/**
+ * The audit events of the conflicts a statement opened or closed, as one more data-modifying CTE
+ * of that same statement: nothing changes a conflict's status without its event, and a rescan's
+ * thousands of changes cost no extra round trip. `from` is a CTE of changed conflict rows (their
+ * new state); `before` the status they all had, null when they were just opened.
+ */
+function conflictEvents(
+  from: string,
+  before: ConflictStatus.OPEN | null,
+  who: ConflictActor,
+  where: RawBuilder<unknown> = sql`true`,
+): RawBuilder<unknown> {
+  return sql`INSERT INTO audit_event (organization_id, actor, action, target_type, target_id, "before", "after", request_id)
+       SELECT organization_id, ${who.actor}::text, ${who.action}::text, 'Conflict', id,
+              ${before === null ? sql`NULL` : sql`jsonb_build_object('kind', kind, 'status', ${before}::text)`},
+              jsonb_strip_nulls(jsonb_build_object('kind', kind, 'status', status, 'resolution', resolution)),
+              ${who.requestId}::text
+         FROM ${sql.table(from)} WHERE ${where}`;
+}
+
+type ChangedRow = Record<string, unknown> & { change: 'opened' | 'resolved' };
+
+/** Every statement over the conflict ledger, on the `Db` it is given (the pool, or a mutation's transaction). */
+export class ConflictStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Opens conflicts, or refreshes the details of those already OPEN for the same causes, in one
+   * idempotent statement (the partial unique index), each opening with its audit event. Answers
+   * the rows it wrote, `opened` telling an opening from a refresh; a cause already open with the
+   * same details is not among them.
+   */
+  async upsertOpen(
+    organizationId: string,
+    specs: readonly ConflictSpec[],
+    who: ConflictActor,
+    name: string,
+  ): Promise<Array<{ conflict: Conflict; opened: boolean }>> {
+    if (specs.length === 0) return [];
+    const column = <T>(pick: (spec: ConflictSpec) => T) => specs.map(pick);
+    const { rows } = await sql<Record<string, unknown> & { opened: boolean }>`${tag(name)} WITH upserted AS (
+       INSERT INTO conflict AS c (organization_id, kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
+       SELECT ${organizationId}::uuid, * FROM unnest(
+         ${column((spec) => spec.kind)}::text[], ${column((spec) => spec.causeKey)}::text[],
+         ${column((spec) => spec.summary)}::text[], ${column((spec) => spec.email ?? null)}::text[],
+         ${column((spec) => spec.accountId ?? null)}::uuid[], ${column((spec) => spec.conflictingAccountId ?? null)}::uuid[],
+         ${column((spec) => spec.scimRecordId ?? null)}::uuid[], ${column((spec) => spec.directoryId ?? null)}::uuid[],
+         ${column((spec) => spec.domainId ?? null)}::uuid[])
+       ${REFRESH_OPEN}
+       RETURNING c.*, (xmax = 0) AS opened),
+     logged AS (${conflictEvents('upserted', null, who, sql`opened`)})
+     SELECT * FROM upserted`.execute(this.db);
+    return rows.map((row) => ({ conflict: conflicts([row])[0], opened: row.opened }));
+  }
+
+  /** The OPEN conflict of a cause. */
+  async findOpen(organizationId: string, kind: ConflictKind, causeKey: string): Promise<Conflict | null> {
+    const row = await this.db
+      .selectFrom('conflict')
+      .selectAll()
+      .where('organizationId', '=', organizationId)
+      .where('kind', '=', kind)
+      .where('causeKey', '=', causeKey)
+      .where('status', '=', ConflictStatus.OPEN)
+      .modifyEnd(tag('conflict:findOpen'))
+      .executeTakeFirst();
+    return row ? as(Conflict, [row])[0] : null;
+  }
+
+  /** Closes the selected OPEN conflicts as RESOLVED by `who.action`, each with its audit event. */
+  async resolve(organizationId: string, selector: ConflictSelector, who: ConflictActor): Promise<Conflict[]> {
+    const { rows } = await sql<Record<string, unknown>>`${tag('resolveConflicts')} WITH resolved AS (
+       UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text,
+         closed_by = ${who.actor}::text, actions_taken = array_append(actions_taken, ${who.action}::text),
+         version = version + 1, updated_at = now()
+       WHERE ${selected(organizationId, selector)} RETURNING *),
+     logged AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
+     SELECT * FROM resolved`.execute(this.db);
+    return conflicts(rows);
+  }
+
+  /** Records a remediation step on the selected OPEN conflicts, which stay open (no status change, no event). */
+  async noteAction(organizationId: string, selector: ConflictSelector, action: string): Promise<Conflict[]> {
+    const { rows } = await sql<Record<string, unknown>>`${tag('noteConflictAction')}
+      UPDATE conflict SET actions_taken = array_append(actions_taken, ${action}::text), version = version + 1,
+        updated_at = now()
+      WHERE ${selected(organizationId, selector)} RETURNING *`.execute(this.db);
+    return conflicts(rows);
+  }
+
+  /**
+   * A claim settles UNMANAGED_ACCOUNT conflicts of these accounts, except where a SCIM record waits
+   * on the account: those only record the step. Answers the ones it resolved, each with its event.
+   */
+  async settleUnmanaged(organizationId: string, accountIds: string[], who: ConflictActor): Promise<Conflict[]> {
+    if (accountIds.length === 0) return [];
+    const { rows } = await sql<Record<string, unknown>>`${tag('settleUnmanagedConflicts')} WITH settled AS (
+       UPDATE conflict SET
+         status = CASE WHEN scim_record_id IS NULL THEN 'RESOLVED' ELSE status END,
+         closed_at = CASE WHEN scim_record_id IS NULL THEN now() END,
+         resolution = CASE WHEN scim_record_id IS NULL THEN ${who.action}::text END,
+         closed_by = CASE WHEN scim_record_id IS NULL THEN ${who.actor}::text END,
+         actions_taken = array_append(actions_taken, ${who.action}::text), version = version + 1, updated_at = now()
+       WHERE organization_id = ${organizationId} AND status = 'OPEN' AND kind = 'UNMANAGED_ACCOUNT'
+         AND account_id = ANY(${accountIds}::uuid[])
+       RETURNING *),
+     logged AS (${conflictEvents('settled', ConflictStatus.OPEN, who, sql`status = 'RESOLVED'`)})
+     SELECT * FROM settled WHERE status = 'RESOLVED'`.execute(this.db);
+    return conflicts(rows);
+  }
+
+  /** A conflict of the organization, locked until the transaction ends; another organization's reads as absent. */
+  async lock(organizationId: string, id: string, name: string): Promise<Conflict | null> {
+    if (!isUuid(id)) return null;
+    const row = await this.db
+      .selectFrom('conflict')
+      .selectAll()
+      .where('id', '=', id)
+      .where('organizationId', '=', organizationId)
+      .forUpdate()
+      .modifyEnd(tag(name))
+      .executeTakeFirst();
+    return row ? as(Conflict, [row])[0] : null;
+  }
+
+  /** Closes a conflict as DISMISSED (the caller holds its lock); answers its new version and time. */
+  async dismiss(
+    id: string,
+    change: { closedBy: string; dismissReason: string; resolution: string },
+  ): Promise<{ version: number; updatedAt: Date; closedAt: Date | null; actionsTaken: string[] }> {
+    return this.db
+      .updateTable('conflict')
+      .set({
+        status: ConflictStatus.DISMISSED,
+        closedAt: sql<Date>`now()`,
+        closedBy: change.closedBy,
+        dismissReason: change.dismissReason,
+        resolution: change.resolution,
+        actionsTaken: sql<string[]>`array_append(actions_taken, ${change.resolution}::text)`,
+        version: sql<number>`version + 1`,
+        updatedAt: sql<Date>`now()`,
+      })
+      .where('id', '=', id)
+      .returning(['version', 'updatedAt', 'closedAt', 'actionsTaken'])
+      .modifyEnd(tag('dismissConflict'))
+      .executeTakeFirstOrThrow();
+  }
+
+  /** One page of the organization's conflicts, newest first. */
+  async page(
+    organizationId: string,
+    filter: ConflictFilter,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Page<Conflict>> {
+    let query = this.db.selectFrom('conflict').selectAll().where('organizationId', '=', organizationId);
+    if (filter.kind) query = query.where('kind', '=', filter.kind);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.directoryId != null) {
+      // Not a uuid: no conflict can match, and Postgres would refuse the cast.
+      query = isUuid(filter.directoryId)
+        ? query.where('directoryId', '=', filter.directoryId)
+        : query.where(sql<boolean>`false`);
+    }
+    const page = await paginate(query, CONFLICT_KEYSET, args, 'conflicts');
+    return { ...page, nodes: as(Conflict, page.nodes) };
+  }
+
+  /**
+   * The organization's conflicts naming these ids (`related`: the account on either side, the
+   * record or the directory; `id`: the conflicts themselves), optionally of one status, newest first.
+   */
+  async naming(
+    organizationId: string,
+    related: 'id' | 'account' | 'scimRecord' | 'directory',
+    ids: string[],
+    status: ConflictStatus | undefined,
+    name: string,
+  ): Promise<Conflict[]> {
+    let query = this.db.selectFrom('conflict').selectAll().where('organizationId', '=', organizationId);
+    if (related === 'account')
+      query = query.where((eb) => eb.or([eb('accountId', 'in', ids), eb('conflictingAccountId', 'in', ids)]));
+    else
+      query = query.where(
+        related === 'id' ? 'id' : related === 'scimRecord' ? 'scimRecordId' : 'directoryId',
+        'in',
+        ids,
+      );
+    if (status) query = query.where('status', '=', status);
+    const rows = await query.orderBy('detectedAt', 'desc').orderBy('id', 'desc').modifyEnd(tag(name)).execute();
+    return as(Conflict, rows);
+  }
+
+  /** What remediation reads of these conflicts: who manages the accounts, the record's link, the domain and the mapping. */
+  async remediationRows(organizationId: string, ids: string[]): Promise<RemediationRow[]> {
+    const { rows } = await sql<RemediationRow>`${tag('loader:remediationFacts')}
+      SELECT c.id,
+             EXISTS (SELECT 1 FROM scim_record held WHERE held.account_id = c.conflicting_account_id) AS holder_idp_managed,
+             EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = c.account_id) AS account_idp_managed,
+             r.account_id IS NOT NULL AS record_linked,
+             dom.id AS domain_id, dom.name AS domain_name, dom.status AS domain_status,
+             dir.sso_email_attribute, dir.scim_email_attribute
+        FROM conflict c
+        LEFT JOIN scim_record r ON r.id = c.scim_record_id
+        LEFT JOIN directory dir ON dir.id = c.directory_id
+        LEFT JOIN domain dom ON dom.organization_id = c.organization_id
+              AND (dom.id = c.domain_id OR (c.domain_id IS NULL AND dom.name = split_part(lower(c.email), '@', 2)))
+       WHERE c.id = ANY(${ids}::uuid[]) AND c.organization_id = ${organizationId}`.execute(this.db);
+    return rows;
+  }
+
+  /**
+   * The other organizations a change to a domain's status may move conflicts in: those holding
+   * accounts on the name (one index probe per organization), or with open conflicts about an
+   * address on it.
+   */
+  async organizationsOnDomain(exceptOrganizationId: string, domainName: string): Promise<string[]> {
+    const { rows } = await sql<{ id: string }>`${tag('organizationsOnDomain')}
+      SELECT o.id FROM organization o
+       WHERE o.id <> ${exceptOrganizationId}
+         AND (EXISTS (SELECT 1 FROM account a WHERE a.organization_id = o.id AND a.email_domain = ${domainName})
+              OR EXISTS (SELECT 1 FROM conflict c WHERE c.organization_id = o.id AND c.status = 'OPEN'
+                            AND split_part(lower(c.email), '@', 2) = ${domainName}))
+       ORDER BY o.id`.execute(this.db);
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * One rescan as one statement over one snapshot: opens every `detected` conflict not open yet,
+   * resolves every open one in scope that `detected` no longer selects, each change with its audit
+   * event. The full rescan (no scope) takes an advisory lock that keeps two rescans of one
+   * organization apart; a scoped one (a per-change reconcile) relies on the partial unique index.
+   */
+  async rescan(
+    organizationId: string,
+    detected: RawBuilder<unknown>,
+    who: ConflictActor,
+    scope: {
+      /** CTEs the detection and `causeKeys` read (the subjects of a change). */
+      ctes?: RawBuilder<unknown>;
+      /** Only conflicts of these kinds (`detected` selects only them too). */
+      kinds?: readonly ConflictKind[];
+      /** Only conflicts with these cause keys (a query of them; `detected` selects only them too). */
+      causeKeys?: RawBuilder<unknown>;
+    } = {},
+  ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
+    const full = scope.kinds === undefined && scope.causeKeys === undefined;
+    if (full) {
+      await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
+        this.db,
+      );
+      // Enough memory to hash the detected set: with the default 4 MB, resolving compares every open
+      // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
+      await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
+    }
+    const { rows } =
+      await sql<ChangedRow>`${tag(full ? 'detectConflicts' : 'reconcileConflicts')} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
+     detected AS (${detected}),
+     opened AS (
+       INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
+       SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
+         FROM detected
+       ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
+       RETURNING *),
+     resolved AS (
+       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text, closed_by = ${who.actor}::text,
+         actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()
+       WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
+         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
+         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
+         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
+       RETURNING c.*),
+     opened_events AS (${conflictEvents('opened', null, who)}),
+     resolved_events AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
+     SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`.execute(this.db);
+    const changed = (change: ChangedRow['change']) => conflicts(rows.filter((row) => row.change === change));
+    return { opened: changed('opened'), resolved: changed('resolved') };
+  }
+}

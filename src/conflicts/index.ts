@@ -1,0 +1,29 @@
+/**
+ * The conflicts feature's face: what other folders may import. The ledger (open, resolve, note,
+ * settle) for the per-change paths of other features, the rules' reconcile and rescan, the
+ * queue's reads (service, loaders) and the summaries' templates.
+ */
+export { Conflict } from './conflict.entity';
+export { ConflictKind, ConflictStatus } from './conflict.enums';
+export { ConflictErrorCode } from './conflict.errors';
+export {
+  causeKey,
+  noteAction,
+  openConflict,
+  openConflicts,
+  resolveConflicts,
+  settleUnmanagedConflicts,
+  type ConflictSelector,
+  type ConflictSpec,
+} from './conflict.ledger';
+export {
+  detectConflicts,
+  reconcileConflicts,
+  reconcileDomain,
+  reconcileKinds,
+  type DetectionResult,
+} from './conflict-detection';
+export { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from './conflict-summaries';
+export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
+export { createConflictLoaders } from './conflict.loaders';
+export { RemediationStep, remediationFor, type RemediationFacts } from './remediation';

@@ -1,0 +1,159 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { sql, type RawBuilder } from 'kysely';
+import { isUuid } from '../common/ids';
+import type { Context } from '../context';
+import { paginate, type Keyset, type Page } from '../db/keyset';
+import { queryBuilderFor } from '../db/kysely';
+import { Account } from '../accounts';
+import { Conflict } from '../conflicts/conflict.entity';
+import type { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
+import type { ConflictFilter } from '../conflicts/conflict.inputs';
+import type { RemediationFacts } from '../conflicts/remediation';
+import { Directory } from '../directories';
+import { Domain } from '../domains';
+import { ScimRecord } from '../scim/scim-record.entity';
+import { connectionNodes, selectionOf } from './selection';
+import { plannedField, setPlanned } from './planned';
+import { fromJson } from './json-rows';
+import { entityOf, recordJson } from './relations';
+
+/** The columns the plan filters and orders on; the statement reads every column of the row. */
+interface ConflictRow {
+  id: string;
+  organizationId: string;
+  kind: ConflictKind;
+  status: ConflictStatus;
+  directoryId: string | null;
+  detectedAt: Date;
+}
+
+/** Newest first: the portal's queue shows what just broke at the top (as ConflictService.list). */
+const CONFLICT_KEYSET: Keyset<ConflictRow> = {
+  scope: 'conflicts',
+  direction: 'desc',
+  keys: [
+    { property: 'detectedAt', cast: 'timestamptz' },
+    { property: 'id', cast: 'uuid' },
+  ],
+};
+
+/** A related row by its id in a column of `conflict`, of the same organization, as JSON (null when none). */
+const byId = (table: string, column: string, organizationId: string, json: RawBuilder<unknown> = sql`to_jsonb(t)`) =>
+  sql`(SELECT ${json} FROM ${sql.raw(table)} t WHERE t.id = conflict.${sql.raw(column)} AND t.organization_id = ${organizationId})`;
+
+/** The conflict fields the plan reads ahead; the field resolvers answer them without a loader. */
+export const PLANNED_CONFLICT = {
+  account: plannedField<Account | null>('account'),
+  conflictingAccount: plannedField<Account | null>('conflictingAccount'),
+  scimRecord: plannedField<ScimRecord | null>('scimRecord'),
+  directory: plannedField<Directory | null>('directory'),
+  domain: plannedField<Domain | null>('domain'),
+  remediation: plannedField<Omit<RemediationFacts, 'conflict'>>('remediation'),
+};
+
+/** Whether the account in a column of `conflict` is linked to a SCIM record (rule R1), by an index probe. */
+const idpManaged = (column: string, organizationId: string) =>
+  sql<boolean>`coalesce((SELECT true FROM scim_record r WHERE r.account_id = conflict.${sql.raw(column)} AND r.organization_id = ${organizationId} LIMIT 1), false)`;
+
+/**
+ * `conflicts(...)` planned from its selection: the page, and for each conflict the account, the
+ * holder, the SCIM record, the directory and the domain that are asked for, in ONE statement
+ * (scalar subqueries, each keeping the tenant condition). The related rows then prime the
+ * request's DataLoaders, so the field resolvers find them without a round trip; with
+ * `remediation`, its facts come from the same statement. Deeper relations stay with the loaders
+ * (one batched statement per level).
+ */
+export async function planConflicts(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  filter: ConflictFilter,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<Conflict>> {
+  const organizationId = ctx.organizationId;
+  const dataSource = ctx.services.db;
+  const nodes = connectionNodes(selectionOf(info));
+  const wants = {
+    account: nodes.has('account'),
+    conflictingAccount: nodes.has('conflictingAccount'),
+    scimRecord: nodes.has('scimRecord') || nodes.has('remediation'),
+    directory: nodes.has('directory') || nodes.has('remediation'),
+    domain: nodes.has('domain'),
+    remediation: nodes.has('remediation'),
+  };
+
+  const db = queryBuilderFor(dataSource).withTables<{ conflict: ConflictRow }>();
+  let query = db
+    .selectFrom('conflict')
+    .selectAll()
+    .where('organizationId', '=', organizationId)
+    .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as ConflictKind))
+    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as ConflictStatus));
+  if (filter.directoryId != null) {
+    // Not a uuid: nothing can match, and Postgres would refuse the cast.
+    query = isUuid(filter.directoryId)
+      ? query.where('directoryId', '=', filter.directoryId)
+      : query.where(sql<boolean>`false`);
+  }
+  const selected = query
+    .$if(wants.account, (q) => q.select(byId('account', 'account_id', organizationId).as('planaccount')))
+    .$if(wants.conflictingAccount, (q) =>
+      q.select(byId('account', 'conflicting_account_id', organizationId).as('planholder')),
+    )
+    .$if(wants.scimRecord, (q) =>
+      q.select(byId('scim_record', 'scim_record_id', organizationId, recordJson).as('planrecord')),
+    )
+    .$if(wants.directory, (q) => q.select(byId('directory', 'directory_id', organizationId).as('plandirectory')))
+    .$if(wants.domain, (q) => q.select(byId('domain', 'domain_id', organizationId).as('plandomain')))
+    .$if(wants.remediation, (q) =>
+      q.select([
+        // Scalar subqueries with LIMIT 1, not EXISTS: Postgres may hash an EXISTS over the whole
+        // organization's records (a scan of all of them) where an index probe per row is cheap.
+        idpManaged('conflicting_account_id', organizationId).as('planholderidp'),
+        idpManaged('account_id', organizationId).as('planaccountidp'),
+        // The conflict's domain, or without one the domain of its email (as the remediation loader reads it).
+        sql`(SELECT jsonb_build_object('id', d.id, 'name', d.name, 'status', d.status) FROM domain d
+              WHERE d.organization_id = ${organizationId}
+                AND (d.id = conflict.domain_id OR (conflict.domain_id IS NULL AND d.name = split_part(lower(conflict.email), '@', 2)))
+              LIMIT 1)`.as('planremediationdomain'),
+      ]),
+    );
+
+  const page = await paginate(selected, CONFLICT_KEYSET, args, 'conflicts');
+  const { loaders } = ctx;
+  const conflicts = page.nodes.map((row) => {
+    const planned = row as Record<string, unknown>;
+    const conflict = entityOf(Conflict, row);
+    const account = wants.account ? fromJson(dataSource, Account, planned.planaccount) : null;
+    const holder = wants.conflictingAccount ? fromJson(dataSource, Account, planned.planholder) : null;
+    const record = wants.scimRecord ? fromJson(dataSource, ScimRecord, planned.planrecord) : null;
+    const directory = wants.directory ? fromJson(dataSource, Directory, planned.plandirectory) : null;
+    const domain = wants.domain ? fromJson(dataSource, Domain, planned.plandomain) : null;
+    if (wants.account) setPlanned(conflict, PLANNED_CONFLICT.account, account);
+    if (wants.conflictingAccount) setPlanned(conflict, PLANNED_CONFLICT.conflictingAccount, holder);
+    if (wants.scimRecord) setPlanned(conflict, PLANNED_CONFLICT.scimRecord, record);
+    if (wants.directory) setPlanned(conflict, PLANNED_CONFLICT.directory, directory);
+    if (wants.domain) setPlanned(conflict, PLANNED_CONFLICT.domain, domain);
+    if (wants.account && conflict.accountId) loaders.accounts.byId.prime(conflict.accountId, account);
+    if (wants.conflictingAccount && conflict.conflictingAccountId)
+      loaders.accounts.byId.prime(conflict.conflictingAccountId, holder);
+    if (wants.scimRecord && conflict.scimRecordId) loaders.scim.recordById.prime(conflict.scimRecordId, record);
+    if (wants.directory && conflict.directoryId) loaders.directories.byId.prime(conflict.directoryId, directory);
+    if (wants.domain && conflict.domainId) loaders.domains.byId.prime(conflict.domainId, domain);
+    if (wants.remediation) {
+      const facts = {
+        id: conflict.id,
+        conflictingAccountIdpManaged: planned.planholderidp === true,
+        accountIdpManaged: planned.planaccountidp === true,
+        recordLinked: Boolean(record?.accountId),
+        domain: (planned.planremediationdomain as { id: string; name: string; status: string } | null) ?? null,
+        directory: directory
+          ? { ssoEmailAttribute: directory.ssoEmailAttribute, scimEmailAttribute: directory.scimEmailAttribute }
+          : null,
+      };
+      setPlanned(conflict, PLANNED_CONFLICT.remediation, facts);
+      loaders.conflicts.remediationFacts.prime(conflict.id, facts);
+    }
+    return conflict;
+  });
+  return { ...page, nodes: conflicts };
+}
