@@ -4,6 +4,7 @@ import { ScimGroups1764500000000 } from './1764500000000-ScimGroups';
 import { DomainOwnedElsewhere1764600000000 } from './1764600000000-DomainOwnedElsewhere';
 import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
 import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastActivity';
+import { WebhookOutbox1764710000000 } from './1764710000000-WebhookOutbox';
 import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPushFindingsAndUnlinks';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
@@ -14,5 +15,6 @@ export const migrations = [
   DomainOwnedElsewhere1764600000000,
   RateLimitBuckets1764610000000,
   AccountLastActivity1764700000000,
+  WebhookOutbox1764710000000,
   ScimPushFindingsAndUnlinks1764790900000,
 ];

@@ -21,6 +21,22 @@ export interface RetryWorkerOptions {
   batchSize: number;
 }
 
+/** How webhooks/webhook.worker.ts delivers the outbox. */
+export interface WebhookWorkerOptions {
+  intervalMs: number;
+  batchSize: number;
+  /** Bound on one delivery: connection, request and answer. */
+  timeoutMs: number;
+  /** Attempts before a delivery is given up (FAILED). */
+  maxAttempts: number;
+  /** Delay after the first failure; doubled after each next one (capped at an hour). */
+  retryBaseMs: number;
+  /** DELIVERED and FAILED deliveries older than this are deleted from the log. */
+  retentionDays: number;
+  /** The domain check's test-only switch (DOMAIN_CHECK_ALLOW_PRIVATE): plain http, loopback and private targets. */
+  allowPrivateAddresses: boolean;
+}
+
 /**
  * Every setting the service reads from the environment, parsed and validated once at start-up.
  * A bad value stops the process with a message naming the variable, never a crash later.
@@ -40,6 +56,7 @@ export interface Config {
   auth: AuthConfig;
   domainCheck: DomainCheckerOptions;
   retryWorker: RetryWorkerOptions & { enabled: boolean };
+  webhooks: WebhookWorkerOptions & { enabled: boolean };
   /** GraphQL idempotency keys older than this are forgotten. */
   idempotencyTtlHours: number;
   /** Set: /graphql answers only requests carrying it in x-router-secret (the router adds it). */
@@ -208,6 +225,16 @@ export function loadConfig(env: Env = process.env): Config {
       intervalMs: read.integer('RETRY_INTERVAL_MS', 15_000, 100, 3_600_000),
       batchSize: read.integer('RETRY_BATCH_SIZE', 50, 1, 10_000),
     },
+    webhooks: {
+      enabled: read.boolean('WEBHOOK_WORKER_ENABLED', true),
+      intervalMs: read.integer('WEBHOOK_INTERVAL_MS', 5_000, 100, 3_600_000),
+      batchSize: read.integer('WEBHOOK_BATCH_SIZE', 20, 1, 1_000),
+      timeoutMs: read.integer('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      maxAttempts: read.integer('WEBHOOK_MAX_ATTEMPTS', 10, 1, 50),
+      retryBaseMs: read.integer('WEBHOOK_RETRY_BASE_MS', 30_000, 10, 3_600_000),
+      retentionDays: read.integer('WEBHOOK_RETENTION_DAYS', 30, 1, 3650),
+      allowPrivateAddresses: false,
+    },
     idempotencyTtlHours: read.integer('IDEMPOTENCY_TTL_HOURS', 24, 1, 24 * 30),
     domainCheck: {
       dnsServers: (read.string('DNS_SERVERS') ?? '')
@@ -221,6 +248,9 @@ export function loadConfig(env: Env = process.env): Config {
       allowPrivateAddresses: read.boolean('DOMAIN_CHECK_ALLOW_PRIVATE', false),
     },
   };
+
+  // The same switch as the domain file check: one place says whether private addresses are reachable.
+  config.webhooks.allowPrivateAddresses = config.domainCheck.allowPrivateAddresses;
 
   if (nodeEnv === 'production' && config.domainCheck.fileScheme === 'http') {
     read.problems.push('DOMAIN_CHECK_FILE_SCHEME=http is for tests; production verifies files over https');

@@ -12,6 +12,7 @@ import { createConflictLoaders } from './conflicts/conflict.loaders';
 import { ConflictService } from './conflicts/conflict.service';
 import { ScimRecordService } from './scim/scim-record.service';
 import { AuditService } from './audit/audit.service';
+import { WebhookService } from './webhooks';
 import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
 import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
 import { readPlans } from './graphql';
@@ -28,6 +29,7 @@ export function createServices(db: DataSource, options: { domainCheck: DomainChe
     scimRecords: new ScimRecordService(db),
     conflicts: new ConflictService(db),
     audit: new AuditService(db),
+    webhooks: new WebhookService(db, { allowPrivateAddresses: options.domainCheck.allowPrivateAddresses }),
   };
 }
 

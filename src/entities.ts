@@ -10,6 +10,7 @@ import { Conflict } from './conflicts/conflict.entity';
 import { AuditEvent } from './audit/audit-event.entity';
 import { DomainMigration } from './domains/domain-migration.entity';
 import { IdempotencyKey } from './db/idempotency-key.entity';
+import { Webhook, WebhookDelivery } from './webhooks/webhook.entity';
 
 /**
  * Every TypeORM entity of the service, given to the data source by whoever opens it (main.ts,
@@ -29,4 +30,6 @@ export const entities = [
   AuditEvent,
   DomainMigration,
   IdempotencyKey,
+  Webhook,
+  WebhookDelivery,
 ];

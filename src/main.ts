@@ -7,6 +7,7 @@ import { entities } from './entities';
 import { createServer } from './server';
 import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
 import { RetryWorker } from './workflows/retry-worker';
+import { WebhookWorker } from './webhooks';
 import { expireIdempotencyKeys } from './db/transaction';
 import { localUrl } from './http/local-url';
 
@@ -70,6 +71,12 @@ async function main(): Promise<void> {
     config.retryWorker,
   );
   if (config.retryWorker.enabled) retryWorker.start();
+  const webhookWorker = new WebhookWorker(
+    database.dataSource,
+    logger.child({ component: 'webhook-worker' }),
+    config.webhooks,
+  );
+  if (config.webhooks.enabled) webhookWorker.start();
   // Independent of the retry worker: turning SCIM retries off must not let the keys pile up.
   const keyExpiry = setInterval(() => {
     expireIdempotencyKeys(database.dataSource, config.idempotencyTtlHours).catch((error: unknown) => {
@@ -94,6 +101,7 @@ async function main(): Promise<void> {
       await server.stop();
       clearInterval(keyExpiry);
       await retryWorker.stop();
+      await webhookWorker.stop();
       await database.close();
       logger.info('stopped');
       process.exit(exitCode);

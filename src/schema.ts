@@ -20,6 +20,7 @@ import { ConflictMutationResolver, ConflictResolver, conflictReferenceResolvers 
 import { GovernanceReportResolver } from './rules/report.resolver';
 import { AuditResolver } from './audit/audit.resolver';
 import { OrganizationResolver } from './organizations/organization.resolver';
+import { WebhookResolver } from './webhooks';
 import { checkEntityRepresentations } from './federation/representations';
 import { planEntities } from './graphql';
 
@@ -48,6 +49,7 @@ const resolvers = [
   ConflictMutationResolver,
   AuditResolver,
   GovernanceReportResolver,
+  WebhookResolver,
 ] as const;
 
 const referenceResolvers = [

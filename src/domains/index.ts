@@ -13,5 +13,10 @@ export {
   type DomainOutcome,
 } from './domain.service';
 export { asciiDomain, storedDomainName } from './domain-name';
-export { DomainOwnershipChecker, type CheckResult, type DomainCheckerOptions } from './domain-checker';
+export {
+  DomainOwnershipChecker,
+  isNonPublicAddress,
+  type CheckResult,
+  type DomainCheckerOptions,
+} from './domain-checker';
 export { createDomainLoaders } from './domain.loaders';

@@ -67,7 +67,9 @@ describe('database outage during a batch of mutations', () => {
     };
     const batches = [0, 1, 2, 3, 4].map((i) => accountIds.filter((_, index) => index % 5 === i));
     const work = Promise.all(batches.map(run));
-    await pause(150);
+    // Cut while the batch is running, once it has acknowledged something (on a loaded machine a
+    // fixed 150 ms could pass before the first mutation commits, leaving nothing to check).
+    for (let waited = 0; acknowledged.size === 0 && waited < 10_000; waited += 10) await pause(10);
     proxy.cut();
     expect(await ready()).toBe(503);
     await pause(1000);
