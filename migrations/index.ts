@@ -5,6 +5,7 @@ import { DomainOwnedElsewhere1764600000000 } from './1764600000000-DomainOwnedEl
 import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
 import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastActivity';
 import { WebhookOutbox1764710000000 } from './1764710000000-WebhookOutbox';
+import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPushFindingsAndUnlinks';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RateLimitBuckets1764610000000,
   AccountLastActivity1764700000000,
   WebhookOutbox1764710000000,
+  ScimPushFindingsAndUnlinks1764790900000,
 ];

@@ -14,6 +14,7 @@ import { DomainMutationResolver } from './graphql/domains/domain-mutation.resolv
 import { DirectoryResolver, directoryReferenceResolvers } from './graphql/directories/directory.resolver';
 import { DirectoryMutationResolver } from './graphql/directories/directory-mutation.resolver';
 import {
+  ScimPushResolver,
   ScimRecordMutationResolver,
   ScimRecordResolver,
   scimRecordReferenceResolvers,
@@ -52,6 +53,7 @@ const resolvers = [
   DirectoryMutationResolver,
   ScimRecordResolver,
   ScimRecordMutationResolver,
+  ScimPushResolver,
   ScimGroupResolver,
   AccountScimGroupsResolver,
   ScimRecordGroupsResolver,

@@ -11,4 +11,11 @@ export class ConflictFilter {
 
   @Field(() => ID, { nullable: true })
   directoryId?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Case-insensitive: conflicts whose email is this one, or whose account or holder (conflictingAccount) has it.',
+  })
+  email?: string | null;
 }

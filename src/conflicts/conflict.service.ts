@@ -23,6 +23,12 @@ export class ConflictService {
   }
 }
 
+/** At most this many conflicts per dismissConflicts call. */
+export const MAX_BULK_DISMISS = 500;
+
+export type DismissManyOutcome =
+  { kind: 'dismissed'; conflicts: Conflict[] } | { kind: 'refused'; errors: UserError[] };
+
 export type ConflictOutcome =
   | { kind: 'dismissed'; conflict: Conflict }
   | { kind: 'detected'; result: DetectionResult }
@@ -62,6 +68,60 @@ export const conflictMutations = {
       after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
     });
     return { kind: 'dismissed', conflict };
+  },
+
+  /**
+   * dismiss for many OPEN conflicts, all or none: every refusal is listed, one per conflict at
+   * fault (field ids.N: NOT_FOUND, CONFLICT_NOT_OPEN, INVALID_INPUT when listed twice), and then
+   * nothing changes. Each dismissed conflict gets its own audit event, as dismiss writes it.
+   */
+  async dismissMany(m: MutationScope, input: { ids: string[]; reason: string }): Promise<DismissManyOutcome> {
+    const reason = input.reason.trim();
+    const errors: UserError[] = [];
+    if (input.ids.length === 0 || input.ids.length > MAX_BULK_DISMISS)
+      errors.push(
+        userError(CommonErrorCode.INVALID_INPUT, `Give between 1 and ${MAX_BULK_DISMISS} conflict ids.`, 'ids'),
+      );
+    if (reason.length === 0 || reason.length > 500)
+      errors.push(userError(CommonErrorCode.INVALID_INPUT, 'Give a reason of 1 to 500 characters.', 'reason'));
+    if (errors.length > 0) return { kind: 'refused', errors };
+
+    const store = new ConflictStore(m.db);
+    const byId = new Map(
+      (await store.lockMany(m.organizationId, input.ids, m.action)).map((conflict) => [conflict.id, conflict]),
+    );
+    const seen = new Set<string>();
+    const chosen: Conflict[] = [];
+    input.ids.forEach((id, i) => {
+      const field = `ids.${i}`;
+      const conflict = byId.get(id.toLowerCase());
+      if (!conflict) return void errors.push(notFoundError('conflict', field));
+      if (seen.has(conflict.id)) {
+        return void errors.push(
+          userError(CommonErrorCode.INVALID_INPUT, 'The conflict is listed more than once.', field),
+        );
+      }
+      seen.add(conflict.id);
+      if (conflict.status !== ConflictStatus.OPEN) {
+        return void errors.push(
+          userError(ConflictErrorCode.CONFLICT_NOT_OPEN, `The conflict is already ${conflict.status}.`, field),
+        );
+      }
+      chosen.push(conflict);
+    });
+    if (errors.length > 0) return { kind: 'refused', errors };
+
+    const change = { closedBy: m.actor, dismissReason: reason, resolution: m.action };
+    for (const conflict of chosen) {
+      Object.assign(conflict, change, { status: ConflictStatus.DISMISSED }, await store.dismiss(conflict.id, change));
+      await m.audit({
+        targetType: 'Conflict',
+        targetId: conflict.id,
+        before: { kind: conflict.kind, status: ConflictStatus.OPEN },
+        after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
+      });
+    }
+    return { kind: 'dismissed', conflicts: chosen };
   },
 
   async detect(m: MutationScope): Promise<ConflictOutcome> {

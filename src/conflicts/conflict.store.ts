@@ -78,6 +78,15 @@ export interface RemediationRow {
 }
 
 /** Newest first: the portal's queue shows what just broke at the top. */
+/**
+ * ConflictFilter.email: the conflict's email, its account's or its holder's (case-insensitively).
+ * The accounts by scalar arrays: index probes on the account's email, then on the conflict's columns.
+ */
+export function conflictEmailMatches(organizationId: string, email: string): RawBuilder<boolean> {
+  const accounts = sql`ARRAY(SELECT a.id FROM account a WHERE a.organization_id = ${organizationId}::uuid AND lower(a.email) = lower(${email}::text))`;
+  return sql<boolean>`(lower(email) = lower(${email}::text) OR account_id = ANY(${accounts}) OR conflicting_account_id = ANY(${accounts}))`;
+}
+
 const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
   scope: 'conflicts',
   direction: 'desc',
@@ -258,6 +267,22 @@ export class ConflictStore {
     return row ? as(Conflict, [row])[0] : null;
   }
 
+  /** The organization's conflicts among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
+  async lockMany(organizationId: string, ids: string[], name: string): Promise<Conflict[]> {
+    const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+    if (uuids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('conflict')
+      .selectAll()
+      .where('id', '=', sql<string>`ANY(${uuids}::uuid[])`)
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .forUpdate()
+      .modifyEnd(tag(name))
+      .execute();
+    return as(Conflict, rows);
+  }
+
   /** Closes a conflict as DISMISSED (the caller holds its lock); answers its new version and time. */
   async dismiss(
     id: string,
@@ -296,6 +321,7 @@ export class ConflictStore {
         ? query.where('directoryId', '=', filter.directoryId)
         : query.where(sql<boolean>`false`);
     }
+    if (filter.email != null) query = query.where(conflictEmailMatches(organizationId, filter.email.trim()));
     const page = await paginate(query, CONFLICT_KEYSET, args, 'conflicts');
     return { ...page, nodes: as(Conflict, page.nodes) };
   }

@@ -26,4 +26,5 @@ export {
 export { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../rules/summaries';
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
+export { conflictEmailMatches } from './conflict.store';
 export { RemediationStep, remediationFor, type RemediationFacts } from './remediation';

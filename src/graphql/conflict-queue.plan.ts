@@ -9,6 +9,7 @@ import { Conflict } from '../conflicts/conflict.entity';
 import type { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
 import type { ConflictFilter } from '../conflicts/conflict.inputs';
 import type { RemediationFacts } from '../conflicts/remediation';
+import { conflictEmailMatches } from '../conflicts';
 import { Directory } from '../directories';
 import { Domain } from '../domains';
 import { ScimRecord } from '../scim/scim-record.entity';
@@ -94,6 +95,7 @@ export async function planConflicts(
       ? query.where('directoryId', '=', filter.directoryId)
       : query.where(sql<boolean>`false`);
   }
+  if (filter.email != null) query = query.where(conflictEmailMatches(organizationId, filter.email.trim()));
   const selected = query
     .$if(wants.account, (q) => q.select(byId('account', 'account_id', organizationId).as('planaccount')))
     .$if(wants.conflictingAccount, (q) =>

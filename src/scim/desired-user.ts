@@ -41,6 +41,8 @@ export async function recordPush(
     httpStatus: number | null;
     detail: string | null;
     payload: unknown;
+    /** Rule findings the push carried (rule R2's mismatched mapping, ...). */
+    findings?: string[];
   },
 ): Promise<void> {
   m.later(ScimPush, {
@@ -50,6 +52,7 @@ export async function recordPush(
     actor: m.actor,
     requestId: m.requestId,
     ...push,
+    findings: push.findings ?? [],
   });
 }
 

@@ -15,6 +15,7 @@ import { PushOutcome, ScimOperation } from './scim-record.enums';
 @Entity('scim_push')
 @Index('scim_push_scim_record_id_id_idx', ['scimRecordId', 'id'])
 @Index('scim_push_directory_id_id_idx', ['directoryId', 'id'])
+@Index('scim_push_organization_id_id_idx', ['organizationId', 'id'])
 @Check('scim_push_operation_check', oneOf('operation', ScimOperation))
 @Check('scim_push_outcome_check', oneOf('outcome', PushOutcome))
 export class ScimPush {
@@ -63,6 +64,13 @@ export class ScimPush {
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })
   detail: string | null;
+
+  @Field(() => [String], {
+    description:
+      'Rule findings the push carried even when it applied: a directory whose SSO and SCIM email attributes disagree (rule R2), an email on a domain the organization has not verified.',
+  })
+  @Column('text', { array: true, default: () => `'{}'` })
+  findings: string[];
 
   @Field(() => GraphQLJSON, { nullable: true, description: 'The request body as received.' })
   @Column('jsonb', { nullable: true })

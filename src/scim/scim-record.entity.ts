@@ -104,4 +104,12 @@ export class ScimRecord extends VersionedTenantRow {
   @Field(() => Date, { nullable: true })
   @TimestampColumn({ nullable: true })
   lastSyncedAt: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When an admin unlinked the record from its account (unlinkScimRecord); null once it is linked or synced again. See waitingFor.',
+  })
+  @TimestampColumn({ nullable: true })
+  unlinkedAt: Date | null;
 }

@@ -32,5 +32,31 @@ registerEnumType(SyncStatus, {
     FAILED: { description: 'The last push could not be applied; see lastError and nextRetryAt.' },
   },
 });
+/** What a record that is not SYNCED waits for (derived from its state; see waitOf). */
+export enum RecordWait {
+  CLAIM = 'CLAIM',
+  LINK = 'LINK',
+  RESYNC = 'RESYNC',
+  RETRY = 'RETRY',
+}
+
+registerEnumType(RecordWait, {
+  name: 'ScimRecordWait',
+  description: 'What a record that is not SYNCED waits for.',
+  valuesConfig: {
+    CLAIM: {
+      description:
+        'PENDING and unlinked because its email belongs to an account the organization has not claimed (no silent takeover): claim the account (its UNMANAGED_ACCOUNT conflict names the record), then link and resync.',
+    },
+    LINK: {
+      description:
+        'PENDING and unlinked because an admin unlinked it (unlinkedAt): link it to an account (linkScimRecord), or let the IdP push again.',
+    },
+    RESYNC: { description: 'PENDING and linked (an admin linked it): resync it (resyncScimRecord).' },
+    RETRY: {
+      description: 'FAILED: retried automatically at nextRetryAt; its blocking conflict says what to fix first.',
+    },
+  },
+});
 registerEnumType(ScimOperation, { name: 'ScimOperation' });
 registerEnumType(PushOutcome, { name: 'PushOutcome' });

@@ -19,7 +19,8 @@ import type { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from './scim-record.enums';
 import { ScimRecordStore } from './scim-record.store';
 import { ScimErrorCode } from './scim.errors';
-import type { ScimRecordFilter } from './scim-record.inputs';
+import type { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
+import type { ScimPush } from './scim-push.entity';
 
 export class ScimRecordService {
   private readonly store: ScimRecordStore;
@@ -34,6 +35,15 @@ export class ScimRecordService {
     page: { first?: number | null; after?: string | null },
   ): Promise<Page<ScimRecord>> {
     return this.store.page(organizationId, filter, page);
+  }
+
+  /** The organization-wide provisioning log, newest first. */
+  pushes(
+    organizationId: string,
+    filter: ScimPushFilter = {},
+    page: { first?: number | null; after?: string | null },
+  ): Promise<Page<ScimPush>> {
+    return this.store.pushPage(organizationId, filter, page);
   }
 }
 
@@ -166,6 +176,7 @@ export const scimRecordMutations = {
         syncStatus: SyncStatus.PENDING,
         lastError: `Unlinked by ${m.actor}; link it to an account and resync.`,
         nextRetryAt: null,
+        unlinkedAt: new Date(),
       },
       'unlinkScimRecord',
     );
@@ -220,7 +231,7 @@ export const scimRecordMutations = {
     const before = snapshot(record);
     await new ScimRecordStore(m.db).update(
       record,
-      { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null },
+      { accountId: account.id, syncStatus: SyncStatus.PENDING, lastError: null, nextRetryAt: null, unlinkedAt: null },
       'linkScimRecord',
     );
     await noteAction(m, { scimRecordId: record.id });

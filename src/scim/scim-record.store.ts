@@ -5,8 +5,8 @@ import { paginate, type Keyset, type Page } from '../db/keyset';
 import { Directory } from '../directories/directory.entity';
 import { ScimRecord, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
-import { SyncStatus, type PushOutcome, type ScimOperation } from './scim-record.enums';
-import type { ScimRecordFilter } from './scim-record.inputs';
+import { RecordWait, SyncStatus, type PushOutcome, type ScimOperation } from './scim-record.enums';
+import type { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
 import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { USER_FILTER_SCHEMA } from './filter';
 
@@ -29,6 +29,7 @@ interface ScimRecordTable {
   attempts: Generated<number>;
   nextRetryAt: Date | null;
   lastSyncedAt: Date | null;
+  unlinkedAt: Date | null;
   version: Generated<number>;
   createdAt: Generated<Date>;
   updatedAt: Generated<Date>;
@@ -46,6 +47,7 @@ interface ScimPushTable {
   payload: unknown;
   actor: string;
   requestId: string | null;
+  findings: Generated<string[]>;
   receivedAt: Generated<Date>;
 }
 
@@ -71,7 +73,10 @@ export interface RecordState {
 
 /** The columns a sync decides. */
 export type RecordSyncState = Partial<
-  Pick<ScimRecord, 'accountId' | 'syncStatus' | 'attempts' | 'lastError' | 'nextRetryAt' | 'lastSyncedAt'>
+  Pick<
+    ScimRecord,
+    'accountId' | 'syncStatus' | 'attempts' | 'lastError' | 'nextRetryAt' | 'lastSyncedAt' | 'unlinkedAt'
+  >
 >;
 
 /** Every column but the IdP's raw payload and email list (SCIM's business; GraphQL reads the columns). */
@@ -92,6 +97,7 @@ const LIGHT = [
   'attempts',
   'nextRetryAt',
   'lastSyncedAt',
+  'unlinkedAt',
   'version',
   'createdAt',
   'updatedAt',
@@ -104,6 +110,13 @@ const SCIM_RECORD_KEYSET: Keyset<Pick<Selectable<ScimRecordTable>, 'createdAt' |
     { property: 'createdAt', cast: 'timestamptz' },
     { property: 'id', cast: 'uuid' },
   ],
+};
+
+/** The organization-wide provisioning log: newest first by id (ids are issued in commit order within a writer). */
+const SCIM_PUSH_KEYSET: Keyset<Pick<Selectable<ScimPushTable>, 'id'>> = {
+  scope: 'scimPushes',
+  direction: 'desc',
+  keys: [{ property: 'id', cast: 'bigint' }],
 };
 
 /** jsonb columns get JSON text: pg would send a JS array as a Postgres array. */
@@ -148,6 +161,22 @@ export class ScimRecordStore {
       .modifyEnd(tag(name))
       .executeTakeFirst();
     return row ? as(ScimRecord, [row])[0] : null;
+  }
+
+  /** The organization's records among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
+  async lockManyInOrganization(organizationId: string, ids: string[], name: string): Promise<ScimRecord[]> {
+    const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
+    if (uuids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('scimRecord')
+      .selectAll()
+      .where('id', '=', sql<string>`ANY(${uuids}::uuid[])`)
+      .where('organizationId', '=', organizationId)
+      .orderBy('id')
+      .forUpdate()
+      .modifyEnd(tag(name))
+      .execute();
+    return as(ScimRecord, rows);
   }
 
   /** Another record of the directory with this userName, locked. */
@@ -298,6 +327,26 @@ export class ScimRecordStore {
     if (filter.active != null) query = query.where('active', '=', filter.active);
     if (filter.userName != null) query = query.where(sql<boolean>`lower(user_name) = lower(${filter.userName})`);
     if (filter.externalId != null) query = query.where('externalId', '=', filter.externalId);
+    if (filter.linked != null) query = query.where('accountId', filter.linked ? 'is not' : 'is', null);
+    // The conditions of waitOf (record-wait.ts).
+    switch (filter.waitingFor) {
+      case RecordWait.CLAIM:
+      case RecordWait.LINK:
+        query = query
+          .where('syncStatus', '=', SyncStatus.PENDING)
+          .where('accountId', 'is', null)
+          .where('unlinkedAt', filter.waitingFor === RecordWait.CLAIM ? 'is' : 'is not', null);
+        break;
+      case RecordWait.RESYNC:
+        query = query.where('syncStatus', '=', SyncStatus.PENDING).where('accountId', 'is not', null);
+        break;
+      case RecordWait.RETRY:
+        query = query.where('syncStatus', '=', SyncStatus.FAILED);
+        break;
+      case null:
+      case undefined:
+        break;
+    }
     const page = await paginate(query, SCIM_RECORD_KEYSET, args, 'scimRecords');
     return { ...page, nodes: as(ScimRecord, page.nodes) };
   }
@@ -354,6 +403,26 @@ export class ScimRecordStore {
       .modifyEnd(tag('loader:scimRecordsByAccount'))
       .execute();
     return as(ScimRecord, rows);
+  }
+
+  /** The organization-wide provisioning log: keyset pages of every push, newest first. */
+  async pushPage(
+    organizationId: string,
+    filter: ScimPushFilter,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<Page<ScimPush>> {
+    let query = this.db.selectFrom('scimPush').selectAll().where('organizationId', '=', organizationId);
+    if (filter.directoryId != null) {
+      query = isUuid(filter.directoryId)
+        ? query.where('directoryId', '=', filter.directoryId)
+        : query.where(sql<boolean>`false`);
+    }
+    if (filter.outcome != null) query = query.where('outcome', '=', filter.outcome);
+    if (filter.status != null) query = query.where('httpStatus', '=', filter.status);
+    if (filter.operation != null) query = query.where('operation', '=', filter.operation);
+    if (filter.since != null) query = query.where('receivedAt', '>=', filter.since);
+    const page = await paginate(query, SCIM_PUSH_KEYSET, args, 'scimPushes');
+    return { ...page, nodes: as(ScimPush, page.nodes) };
   }
 
   async pushesOf(recordIds: readonly string[], organizationId: string): Promise<ScimPush[]> {

@@ -82,6 +82,7 @@ const RECORD_COLUMNS = [
   'attempts',
   'next_retry_at',
   'last_synced_at',
+  'unlinked_at',
   'version',
   'created_at',
   'updated_at',

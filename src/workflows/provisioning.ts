@@ -2,7 +2,7 @@ import { Account } from '../accounts/account.entity';
 import { changeAccountEmail } from '../accounts/account-email-change';
 import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
 import { AccountErrorCode } from '../accounts/account.errors';
-import { userError, type UserError } from '../common/user-error';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
 import type { Conflict } from '../conflicts/conflict.entity';
 import { ConflictKind } from '../conflicts/conflict.enums';
 import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
@@ -213,6 +213,7 @@ async function applyRecord(
     lastError: null,
     nextRetryAt: null,
     lastSyncedAt: new Date(),
+    unlinkedAt: null,
   };
   if (newAccount && email) {
     const created = await store.insertAccountAndSync(newAccount, record, synced);
@@ -332,6 +333,7 @@ async function waitForClaim(
       syncStatus: SyncStatus.PENDING,
       lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
       nextRetryAt: null,
+      unlinkedAt: null,
     },
     'syncRecord:pending',
   );
@@ -344,6 +346,13 @@ const pushOutcomeOf = (outcome: SyncOutcome): PushOutcome =>
     : outcome.kind === 'pending'
       ? PushOutcome.PENDING
       : PushOutcome.CONFLICT;
+
+/**
+ * The audit event's `after` of a push or resync: the record's snapshot, with the rule findings
+ * the push carried (rule R2: every push through a mismatched directory is flagged), if any.
+ */
+const flagged = (record: ScimRecord, sync: SyncOutcome) =>
+  sync.findings.length > 0 ? { ...snapshot(record), findings: sync.findings } : snapshot(record);
 
 export type PushResult =
   /** `fresh`: the record was created by this push (it has no groups, no history yet). */
@@ -429,8 +438,9 @@ async function settle(
     httpStatus: status,
     detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
     payload: record.rawPayload,
+    findings: sync.findings,
   });
-  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: flagged(record, sync) });
   if (sync.kind === 'failed') return { kind: 'failed', status: 409, record, sync };
   return { kind: sync.kind, status: successStatus, record, sync, fresh: before === null };
 }
@@ -449,7 +459,11 @@ export async function lockUserForReplace(
 }
 
 /** `resync` of a record the caller already holds locked (the retry worker claims its own). */
-async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Directory): Promise<RecordOutcome> {
+async function resyncLocked(
+  m: MutationScope,
+  record: ScimRecord,
+  directory: Directory,
+): Promise<Extract<RecordOutcome, { kind: 'sync' }>> {
   const before = snapshot(record);
   const sync = await syncRecord(m, record, directory);
   await recordPush(m, record, {
@@ -458,8 +472,9 @@ async function resyncLocked(m: MutationScope, record: ScimRecord, directory: Dir
     httpStatus: null,
     detail: sync.kind === 'failed' ? sync.error.message : sync.kind === 'pending' ? record.lastError : null,
     payload: null,
+    findings: sync.findings,
   });
-  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: snapshot(record) });
+  await m.audit({ targetType: 'ScimRecord', targetId: record.id, before, after: flagged(record, sync) });
   return { kind: 'sync', record, sync };
 }
 
@@ -475,6 +490,62 @@ export async function resyncRecord(
   const found = await lockCurrentRecord(m, input.id, input.expectedVersion);
   if (found.refusal) return { kind: 'refused', error: found.refusal, record: found.row };
   return resyncLocked(m, found.row, await new ScimRecordStore(m.db).directoryOf(found.row));
+}
+
+/** At most this many records per resyncScimRecords call. */
+export const MAX_BULK_RESYNC = 100;
+
+export type BulkResyncOutcome =
+  | { kind: 'refused'; errors: UserError[] }
+  | { kind: 'resynced'; results: Array<{ record: ScimRecord; sync: SyncOutcome }> };
+
+/**
+ * resyncRecord for many records in one transaction. Addressing is all or none: an empty or too
+ * long list, an unknown id or one listed twice refuses the whole call, every problem listed
+ * (field ids.N), and nothing is done. Then every record is resynced as resyncRecord would, each
+ * with its own outcome (a failure is recorded on its record, FAILED with its retry, as a single
+ * resync records it), its own push history entry and its own audit event.
+ */
+export async function resyncRecords(m: MutationScope, input: { ids: string[] }): Promise<BulkResyncOutcome> {
+  if (input.ids.length === 0 || input.ids.length > MAX_BULK_RESYNC) {
+    return {
+      kind: 'refused',
+      errors: [userError(CommonErrorCode.INVALID_INPUT, `Give between 1 and ${MAX_BULK_RESYNC} record ids.`, 'ids')],
+    };
+  }
+  const records = new ScimRecordStore(m.db);
+  const byId = new Map(
+    (await records.lockManyInOrganization(m.organizationId, input.ids, m.action)).map((record) => [record.id, record]),
+  );
+  const errors: UserError[] = [];
+  const seen = new Set<string>();
+  const chosen: ScimRecord[] = [];
+  input.ids.forEach((id, i) => {
+    const field = `ids.${i}`;
+    const record = byId.get(id.toLowerCase());
+    if (!record) return void errors.push(notFoundError('SCIM record', field));
+    if (seen.has(record.id)) {
+      return void errors.push(
+        userError(CommonErrorCode.INVALID_INPUT, `${record.userName} is listed more than once.`, field),
+      );
+    }
+    seen.add(record.id);
+    chosen.push(record);
+  });
+  if (errors.length > 0) return { kind: 'refused', errors };
+
+  const directories = new Map<string, Directory>();
+  const results: Array<{ record: ScimRecord; sync: SyncOutcome }> = [];
+  for (const record of chosen) {
+    let directory = directories.get(record.directoryId);
+    if (!directory) {
+      directory = await records.directoryOf(record);
+      directories.set(directory.id, directory);
+    }
+    const { sync } = await resyncLocked(m, record, directory);
+    results.push({ record, sync });
+  }
+  return { kind: 'resynced', results };
 }
 
 /** Claims a due FAILED record for the retry worker and resyncs it; null when another worker holds it or it is no longer due. */

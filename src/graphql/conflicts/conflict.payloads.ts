@@ -35,3 +35,11 @@ export class DetectConflictsPayload extends MutationPayload {
   })
   resolved: Conflict[];
 }
+
+@ObjectType({ implements: MutationPayload })
+export class DismissConflictsPayload extends MutationPayload {
+  static readonly blank: BlankPayload<DismissConflictsPayload> = { conflicts: [] };
+
+  @Field(() => [Conflict], { description: 'The conflicts, in the order asked, now DISMISSED (empty when refused).' })
+  conflicts: Conflict[];
+}

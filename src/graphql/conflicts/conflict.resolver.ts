@@ -11,8 +11,13 @@ import { ScimRecord } from '../../scim/scim-record.entity';
 import { Conflict } from '../../conflicts/conflict.entity';
 import { ConflictFilter } from '../../conflicts/conflict.inputs';
 import { ConflictConnection } from './conflict.types';
-import { ConflictPayload, DETECTION_LIST_LIMIT, DetectConflictsPayload } from './conflict.payloads';
-import { conflictMutations, type ConflictOutcome } from '../../conflicts/conflict.service';
+import {
+  ConflictPayload,
+  DETECTION_LIST_LIMIT,
+  DetectConflictsPayload,
+  DismissConflictsPayload,
+} from './conflict.payloads';
+import { MAX_BULK_DISMISS, conflictMutations, type ConflictOutcome } from '../../conflicts/conflict.service';
 import { ConflictStatus } from '../../conflicts/conflict.enums';
 import { RemediationStep, remediationFor } from '../../conflicts/remediation';
 import { MutationOptions } from '../../common/mutation';
@@ -142,6 +147,25 @@ export class ConflictMutationResolver {
     return ctx.mutate(ConflictPayload, { action: 'dismissConflict', args, ...options }, async (m) =>
       conflictPayload(await conflictMutations.dismiss(m, args)),
     );
+  }
+
+  @Mutation(() => DismissConflictsPayload, {
+    description: `dismissConflict for up to ${MAX_BULK_DISMISS} OPEN conflicts at once, all or none: every refusal listed, one per conflict at fault (field ids.N): NOT_FOUND; CONFLICT_NOT_OPEN; INVALID_INPUT (listed twice; no ids or more than ${MAX_BULK_DISMISS}, field ids; a reason not 1 to 500 characters, field reason). Each conflict gets its own audit event (the payload's change is the first); dryRun and idempotencyKey as for every mutation.`,
+  })
+  @RequireScope(Scope.WRITE)
+  dismissConflicts(
+    @Arg('ids', () => [ID]) ids: string[],
+    @Arg('reason') reason: string,
+    @Args() options: MutationOptions,
+    @Ctx() ctx: Context,
+  ) {
+    const args = { ids, reason };
+    return ctx.mutate(DismissConflictsPayload, { action: 'dismissConflicts', args, ...options }, async (m) => {
+      const outcome = await conflictMutations.dismissMany(m, args);
+      return outcome.kind === 'dismissed'
+        ? { conflicts: outcome.conflicts, userErrors: [] }
+        : { conflicts: [], userErrors: outcome.errors };
+    });
   }
 
   @Mutation(() => DetectConflictsPayload, {

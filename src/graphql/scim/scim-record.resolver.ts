@@ -10,11 +10,13 @@ import { Conflict } from '../../conflicts/conflict.entity';
 import { ConflictStatus } from '../../conflicts/conflict.enums';
 import { ScimRecord } from '../../scim/scim-record.entity';
 import { ScimPush } from '../../scim/scim-push.entity';
-import { ScimRecordFilter } from '../../scim/scim-record.inputs';
-import { ScimRecordConnection } from './scim-record.types';
-import { ScimRecordPayload } from './scim-record.payloads';
+import { ScimPushFilter, ScimRecordFilter } from '../../scim/scim-record.inputs';
+import { ScimPushConnection, ScimRecordConnection } from './scim-record.types';
+import { RecordWait } from '../../scim/scim-record.enums';
+import { waitOf } from '../../scim/record-wait';
+import { ResyncScimRecordsPayload, ScimRecordPayload } from './scim-record.payloads';
 import { scimRecordMutations, type RecordOutcome } from '../../scim/scim-record.service';
-import { resyncRecord, type SyncOutcome } from '../../workflows/provisioning';
+import { MAX_BULK_RESYNC, resyncRecords, resyncRecord, type SyncOutcome } from '../../workflows/provisioning';
 import { MutationOptions } from '../../common/mutation';
 import { assertNever } from '../../common/assert-never';
 
@@ -61,6 +63,41 @@ export class ScimRecordResolver {
   @FieldResolver(() => [ScimPush], { description: 'Every push for this record, newest first.' })
   pushHistory(@Root() record: ScimRecord, @Ctx() ctx: Context): Promise<ScimPush[]> {
     return ctx.loaders.scim.pushesByRecord.load(record.id);
+  }
+
+  @FieldResolver(() => RecordWait, {
+    nullable: true,
+    description:
+      'What the record waits for; null when SYNCED. Tells a record waiting for a claim (CLAIM) from one an admin unlinked (LINK, see unlinkedAt).',
+  })
+  waitingFor(@Root() record: ScimRecord): RecordWait | null {
+    return waitOf(record);
+  }
+}
+
+@Resolver(() => ScimPush)
+export class ScimPushResolver {
+  @Query(() => ScimPushConnection, {
+    description:
+      "The organization-wide provisioning log: every push from the organization's IdPs (and every resync), newest first, with its directory, record, outcome, HTTP status, detail, rule findings and time. Each record's own history is ScimRecord.pushHistory.",
+  })
+  @RequireScope(Scope.READ)
+  async scimPushes(
+    @Arg('filter', () => ScimPushFilter, { nullable: true }) filter: ScimPushFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<ScimPushConnection> {
+    return new ScimPushConnection(await ctx.services.scimRecords.pushes(ctx.organizationId, filter ?? {}, page));
+  }
+
+  @FieldResolver(() => Directory, { description: 'The directory (IdP connection) that pushed.' })
+  async directory(@Root() push: ScimPush, @Ctx() ctx: Context): Promise<Directory> {
+    return present(await ctx.loaders.directories.byId.load(push.directoryId), "the push's directory");
+  }
+
+  @FieldResolver(() => ScimRecord, { nullable: true, description: 'The record the push was for; null once deleted.' })
+  scimRecord(@Root() push: ScimPush, @Ctx() ctx: Context): Promise<ScimRecord | null> | null {
+    return push.scimRecordId ? ctx.loaders.scim.recordById.load(push.scimRecordId) : null;
   }
 }
 
@@ -139,6 +176,44 @@ export class ScimRecordMutationResolver {
     return ctx.mutate(ScimRecordPayload, { action: 'resyncScimRecord', args, ...options }, async (m) =>
       recordPayload(await resyncRecord(m, args)),
     );
+  }
+
+  @Mutation(() => ResyncScimRecordsPayload, {
+    description: `resyncScimRecord for up to ${MAX_BULK_RESYNC} records in one transaction (e.g. every record of scimRecords(filter: { syncStatus: FAILED })). Addressing is all or none: no ids or more than ${MAX_BULK_RESYNC} (INVALID_INPUT, field ids), an id that is not a record of the organization (NOT_FOUND) or one listed twice (INVALID_INPUT), every one listed with field ids.N, refuse the whole call and nothing is done. Otherwise every record is resynced with its own outcome in results, in the order asked: a record that fails is recorded FAILED with its retry and its EMAIL_TAKEN in its own userErrors (the call's userErrors stay empty), exactly as resyncScimRecord records it; each record gets its own push history entry and audit event (the payload's change is the first). dryRun computes every outcome and writes nothing; an idempotencyKey replays the first answer.`,
+  })
+  @RequireScope(Scope.WRITE)
+  resyncScimRecords(@Arg('ids', () => [ID]) ids: string[], @Args() options: MutationOptions, @Ctx() ctx: Context) {
+    const args = { ids };
+    return ctx.mutate(ResyncScimRecordsPayload, { action: 'resyncScimRecords', args, ...options }, async (m) => {
+      const outcome = await resyncRecords(m, args);
+      switch (outcome.kind) {
+        case 'refused':
+          return { ...ResyncScimRecordsPayload.blank, userErrors: outcome.errors };
+        case 'resynced': {
+          const results = outcome.results.map(({ record, sync }) => {
+            const result = syncPayload(record, sync);
+            return {
+              scimRecord: record,
+              account: result.account,
+              blockingConflict: result.blockingConflict,
+              resolvedConflicts: result.resolvedConflicts,
+              findings: result.findings,
+              userErrors: result.userErrors,
+            };
+          });
+          const count = (kind: SyncOutcome['kind']) => outcome.results.filter(({ sync }) => sync.kind === kind).length;
+          return {
+            results,
+            syncedCount: count('synced'),
+            pendingCount: count('pending'),
+            failedCount: count('failed'),
+            userErrors: [],
+          };
+        }
+        default:
+          return assertNever(outcome);
+      }
+    });
   }
 
   @Mutation(() => ScimRecordPayload, {
