@@ -4,6 +4,7 @@ import { ScimGroups1764500000000 } from './1764500000000-ScimGroups';
 import { DomainOwnedElsewhere1764600000000 } from './1764600000000-DomainOwnedElsewhere';
 import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets';
 import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastActivity';
+import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedState';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   DomainOwnedElsewhere1764600000000,
   RateLimitBuckets1764610000000,
   AccountLastActivity1764700000000,
+  ScimAcceptedState1764800000000,
 ];

@@ -191,7 +191,7 @@ export function createScimRouter({
           503,
           read
             ? DATABASE_UNAVAILABLE_FOR_READ_MESSAGE
-            : `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`,
+            : `${DATABASE_UNAVAILABLE_MESSAGE} (look the user up before repeating a create: a create of a user that exists answers 409).`,
         ),
         { 'Retry-After': '2' },
       );

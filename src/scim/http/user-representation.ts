@@ -1,7 +1,7 @@
 import { normalizeEmail } from '../../accounts/email';
 import type { DesiredUser } from '../desired-user';
 import { primaryEmail } from '../desired-user';
-import type { ScimEmail, ScimRecord } from '../scim-record.entity';
+import { ScimRecord, type ScimEmail } from '../scim-record.entity';
 import { ScimError } from '../scim-error';
 import {
   SCHEMA,
@@ -126,9 +126,11 @@ export function desiredUserFrom(body: unknown): DesiredUser {
 
 /**
  * The SCIM User a record is: its raw payload overlaid with the columns (the state the record holds
- * now), plus `groups` and `meta`. `location` is the absolute URL of the resource.
+ * now, or the one last accepted while a refused push waits), plus `groups` and `meta`. `location` is the absolute URL of the resource.
  */
-export function userResource(record: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
+export function userResource(stored: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
+  // A push answered 409 waits in the columns as the desired state; the IdP's user is still the one accepted before it.
+  const record = stored.acceptedState ? Object.assign(new ScimRecord(), stored, stored.acceptedState) : stored;
   const raw = withoutAttributes(record.rawPayload, [
     ...NOT_STORED,
     'schemas',
