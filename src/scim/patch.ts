@@ -390,10 +390,8 @@ function applyOperation(
     base = `${lower}:`;
     const ext = resource[extKey];
     if (ext !== undefined && !isObject(ext)) fail('invalidPath', `"${extKey}" is not an extension object.`);
-    if (ext === undefined && op === 'remove') {
-      if (parsed.filter) fail('noTarget', `Path "${pathText}" matched no value.`);
-      return;
-    }
+    // RFC 7644 §3.5.2.2: removing what is not there is a no-op (noTarget is replace's, §3.5.2.3).
+    if (ext === undefined && op === 'remove') return;
     container = isObject(ext) ? { ...ext } : {};
   }
 
@@ -422,7 +420,8 @@ function applyOperation(
     const filter = parsed.filter;
     const matches = list.map((e) => isObject(e) && tester.test(e, filter));
     if (op === 'remove') {
-      if (!matches.includes(true)) fail('noTarget', `Path "${pathText}" matched no value.`);
+      // A value filter that matches nothing removes nothing (Okta sends remove + add in one PATCH).
+      if (!matches.includes(true)) return;
       if (sub === undefined) {
         const kept = list.filter((_, i) => !matches[i]);
         if (kept.length) container[attrKey] = kept;

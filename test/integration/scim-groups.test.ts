@@ -114,6 +114,28 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
       expect(memberIds(response.body)).toEqual([user('ben')]);
     });
 
+    // Okta's documented PATCH: remove + add together; RFC 7644 §3.5.2.2 makes a remove that matches
+    // nothing a no-op (noTarget is for replace), so the add still applies.
+    it('applies the add of a PATCH whose remove matches no member (Okta: remove + add in one PATCH)', async () => {
+      const response = await scim.patch(
+        `/Groups/${groupId}`,
+        patchOp(
+          { op: 'remove', path: `members[value eq "${user('ann')}"]` },
+          { op: 'add', path: 'members', value: [{ value: user('cat'), display: 'cat@acme.com' }] },
+        ),
+      );
+      expect(response.status).toBe(200);
+      expect(memberIds(response.body)).toEqual([user('ben'), user('cat')].sort());
+      const again = await scim.patch(
+        `/Groups/${groupId}`,
+        patchOp(
+          { op: 'remove', path: `members[value eq "${user('cat')}"]` },
+          { op: 'remove', path: `members[value eq "${user('cat')}"]` },
+        ),
+      );
+      expect(memberIds(again.body)).toEqual([user('ben')]);
+    });
+
     it('renames with replace and no path, the way Okta sends it (with its own id)', async () => {
       const response = await scim.patch(
         `/Groups/${groupId}`,

@@ -343,11 +343,17 @@ describe('applyPatch — errors', () => {
     expect(scimError(() => applyPatch(user(), patch({ op: 'remove' }), USER_PATCH_OPTIONS)).scimType).toBe('noTarget');
   });
 
-  it('rejects remove whose value filter matches nothing with noTarget', () => {
-    const err = scimError(() =>
-      applyPatch(group(), patch({ op: 'remove', path: 'members[value eq "nobody"]' }), GROUP_PATCH_OPTIONS),
+  // RFC 7644 §3.5.2.2 asks noTarget of a remove without a path only; §3.5.2.3's noTarget is replace's.
+  it('treats a remove whose value filter matches nothing as a no-op, and applies the add beside it', () => {
+    const result = applyPatch(
+      group(),
+      patch(
+        { op: 'remove', path: 'members[value eq "nobody"]' },
+        { op: 'add', path: 'members', value: [{ value: 'someone' }] },
+      ),
+      GROUP_PATCH_OPTIONS,
     );
-    expect(err).toMatchObject({ status: 400, scimType: 'noTarget' });
+    expect(result.members).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'someone' })]));
   });
 
   it('rejects replace with a non-equality filter matching nothing with noTarget', () => {
@@ -442,7 +448,7 @@ describe('applyPatch — immutability', () => {
         resource,
         patch(
           { op: 'add', path: 'members', value: [{ value: 'u9' }] },
-          { op: 'remove', path: 'members[value eq "x"]' },
+          { op: 'remove' },
         ),
         GROUP_PATCH_OPTIONS,
       ),
