@@ -266,6 +266,13 @@ describe('what real IdPs send, request by request', () => {
       expect(both.body.totalResults).toBe(1);
       const wrongCase = await entra.get(`/Users${filterQuery(`externalId eq "${externalId.toUpperCase()}"`)}`);
       expect(wrongCase.body.totalResults).toBe(0);
+      // Email as a matching attribute: Entra's filter, outside RFC 7644's grammar, read as
+      // emails[type eq "work" and value eq "..."].
+      const byEmail = await entra.get(
+        `/Users${filterQuery('emails[type eq "work"].value eq "Test_User_fd0ea19b@acme.com"')}`,
+      );
+      expect(byEmail).toMatchObject({ status: 200, body: { totalResults: 1 } });
+      expect(byEmail.body.Resources[0].id).toBe(userId);
     });
 
     it('4. patches with capitalized ops and a value-path email: the account gets the new email', async () => {
