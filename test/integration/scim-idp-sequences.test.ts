@@ -148,6 +148,19 @@ describe('what real IdPs send, request by request', () => {
       expect(await okta.patch(`/Users/${userId}`, deactivate)).toMatchObject({ status: 200, body: { active: false } });
     });
 
+    it('5b. a PATCH remove of active, or a PUT without it, never re-enables the user', async () => {
+      const removed = await okta.patch(`/Users/${userId}`, {
+        schemas: [SCIM.patchOp],
+        Operations: [{ op: 'remove', path: 'active' }],
+      });
+      expect(removed).toMatchObject({ status: 200, body: { active: false } });
+      const { active: _active, password: _password, ...withoutActive } = createBody;
+      const replaced = await okta.put(`/Users/${userId}`, { ...withoutActive, displayName: 'Isaac Brock-Smith' });
+      expect(replaced).toMatchObject({ status: 200, body: { active: false } });
+      const { account: linked } = await accountOf(userId);
+      expect(await account(linked.id)).toMatchObject({ status: 'DEACTIVATED' });
+    });
+
     it('6. reactivates with PATCH replace {active:true}: the account is ACTIVE again', async () => {
       const response = await okta.patch(`/Users/${userId}`, {
         schemas: [SCIM.patchOp],
@@ -196,6 +209,8 @@ describe('what real IdPs send, request by request', () => {
         ['REPLACE', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
+        ['PATCH', 'APPLIED', 200],
+        ['REPLACE', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
       ]);
       expect(new Set(history.map((push) => push.actor))).toEqual(new Set([`scim:${directoryId}`]));

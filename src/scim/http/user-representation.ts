@@ -125,6 +125,17 @@ export function desiredUserFrom(body: unknown): DesiredUser {
 }
 
 /**
+ * A PUT body or a PATCH result without `active` (RFC 7644 §3.5.2.2: a removed attribute is
+ * unassigned) keeps the user as active or inactive as it was: omitting or removing `active` never
+ * re-enables a disabled user (README, SCIM). A create without it is active (RFC 7643 §4.1.1).
+ */
+export function keepActiveUnlessGiven(desired: DesiredUser, body: unknown, current: ScimRecord): DesiredUser {
+  const given = isJsonObject(body) ? getAttribute(body, 'active') : undefined;
+  if (given === undefined || given === null) desired.active = current.acceptedState?.active ?? current.active;
+  return desired;
+}
+
+/**
  * The SCIM User a record is: its raw payload overlaid with the columns (the state the record holds
  * now, or the one last accepted while a refused push waits), plus `groups` and `meta`. `location` is the absolute URL of the resource.
  */
