@@ -1,27 +1,16 @@
 import { Router, type Request, type Response } from 'express';
 import { ScimError } from '../scim-error';
 import { directoryBaseUrl } from './resource-urls';
-import { MAX_BODY_BYTES, MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
+import { MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
 
 type Json = Record<string, unknown>;
 
 /**
- * Our own extension of ServiceProviderConfig: RFC 7643 §5 has flags for bulk, changePassword and
- * the rest, but nowhere to say which other parts of RFC 7644 a server leaves out. Clients ignore
- * extensions they do not know.
+ * What this service provider leaves out of RFC 7644 is in README (SCIM 2.0) and in each 501's
+ * detail, not in ServiceProviderConfig: RFC 7643 §5 has no place for it, and an extension schema
+ * there is one strict clients validate against /Schemas (and stop on). The flags RFC 7643 §5 has
+ * (bulk, changePassword, ...) say false.
  */
-const LIMITS_EXTENSION = 'urn:identity-governance:params:scim:schemas:extension:2.0:ServiceProviderConfig';
-
-/** What this service provider does not implement, as ServiceProviderConfig states it. */
-const NOT_IMPLEMENTED = [
-  'Bulk operations (RFC 7644 §3.7): /Bulk answers 501.',
-  'Changing passwords (RFC 7644 §3.5.2 on "password"): passwords are accepted and discarded, never stored.',
-  'The /Me alias (RFC 7644 §3.11): answers 501.',
-  'Queries across resource types at the service root (GET /?filter=, POST /.search; RFC 7644 §3.4.2.1 and §3.4.3): answer 501.',
-  'Nested groups: Group members are Users only.',
-  'Cursor-based paging (a later extension of RFC 7644): index-based paging (startIndex, count) only.',
-  'Sorting and filtering on attributes outside the published schemas: only the attributes listed as filterable.',
-];
 
 interface AttributeOptions {
   required?: boolean;
@@ -185,7 +174,7 @@ const RESOURCE_TYPES = [
 
 function serviceProviderConfig(base: string): Json {
   return {
-    schemas: [SCHEMA.serviceProviderConfig, LIMITS_EXTENSION],
+    schemas: [SCHEMA.serviceProviderConfig],
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_RESULTS },
@@ -201,7 +190,6 @@ function serviceProviderConfig(base: string): Json {
         primary: true,
       },
     ],
-    [LIMITS_EXTENSION]: { maxPayloadSize: MAX_BODY_BYTES, notImplemented: NOT_IMPLEMENTED },
     meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
   };
 }
@@ -227,7 +215,7 @@ const listOf = (resources: Json[]) => ({
 });
 
 const notImplemented = (what: string) => (_req: Request, res: Response) => {
-  sendScimError(res, new ScimError(501, `${what} is not implemented; see ServiceProviderConfig.`));
+  sendScimError(res, new ScimError(501, `${what} is not implemented (README, SCIM 2.0: not implemented).`));
 };
 
 /** ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 §4), readable with the directory's token; and what is left out. */
