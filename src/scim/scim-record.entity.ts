@@ -8,6 +8,7 @@ import { SyncStatus } from './scim-record.enums';
 
 export interface ScimEmail {
   value: string;
+  display?: string;
   type?: string;
   primary?: boolean;
 }

@@ -67,6 +67,8 @@ function parseEmails(value: unknown): ScimEmail[] {
     const checked = normalizeEmail(address);
     if (!checked.ok) throw new ScimError(400, `emails[${index}].value: ${checked.message}`, 'invalidValue');
     const email: ScimEmail = { value: address };
+    const display = optionalString(getAttribute(item, 'display'), `emails[${index}].display`, MAX_TEXT);
+    if (display !== null) email.display = display;
     const type = optionalString(getAttribute(item, 'type'), `emails[${index}].type`, 100);
     if (type !== null) email.type = type;
     const primary = getAttribute(item, 'primary');
