@@ -284,7 +284,13 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
     });
 
     it('refuses malformed group filters and attributes groups do not have', async () => {
-      for (const filter of ['displayName eq', 'userName eq "x"', 'members[value eq "x"].value eq "y"']) {
+      // (`members[value eq "x"].value eq "y"` is Entra's form of `members[value eq "x" and value eq "y"]`: accepted.)
+      for (const filter of [
+        'displayName eq',
+        'userName eq "x"',
+        'members[value eq "x"].value',
+        'members[value eq "x"].',
+      ]) {
         expect(await scim.get(`/Groups${filterQuery(filter)}`)).toMatchObject({
           status: 400,
           body: { scimType: 'invalidFilter' },
