@@ -11,6 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseFilter, type CompValue, type FilterNode } from './filter';
+import { CANONICAL_NAMES as DECLARED_NAMES, MULTI_VALUED_NAMES, USER_BOOLEANS } from './resource-schemas';
 import { SCHEMA } from './schema-urns';
 import { ScimError, type ScimErrorType } from './scim-error';
 
@@ -27,18 +28,15 @@ export interface PatchOptions {
 
 const MANAGER_ATTRIBUTE = `${SCHEMA.enterpriseUser}:manager`.toLowerCase();
 
+/**
+ * RFC 7643 User attributes this server does not publish in /Schemas (they are stored raw, returned
+ * as sent), spelled and typed for PATCH like the published ones of `resource-schemas.ts`.
+ */
+const UNPUBLISHED_MULTI_VALUED = ['ims', 'photos', 'entitlements', 'roles', 'x509Certificates'];
+const UNPUBLISHED_NAMES = ['schemas', 'password', 'profileUrl', ...UNPUBLISHED_MULTI_VALUED];
+
 export const USER_PATCH_OPTIONS: PatchOptions = {
-  booleanAttributes: [
-    'active',
-    'emails.primary',
-    'phonenumbers.primary',
-    'ims.primary',
-    'photos.primary',
-    'addresses.primary',
-    'entitlements.primary',
-    'roles.primary',
-    'x509certificates.primary',
-  ],
+  booleanAttributes: [...USER_BOOLEANS, ...UNPUBLISHED_MULTI_VALUED.map((name) => `${name.toLowerCase()}.primary`)],
   readOnlyAttributes: ['id', 'meta'],
 };
 
@@ -51,72 +49,16 @@ export const GROUP_PATCH_OPTIONS: PatchOptions = {
 const MAX_OPERATIONS = 1000;
 
 /** RFC 7643 spellings, used when an attribute is created by a client that wrote it in another case. */
-const CANONICAL_NAMES = new Map(
-  [
-    'id',
-    'externalId',
-    'meta',
-    'schemas',
-    'userName',
-    'name',
-    'formatted',
-    'familyName',
-    'givenName',
-    'middleName',
-    'honorificPrefix',
-    'honorificSuffix',
-    'displayName',
-    'nickName',
-    'profileUrl',
-    'title',
-    'userType',
-    'preferredLanguage',
-    'locale',
-    'timezone',
-    'active',
-    'password',
-    'emails',
-    'phoneNumbers',
-    'ims',
-    'photos',
-    'addresses',
-    'groups',
-    'entitlements',
-    'roles',
-    'x509Certificates',
-    'members',
-    'value',
-    'display',
-    'type',
-    'primary',
-    '$ref',
-    'streetAddress',
-    'locality',
-    'region',
-    'postalCode',
-    'country',
-    'employeeNumber',
-    'costCenter',
-    'organization',
-    'division',
-    'department',
-    'manager',
-  ].map((n) => [n.toLowerCase(), n]),
-);
+const CANONICAL_NAMES = new Map([
+  ...DECLARED_NAMES,
+  ...UNPUBLISHED_NAMES.map((name): [string, string] => [name.toLowerCase(), name]),
+]);
 
-/** Core multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
+/** Multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
 const MULTI_VALUED = new Set([
-  'emails',
-  'phonenumbers',
-  'ims',
-  'photos',
-  'addresses',
-  'groups',
-  'entitlements',
-  'roles',
-  'x509certificates',
-  'members',
+  ...MULTI_VALUED_NAMES,
   'schemas',
+  ...UNPUBLISHED_MULTI_VALUED.map((name) => name.toLowerCase()),
 ]);
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;

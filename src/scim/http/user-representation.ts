@@ -1,5 +1,6 @@
 import { normalizeEmail } from '../../accounts/email';
 import type { DesiredUser } from '../desired-user';
+import { CANONICAL_NAMES } from '../resource-schemas';
 import { primaryEmail } from '../desired-user';
 import { ScimRecord, type ScimEmail } from '../scim-record.entity';
 import { ScimError } from '../scim-error';
@@ -30,24 +31,8 @@ export interface UserGroupRef {
  */
 const NOT_STORED = ['password', 'id', 'meta', 'groups'];
 
-/** RFC 7643 spellings of the attributes the columns cover, so `UserName` in a body is `userName` in the raw payload. */
-const CANONICAL = new Map(
-  [
-    'schemas',
-    'externalId',
-    'userName',
-    'name',
-    'displayName',
-    'emails',
-    'active',
-    'givenName',
-    'familyName',
-    'value',
-    'type',
-    'primary',
-    'display',
-  ].map((name) => [name.toLowerCase(), name]),
-);
+/** RFC 7643 spellings of the declared attributes, so `UserName` in a body is `userName` in the raw payload. */
+const CANONICAL = new Map([...CANONICAL_NAMES, ['schemas', 'schemas']]);
 
 function canonicalKeys(object: Json): Json {
   return Object.fromEntries(
