@@ -376,4 +376,29 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
       );
     });
   });
+
+  // RFC 7644 §3.4.3: POST /.search at the root, across Users and Groups.
+  it('searches across Users and Groups at the root, paged across both', async () => {
+    const search = (body: Record<string, unknown>) => scim.post('/.search', { schemas: [SCIM.searchRequest], ...body });
+    const everything = await search({ filter: 'id pr', count: 200 });
+    expect(everything.status).toBe(200);
+    const users = everything.body.Resources.filter((r) => r.meta.resourceType === 'User');
+    const groups = everything.body.Resources.filter((r) => r.meta.resourceType === 'Group');
+    expect(users.length).toBeGreaterThan(0);
+    expect(everything.body.totalResults).toBe(users.length + groups.length);
+    // Only Users have a userName: Groups match nothing, not a 400.
+    const byUserName = await search({ filter: `userName eq "${users[0].userName}"` });
+    expect(byUserName.body).toMatchObject({ totalResults: 1, Resources: [{ id: users[0].id }] });
+    // Pages run across the types: the last User, then the first Group.
+    expect(groups.length).toBeGreaterThan(0);
+    {
+      const page = await search({ filter: 'id pr', startIndex: users.length, count: 2 });
+      expect(page.body.Resources.map((r) => r.id)).toEqual([users.at(-1)!.id, groups[0].id]);
+    }
+    expect((await search({ filter: 'nosuch eq "x"' })).body).toMatchObject({
+      status: '400',
+      scimType: 'invalidFilter',
+    });
+    expect((await search({ filter: 'userName eq' })).status).toBe(400);
+  });
 });

@@ -104,7 +104,6 @@ export function discoveryRoutes(): Router {
   });
   router.all('/Bulk', notImplemented('Bulk'));
   router.all(['/Me', '/Me/*rest'], notImplemented('/Me'));
-  router.post('/.search', notImplemented('Searching across resource types'));
-  router.get('/', notImplemented('Querying across resource types'));
+  router.get('/', notImplemented('Querying across resource types with GET (POST /.search is served)'));
   return router;
 }
