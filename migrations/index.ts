@@ -6,6 +6,7 @@ import { RateLimitBuckets1764610000000 } from './1764610000000-RateLimitBuckets'
 import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastActivity';
 import { WebhookOutbox1764710000000 } from './1764710000000-WebhookOutbox';
 import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPushFindingsAndUnlinks';
+import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedState';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   AccountLastActivity1764700000000,
   WebhookOutbox1764710000000,
   ScimPushFindingsAndUnlinks1764790900000,
+  ScimAcceptedState1764800000000,
 ];

@@ -6,11 +6,12 @@
  * strings, silently ignores a remove whose filter matches nothing, removes `members` by value only
  * when the whole element is deep-equal (so `[{"value":"u1"}]` misses `{"value":"u1","display":"U1"}`),
  * appends duplicate members in that case too, lets `id`/`meta` be replaced, and crashes with a
- * TypeError on a remove without a path. Only its filter parser dependency, `scim2-parse-filter`, is
- * used: for the bracketed value filters in paths.
+ * TypeError on a remove without a path. The bracketed value filters in paths are parsed by the same
+ * parser as list filters (`./filter/parser.ts`) and evaluated here, on the JSON elements.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { parse as parseFilter, Tester, type Compare, type Filter } from 'scim2-parse-filter';
+import { parseFilter, type CompValue, type FilterNode } from './filter';
+import { CANONICAL_NAMES as DECLARED_NAMES, MULTI_VALUED_NAMES, USER_BOOLEANS } from './resource-schemas';
 import { SCHEMA } from './schema-urns';
 import { ScimError, type ScimErrorType } from './scim-error';
 
@@ -27,18 +28,15 @@ export interface PatchOptions {
 
 const MANAGER_ATTRIBUTE = `${SCHEMA.enterpriseUser}:manager`.toLowerCase();
 
+/**
+ * RFC 7643 User attributes this server does not publish in /Schemas (they are stored raw, returned
+ * as sent), spelled and typed for PATCH like the published ones of `resource-schemas.ts`.
+ */
+const UNPUBLISHED_MULTI_VALUED = ['ims', 'photos', 'entitlements', 'roles', 'x509Certificates'];
+const UNPUBLISHED_NAMES = ['schemas', 'password', 'profileUrl', ...UNPUBLISHED_MULTI_VALUED];
+
 export const USER_PATCH_OPTIONS: PatchOptions = {
-  booleanAttributes: [
-    'active',
-    'emails.primary',
-    'phonenumbers.primary',
-    'ims.primary',
-    'photos.primary',
-    'addresses.primary',
-    'entitlements.primary',
-    'roles.primary',
-    'x509certificates.primary',
-  ],
+  booleanAttributes: [...USER_BOOLEANS, ...UNPUBLISHED_MULTI_VALUED.map((name) => `${name.toLowerCase()}.primary`)],
   readOnlyAttributes: ['id', 'meta'],
 };
 
@@ -51,72 +49,16 @@ export const GROUP_PATCH_OPTIONS: PatchOptions = {
 const MAX_OPERATIONS = 1000;
 
 /** RFC 7643 spellings, used when an attribute is created by a client that wrote it in another case. */
-const CANONICAL_NAMES = new Map(
-  [
-    'id',
-    'externalId',
-    'meta',
-    'schemas',
-    'userName',
-    'name',
-    'formatted',
-    'familyName',
-    'givenName',
-    'middleName',
-    'honorificPrefix',
-    'honorificSuffix',
-    'displayName',
-    'nickName',
-    'profileUrl',
-    'title',
-    'userType',
-    'preferredLanguage',
-    'locale',
-    'timezone',
-    'active',
-    'password',
-    'emails',
-    'phoneNumbers',
-    'ims',
-    'photos',
-    'addresses',
-    'groups',
-    'entitlements',
-    'roles',
-    'x509Certificates',
-    'members',
-    'value',
-    'display',
-    'type',
-    'primary',
-    '$ref',
-    'streetAddress',
-    'locality',
-    'region',
-    'postalCode',
-    'country',
-    'employeeNumber',
-    'costCenter',
-    'organization',
-    'division',
-    'department',
-    'manager',
-  ].map((n) => [n.toLowerCase(), n]),
-);
+const CANONICAL_NAMES = new Map([
+  ...DECLARED_NAMES,
+  ...UNPUBLISHED_NAMES.map((name): [string, string] => [name.toLowerCase(), name]),
+]);
 
-/** Core multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
+/** Multi-valued attributes (lower-case): a single value added to them is wrapped in an array. */
 const MULTI_VALUED = new Set([
-  'emails',
-  'phonenumbers',
-  'ims',
-  'photos',
-  'addresses',
-  'groups',
-  'entitlements',
-  'roles',
-  'x509certificates',
-  'members',
+  ...MULTI_VALUED_NAMES,
   'schemas',
+  ...UNPUBLISHED_MULTI_VALUED.map((name) => name.toLowerCase()),
 ]);
 
 const ATTR_NAME = /^[A-Za-z$][\w$-]*$/;
@@ -129,7 +71,7 @@ interface ParsedPath {
   schema?: string;
   /** Attribute name; undefined when the path is an extension URN on its own (the whole extension object). */
   attr?: string;
-  filter?: Filter;
+  filter?: FilterNode;
   sub?: string;
 }
 
@@ -223,7 +165,7 @@ function parsePath(raw: string, resource: Json): ParsedPath {
     try {
       parsed.filter = parseFilter(filterText);
     } catch (err) {
-      invalid(`bad value filter (${(err as Error).message})`);
+      invalid(`bad value filter (${err instanceof ScimError ? err.detail : (err as Error).message})`);
     }
     const after = rest.slice(close + 1);
     if (after) {
@@ -238,41 +180,95 @@ function sameText(a: unknown, b: unknown): boolean {
   return typeof a === 'string' && typeof b === 'string' && a.toLowerCase() === b.toLowerCase();
 }
 
-/** `scim2-parse-filter`'s tester, but with case-insensitive strings (caseExact false, RFC 7643 §2.2) and "True" = true. */
-class ValueFilterTester extends Tester {
-  override eq(r: unknown, v: Compare['compValue']): boolean {
-    if (typeof r === 'string' && typeof v === 'string') return r.toLowerCase() === v.toLowerCase();
-    if (typeof r === 'string' && typeof v === 'boolean') return r.toLowerCase() === String(v);
-    return r === v;
+/** A value of `element` at a (dotted) attribute name, its keys matched case-insensitively. */
+function valueAt(element: unknown, attr: string): unknown {
+  let value: unknown = element;
+  for (const part of attr.split('.')) {
+    const step = (o: unknown): unknown => (isObject(o) ? o[keyOf(o, part)] : undefined);
+    value = Array.isArray(value) ? value.flatMap((item) => step(item) ?? []) : step(value);
   }
-  override ne(r: unknown, v: Compare['compValue']): boolean {
-    return !this.eq(r, v);
+  return value;
+}
+
+/** One comparison on one value, caseExact false for strings (RFC 7643 §2.2), "True" equal to true (Entra). */
+function compares(actual: unknown, op: string, expected: CompValue): boolean {
+  if (expected === null) {
+    const absent = actual === undefined || actual === null;
+    return op === 'eq' ? absent : op === 'ne' ? !absent : false;
   }
-  override co(r: unknown, v: Compare['compValue']): boolean {
-    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().includes(v.toLowerCase()) : super.co(r, v);
+  let left = actual;
+  if (typeof expected === 'boolean' && typeof left === 'string' && /^(true|false)$/i.test(left))
+    left = left.toLowerCase() === 'true';
+  let right: unknown = expected;
+  if (typeof left === 'string' && typeof right === 'string') {
+    left = left.toLowerCase();
+    right = right.toLowerCase();
   }
-  override sw(r: unknown, v: Compare['compValue']): boolean {
-    return typeof r === 'string' && typeof v === 'string'
-      ? r.toLowerCase().startsWith(v.toLowerCase())
-      : super.sw(r, v);
-  }
-  override ew(r: unknown, v: Compare['compValue']): boolean {
-    return typeof r === 'string' && typeof v === 'string' ? r.toLowerCase().endsWith(v.toLowerCase()) : super.ew(r, v);
+  const comparable =
+    (typeof left === 'string' && typeof right === 'string') || (typeof left === 'number' && typeof right === 'number');
+  switch (op) {
+    case 'eq':
+      return left === right;
+    case 'ne':
+      return left !== right;
+    case 'co':
+      return typeof left === 'string' && typeof right === 'string' && left.includes(right);
+    case 'sw':
+      return typeof left === 'string' && typeof right === 'string' && left.startsWith(right);
+    case 'ew':
+      return typeof left === 'string' && typeof right === 'string' && left.endsWith(right);
+    case 'gt':
+      return comparable && (left as string | number) > (right as string | number);
+    case 'ge':
+      return comparable && (left as string | number) >= (right as string | number);
+    case 'lt':
+      return comparable && (left as string | number) < (right as string | number);
+    case 'le':
+      return comparable && (left as string | number) <= (right as string | number);
+    default:
+      return false;
   }
 }
 
-const tester = new ValueFilterTester();
+/** Whether one element of a multi-valued attribute matches a value filter (its attributes relative to the element). */
+function matches(element: unknown, filter: FilterNode): boolean {
+  switch (filter.kind) {
+    case 'and':
+      return filter.children.every((child) => matches(element, child));
+    case 'or':
+      return filter.children.some((child) => matches(element, child));
+    case 'not':
+      return !matches(element, filter.child);
+    case 'present': {
+      const value = valueAt(element, filter.attr);
+      return value !== undefined && value !== null && value !== '' && !(Array.isArray(value) && value.length === 0);
+    }
+    case 'compare': {
+      const value = valueAt(element, filter.attr);
+      // `ne` on a multi-valued attribute: no value equals it.
+      if (Array.isArray(value))
+        return filter.op === 'ne'
+          ? !value.some((item) => compares(item, 'eq', filter.value))
+          : value.some((item) => compares(item, filter.op, filter.value));
+      return compares(value, filter.op, filter.value);
+    }
+    case 'valuePath': {
+      const value = valueAt(element, filter.attr);
+      return (Array.isArray(value) ? value : [value]).some((item) => isObject(item) && matches(item, filter.filter));
+    }
+  }
+}
 
 /** The element a value filter of `attr eq literal [and ...]` describes, for adding it when nothing matches. */
-function seedFromFilter(filter: Filter): Json | undefined {
-  if (filter.op === 'eq') {
-    if (!ATTR_NAME.test(filter.attrPath) || filter.compValue === null) return undefined;
-    return { [CANONICAL_NAMES.get(filter.attrPath.toLowerCase()) ?? filter.attrPath]: filter.compValue };
+function seedFromFilter(filter: FilterNode): Json | undefined {
+  if (filter.kind === 'compare' && filter.op === 'eq') {
+    if (!ATTR_NAME.test(filter.attr) || filter.value === null) return undefined;
+    return { [CANONICAL_NAMES.get(filter.attr.toLowerCase()) ?? filter.attr]: filter.value };
   }
-  if (filter.op === 'and') {
+  if (filter.kind === 'and') {
     const seed: Json = {};
-    for (const f of filter.filters) {
-      const part = seedFromFilter(f);
+    for (const child of filter.children) {
+      const part = seedFromFilter(child);
       if (!part) return undefined;
       Object.assign(seed, part);
     }
@@ -390,10 +386,8 @@ function applyOperation(
     base = `${lower}:`;
     const ext = resource[extKey];
     if (ext !== undefined && !isObject(ext)) fail('invalidPath', `"${extKey}" is not an extension object.`);
-    if (ext === undefined && op === 'remove') {
-      if (parsed.filter) fail('noTarget', `Path "${pathText}" matched no value.`);
-      return;
-    }
+    // RFC 7644 §3.5.2.2: removing what is not there is a no-op (noTarget is replace's, §3.5.2.3).
+    if (ext === undefined && op === 'remove') return;
     container = isObject(ext) ? { ...ext } : {};
   }
 
@@ -420,16 +414,17 @@ function applyOperation(
       fail('invalidPath', `"${parsed.attr}" is not multi-valued; a value filter cannot apply to it.`);
     const list: unknown[] = existing === undefined ? [] : [...(existing as unknown[])];
     const filter = parsed.filter;
-    const matches = list.map((e) => isObject(e) && tester.test(e, filter));
+    const matching = list.map((e) => isObject(e) && matches(e, filter));
     if (op === 'remove') {
-      if (!matches.includes(true)) fail('noTarget', `Path "${pathText}" matched no value.`);
+      // A value filter that matches nothing removes nothing (Okta sends remove + add in one PATCH).
+      if (!matching.includes(true)) return;
       if (sub === undefined) {
-        const kept = list.filter((_, i) => !matches[i]);
+        const kept = list.filter((_, i) => !matching[i]);
         if (kept.length) container[attrKey] = kept;
         else delete container[attrKey];
       } else {
         container[attrKey] = list.map((e, i) => {
-          if (!matches[i]) return e;
+          if (!matching[i]) return e;
           const copy = { ...(e as Json) };
           delete copy[keyOf(copy, sub.key)];
           return copy;
@@ -438,7 +433,7 @@ function applyOperation(
     } else {
       const value = normalize(sub?.name ?? attrName, rawValue, ctx);
       if (sub === undefined && !isObject(value)) fail('invalidValue', `The value for "${pathText}" must be an object.`);
-      if (!matches.includes(true)) {
+      if (!matching.includes(true)) {
         // Entra ID sends `emails[type eq "work"].value` for a user without a work e-mail and expects one to be added.
         const seed = seedFromFilter(filter);
         if (!seed) fail('noTarget', `Path "${pathText}" matched no value.`);
@@ -450,7 +445,7 @@ function applyOperation(
         }
       } else {
         for (let i = 0; i < list.length; i++) {
-          if (!matches[i]) continue;
+          if (!matching[i]) continue;
           const element = { ...(list[i] as Json) };
           if (sub !== undefined) {
             writeKey(element, keyOf(element, sub.key), sub.name, op, value);

@@ -4,7 +4,7 @@ import { as, tag, type Db } from '../db/kysely';
 import type { Directory } from '../directories/directory.entity';
 import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { ScimGroup } from './scim-group.entity';
-import { GROUP_FILTER_SCHEMA } from './scim-group.filter';
+import { GROUP_FILTER_SCHEMA } from './resource-schemas';
 
 interface ScimGroupTable {
   id: Generated<string>;

@@ -8,9 +8,22 @@ import { SyncStatus } from './scim-record.enums';
 
 export interface ScimEmail {
   value: string;
+  display?: string;
   type?: string;
   primary?: boolean;
 }
+
+/** A User's SCIM state as last accepted; `{}`: none was. */
+export type AcceptedState = Partial<{
+  externalId: string | null;
+  userName: string;
+  emails: ScimEmail[];
+  givenName: string | null;
+  familyName: string | null;
+  displayName: string | null;
+  active: boolean;
+  rawPayload: Record<string, unknown>;
+}>;
 
 /**
  * The IdP's view of one user as last pushed: the desired state. Standard attributes are
@@ -84,6 +97,15 @@ export class ScimRecord extends VersionedTenantRow {
   /** The whole last payload, for attributes the columns do not cover. */
   @Column('jsonb', { default: () => `'{}'` })
   rawPayload: Record<string, unknown>;
+
+  /**
+   * The User as the IdP was last answered it is (a push answered 2xx), while a later push answered
+   * 409 waits as the desired state in the columns: SCIM reads answer this, never the refused push.
+   * `{}` when no push was ever accepted (a refused create: SCIM reads do not see the record); null
+   * when the columns are the accepted state.
+   */
+  @Column('jsonb', { nullable: true })
+  acceptedState: AcceptedState | null;
 
   @Field(() => SyncStatus)
   @Column('text', { default: SyncStatus.PENDING })

@@ -3,7 +3,7 @@ import { isUuid } from '../common/ids';
 import { as, tag, type Db } from '../db/kysely';
 import { paginate, type Keyset, type Page } from '../db/keyset';
 import { Directory } from '../directories/directory.entity';
-import { ScimRecord, type ScimEmail } from './scim-record.entity';
+import { ScimRecord, type AcceptedState, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 import { RecordWait, SyncStatus, type PushOutcome, type ScimOperation } from './scim-record.enums';
 import type { ScimPushFilter, ScimRecordFilter } from './scim-record.inputs';
@@ -24,6 +24,7 @@ interface ScimRecordTable {
   displayName: string | null;
   active: Generated<boolean>;
   rawPayload: JSONColumnType<Record<string, unknown>>;
+  acceptedState: JSONColumnType<AcceptedState | null, string | null, string | null>;
   syncStatus: Generated<SyncStatus>;
   lastError: string | null;
   attempts: Generated<number>;
@@ -69,13 +70,22 @@ export interface RecordState {
   displayName: string | null;
   active: boolean;
   rawPayload: Record<string, unknown>;
+  /** Set by a push not (yet) applied: what SCIM reads answer meanwhile (scim-record.entity.ts). */
+  acceptedState?: AcceptedState | null;
 }
 
 /** The columns a sync decides. */
 export type RecordSyncState = Partial<
   Pick<
     ScimRecord,
-    'accountId' | 'syncStatus' | 'attempts' | 'lastError' | 'nextRetryAt' | 'lastSyncedAt' | 'unlinkedAt'
+    | 'accountId'
+    | 'syncStatus'
+    | 'attempts'
+    | 'lastError'
+    | 'nextRetryAt'
+    | 'lastSyncedAt'
+    | 'unlinkedAt'
+    | 'acceptedState'
   >
 >;
 
@@ -124,7 +134,11 @@ const stateValues = (state: Partial<RecordState>) => ({
   ...state,
   emails: state.emails === undefined ? undefined : JSON.stringify(state.emails),
   rawPayload: state.rawPayload === undefined ? undefined : JSON.stringify(state.rawPayload),
+  acceptedState: state.acceptedState ? JSON.stringify(state.acceptedState) : state.acceptedState,
 });
+
+/** SCIM reads skip a record no push of which was ever accepted (a refused create): the IdP never learned it. */
+const accepted = sql<boolean>`accepted_state IS DISTINCT FROM '{}'::jsonb`;
 
 /** Every statement on scim_record and scim_push. */
 export class ScimRecordStore {
@@ -143,7 +157,8 @@ export class ScimRecordStore {
       .selectAll()
       .where('id', '=', id)
       .where('organizationId', '=', directory.organizationId)
-      .where('directoryId', '=', directory.id);
+      .where('directoryId', '=', directory.id)
+      .where(accepted);
     if (options.lock) query = query.forUpdate();
     const row = await query.modifyEnd(tag(options.tag)).executeTakeFirst();
     return row ? as(ScimRecord, [row])[0] : null;
@@ -228,6 +243,7 @@ export class ScimRecordStore {
         ...state,
         emails: JSON.stringify(state.emails),
         rawPayload: JSON.stringify(state.rawPayload),
+        acceptedState: state.acceptedState ? JSON.stringify(state.acceptedState) : null,
       })
       .onConflict((oc) => oc.doNothing())
       .returningAll()
@@ -359,7 +375,8 @@ export class ScimRecordStore {
     const base = this.db
       .selectFrom('scimRecord as r')
       .where('r.organizationId', '=', directory.organizationId)
-      .where('r.directoryId', '=', directory.id);
+      .where('r.directoryId', '=', directory.id)
+      .where(sql<boolean>`r.accepted_state IS DISTINCT FROM '{}'::jsonb`);
     const page = await directoryPage(base, 'r', USER_FILTER_SCHEMA, request, 'scim:listUsers');
     return { total: page.total, rows: as(ScimRecord, page.rows) };
   }

@@ -50,14 +50,14 @@ export type NewAccount = Omit<
 export type AccountChanges = Partial<Pick<Account, 'displayName' | 'status' | 'statusReason'>>;
 
 /** `column = value` for each change, camelCase keys to snake_case columns; jsonb values as JSON text. */
-const JSONB = new Set(['emails', 'rawPayload']);
+const JSONB = new Set(['emails', 'rawPayload', 'acceptedState']);
 const sets = (changes: object) =>
   sql.join(
     Object.entries(changes)
       .filter(([, value]) => value !== undefined)
       .map(([key, value]: [string, unknown]) => {
         const column = sql.raw(key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`));
-        return sql`${column} = ${JSONB.has(key) ? JSON.stringify(value) : value}`;
+        return sql`${column} = ${JSONB.has(key) && value !== null ? JSON.stringify(value) : value}`;
       }),
   );
 
@@ -77,6 +77,7 @@ const RECORD_COLUMNS = [
   'display_name',
   'active',
   'raw_payload',
+  'accepted_state',
   'sync_status',
   'last_error',
   'attempts',
@@ -172,7 +173,7 @@ export class ProvisioningStore {
                   FOR UPDATE`;
     } else if (lookup && isUuid(lookup.held.id)) {
       found = sql`SELECT * FROM scim_record WHERE id = ${lookup.held.id}::uuid
-                    AND organization_id = ${organizationId}::uuid AND directory_id = ${lookup.held.directoryId}::uuid
+                    AND accepted_state IS DISTINCT FROM '{}'::jsonb AND organization_id = ${organizationId}::uuid AND directory_id = ${lookup.held.directoryId}::uuid
                   FOR UPDATE`;
       recordId = sql`(SELECT id FROM found)`;
       accountId = sql`(SELECT account_id FROM found)`;

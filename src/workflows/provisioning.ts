@@ -14,7 +14,7 @@ import { violatedUniqueConstraint } from '../db/pg-errors';
 import { withSavepoint } from '../db/savepoint';
 import type { MutationScope } from '../db/transaction';
 import { R2, R8 } from '../rules/rules';
-import type { ScimRecord } from '../scim/scim-record.entity';
+import type { AcceptedState, ScimRecord } from '../scim/scim-record.entity';
 import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
 import { ScimRecordStore, type RecordState, type RecordSyncState } from '../scim/scim-record.store';
 import { nextRetryAt } from '../scim/retry-policy';
@@ -72,6 +72,17 @@ function writeRecord(
   unsaved.delete(record);
   return new ScimRecordStore(m.db).update(record, { ...state, ...changes }, name);
 }
+
+/** What SCIM reads answer for a record until its next push is applied: its columns as they are now. */
+function acceptedStateOf(record: ScimRecord): AcceptedState {
+  if (record.acceptedState) return record.acceptedState;
+  const { externalId, userName, emails, givenName, familyName, displayName, active, rawPayload } = record;
+  return { externalId, userName, emails, givenName, familyName, displayName, active, rawPayload };
+}
+
+/** Whether the IdP was ever answered 2xx for the record (a refused create's record is invisible to SCIM). */
+const everAccepted = (record: ScimRecord) =>
+  record.acceptedState === null || Object.keys(record.acceptedState).length > 0;
 
 const displayNameOf = (record: ScimRecord) =>
   record.displayName ?? ([record.givenName, record.familyName].filter(Boolean).join(' ') || null);
@@ -208,6 +219,7 @@ async function applyRecord(
   // insert or changes: one statement.
   const synced = {
     ...unsaved.get(record),
+    acceptedState: null,
     syncStatus: SyncStatus.SYNCED,
     attempts: 0,
     lastError: null,
@@ -330,6 +342,8 @@ async function waitForClaim(
     m,
     record,
     {
+      // Answered 2xx: the push is the IdP's user now.
+      acceptedState: null,
       syncStatus: SyncStatus.PENDING,
       lastError: `Waiting for ${holder.email} to be claimed before it is linked (no silent takeover).`,
       nextRetryAt: null,
@@ -361,10 +375,11 @@ export type PushResult =
   | { kind: 'duplicate'; status: 409; detail: string };
 
 /**
- * An IdP's create. A retry of the same create (same externalId, or same userName without one)
- * updates the record it made the first time instead of making a second; another user's
- * userName is a uniqueness error. The push is stored as the desired state even when it cannot
- * be applied, so a later resync can apply it without the IdP.
+ * An IdP's create. A user with this userName or externalId that exists is 409 uniqueness (RFC 7644
+ * 3.3), an identical repeat included: IdPs look the user up before they create and read 409 as
+ * "exists" (ADR 0008). The push is stored as the desired state even when it cannot be applied, so
+ * a later resync can apply it without the IdP; a refused create's record stays invisible to SCIM
+ * reads, and the next create of that user takes it over.
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
   const records = new ScimRecordStore(m.db);
@@ -385,12 +400,16 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     if (existing && byUserName && byUserName.id !== existing.id) {
       return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
     }
-    if (existing && !byExternalId && existing.externalId !== null && desired.externalId !== null) {
-      return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
+    // RFC 7644 3.3: a user that exists is 409 uniqueness, an identical repeat included (ADR 0008).
+    if (existing && everAccepted(existing)) {
+      const detail = byUserName ? userNameTakenDetail(desired.userName) : externalIdTakenDetail(desired.externalId);
+      return { kind: 'duplicate', status: 409, detail };
     }
+    // A refused create's record: the IdP was told no, so its next create (a retry or a new try) is the create.
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    const record = await records.insert(m.organizationId, directory.id, state);
+    // Invisible to SCIM reads until a sync accepts it (a create refused 409 changes nothing GET answers).
+    const record = await records.insert(m.organizationId, directory.id, { ...state, acceptedState: {} });
     // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
     if (!record) continue;
     return settle(m, directory, record, ScimOperation.CREATE, 201, null, facts);
@@ -415,7 +434,8 @@ export async function updateUser(
     if (clash) return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
   // Written with the sync's own write (one UPDATE): syncRecord reads the new columns from the record.
-  const state = desiredState(desired);
+  // Until the sync applies it, SCIM reads answer the state accepted before it (null once applied).
+  const state = { ...desiredState(desired), acceptedState: acceptedStateOf(record) };
   Object.assign(record, state);
   unsaved.set(record, state);
   return settle(m, directory, record, operation, successStatus, before, known);

@@ -114,6 +114,28 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
       expect(memberIds(response.body)).toEqual([user('ben')]);
     });
 
+    // Okta's documented PATCH: remove + add together; RFC 7644 §3.5.2.2 makes a remove that matches
+    // nothing a no-op (noTarget is for replace), so the add still applies.
+    it('applies the add of a PATCH whose remove matches no member (Okta: remove + add in one PATCH)', async () => {
+      const response = await scim.patch(
+        `/Groups/${groupId}`,
+        patchOp(
+          { op: 'remove', path: `members[value eq "${user('ann')}"]` },
+          { op: 'add', path: 'members', value: [{ value: user('cat'), display: 'cat@acme.com' }] },
+        ),
+      );
+      expect(response.status).toBe(200);
+      expect(memberIds(response.body)).toEqual([user('ben'), user('cat')].sort());
+      const again = await scim.patch(
+        `/Groups/${groupId}`,
+        patchOp(
+          { op: 'remove', path: `members[value eq "${user('cat')}"]` },
+          { op: 'remove', path: `members[value eq "${user('cat')}"]` },
+        ),
+      );
+      expect(memberIds(again.body)).toEqual([user('ben')]);
+    });
+
     it('renames with replace and no path, the way Okta sends it (with its own id)', async () => {
       const response = await scim.patch(
         `/Groups/${groupId}`,
@@ -262,7 +284,13 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
     });
 
     it('refuses malformed group filters and attributes groups do not have', async () => {
-      for (const filter of ['displayName eq', 'userName eq "x"', 'members[value eq "x"].value eq "y"']) {
+      // (`members[value eq "x"].value eq "y"` is Entra's form of `members[value eq "x" and value eq "y"]`: accepted.)
+      for (const filter of [
+        'displayName eq',
+        'userName eq "x"',
+        'members[value eq "x"].value',
+        'members[value eq "x"].',
+      ]) {
         expect(await scim.get(`/Groups${filterQuery(filter)}`)).toMatchObject({
           status: 400,
           body: { scimType: 'invalidFilter' },
@@ -347,5 +375,30 @@ describe('SCIM /Groups over HTTP, and group memberships in GraphQL', () => {
         expect.arrayContaining(['scim.createGroup', 'scim.patchGroup', 'scim.replaceGroup', 'scim.deleteGroup']),
       );
     });
+  });
+
+  // RFC 7644 §3.4.3: POST /.search at the root, across Users and Groups.
+  it('searches across Users and Groups at the root, paged across both', async () => {
+    const search = (body: Record<string, unknown>) => scim.post('/.search', { schemas: [SCIM.searchRequest], ...body });
+    const everything = await search({ filter: 'id pr', count: 200 });
+    expect(everything.status).toBe(200);
+    const users = everything.body.Resources.filter((r) => r.meta.resourceType === 'User');
+    const groups = everything.body.Resources.filter((r) => r.meta.resourceType === 'Group');
+    expect(users.length).toBeGreaterThan(0);
+    expect(everything.body.totalResults).toBe(users.length + groups.length);
+    // Only Users have a userName: Groups match nothing, not a 400.
+    const byUserName = await search({ filter: `userName eq "${users[0].userName}"` });
+    expect(byUserName.body).toMatchObject({ totalResults: 1, Resources: [{ id: users[0].id }] });
+    // Pages run across the types: the last User, then the first Group.
+    expect(groups.length).toBeGreaterThan(0);
+    {
+      const page = await search({ filter: 'id pr', startIndex: users.length, count: 2 });
+      expect(page.body.Resources.map((r) => r.id)).toEqual([users.at(-1)!.id, groups[0].id]);
+    }
+    expect((await search({ filter: 'nosuch eq "x"' })).body).toMatchObject({
+      status: '400',
+      scimType: 'invalidFilter',
+    });
+    expect((await search({ filter: 'userName eq' })).status).toBe(400);
   });
 });

@@ -98,9 +98,13 @@ describe('what real IdPs send, request by request', () => {
       });
     });
 
-    it('2b. a retry of the create after a timeout answers the same user, never a second one', async () => {
+    // Okta's "create duplicate" step: RFC 7644 3.3's 409 uniqueness, which Okta reads as "exists"
+    // (it looked the user up first, step 1); the existing user is untouched (ADR 0008).
+    it('2b. a repeat of the create answers 409 uniqueness, and the lookup finds the one user', async () => {
+      const before = await okta.get(`/Users/${userId}`);
       const retry = await okta.post('/Users', createBody);
-      expect(retry).toMatchObject({ status: 201, body: { id: userId } });
+      expect(retry).toMatchObject({ status: 409, body: { status: '409', scimType: 'uniqueness' } });
+      expect((await okta.get(`/Users/${userId}`)).body).toEqual(before.body);
       const lookup = await okta.get(`/Users${filterQuery(`userName eq "${login.toUpperCase()}"`)}`);
       expect(lookup.body.totalResults).toBe(1);
       expect(lookup.body.Resources[0].id).toBe(userId);
@@ -144,6 +148,19 @@ describe('what real IdPs send, request by request', () => {
       expect(await okta.patch(`/Users/${userId}`, deactivate)).toMatchObject({ status: 200, body: { active: false } });
     });
 
+    it('5b. a PATCH remove of active, or a PUT without it, never re-enables the user', async () => {
+      const removed = await okta.patch(`/Users/${userId}`, {
+        schemas: [SCIM.patchOp],
+        Operations: [{ op: 'remove', path: 'active' }],
+      });
+      expect(removed).toMatchObject({ status: 200, body: { active: false } });
+      const { active: _active, password: _password, ...withoutActive } = createBody;
+      const replaced = await okta.put(`/Users/${userId}`, { ...withoutActive, displayName: 'Isaac Brock-Smith' });
+      expect(replaced).toMatchObject({ status: 200, body: { active: false } });
+      const { account: linked } = await accountOf(userId);
+      expect(await account(linked.id)).toMatchObject({ status: 'DEACTIVATED' });
+    });
+
     it('6. reactivates with PATCH replace {active:true}: the account is ACTIVE again', async () => {
       const response = await okta.patch(`/Users/${userId}`, {
         schemas: [SCIM.patchOp],
@@ -154,6 +171,34 @@ describe('what real IdPs send, request by request', () => {
       expect(await account(linked.id)).toMatchObject({ status: 'ACTIVE', statusReason: null });
     });
 
+    it('7. a create refused for its email (409: another user of the directory has it) changes nothing GET answers; its repeat is refused the same way', async () => {
+      const body = {
+        ...createBody,
+        userName: 'new.hire@acme.com',
+        externalId: '00unewhire',
+        emails: [{ primary: true, value: 'isaac.brock@acme.com', type: 'work' }],
+      };
+      const refused = await okta.post('/Users', body);
+      expect(refused).toMatchObject({ status: 409, body: { scimType: 'uniqueness' } });
+      expect(refused.body.detail).toContain('email[isaac.brock@acme.com]');
+      for (const filter of ['userName eq "new.hire@acme.com"', 'externalId eq "00unewhire"'])
+        expect((await okta.get(`/Users${filterQuery(filter)}`)).body.totalResults).toBe(0);
+      // Not "exists": the IdP was never told the user was created, so it is refused for the email again.
+      const again = await okta.post('/Users', body);
+      expect(again.status).toBe(409);
+      expect(again.body.detail).toContain('email[isaac.brock@acme.com]');
+      // Once the email is free, the same create succeeds (the stored push is taken over, not duplicated).
+      const fixed = await okta.post('/Users', {
+        ...body,
+        emails: [{ primary: true, value: 'new.hire@acme.com', type: 'work' }],
+      });
+      expect(fixed.status).toBe(201);
+      expect((await okta.get(`/Users/${fixed.body.id}`)).body).toMatchObject({
+        userName: 'new.hire@acme.com',
+        emails: [{ value: 'new.hire@acme.com' }],
+      });
+    });
+
     it('leaves the whole sequence in the push history, as the IdP', async () => {
       const history = await db.dataSource.query<Array<Record<string, unknown>>>(
         `SELECT operation, outcome, http_status, actor FROM scim_push WHERE scim_record_id = $1 ORDER BY id`,
@@ -161,10 +206,11 @@ describe('what real IdPs send, request by request', () => {
       );
       expect(history.map((push) => [push.operation, push.outcome, push.http_status])).toEqual([
         ['CREATE', 'APPLIED', 201],
-        ['CREATE', 'APPLIED', 201],
         ['REPLACE', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
+        ['PATCH', 'APPLIED', 200],
+        ['REPLACE', 'APPLIED', 200],
         ['PATCH', 'APPLIED', 200],
       ]);
       expect(new Set(history.map((push) => push.actor))).toEqual(new Set([`scim:${directoryId}`]));
@@ -215,8 +261,15 @@ describe('what real IdPs send, request by request', () => {
       expect(await account(accountId)).toMatchObject({ email: 'Test_User_fd0ea19b@acme.com', status: 'ACTIVE' });
     });
 
-    it('2b. a retry of the create answers the same user', async () => {
-      expect(await entra.post('/Users', createBody)).toMatchObject({ status: 201, body: { id: userId } });
+    it('2b. a repeat of the create answers 409 uniqueness (Entra reads it as "exists")', async () => {
+      expect(await entra.post('/Users', createBody)).toMatchObject({
+        status: 409,
+        body: {
+          scimType: 'uniqueness',
+          detail: 'Resource [USER]: with userName[Test_User_ab6490ee@acme.com] already exists.',
+        },
+      });
+      expect((await entra.get(`/Users/${userId}`)).body.externalId).toBe(externalId);
     });
 
     it('3. finds it with eq and and filters only', async () => {
@@ -228,6 +281,13 @@ describe('what real IdPs send, request by request', () => {
       expect(both.body.totalResults).toBe(1);
       const wrongCase = await entra.get(`/Users${filterQuery(`externalId eq "${externalId.toUpperCase()}"`)}`);
       expect(wrongCase.body.totalResults).toBe(0);
+      // Email as a matching attribute: Entra's filter, outside RFC 7644's grammar, read as
+      // emails[type eq "work" and value eq "..."].
+      const byEmail = await entra.get(
+        `/Users${filterQuery('emails[type eq "work"].value eq "Test_User_fd0ea19b@acme.com"')}`,
+      );
+      expect(byEmail).toMatchObject({ status: 200, body: { totalResults: 1 } });
+      expect(byEmail.body.Resources[0].id).toBe(userId);
     });
 
     it('4. patches with capitalized ops and a value-path email: the account gets the new email', async () => {

@@ -107,12 +107,19 @@ describe('SCIM limits and concurrency on the real server', () => {
     }
   });
 
-  it('answers ten concurrent copies of one create (an impatient IdP) with one record, every copy 201', async () => {
+  it('answers ten concurrent copies of one create (an impatient IdP) with one record: one 201, the copies 409 uniqueness', async () => {
     const responses = await Promise.all(
       Array.from({ length: 10 }, () => scim.post('/Users', userBody('impatient@acme.com', '00u-impatient'))),
     );
-    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
-    expect(new Set(responses.map((response) => response.body.id)).size).toBe(1);
+    // One create wins; the others find the user it made and answer 409 uniqueness (ADR 0008).
+    expect(responses.map((response) => response.status).sort()).toEqual([201, ...Array(9).fill(409)]);
+    expect(responses.filter((response) => response.status === 409).map((response) => response.body.scimType)).toEqual(
+      Array(9).fill('uniqueness'),
+    );
+    const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
+      `SELECT count(*)::int FROM scim_record WHERE external_id = '00u-impatient'`,
+    );
+    expect(count).toBe(1);
   });
 
   it('serializes concurrent PATCHes to one user: all 200, every version distinct', async () => {

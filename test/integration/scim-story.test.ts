@@ -85,8 +85,11 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       last_error: 'Resource [USER]: with email[alice.smith@acme.com] already exists.',
     });
     expect(record.raw_payload.emails[0].value).toBe('alice.smith@acme.com');
-    // What the IdP reads back is what it asked for.
-    expect((await okta.get(`/Users/${recordId}`)).body.emails[0].value).toBe('alice.smith@acme.com');
+    // What the IdP reads back is the user as it was before the refused push: a 409 changes nothing
+    // GET answers (RFC 7644 3.3); the refused push waits as the desired state, seen in GraphQL.
+    const read = (await okta.get(`/Users/${recordId}`)).body;
+    expect(read.emails[0].value).toBe('alice@acme.com');
+    expect(read.externalId).toBe('00u1alice');
   });
 
   it('a repeated push before the fix answers 409 again and keeps the one conflict', async () => {
@@ -162,6 +165,10 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       resolvedConflicts: [{ kind: 'EMAIL_TAKEN', status: 'RESOLVED' }],
       userErrors: [],
     });
+  });
+
+  it('once resynced, GET answers the applied push', async () => {
+    expect((await okta.get(`/Users/${recordId}`)).body.emails[0].value).toBe('alice.smith@acme.com');
   });
 
   it("the IdP's next PUT succeeds with 200 and the record it describes", async () => {

@@ -136,15 +136,34 @@ describe('SCIM /Users over HTTP', () => {
       });
     });
 
-    it('answers a retry of the same create (after a timeout) with the same record, not a second one', async () => {
-      const retry = await scim.post('/Users', oktaUser('create.one@acme.com', '00ucreate1'));
-      expect(retry.status).toBe(201);
-      expect(retry.body.id).toBe(created.body.id);
+    // RFC 7644 3.3 (ADR 0008, replacing 0006's idempotent retry): Okta and Entra look the user up
+    // before they create and read 409 as "exists"; a create never changes a user that exists.
+    it('answers an identical repeat of a create 409 uniqueness, and GET still answers the same user', async () => {
+      const before = await scim.get(`/Users/${created.body.id}`);
+      const repeat = await scim.post('/Users', oktaUser('create.one@acme.com', '00ucreate1'));
+      expect(repeat.status).toBe(409);
+      expect(repeat.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
       const [{ count }] = await db.dataSource.query<Array<{ count: number }>>(
         `SELECT count(*)::int FROM scim_record WHERE directory_id = $1 AND external_id = '00ucreate1'`,
         [directoryId],
       );
       expect(count).toBe(1);
+      expect((await scim.get(`/Users/${created.body.id}`)).body).toEqual(before.body);
+    });
+
+    it('answers a create with an existing userName and another externalId 409, overwriting nothing', async () => {
+      const before = await scim.get(`/Users/${created.body.id}`);
+      const other = await scim.post('/Users', {
+        schemas: [SCIM.user],
+        userName: 'create.one@acme.com',
+        externalId: '00usomeoneelse',
+        emails: [{ primary: true, value: 'someone.else@acme.com', type: 'work' }],
+      });
+      expect(other.status).toBe(409);
+      expect(other.body).toMatchObject({ scimType: 'uniqueness' });
+      const after = await scim.get(`/Users/${created.body.id}`);
+      expect(after.body).toEqual(before.body);
+      expect(after.body.name).toEqual({ givenName: 'Test', familyName: 'User' });
     });
 
     it('answers another user with a taken userName 409 uniqueness, and records the rejected push without a record', async () => {
@@ -321,7 +340,7 @@ describe('SCIM /Users over HTTP', () => {
           },
           'mutability',
         ],
-        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'remove', path: 'emails[type eq "home"]' }] }, 'noTarget'],
+        [{ schemas: [SCIM.patchOp], Operations: [{ op: 'remove' }] }, 'noTarget'],
         [
           { schemas: [SCIM.patchOp], Operations: [{ op: 'replace', path: 'emails[type eq', value: 'x' }] },
           'invalidPath',

@@ -262,12 +262,17 @@ describe('compileFilter: errors', () => {
     ['userName eq "x" "y"', /Unexpected string/],
     ['userName eq "x" & active eq true', /Unexpected character "&"/],
     ['not userName eq "x"', /Expected '\(' after 'not'/],
-    ['emails[type eq "work"].value eq "x"', /only valid in PATCH paths/],
+    ['emails[type eq "work"].value', /Expected an operator after 'value'/],
+    ['emails[type eq "work"].', /Expected a sub-attribute name/],
     ['emails[value[type eq "a"] eq "x"]', /cannot be nested/],
     ['userName eq "a" or or userName eq "b"', /Expected an attribute, '\(' or 'not', found 'or'/],
     ['and userName eq "b"', /found 'and'/],
   ])('rejects malformed %j', (filter, detail) => {
     expectInvalidFilter(filter, detail);
+  });
+
+  it('reads Entra ID\'s emails[type eq "work"].value eq "x" as emails[type eq "work" and value eq "x"]', () => {
+    expect(compile('emails[type eq "work"].value eq "x"')).toEqual(compile('emails[type eq "work" and value eq "x"]'));
   });
 
   it('rejects filters over 2000 characters', () => {

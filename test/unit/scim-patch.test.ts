@@ -343,11 +343,17 @@ describe('applyPatch — errors', () => {
     expect(scimError(() => applyPatch(user(), patch({ op: 'remove' }), USER_PATCH_OPTIONS)).scimType).toBe('noTarget');
   });
 
-  it('rejects remove whose value filter matches nothing with noTarget', () => {
-    const err = scimError(() =>
-      applyPatch(group(), patch({ op: 'remove', path: 'members[value eq "nobody"]' }), GROUP_PATCH_OPTIONS),
+  // RFC 7644 §3.5.2.2 asks noTarget of a remove without a path only; §3.5.2.3's noTarget is replace's.
+  it('treats a remove whose value filter matches nothing as a no-op, and applies the add beside it', () => {
+    const result = applyPatch(
+      group(),
+      patch(
+        { op: 'remove', path: 'members[value eq "nobody"]' },
+        { op: 'add', path: 'members', value: [{ value: 'someone' }] },
+      ),
+      GROUP_PATCH_OPTIONS,
     );
-    expect(err).toMatchObject({ status: 400, scimType: 'noTarget' });
+    expect(result.members).toEqual(expect.arrayContaining([expect.objectContaining({ value: 'someone' })]));
   });
 
   it('rejects replace with a non-equality filter matching nothing with noTarget', () => {
@@ -440,13 +446,48 @@ describe('applyPatch — immutability', () => {
     expect(() =>
       applyPatch(
         resource,
-        patch(
-          { op: 'add', path: 'members', value: [{ value: 'u9' }] },
-          { op: 'remove', path: 'members[value eq "x"]' },
-        ),
+        patch({ op: 'add', path: 'members', value: [{ value: 'u9' }] }, { op: 'remove' }),
         GROUP_PATCH_OPTIONS,
       ),
     ).toThrow(ScimError);
     expect(resource).toEqual(snapshot);
+  });
+});
+
+// One filter parser for list filters and PATCH paths (issue 12): they used to disagree.
+describe('applyPatch — value filters read as list filters read them', () => {
+  it('unescapes JSON strings the same way: "a\\\\b" is a\\b', () => {
+    const resource = { ...group(), members: [{ value: 'a\\b' }, { value: 'a\\\\b' }] };
+    const out = applyPatch(resource, patch({ op: 'remove', path: 'members[value eq "a\\\\b"]' }), GROUP_PATCH_OPTIONS);
+    expect(out.members).toEqual([{ value: 'a\\\\b' }]);
+  });
+
+  it('takes the literals True/False/NULL in any case, as the ABNF allows', () => {
+    const out = applyPatch(
+      user(),
+      patch({ op: 'replace', path: 'emails[primary eq True].value', value: 'b@example.com' }),
+      USER_PATCH_OPTIONS,
+    );
+    expect(out.emails).toEqual([{ type: 'work', value: 'b@example.com', primary: true }]);
+  });
+
+  it.each([
+    ['emails[type eq "work" and value co "JENSEN"]', true],
+    ['emails[type ne "home"]', true],
+    ['emails[not (type eq "work")]', false],
+    ['emails[display pr]', false],
+    ['emails[value sw "bj" or type eq "x"]', true],
+    ['emails[value gt "a"]', true],
+  ])('evaluates %s like a list filter (matches: %s)', (path, matched) => {
+    const out = applyPatch(user(), patch({ op: 'remove', path }), USER_PATCH_OPTIONS);
+    expect(out.emails === undefined).toBe(matched);
+  });
+
+  it("reports a bad value filter with the list parser's message, as invalidPath", () => {
+    const err = scimError(() =>
+      applyPatch(user(), patch({ op: 'remove', path: 'emails[type xx "work"]' }), USER_PATCH_OPTIONS),
+    );
+    expect(err).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    expect(err.detail).toMatch(/Unknown operator 'xx'/);
   });
 });

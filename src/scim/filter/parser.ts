@@ -9,6 +9,10 @@ import { ScimError } from '../scim-error';
  * path, not a filter) into an `and` whose two halves may match different emails, rejects the
  * case-insensitive literals `True`/`False`/`NULL` that the ABNF allows, cannot report nesting
  * depth (parentheses leave no trace in its AST), and throws unreadable messages.
+ *
+ * One extension to the grammar: Entra ID sends `emails[type eq "work"].value eq "x"` when email is
+ * a matching attribute; it is read as `emails[type eq "work" and value eq "x"]` (one email matching
+ * both halves).
  */
 
 export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
@@ -32,6 +36,8 @@ type Token =
   | { type: 'string'; value: string; pos: number }
   | { type: 'number'; value: number; pos: number }
   | { type: 'punct'; text: '(' | ')' | '[' | ']'; pos: number }
+  /** `.name` right after `]`. */
+  | { type: 'sub'; text: string; pos: number }
   | { type: 'end'; pos: number };
 
 export function invalidFilter(detail: string): ScimError {
@@ -59,7 +65,14 @@ function tokenize(input: string): Token[] {
       tokens.push({ type: 'punct', text: c, pos: i });
       i++;
       if (c === ']' && input[i] === '.') {
-        throw invalidFilter(`A sub-attribute after ']' ${at(i)} is only valid in PATCH paths, not in filters`);
+        // Entra's `emails[type eq "work"].value eq "x"`: outside RFC 7644's filter grammar, read as
+        // `emails[type eq "work" and value eq "x"]` (the parser checks what follows).
+        WORD.lastIndex = i + 1;
+        const m = WORD.exec(input);
+        if (!m || m[0].includes('.') || m[0].includes(':'))
+          throw invalidFilter(`Expected a sub-attribute name after ']. ' ${at(i)}`);
+        tokens.push({ type: 'sub', text: m[0], pos: i });
+        i += 1 + m[0].length;
       }
     } else if (c === '"') {
       const start = i;
@@ -124,6 +137,8 @@ function describe(token: Token): string {
       return `'${token.text}' ${at(token.pos)}`;
     case 'word':
       return `'${token.text}' ${at(token.pos)}`;
+    case 'sub':
+      return `'.${token.text}' ${at(token.pos)}`;
   }
 }
 
@@ -222,8 +237,17 @@ class Parser {
       const inner = this.parseOr(true);
       this.expectPunct(']', `to close '[' ${at(opToken.pos)}`);
       this.depth--;
-      return { kind: 'valuePath', attr, filter: inner };
+      const sub = this.peek();
+      if (sub.type !== 'sub') return { kind: 'valuePath', attr, filter: inner };
+      // `attr[filter].sub op value` (Entra ID) is `attr[filter and sub op value]`: one element matches both.
+      this.next();
+      const last = this.parseComparison(sub.text);
+      return { kind: 'valuePath', attr, filter: { kind: 'and', children: [inner, last] } };
     }
+    return this.parseComparison(attr, opToken);
+  }
+
+  private parseComparison(attr: string, opToken: Token = this.next()): FilterNode {
     if (opToken.type !== 'word')
       throw invalidFilter(`Expected an operator after '${attr}', found ${describe(opToken)}`);
     const op = opToken.text.toLowerCase();

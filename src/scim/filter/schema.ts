@@ -21,33 +21,3 @@ export interface ResourceSchema {
   attributes: Record<string, AttributeSpec>;
   multiValued: Record<string, MultiValuedSpec>;
 }
-
-/**
- * The filterable attributes of a User, over `scim_record` aliased `r`.
- * caseExact follows RFC 7643 §4.1: id and externalId are case-exact, everything else is not.
- */
-export const USER_FILTER_SCHEMA: ResourceSchema = {
-  attributes: {
-    id: { column: 'r.id', type: 'uuid', caseExact: true },
-    externalId: { column: 'r.external_id', type: 'string', caseExact: true },
-    userName: { column: 'r.user_name', type: 'string', caseExact: false },
-    displayName: { column: 'r.display_name', type: 'string', caseExact: false },
-    'name.givenName': { column: 'r.given_name', type: 'string', caseExact: false },
-    'name.familyName': { column: 'r.family_name', type: 'string', caseExact: false },
-    active: { column: 'r.active', type: 'boolean' },
-    'meta.created': { column: 'r.created_at', type: 'dateTime' },
-    'meta.lastModified': { column: 'r.updated_at', type: 'dateTime' },
-  },
-  multiValued: {
-    emails: {
-      column: 'r.emails',
-      subAttributes: {
-        value: { type: 'string', caseExact: false },
-        type: { type: 'string', caseExact: false },
-        primary: { type: 'boolean' },
-        display: { type: 'string', caseExact: false },
-      },
-      defaultSubAttribute: 'value',
-    },
-  },
-};

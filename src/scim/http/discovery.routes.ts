@@ -1,175 +1,20 @@
 import { Router, type Request, type Response } from 'express';
 import { ScimError } from '../scim-error';
+import { SCHEMAS as DECLARED_SCHEMAS, schemaAttribute } from '../resource-schemas';
 import { directoryBaseUrl } from './resource-urls';
-import { MAX_BODY_BYTES, MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
+import { MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
 
 type Json = Record<string, unknown>;
 
 /**
- * Our own extension of ServiceProviderConfig: RFC 7643 §5 has flags for bulk, changePassword and
- * the rest, but nowhere to say which other parts of RFC 7644 a server leaves out. Clients ignore
- * extensions they do not know.
+ * What this service provider leaves out of RFC 7644 is in README (SCIM 2.0) and in each 501's
+ * detail, not in ServiceProviderConfig: RFC 7643 §5 has no place for it, and an extension schema
+ * there is one strict clients validate against /Schemas (and stop on). The flags RFC 7643 §5 has
+ * (bulk, changePassword, ...) say false.
  */
-const LIMITS_EXTENSION = 'urn:identity-governance:params:scim:schemas:extension:2.0:ServiceProviderConfig';
 
-/** What this service provider does not implement, as ServiceProviderConfig states it. */
-const NOT_IMPLEMENTED = [
-  'Bulk operations (RFC 7644 §3.7): /Bulk answers 501.',
-  'Changing passwords (RFC 7644 §3.5.2 on "password"): passwords are accepted and discarded, never stored.',
-  'The /Me alias (RFC 7644 §3.11): answers 501.',
-  'Queries across resource types at the service root (GET /?filter=, POST /.search; RFC 7644 §3.4.2.1 and §3.4.3): answer 501.',
-  'Nested groups: Group members are Users only.',
-  'Cursor-based paging (a later extension of RFC 7644): index-based paging (startIndex, count) only.',
-  'Sorting and filtering on attributes outside the published schemas: only the attributes listed as filterable.',
-];
-
-interface AttributeOptions {
-  required?: boolean;
-  caseExact?: boolean;
-  mutability?: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
-  returned?: 'always' | 'never' | 'default' | 'request';
-  uniqueness?: 'none' | 'server' | 'global';
-  multiValued?: boolean;
-  canonicalValues?: string[];
-  referenceTypes?: string[];
-  subAttributes?: Json[];
-}
-
-/** One attribute definition of RFC 7643 §7, with its defaults spelled out. */
-function attribute(name: string, type: string, description: string, options: AttributeOptions = {}): Json {
-  return {
-    name,
-    type,
-    multiValued: options.multiValued ?? false,
-    description,
-    required: options.required ?? false,
-    ...(options.canonicalValues ? { canonicalValues: options.canonicalValues } : {}),
-    caseExact: options.caseExact ?? false,
-    mutability: options.mutability ?? 'readWrite',
-    returned: options.returned ?? 'default',
-    uniqueness: options.uniqueness ?? 'none',
-    ...(options.referenceTypes ? { referenceTypes: options.referenceTypes } : {}),
-    ...(options.subAttributes ? { subAttributes: options.subAttributes } : {}),
-  };
-}
-
-const text = (name: string, description: string, options: AttributeOptions = {}) =>
-  attribute(name, 'string', description, options);
-const typed = (description: string, canonicalValues: string[]) => text('type', description, { canonicalValues });
-const primary = (description: string) => attribute('primary', 'boolean', description);
-
-const USER_ATTRIBUTES: Json[] = [
-  text('userName', 'Unique identifier for the User within its directory, case-insensitive. Filterable.', {
-    required: true,
-    uniqueness: 'server',
-  }),
-  attribute('name', 'complex', "The components of the user's name; givenName and familyName are filterable.", {
-    subAttributes: [
-      text('formatted', 'The full name, formatted for display.'),
-      text('familyName', 'The family name.'),
-      text('givenName', 'The given name.'),
-      text('middleName', 'The middle name(s).'),
-      text('honorificPrefix', 'Honorific prefix(es), e.g. "Ms.".'),
-      text('honorificSuffix', 'Honorific suffix(es), e.g. "III".'),
-    ],
-  }),
-  text('displayName', 'The name shown for the User; becomes the account display name. Filterable.'),
-  text('nickName', 'A casual name. Stored and returned as sent.'),
-  text('title', "The user's title. Stored and returned as sent."),
-  text('userType', 'The relationship to the organization. Stored and returned as sent.'),
-  text('preferredLanguage', 'Preferred written or spoken language. Stored and returned as sent.'),
-  text('locale', 'Default location for localization. Stored and returned as sent.'),
-  text('timezone', 'Time zone, IANA format. Stored and returned as sent.'),
-  attribute(
-    'active',
-    'boolean',
-    'false deactivates the linked account; true reactivates it. Filterable. "True"/"False" strings are accepted.',
-  ),
-  attribute(
-    'emails',
-    'complex',
-    "Email addresses; the primary one (else the work one, else the first) is the account's email. Filterable.",
-    {
-      multiValued: true,
-      subAttributes: [
-        text('value', 'An email address; must be a valid address.'),
-        text('display', 'A human-readable name.'),
-        typed('The kind of address.', ['work', 'home', 'other']),
-        primary('The primary address; at most one.'),
-      ],
-    },
-  ),
-  attribute('phoneNumbers', 'complex', 'Phone numbers. Stored and returned as sent.', {
-    multiValued: true,
-    subAttributes: [
-      text('value', 'The phone number.'),
-      typed('The kind of number.', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
-      primary('The primary number.'),
-    ],
-  }),
-  attribute('addresses', 'complex', 'Physical addresses. Stored and returned as sent.', {
-    multiValued: true,
-    subAttributes: [
-      text('formatted', 'The full address.'),
-      text('streetAddress', 'Street address.'),
-      text('locality', 'City or locality.'),
-      text('region', 'State or region.'),
-      text('postalCode', 'Postal code.'),
-      text('country', 'Country, ISO 3166-1 alpha-2.'),
-      typed('The kind of address.', ['work', 'home', 'other']),
-      primary('The primary address.'),
-    ],
-  }),
-  attribute('groups', 'complex', 'The Groups the User is a member of, from Group memberships. Read-only.', {
-    multiValued: true,
-    mutability: 'readOnly',
-    subAttributes: [
-      text('value', 'The id of the Group.', { mutability: 'readOnly' }),
-      attribute('$ref', 'reference', 'The URI of the Group.', { mutability: 'readOnly', referenceTypes: ['Group'] }),
-      text('display', "The Group's displayName.", { mutability: 'readOnly' }),
-      typed('How the membership is held; always "direct" here.', ['direct', 'indirect']),
-    ],
-  }),
-];
-
-const ENTERPRISE_ATTRIBUTES: Json[] = [
-  text('employeeNumber', 'Employee number. Stored and returned as sent.'),
-  text('costCenter', 'Cost center. Stored and returned as sent.'),
-  text('organization', 'Organization. Stored and returned as sent.'),
-  text('division', 'Division. Stored and returned as sent.'),
-  text('department', 'Department. Stored and returned as sent.'),
-  attribute('manager', 'complex', "The user's manager; a bare id string in a PATCH is taken as its value.", {
-    subAttributes: [
-      text('value', 'The id of the manager.'),
-      attribute('$ref', 'reference', 'The URI of the manager.', { referenceTypes: ['User'] }),
-      text('displayName', "The manager's displayName.", { mutability: 'readOnly' }),
-    ],
-  }),
-];
-
-const GROUP_ATTRIBUTES: Json[] = [
-  text('displayName', 'The name of the Group. Filterable.', { required: true }),
-  attribute('members', 'complex', 'Users of the same directory in the Group; `members[value eq "id"]` is filterable.', {
-    multiValued: true,
-    subAttributes: [
-      text('value', 'The id of a User of this directory.', { mutability: 'immutable' }),
-      attribute('$ref', 'reference', 'The URI of the User.', { mutability: 'immutable', referenceTypes: ['User'] }),
-      text('display', "The User's displayName, else userName.", { mutability: 'readOnly' }),
-      typed('The kind of member; only User.', ['User']),
-    ],
-  }),
-];
-
-const SCHEMAS = [
-  { id: SCHEMA.user, name: 'User', description: 'User Account', attributes: USER_ATTRIBUTES },
-  {
-    id: SCHEMA.enterpriseUser,
-    name: 'EnterpriseUser',
-    description: 'Enterprise User',
-    attributes: ENTERPRISE_ATTRIBUTES,
-  },
-  { id: SCHEMA.group, name: 'Group', description: 'Group', attributes: GROUP_ATTRIBUTES },
-];
+/** /Schemas: the declared schemas (`../resource-schemas.ts`), every characteristic spelled out. */
+const SCHEMAS = DECLARED_SCHEMAS.map((schema) => ({ ...schema, attributes: schema.attributes.map(schemaAttribute) }));
 
 const RESOURCE_TYPES = [
   {
@@ -185,7 +30,7 @@ const RESOURCE_TYPES = [
 
 function serviceProviderConfig(base: string): Json {
   return {
-    schemas: [SCHEMA.serviceProviderConfig, LIMITS_EXTENSION],
+    schemas: [SCHEMA.serviceProviderConfig],
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_RESULTS },
@@ -201,7 +46,6 @@ function serviceProviderConfig(base: string): Json {
         primary: true,
       },
     ],
-    [LIMITS_EXTENSION]: { maxPayloadSize: MAX_BODY_BYTES, notImplemented: NOT_IMPLEMENTED },
     meta: { resourceType: 'ServiceProviderConfig', location: `${base}/ServiceProviderConfig` },
   };
 }
@@ -227,7 +71,7 @@ const listOf = (resources: Json[]) => ({
 });
 
 const notImplemented = (what: string) => (_req: Request, res: Response) => {
-  sendScimError(res, new ScimError(501, `${what} is not implemented; see ServiceProviderConfig.`));
+  sendScimError(res, new ScimError(501, `${what} is not implemented (README, SCIM 2.0: not implemented).`));
 };
 
 /** ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 §4), readable with the directory's token; and what is left out. */
@@ -260,7 +104,6 @@ export function discoveryRoutes(): Router {
   });
   router.all('/Bulk', notImplemented('Bulk'));
   router.all(['/Me', '/Me/*rest'], notImplemented('/Me'));
-  router.post('/.search', notImplemented('Searching across resource types'));
-  router.get('/', notImplemented('Querying across resource types'));
+  router.get('/', notImplemented('Querying across resource types with GET (POST /.search is served)'));
   return router;
 }

@@ -1,14 +1,22 @@
 import type { Router } from 'express';
 import { groupResource } from './group-representation';
 import { projectionOmits, project } from './projection';
-import { resourceRoutes } from './resource-routes';
+import { resourceRoutes, searchPart, type ResourceEndpoint } from './resource-routes';
 import { resourceUrl } from './resource-urls';
 import { SCHEMA } from './scim-http';
+import type { ScimGroup } from '../scim-group.entity';
 import type { ScimGroupService } from './scim-groups.service';
 
 /** `/Groups`: ScimGroupService does the work. */
 export function groupRoutes(groups: ScimGroupService): Router {
-  return resourceRoutes({
+  return resourceRoutes(groupEndpoint(groups));
+}
+
+/** The Groups' part of a root-level `.search`. */
+export const groupSearch = (groups: ScimGroupService) => searchPart(groupEndpoint(groups));
+
+function groupEndpoint(groups: ScimGroupService): ResourceEndpoint<ScimGroup> {
+  return {
     path: 'Groups',
     singular: 'Group',
     service: groups,
@@ -25,5 +33,5 @@ export function groupRoutes(groups: ScimGroupService): Router {
         ),
       );
     },
-  });
+  };
 }

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Directory } from '../../directories/directory.entity';
-import type { ScimOutcome } from '../scim-error';
+import { parseFilter } from '../filter';
+import { ScimError, type ScimOutcome } from '../scim-error';
 import {
   listRequestFromQuery,
   listRequestFromSearch,
@@ -124,5 +125,52 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
     });
   });
 
+  return router;
+}
+
+/** One resource type's part of a root-level search: its page of matches, represented, and its total. */
+type SearchPart = (req: Request, res: Response, request: ListRequest) => Promise<{ total: number; resources: Json[] }>;
+
+export function searchPart<T extends { id: string; version: number }>(endpoint: ResourceEndpoint<T>): SearchPart {
+  return async (req, res, request) => {
+    const { total, rows } = await endpoint.service.list(callerDirectory(res), request);
+    return { total, resources: await endpoint.represent(req, res, rows, request.projection, false) };
+  };
+}
+
+/**
+ * `POST /.search` at the root (RFC 7644 §3.4.3): the filter over every resource type, one
+ * ListResponse, the types in the given order (Users, then Groups; sortBy sorts within each type),
+ * paged across them. A type whose attributes the filter does not have matches nothing; a filter
+ * that no type understands is 400.
+ */
+export function rootSearchRoutes(parts: SearchPart[]): Router {
+  const router = Router();
+  router.post('/.search', async (req, res) => {
+    const request = listRequestFromSearch(req.body);
+    if (request.filter !== null) parseFilter(request.filter);
+    let total = 0;
+    let skip = request.startIndex - 1;
+    let wanted = request.count;
+    const resources: Json[] = [];
+    let refusal: ScimError | null = null;
+    let understood = false;
+    for (const part of parts) {
+      try {
+        const page = await part(req, res, { ...request, startIndex: skip + 1, count: wanted });
+        understood = true;
+        total += page.total;
+        resources.push(...page.resources);
+        wanted -= page.resources.length;
+        skip = Math.max(0, skip - page.total);
+      } catch (error) {
+        // An attribute this type does not have (e.g. userName for Groups): no match here.
+        if (!(error instanceof ScimError) || error.status !== 400) throw error;
+        refusal ??= error;
+      }
+    }
+    if (!understood && refusal) throw refusal;
+    sendScim(res, 200, listResponse(total, request, resources));
+  });
   return router;
 }

@@ -6,12 +6,13 @@ import { ScimError } from '../scim-error';
 import { ScimOperation } from '../scim-record.enums';
 import { authenticateDirectory } from './directory-auth';
 import { discoveryRoutes } from './discovery.routes';
-import { groupRoutes } from './groups.routes';
+import { groupRoutes, groupSearch } from './groups.routes';
+import { rootSearchRoutes } from './resource-routes';
 import { scimCall } from './resource-urls';
 import { MAX_BODY_BYTES, callerDirectory, scimLocals, sendScimError } from './scim-http';
 import { ScimGroupService } from './scim-groups.service';
 import { ScimUserService } from './scim-users.service';
-import { userRoutes } from './users.routes';
+import { userRoutes, userSearch } from './users.routes';
 import type { RateLimiter, WorkBudget } from '../../http/rate-limit';
 import { JsonTooDeepError, limitJsonDepth } from '../../http/json-depth';
 import type { Metrics } from '../../observability/metrics';
@@ -143,7 +144,12 @@ export function createScimRouter({
   }
   // Any content type is read as JSON: IdPs send application/scim+json or application/json, some with neither.
   directory.use(express.json({ limit: MAX_BODY_BYTES, type: () => true }), limitJsonDepth());
-  directory.use(discoveryRoutes(), userRoutes(users), groupRoutes(groups));
+  directory.use(
+    rootSearchRoutes([userSearch(users), groupSearch(groups)]),
+    discoveryRoutes(),
+    userRoutes(users),
+    groupRoutes(groups),
+  );
   directory.use((req, res) => {
     sendScimError(res, new ScimError(404, `No SCIM endpoint ${req.method} ${req.path}.`));
   });
@@ -191,7 +197,7 @@ export function createScimRouter({
           503,
           read
             ? DATABASE_UNAVAILABLE_FOR_READ_MESSAGE
-            : `${DATABASE_UNAVAILABLE_MESSAGE} (a repeated create finds the user by externalId or userName, so the retry is safe).`,
+            : `${DATABASE_UNAVAILABLE_MESSAGE} (look the user up before repeating a create: a create of a user that exists answers 409).`,
         ),
         { 'Retry-After': '2' },
       );

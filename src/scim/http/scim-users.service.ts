@@ -12,7 +12,7 @@ import { ScimRecordQueries, lockUser, recordIdInDirectory, removeLocked } from '
 import type { ListRequest } from './list-request';
 import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
-import { desiredUserFrom, userResource, type UserGroupRef } from './user-representation';
+import { desiredUserFrom, keepActiveUnlessGiven, userResource, type UserGroupRef } from './user-representation';
 
 /** A rejected push is still in the record's push history (and, for a conflict, in its state). */
 export type UserOutcome = ScimOutcome<ScimRecord>;
@@ -114,6 +114,7 @@ export class ScimUserService {
       target.recordId = record.id;
       if (!ifMatchHolds(ifMatch, record.version)) throw preconditionFailed();
       if (!desired) throw unreadable;
+      keepActiveUnlessGiven(desired, body, record);
       return this.outcomeOf(await replaceUser(m, call.directory, record, desired, ScimOperation.REPLACE, facts));
     });
   }
@@ -133,7 +134,8 @@ export class ScimUserService {
       if (!ifMatchHolds(ifMatch, record.version)) throw preconditionFailed();
       // `groups` is read-only and derived: it is not part of what a PATCH can change.
       const patched = applyPatch(userResource(record, location, null), body, USER_PATCH_OPTIONS);
-      return this.update(m, call.directory, record, desiredUserFrom(patched), ScimOperation.PATCH);
+      const desired = keepActiveUnlessGiven(desiredUserFrom(patched), patched, record);
+      return this.update(m, call.directory, record, desired, ScimOperation.PATCH);
     });
   }
 

@@ -1,7 +1,8 @@
 import { normalizeEmail } from '../../accounts/email';
 import type { DesiredUser } from '../desired-user';
+import { CANONICAL_NAMES } from '../resource-schemas';
 import { primaryEmail } from '../desired-user';
-import type { ScimEmail, ScimRecord } from '../scim-record.entity';
+import { ScimRecord, type ScimEmail } from '../scim-record.entity';
 import { ScimError } from '../scim-error';
 import {
   SCHEMA,
@@ -30,24 +31,8 @@ export interface UserGroupRef {
  */
 const NOT_STORED = ['password', 'id', 'meta', 'groups'];
 
-/** RFC 7643 spellings of the attributes the columns cover, so `UserName` in a body is `userName` in the raw payload. */
-const CANONICAL = new Map(
-  [
-    'schemas',
-    'externalId',
-    'userName',
-    'name',
-    'displayName',
-    'emails',
-    'active',
-    'givenName',
-    'familyName',
-    'value',
-    'type',
-    'primary',
-    'display',
-  ].map((name) => [name.toLowerCase(), name]),
-);
+/** RFC 7643 spellings of the declared attributes, so `UserName` in a body is `userName` in the raw payload. */
+const CANONICAL = new Map([...CANONICAL_NAMES, ['schemas', 'schemas']]);
 
 function canonicalKeys(object: Json): Json {
   return Object.fromEntries(
@@ -67,6 +52,8 @@ function parseEmails(value: unknown): ScimEmail[] {
     const checked = normalizeEmail(address);
     if (!checked.ok) throw new ScimError(400, `emails[${index}].value: ${checked.message}`, 'invalidValue');
     const email: ScimEmail = { value: address };
+    const display = optionalString(getAttribute(item, 'display'), `emails[${index}].display`, MAX_TEXT);
+    if (display !== null) email.display = display;
     const type = optionalString(getAttribute(item, 'type'), `emails[${index}].type`, 100);
     if (type !== null) email.type = type;
     const primary = getAttribute(item, 'primary');
@@ -125,10 +112,23 @@ export function desiredUserFrom(body: unknown): DesiredUser {
 }
 
 /**
- * The SCIM User a record is: its raw payload overlaid with the columns (the state the record holds
- * now), plus `groups` and `meta`. `location` is the absolute URL of the resource.
+ * A PUT body or a PATCH result without `active` (RFC 7644 §3.5.2.2: a removed attribute is
+ * unassigned) keeps the user as active or inactive as it was: omitting or removing `active` never
+ * re-enables a disabled user (README, SCIM). A create without it is active (RFC 7643 §4.1.1).
  */
-export function userResource(record: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
+export function keepActiveUnlessGiven(desired: DesiredUser, body: unknown, current: ScimRecord): DesiredUser {
+  const given = isJsonObject(body) ? getAttribute(body, 'active') : undefined;
+  if (given === undefined || given === null) desired.active = current.acceptedState?.active ?? current.active;
+  return desired;
+}
+
+/**
+ * The SCIM User a record is: its raw payload overlaid with the columns (the state the record holds
+ * now, or the one last accepted while a refused push waits), plus `groups` and `meta`. `location` is the absolute URL of the resource.
+ */
+export function userResource(stored: ScimRecord, location: string, groups: UserGroupRef[] | null): Json {
+  // A push answered 409 waits in the columns as the desired state; the IdP's user is still the one accepted before it.
+  const record = stored.acceptedState ? Object.assign(new ScimRecord(), stored, stored.acceptedState) : stored;
   const raw = withoutAttributes(record.rawPayload, [
     ...NOT_STORED,
     'schemas',

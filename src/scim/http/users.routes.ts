@@ -1,14 +1,22 @@
 import type { Router } from 'express';
 import { projectionOmits, project } from './projection';
-import { resourceRoutes } from './resource-routes';
+import { resourceRoutes, searchPart, type ResourceEndpoint } from './resource-routes';
 import { resourceUrl } from './resource-urls';
 import { SCHEMA } from './scim-http';
 import type { ScimUserService } from './scim-users.service';
+import type { ScimRecord } from '../scim-record.entity';
 import { userResource, type UserGroupRef } from './user-representation';
 
 /** `/Users`: ScimUserService does the work. */
 export function userRoutes(users: ScimUserService): Router {
-  return resourceRoutes({
+  return resourceRoutes(userEndpoint(users));
+}
+
+/** The Users' part of a root-level `.search`. */
+export const userSearch = (users: ScimUserService) => searchPart(userEndpoint(users));
+
+function userEndpoint(users: ScimUserService): ResourceEndpoint<ScimRecord> {
+  return {
     path: 'Users',
     singular: 'User',
     service: users,
@@ -28,5 +36,5 @@ export function userRoutes(users: ScimUserService): Router {
         ),
       );
     },
-  });
+  };
 }
