@@ -21,7 +21,7 @@ import { buildGovernanceSchema } from './schema';
 import type { TokenVerifier } from './auth/tokens';
 import type { Principal } from './auth/principal';
 import { KnownOrganizations, unknownOrganizationMessage } from './auth/known-organizations';
-import { createScimRouter } from './scim/http/scim-router';
+import { createScimRouter } from './scim-api/scim-router';
 import { RateLimiter, SharedRateLimiter } from './http/rate-limit';
 import {
   graphqlArmor,

@@ -18,8 +18,8 @@ import { ConflictKind, ConflictService, ConflictStatus, conflictMutations, type 
 import { runMutation, type MutationScope } from '../db/transaction';
 import { queryBuilderFor, type Db } from '../db/kysely';
 import { RETRY_ACTOR } from '../workflows/retry-worker';
-import { inScimTransaction } from '../scim/http/scim-call';
-import { desiredUserFrom } from '../scim/http/user-representation';
+import { inScimTransaction } from '../scim-api/scim-call';
+import { desiredUserFrom } from '../scim-api/user-representation';
 import { SCHEMA } from '../scim/schema-urns';
 import { startDomainMigration } from '../workflows/domain-migrations';
 

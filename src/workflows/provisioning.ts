@@ -26,7 +26,8 @@ import {
   userNameTakenDetail,
   type DesiredUser,
 } from '../scim/desired-user';
-import { lockCurrentRecord, type RecordOutcome } from '../scim/scim-record.service';
+import { lockCurrentRecord } from '../scim/scim-record.service';
+import type { RecordOutcome } from './records';
 import { ProvisioningStore, type AccountChanges, type NewAccount, type PushFacts } from './provisioning.store';
 
 export type SyncOutcome =

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import pino from 'pino';
 import { Client } from 'pg';
-import { createScimRouter } from '../../src/scim/http/scim-router';
+import { createScimRouter } from '../../src/scim-api/scim-router';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
 import { fixtures } from '../support/fixtures';

@@ -5,8 +5,8 @@ import { ScimRecord } from '../../src/scim/scim-record.entity';
 import { ScimOperation } from '../../src/scim/scim-record.enums';
 import { provisionUser, updateUser, type PushResult } from '../../src/workflows/provisioning';
 import type { DesiredUser } from '../../src/scim/desired-user';
-import { inScimTransaction } from '../../src/scim/http/scim-call';
-import { desiredUserFrom } from '../../src/scim/http/user-representation';
+import { inScimTransaction } from '../../src/scim-api/scim-call';
+import { desiredUserFrom } from '../../src/scim-api/user-representation';
 import { SCHEMA } from '../../src/scim/schema-urns';
 
 export interface UserPush {

@@ -19,6 +19,7 @@ const RULES: ArchitectureRules = {
       name: 'transport',
       parts: [
         'graphql',
+        'scim-api',
         'http',
         'auth',
         'federation',
@@ -35,8 +36,6 @@ const RULES: ArchitectureRules = {
         'federation/compose-cli.ts',
         'seed/cli.ts',
       ],
-      // Resolvers and SCIM's HTTP handlers live in their feature's folder and are transport.
-      files: [/\.resolver\.ts$/, /^scim\/http\//],
     },
   ],
   // Command-line programs that drive their folder from outside (package.json runs them).

@@ -15,7 +15,7 @@ import { ScimPushConnection, ScimRecordConnection } from './scim-record.types';
 import { RecordWait } from '../../scim/scim-record.enums';
 import { waitOf } from '../../scim/record-wait';
 import { ResyncScimRecordsPayload, ScimRecordPayload } from './scim-record.payloads';
-import { scimRecordMutations, type RecordOutcome } from '../../scim/scim-record.service';
+import { scimRecordMutations, type RecordOutcome } from '../../workflows/records';
 import { MAX_BULK_RESYNC, resyncRecords, resyncRecord, type SyncOutcome } from '../../workflows/provisioning';
 import { MutationOptions } from '../../common/mutation';
 import { assertNever } from '../../common/assert-never';

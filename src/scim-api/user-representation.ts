@@ -1,9 +1,9 @@
-import { normalizeEmail } from '../../accounts/email';
-import type { DesiredUser } from '../desired-user';
-import { CANONICAL_NAMES } from '../resource-schemas';
-import { primaryEmail } from '../desired-user';
-import { ScimRecord, type ScimEmail } from '../scim-record.entity';
-import { ScimError } from '../scim-error';
+import { normalizeEmail } from '../accounts/email';
+import type { DesiredUser } from '../scim/desired-user';
+import { CANONICAL_NAMES } from '../scim/resource-schemas';
+import { primaryEmail } from '../scim/desired-user';
+import { ScimRecord, type ScimEmail } from '../scim/scim-record.entity';
+import { ScimError } from '../scim/scim-error';
 import {
   SCHEMA,
   assertStorable,

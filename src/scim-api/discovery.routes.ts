@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import { ScimError } from '../scim-error';
-import { SCHEMAS as DECLARED_SCHEMAS, schemaAttribute } from '../resource-schemas';
+import { ScimError } from '../scim/scim-error';
+import { SCHEMAS as DECLARED_SCHEMAS, schemaAttribute } from '../scim/resource-schemas';
 import { directoryBaseUrl } from './resource-urls';
 import { MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
 

@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { MutationScope } from '../../db/transaction';
-import type { Directory } from '../../directories/directory.entity';
-import { GROUP_PATCH_OPTIONS, applyPatch } from '../patch';
-import { ScimError } from '../scim-error';
-import type { ScimGroup } from '../scim-group.entity';
+import type { MutationScope } from '../db/transaction';
+import type { Directory } from '../directories/directory.entity';
+import { GROUP_PATCH_OPTIONS, applyPatch } from '../scim/patch';
+import { ScimError } from '../scim/scim-error';
+import type { ScimGroup } from '../scim/scim-group.entity';
 import {
   ScimGroupQueries,
   lockGroup,
@@ -11,7 +11,7 @@ import {
   scimGroupMutations,
   type GroupMemberRef,
   type GroupOutcome,
-} from '../scim-group.service';
+} from '../scim/scim-group.service';
 import { desiredGroupFrom, groupResource } from './group-representation';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, type ScimCall } from './scim-call';

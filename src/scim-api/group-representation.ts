@@ -1,7 +1,7 @@
-import { isUuid } from '../../common/ids';
-import type { DesiredGroup, GroupMemberRef } from '../scim-group.service';
-import type { ScimGroup } from '../scim-group.entity';
-import { ScimError } from '../scim-error';
+import { isUuid } from '../common/ids';
+import type { DesiredGroup, GroupMemberRef } from '../scim/scim-group.service';
+import type { ScimGroup } from '../scim/scim-group.entity';
+import { ScimError } from '../scim/scim-error';
 import {
   SCHEMA,
   assertStorable,

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { Directory } from '../../directories/directory.entity';
-import { parseFilter } from '../filter';
-import { ScimError, type ScimOutcome } from '../scim-error';
+import type { Directory } from '../directories/directory.entity';
+import { parseFilter } from '../scim/filter';
+import { ScimError, type ScimOutcome } from '../scim/scim-error';
 import {
   listRequestFromQuery,
   listRequestFromSearch,
