@@ -3,7 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config';
 import { createLogger } from './logger';
-import { openDatabase, type Database } from './db/database';
+import { openDatabase, type Database } from './db';
 import { entities } from './entities';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

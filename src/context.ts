@@ -1,20 +1,16 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { requirePrincipal, type AuthState } from './auth/authorization';
-import type { Principal } from './auth/principal';
+import { requirePrincipal, type AuthState, type Principal } from './auth';
 import { AccountService, createAccountLoaders } from './accounts';
 import { DomainOwnershipChecker, DomainService, createDomainLoaders, type DomainCheckerOptions } from './domains';
 import { DirectoryService, createDirectoryLoaders } from './directories';
 import { OrganizationService } from './organizations';
-import { createScimLoaders } from './scim/scim.loaders';
-import { createScimGroupLoaders } from './scim/scim-group.loaders';
-import { createConflictLoaders } from './conflicts/conflict.loaders';
-import { ConflictService } from './conflicts/conflict.service';
-import { ScimRecordService } from './scim/scim-record.service';
-import { AuditService } from './audit/audit.service';
+import { createScimLoaders, createScimGroupLoaders, ScimRecordService } from './scim';
+import { createConflictLoaders, ConflictService } from './conflicts';
+import { AuditService } from './audit';
 import { WebhookService } from './webhooks';
-import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db/transaction';
-import type { MutationPayload, PayloadFields, PayloadType } from './common/mutation';
+import { runMutation, type MutationRequest, type MutationScope, type Outcome, type Payload } from './db';
+import type { MutationPayload, PayloadFields, PayloadType } from './common';
 import { readPlans } from './graphql';
 
 /** Stateless, created once per server: they hold the DataSource, never request state. */

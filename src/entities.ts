@@ -1,16 +1,12 @@
-import { Organization } from './organizations/organization.entity';
-import { Domain } from './domains/domain.entity';
-import { Account } from './accounts/account.entity';
-import { AccountEmailChange } from './accounts/account-email-change.entity';
-import { Directory } from './directories/directory.entity';
-import { ScimRecord } from './scim/scim-record.entity';
-import { ScimPush } from './scim/scim-push.entity';
-import { ScimGroup, ScimGroupMember } from './scim/scim-group.entity';
-import { Conflict } from './conflicts/conflict.entity';
-import { AuditEvent } from './audit/audit-event.entity';
-import { DomainMigration } from './domains/domain-migration.entity';
-import { IdempotencyKey } from './db/idempotency-key.entity';
-import { Webhook, WebhookDelivery } from './webhooks/webhook.entity';
+import { Organization } from './organizations';
+import { Domain, DomainMigration } from './domains';
+import { Account, AccountEmailChange } from './accounts';
+import { Directory } from './directories';
+import { ScimRecord, ScimPush, ScimGroup, ScimGroupMember } from './scim';
+import { Conflict } from './conflicts';
+import { AuditEvent } from './audit';
+import { IdempotencyKey } from './db';
+import { Webhook, WebhookDelivery } from './webhooks';
 
 /**
  * Every TypeORM entity of the service, given to the data source by whoever opens it (main.ts,

@@ -1,15 +1,13 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-import { mintDevelopmentToken, setUpAuth } from './auth/setup';
-import { openDatabase } from './db/database';
+import { mintDevelopmentToken, setUpAuth, firstOrganizationAdminToken, printDevelopmentTokens } from './auth';
+import { openDatabase, expireIdempotencyKeys } from './db';
 import { entities } from './entities';
 import { createServer } from './server';
-import { firstOrganizationAdminToken, printDevelopmentTokens } from './auth/dev-tokens';
-import { RetryWorker } from './workflows/retry-worker';
+import { RetryWorker } from './workflows';
 import { WebhookWorker } from './webhooks';
-import { expireIdempotencyKeys } from './db/transaction';
-import { localUrl } from './http/local-url';
+import { localUrl } from './http';
 
 const KEY_EXPIRY_INTERVAL_MS = 10 * 60_000;
 

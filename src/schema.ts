@@ -3,38 +3,35 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { lexicographicSortSchema, parse, type GraphQLSchema } from 'graphql';
 import { buildSchema, createResolversMap } from 'type-graphql';
-import { authChecker } from './auth/authorization';
+import { authChecker } from './auth';
 import {
   AccountMutationResolver,
   AccountResolver,
   accountReferenceResolvers,
-} from './graphql/accounts/account.resolver';
-import { DomainMigrationResolver, DomainResolver, domainReferenceResolvers } from './graphql/domains/domain.resolver';
-import { DomainMutationResolver } from './graphql/domains/domain-mutation.resolver';
-import { DirectoryResolver, directoryReferenceResolvers } from './graphql/directories/directory.resolver';
-import { DirectoryMutationResolver } from './graphql/directories/directory-mutation.resolver';
-import {
+  DomainMigrationResolver,
+  DomainResolver,
+  domainReferenceResolvers,
+  DomainMutationResolver,
+  DirectoryResolver,
+  directoryReferenceResolvers,
+  DirectoryMutationResolver,
   ScimPushResolver,
   ScimRecordMutationResolver,
   ScimRecordResolver,
   scimRecordReferenceResolvers,
-} from './graphql/scim/scim-record.resolver';
-import {
   AccountScimGroupsResolver,
   ScimGroupResolver,
   ScimRecordGroupsResolver,
-} from './graphql/scim/scim-group.resolver';
-import {
   ConflictMutationResolver,
   ConflictResolver,
   conflictReferenceResolvers,
-} from './graphql/conflicts/conflict.resolver';
-import { GovernanceReportResolver } from './graphql/rules/report.resolver';
-import { AuditResolver } from './graphql/audit/audit.resolver';
-import { OrganizationResolver } from './graphql/organizations/organization.resolver';
-import { WebhookResolver } from './graphql/webhooks/webhook.resolver';
-import { checkEntityRepresentations } from './federation/representations';
-import { planEntities } from './graphql';
+  GovernanceReportResolver,
+  AuditResolver,
+  OrganizationResolver,
+  WebhookResolver,
+  planEntities,
+} from './graphql';
+import { checkEntityRepresentations } from './federation';
 
 /** The Federation 2 features this subgraph uses; composition reads them from the @link. */
 const FEDERATION_LINK = `

@@ -14,35 +14,41 @@ import { OperationTypeNode, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { sql } from 'kysely';
-import { queryBuilderFor, tag } from './db/kysely';
+import {
+  queryBuilderFor,
+  tag,
+  DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
+  DATABASE_UNAVAILABLE_MESSAGE,
+  isDatabaseUnavailable,
+} from './db';
 import type { Config } from './config';
 import { Context, createServices, type Services } from './context';
 import { buildGovernanceSchema } from './schema';
-import type { TokenVerifier } from './auth/tokens';
-import type { Principal } from './auth/principal';
-import { KnownOrganizations, unknownOrganizationMessage } from './auth/known-organizations';
-import { createScimRouter } from './scim-api/scim-router';
-import { RateLimiter, SharedRateLimiter } from './http/rate-limit';
 import {
+  KnownOrganizations,
+  unknownOrganizationMessage,
+  type TokenVerifier,
+  type Principal,
+  type DevelopmentToken,
+} from './auth';
+import { createScimRouter } from './scim-api';
+import {
+  RateLimiter,
+  SharedRateLimiter,
   graphqlArmor,
   mutationRateLimit,
   parseOptions,
   rejectNulCharacters,
   tokenLimitRefusal,
-} from './http/graphql-limits';
-import { requireRouterSecret } from './http/router-secret';
-import { requestLog } from './http/request-log';
-import { JsonTooDeepError, limitJsonDepth } from './http/json-depth';
-import { hideSuggestionsInVariableErrors } from './http/suggestions';
-import { graphqlIde, redirectToIde } from './http/graphql-ide';
-import type { DevelopmentToken } from './auth/dev-tokens';
-import { createMetrics } from './observability/metrics';
-import { metricsAccess } from './observability/metrics-access';
-import {
-  DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
-  DATABASE_UNAVAILABLE_MESSAGE,
-  isDatabaseUnavailable,
-} from './db/pg-errors';
+  requireRouterSecret,
+  requestLog,
+  JsonTooDeepError,
+  limitJsonDepth,
+  hideSuggestionsInVariableErrors,
+  graphqlIde,
+  redirectToIde,
+} from './http';
+import { createMetrics, metricsAccess } from './observability';
 
 export interface ServerDeps {
   config: Pick<

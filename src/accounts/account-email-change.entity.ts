@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { TimestampColumn, nowDefault } from '../db';
+import { Organization } from '../organizations';
 import { Account } from './account.entity';
 
 /** One entry of an account's email history: a rename never loses the old address (rule R6). */

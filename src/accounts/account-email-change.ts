@@ -1,4 +1,4 @@
-import type { MutationScope } from '../db/transaction';
+import type { MutationScope } from '../db';
 import type { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountStore } from './account.store';

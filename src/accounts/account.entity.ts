@@ -1,7 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Index } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { VersionedTenantRow } from '../db/tenant-row';
+import { TimestampColumn, nowDefault, oneOf, VersionedTenantRow } from '../db';
 import { AccountOrigin, AccountStatus } from './account.enums';
 
 /**

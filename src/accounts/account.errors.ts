@@ -1,4 +1,4 @@
-import { registerUserErrorCodes } from '../common/user-error';
+import { registerUserErrorCodes } from '../common';
 
 export enum AccountErrorCode {
   INVALID_EMAIL = 'INVALID_EMAIL',

@@ -1,10 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { queryBuilderFor, type Db, type Queryable } from '../db/kysely';
-import type { Page } from '../db/keyset';
-import { asciiDomain } from '../domains/domain-name';
-import { notFoundError } from '../common/user-error';
-import { staleVersion, type Locked } from '../common/version';
-import type { MutationScope } from '../db/transaction';
+import { queryBuilderFor, type Db, type Queryable, type Page, type MutationScope } from '../db';
+import { asciiDomain } from '../domains';
+import { notFoundError, staleVersion, type Locked } from '../common';
 import type { Account } from './account.entity';
 import { changeAccountEmail } from './account-email-change';
 import { firstFreePlaceholder, placeholderSeriesPrefix } from './email';

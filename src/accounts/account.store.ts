@@ -1,9 +1,6 @@
 import { sql, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
-import { as, tag, type Db } from '../db/kysely';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { violatedUniqueConstraint } from '../db/pg-errors';
-import { escapeLike } from '../common/sql';
-import { isUuid } from '../common/ids';
+import { as, tag, type Db, paginate, type Keyset, type Page, violatedUniqueConstraint } from '../db';
+import { escapeLike, isUuid } from '../common';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountStatus, type AccountOrigin } from './account.enums';

@@ -1,4 +1,4 @@
-import { asciiDomain } from '../domains/domain-name';
+import { asciiDomain } from '../domains';
 
 export type EmailResult = { ok: true; email: string; local: string; domain: string } | { ok: false; message: string };
 

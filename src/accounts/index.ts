@@ -1,6 +1,6 @@
 /** The accounts feature's face: what other folders may use. */
 export { Account } from './account.entity';
-export type { AccountFilter } from './account.inputs';
+export { AccountFilter } from './account.inputs';
 export { AccountStatus } from './account.enums';
 export { AccountErrorCode } from './account.errors';
 export { ACCOUNT_KEYSET, AccountStore, accountList } from './account.store';
@@ -8,3 +8,5 @@ export { AccountService, lockAccount, renameToPlaceholder, staleAccounts } from 
 export { changeAccountEmail } from './account-email-change';
 export { normalizeEmail, placeholderEmail } from './email';
 export { createAccountLoaders } from './account.loaders';
+export { AccountEmailChange } from './account-email-change.entity';
+export { AccountOrigin } from './account.enums';

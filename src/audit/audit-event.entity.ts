@@ -1,8 +1,8 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { GraphQLJSON } from 'graphql-scalars';
-import { TimestampColumn, nowDefault } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
+import { TimestampColumn, nowDefault } from '../db';
+import { Organization } from '../organizations';
 
 /** One change, written in the same transaction as the change itself. Never updated, never deleted. */
 @ObjectType({

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { queryBuilderFor } from '../db/kysely';
-import type { Page } from '../db/keyset';
+import { queryBuilderFor, type Page } from '../db';
 import type { AuditEvent } from './audit-event.entity';
 import type { AuditEventFilter } from './audit.inputs';
 import { AuditStore } from './audit.store';

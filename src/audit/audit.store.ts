@@ -1,7 +1,6 @@
 import { sql, type Generated, type Selectable } from 'kysely';
-import { as, type Db } from '../db/kysely';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { isUuid } from '../common/ids';
+import { as, type Db, paginate, type Keyset, type Page } from '../db';
+import { isUuid } from '../common';
 import { AuditEvent } from './audit-event.entity';
 import type { AuditEventFilter } from './audit.inputs';
 

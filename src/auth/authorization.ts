@@ -1,5 +1,5 @@
 import { Authorized, Directive, type ResolverData } from 'type-graphql';
-import { forbidden, unauthenticated } from '../common/errors';
+import { forbidden, unauthenticated } from '../common';
 import type { Principal } from './principal';
 import type { Scope } from './scopes';
 

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../config';
-import { isUuid } from '../common/ids';
+import { isUuid } from '../common';
 import { ALL_SCOPES, type Scope } from './scopes';
 import type { Principal } from './principal';
 

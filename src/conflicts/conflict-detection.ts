@@ -1,4 +1,4 @@
-import type { MutationScope } from '../db/transaction';
+import type { MutationScope } from '../db';
 import {
   CHANGED_SUBJECTS,
   DETECTORS,
@@ -32,7 +32,7 @@ export function detectConflicts(m: MutationScope): Promise<DetectionResult> {
  * at once (a domain's status): the rules' own detectors decide, so the change and a later rescan
  * cannot disagree. `elsewhere`: in another organization's ledger, its events by a system actor.
  */
-export function reconcileKinds(
+function reconcileKinds(
   m: MutationScope,
   kinds: readonly ConflictKind[],
   elsewhere?: { organizationId: string; actor: `system:${string}` },

@@ -1,11 +1,10 @@
 import { Directive, Field, ObjectType, Int } from 'type-graphql';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { TenantRow } from '../db/tenant-row';
-import { Account } from '../accounts/account.entity';
-import { Directory } from '../directories/directory.entity';
-import { Domain } from '../domains/domain.entity';
-import { ScimRecord } from '../scim/scim-record.entity';
+import { TimestampColumn, nowDefault, oneOf, TenantRow } from '../db';
+import { Account } from '../accounts';
+import { Directory } from '../directories';
+import { Domain } from '../domains';
+import { ScimRecord } from '../scim';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
 /**

@@ -1,4 +1,4 @@
-import { registerUserErrorCodes } from '../common/user-error';
+import { registerUserErrorCodes } from '../common';
 
 export enum ConflictErrorCode {
   CONFLICT_NOT_OPEN = 'CONFLICT_NOT_OPEN',

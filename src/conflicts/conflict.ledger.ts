@@ -1,4 +1,4 @@
-import type { MutationScope } from '../db/transaction';
+import type { MutationScope } from '../db';
 import type { Conflict } from './conflict.entity';
 import { ConflictStore, type ConflictSelector, type ConflictSpec } from './conflict.store';
 

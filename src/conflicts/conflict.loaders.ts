@@ -1,7 +1,6 @@
 import type DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { loaderById, loaderGrouped } from '../db/loaders';
-import { queryBuilderFor } from '../db/kysely';
+import { loaderById, loaderGrouped, queryBuilderFor } from '../db';
 import type { Conflict } from './conflict.entity';
 import type { ConflictStatus } from './conflict.enums';
 import { ConflictStore } from './conflict.store';

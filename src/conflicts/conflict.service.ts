@@ -1,9 +1,6 @@
 import type { DataSource } from 'typeorm';
-import type { Page } from '../db/keyset';
-import { queryBuilderFor } from '../db/kysely';
-import { staleVersion } from '../common/version';
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import type { MutationScope } from '../db/transaction';
+import { queryBuilderFor, type Page, type MutationScope } from '../db';
+import { staleVersion, CommonErrorCode, notFoundError, userError, type UserError } from '../common';
 import type { Conflict } from './conflict.entity';
 import { ConflictStatus } from './conflict.enums';
 import { ConflictErrorCode } from './conflict.errors';

@@ -1,7 +1,6 @@
 import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
-import { as, tag, type Db } from '../db/kysely';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { isUuid } from '../common/ids';
+import { as, tag, type Db, paginate, type Keyset, type Page } from '../db';
+import { isUuid } from '../common';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus, type ConflictKind } from './conflict.enums';
 import type { ConflictFilter } from './conflict.inputs';

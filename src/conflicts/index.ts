@@ -5,7 +5,6 @@
  */
 export { Conflict } from './conflict.entity';
 export { ConflictKind, ConflictStatus } from './conflict.enums';
-export { ConflictErrorCode } from './conflict.errors';
 export {
   causeKey,
   noteAction,
@@ -13,18 +12,12 @@ export {
   openConflicts,
   resolveConflicts,
   settleUnmanagedConflicts,
-  type ConflictSelector,
   type ConflictSpec,
 } from './conflict.ledger';
-export {
-  detectConflicts,
-  reconcileConflicts,
-  reconcileDomain,
-  reconcileKinds,
-  type DetectionResult,
-} from './conflict-detection';
-export { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../rules/summaries';
+export { reconcileConflicts, reconcileDomain } from './conflict-detection';
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
 export { conflictEmailMatches } from './conflict.store';
 export { RemediationStep, remediationFor, type RemediationFacts } from './remediation';
+export { ConflictFilter } from './conflict.inputs';
+export { MAX_BULK_DISMISS } from './conflict.service';

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { placeholderEmail } from '../accounts/email';
+import { placeholderEmail } from '../accounts';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
 @ObjectType({

@@ -1,7 +1,5 @@
 import { sql, type Expression, type SelectQueryBuilder } from 'kysely';
-import { badUserInput } from '../common/errors';
-import { isUuid } from '../common/ids';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../common/pagination';
+import { badUserInput, isUuid, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page } from '../common';
 
 export type { Page };
 import { tag } from './kysely';
@@ -9,7 +7,7 @@ import { tag } from './kysely';
 type KeyCast = 'text' | 'uuid' | 'timestamptz' | 'bigint';
 
 /** One column of a keyset order. `wrap` applies to the column and the cursor value alike. */
-export interface SortKey<T> {
+interface SortKey<T> {
   property: keyof T & string;
   cast: KeyCast;
   wrap?: (value: Expression<unknown>) => Expression<unknown>;

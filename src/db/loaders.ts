@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { isUuid } from '../common/ids';
+import { isUuid } from '../common';
 
 /**
  * Per-request batching: every `load(id)` in one tick becomes one `= ANY($ids)` query. Keys that

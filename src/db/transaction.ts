@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely, QueryCreator } from 'kysely';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Logger } from 'pino';
-import { CommonErrorCode, userError, type UserError } from '../common/user-error';
-import type { Change } from '../common/mutation';
+import { CommonErrorCode, userError, type UserError, type Change } from '../common';
 import { IdempotencyStore } from './idempotency.store';
 import { queryBuilderFor, tag, type Db } from './kysely';
 import { isRetryableTransactionError } from './pg-errors';
@@ -33,8 +32,6 @@ interface AuditEntry {
 export interface MutationScope extends Caller {
   /** The query builder bound to this mutation's transaction: what stores are given. */
   db: Db;
-  /** The TypeORM manager of the transaction, for code not yet moved to a store (stores take `db`). */
-  tx: EntityManager;
   action: string;
   dryRun: boolean;
   audit(entry: AuditEntry): Promise<void>;
@@ -130,7 +127,6 @@ export async function runMutation<Fields extends object>(
         const scope: MutationScope = {
           ...caller,
           db: txDb,
-          tx,
           action: request.action,
           dryRun,
           audit: async (entry) => {

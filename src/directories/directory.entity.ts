@@ -1,7 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Unique } from 'typeorm';
-import { TimestampColumn, oneOf } from '../db/columns';
-import { VersionedTenantRow } from '../db/tenant-row';
+import { TimestampColumn, oneOf, VersionedTenantRow } from '../db';
 import { IdentityProvider } from './directory.enums';
 
 /** An IdP connection: its SCIM directory and the SSO settings that must agree with it (rule R2). */

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { loaderById } from '../db/loaders';
-import { queryBuilderFor } from '../db/kysely';
+import { loaderById, queryBuilderFor } from '../db';
 import { DirectoryStore } from './directory.store';
 
 export function createDirectoryLoaders(db: DataSource, organizationId: string) {

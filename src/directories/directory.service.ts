@@ -1,8 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { notFoundError } from '../common/user-error';
-import { queryBuilderFor } from '../db/kysely';
-import { staleVersion, type Locked } from '../common/version';
-import type { MutationScope } from '../db/transaction';
+import { notFoundError, staleVersion, type Locked } from '../common';
+import { queryBuilderFor, type MutationScope } from '../db';
 import type { Directory } from './directory.entity';
 import { DirectoryStore } from './directory.store';
 

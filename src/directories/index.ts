@@ -6,3 +6,4 @@ export { DirectoryService, lockDirectory } from './directory.service';
 export { DirectoryStore } from './directory.store';
 export { createDirectoryLoaders } from './directory.loaders';
 export { newDirectoryToken } from './directory-token';
+export { directoryTokenMatches, hashDirectoryToken } from './directory-token';

@@ -1,7 +1,6 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { TimestampColumn, oneOf } from '../db/columns';
-import { VersionedTenantRow } from '../db/tenant-row';
+import { TimestampColumn, oneOf, VersionedTenantRow } from '../db';
 import { Domain } from './domain.entity';
 
 export enum MigrationStatus {

@@ -1,7 +1,6 @@
 import { Directive, Field, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Index, Unique } from 'typeorm';
-import { TimestampColumn, oneOf } from '../db/columns';
-import { VersionedTenantRow } from '../db/tenant-row';
+import { TimestampColumn, oneOf, VersionedTenantRow } from '../db';
 import { DomainStatus, DomainVerificationMethod } from './domain.enums';
 
 /** An email domain the organization asserts; verifying it proves ownership, claiming it manages its accounts. */

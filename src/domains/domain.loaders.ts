@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { loaderById, loaderGrouped } from '../db/loaders';
-import { queryBuilderFor } from '../db/kysely';
+import { loaderById, loaderGrouped, queryBuilderFor } from '../db';
 import { storedDomainName } from './domain-name';
 import { DomainStore } from './domain.store';
 

@@ -1,9 +1,7 @@
 import type { DataSource } from 'typeorm';
-import { notFoundError, userError, type UserError } from '../common/user-error';
-import { queryBuilderFor, type Db } from '../db/kysely';
-import { staleVersion, type Locked } from '../common/version';
-import type { MutationScope } from '../db/transaction';
-import type { DomainFacts } from '../rules/rules';
+import { notFoundError, userError, type UserError, staleVersion, type Locked } from '../common';
+import { queryBuilderFor, type Db, type MutationScope } from '../db';
+import type { DomainFacts } from '../rules';
 import type { Domain } from './domain.entity';
 import type { DomainMigration } from './domain-migration.entity';
 

@@ -1,6 +1,6 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
-import { as, tag, type Db } from '../db/kysely';
-import { isUuid } from '../common/ids';
+import { as, tag, type Db } from '../db';
+import { isUuid } from '../common';
 import { Domain } from './domain.entity';
 import { DomainMigration, MigrationStatus } from './domain-migration.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';

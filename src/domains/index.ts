@@ -20,3 +20,5 @@ export {
   type DomainCheckerOptions,
 } from './domain-checker';
 export { createDomainLoaders } from './domain.loaders';
+export { DomainVerification, newVerificationToken, verificationInstructions } from './domain-verification';
+export { DomainStatus, DomainVerificationMethod } from './domain.enums';

@@ -1,5 +1,5 @@
 import { Kind, isUnionType, type GraphQLResolveInfo, type GraphQLSchema } from 'graphql';
-import { graphQLError } from '../common/errors';
+import { graphQLError } from '../common';
 
 /** Each entity type's keys (field names of one @key each), read from the subgraph schema's @key directives. */
 type EntityKeys = ReadonlyMap<string, ReadonlyArray<readonly string[]>>;

@@ -1,13 +1,11 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { sql } from 'kysely';
 import type { Context } from '../context';
-import { paginate, type Page } from '../db/keyset';
-import { queryBuilderFor } from '../db/kysely';
+import { paginate, type Page, queryBuilderFor } from '../db';
 import { ACCOUNT_KEYSET, Account, accountList, type AccountFilter } from '../accounts';
-import { Conflict } from '../conflicts/conflict.entity';
-import type { ConflictStatus } from '../conflicts/conflict.enums';
+import { Conflict, type ConflictStatus } from '../conflicts';
 import { Domain, asciiDomain } from '../domains';
-import { ScimRecord } from '../scim/scim-record.entity';
+import { ScimRecord } from '../scim';
 import { fromJson, manyFromJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
 import { connectionNodes, selectionOf, type Selection } from './selection';

@@ -1,18 +1,20 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { sql, type RawBuilder } from 'kysely';
-import { isUuid } from '../common/ids';
+import { isUuid } from '../common';
 import type { Context } from '../context';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { queryBuilderFor } from '../db/kysely';
+import { paginate, type Keyset, type Page, queryBuilderFor } from '../db';
 import { Account } from '../accounts';
-import { Conflict } from '../conflicts/conflict.entity';
-import type { ConflictKind, ConflictStatus } from '../conflicts/conflict.enums';
-import type { ConflictFilter } from '../conflicts/conflict.inputs';
-import type { RemediationFacts } from '../conflicts/remediation';
-import { conflictEmailMatches } from '../conflicts';
+import {
+  Conflict,
+  type ConflictKind,
+  type ConflictStatus,
+  type ConflictFilter,
+  type RemediationFacts,
+  conflictEmailMatches,
+} from '../conflicts';
 import { Directory } from '../directories';
 import { Domain } from '../domains';
-import { ScimRecord } from '../scim/scim-record.entity';
+import { ScimRecord } from '../scim';
 import { connectionNodes, selectionOf } from './selection';
 import { plannedField, setPlanned } from './planned';
 import { fromJson } from './json-rows';

@@ -1,9 +1,9 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { sql } from 'kysely';
-import { isUuid } from '../common/ids';
-import { Scope } from '../auth/scopes';
+import { isUuid } from '../common';
+import { Scope } from '../auth';
 import type { Context } from '../context';
-import { queryBuilderFor, tag } from '../db/kysely';
+import { queryBuilderFor, tag } from '../db';
 import type { Account } from '../accounts';
 import { accountRelationColumns, accountRelations, primeAccount } from './account-search.plan';
 import { selectionOf } from './selection';

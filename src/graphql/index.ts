@@ -18,3 +18,20 @@ export const readPlans = {
   conflict: PLANNED_CONFLICT,
   account: PLANNED_ACCOUNT,
 };
+export { AccountMutationResolver, accountReferenceResolvers, AccountResolver } from './accounts/account.resolver';
+export { AuditResolver } from './audit/audit.resolver';
+export { ConflictMutationResolver, conflictReferenceResolvers, ConflictResolver } from './conflicts/conflict.resolver';
+export { DirectoryMutationResolver } from './directories/directory-mutation.resolver';
+export { directoryReferenceResolvers, DirectoryResolver } from './directories/directory.resolver';
+export { DomainMutationResolver } from './domains/domain-mutation.resolver';
+export { DomainMigrationResolver, domainReferenceResolvers, DomainResolver } from './domains/domain.resolver';
+export { OrganizationResolver } from './organizations/organization.resolver';
+export { GovernanceReportResolver } from './rules/report.resolver';
+export { AccountScimGroupsResolver, ScimGroupResolver, ScimRecordGroupsResolver } from './scim/scim-group.resolver';
+export {
+  ScimPushResolver,
+  ScimRecordMutationResolver,
+  scimRecordReferenceResolvers,
+  ScimRecordResolver,
+} from './scim/scim-record.resolver';
+export { WebhookResolver } from './webhooks/webhook.resolver';

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { DevelopmentToken } from '../auth/dev-tokens';
+import type { DevelopmentToken } from '../auth';
 
 /**
  * Development only: GraphiQL at GET /graphql for browsers, from @graphql-yoga/render-graphiql, one

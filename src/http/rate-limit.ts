@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { sql } from 'kysely';
-import { queryBuilderFor, tag } from '../db/kysely';
+import { queryBuilderFor, tag } from '../db';
 
 export type Verdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 

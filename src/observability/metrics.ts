@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { DataSource } from 'typeorm';
 import type { Pool } from 'pg';
 import { sql } from 'kysely';
-import { queryBuilderFor, tag } from '../db/kysely';
+import { queryBuilderFor, tag } from '../db';
 
 /** Prometheus metrics of one server: a registry of its own, so tests can run several servers. */
 export function createMetrics(db: DataSource) {

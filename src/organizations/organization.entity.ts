@@ -1,6 +1,6 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Entity, PrimaryGeneratedColumn, Column, Unique } from 'typeorm';
-import { TimestampColumn, nowDefault } from '../db/columns';
+import { TimestampColumn, nowDefault } from '../db';
 
 /** The tenant: every other row belongs to exactly one, and no query crosses two. */
 @ObjectType({

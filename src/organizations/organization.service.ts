@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../common/ids';
-import { queryBuilderFor } from '../db/kysely';
+import { isUuid } from '../common';
+import { queryBuilderFor } from '../db';
 import type { Organization } from './organization.entity';
 import { OrganizationStore } from './organization.store';
 

@@ -1,6 +1,6 @@
 import { sql, type Generated, type Insertable } from 'kysely';
-import { as, tag, type Db } from '../db/kysely';
-import { isUuid } from '../common/ids';
+import { as, tag, type Db } from '../db';
+import { isUuid } from '../common';
 import { Organization } from './organization.entity';
 
 /** The `organization` table: the tenants. */

@@ -13,9 +13,7 @@ import { R7 } from './r7-resync-resolves';
 import { R8 } from './r8-verified-domain-addresses';
 import { detectionSet, type ConflictDetector } from './rule';
 
-export { R1, R2, R3, R4, R5, R6, R7, R8 };
-export type { R3Facts } from './r3-verified-domains';
-export type { R6Facts } from './r6-rename-keeps-data';
+export { R1, R2, R3, R4, R5, R6, R8 };
 export type { Party, R8Facts } from './r8-verified-domain-addresses';
 export {
   Finding,
@@ -28,10 +26,7 @@ export {
   refusalOf,
   violationOf,
   type ConflictDetector,
-  type DetectedConflict,
   type DomainFacts,
-  type Rule,
-  type RuleId,
 } from './rule';
 
 export const RULES = [R1, R2, R3, R4, R5, R6, R7, R8] as const;
@@ -41,3 +36,6 @@ export const DETECTORS: readonly ConflictDetector[] = RULES.flatMap((rule) => ru
 
 /** Every conflict the organization's state implies under all rules, as one query (see rule.ts). */
 export const allDetected = (organizationId: string) => detectionSet(organizationId, DETECTORS);
+export { ConflictKind } from './kinds';
+export { buildGovernanceReport, GovernanceReport } from './report';
+export { formatSummary, NOT_AVAILABLE, SUMMARY_TEMPLATES } from './summaries';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { tag } from '../db/kysely';
-import { AccountErrorCode } from '../accounts/account.errors';
+import { tag } from '../db';
+import { AccountErrorCode } from '../accounts';
 import type { Rule } from './rule';
 
 /** R1: an account linked to a SCIM record is changed at the identity provider, never here. */

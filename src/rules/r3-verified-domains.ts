@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { tag } from '../db/kysely';
-import { DomainErrorCode } from '../domains/domain.errors';
+import { tag } from '../db';
+import { DomainErrorCode } from '../domains';
 import { ConflictKind } from './kinds';
 import { SUMMARY_TEMPLATES } from './summaries';
 import { domainOf, type ConflictDetector, type DomainFacts, type Finding, type Rule } from './rule';

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { tag } from '../db/kysely';
-import { DomainErrorCode } from '../domains/domain.errors';
+import { tag } from '../db';
+import { DomainErrorCode } from '../domains';
 import type { DomainFacts, Finding, Rule } from './rule';
 
 /** R4: a domain migration starts only when both domains are verified and claimed. */

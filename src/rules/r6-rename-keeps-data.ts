@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import { tag } from '../db/kysely';
-import { AccountErrorCode } from '../accounts/account.errors';
+import { tag } from '../db';
+import { AccountErrorCode } from '../accounts';
 import { ConflictKind } from './kinds';
 import { SUMMARY_TEMPLATES } from './summaries';
 import type { ConflictDetector, Rule, Subjects } from './rule';

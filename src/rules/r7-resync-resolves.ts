@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { tag } from '../db/kysely';
+import { tag } from '../db';
 import { ConflictKind } from './kinds';
 import type { ConflictDetector, Rule } from './rule';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { tag } from '../db/kysely';
-import { AccountErrorCode } from '../accounts/account.errors';
+import { tag } from '../db';
+import { AccountErrorCode } from '../accounts';
 import { ConflictKind } from './kinds';
 import { EMAIL_UNAVAILABLE_SUMMARY, NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from './summaries';
 import { domainOf, findingsOf, type ConflictDetector, type Rule } from './rule';

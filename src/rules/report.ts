@@ -1,14 +1,12 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import type { DataSource } from 'typeorm';
 import { sql } from 'kysely';
-import { Directory } from '../directories/directory.entity';
-import { Domain } from '../domains/domain.entity';
-import { DomainStatus } from '../domains/domain.enums';
-import { DomainMigration, MigrationStatus } from '../domains/domain-migration.entity';
-import { ScimRecord } from '../scim/scim-record.entity';
+import { Directory } from '../directories';
+import { Domain, DomainStatus, DomainMigration, MigrationStatus } from '../domains';
+import { ScimRecord } from '../scim';
 import { ConflictKind } from './kinds';
-import { present } from '../common/present';
-import { as, queryBuilderFor, tag } from '../db/kysely';
+import { present } from '../common';
+import { as, queryBuilderFor, tag } from '../db';
 import { Finding, R2, R4, R5, RULES } from './index';
 import { detected } from './rule';
 

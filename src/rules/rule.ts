@@ -1,10 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
 import { sql, type RawBuilder } from 'kysely';
-import { tag, type Db } from '../db/kysely';
-import { userError, type UserError, type UserErrorCode } from '../common/user-error';
+import { tag, type Db } from '../db';
+import { userError, type UserError, type UserErrorCode } from '../common';
 import type { ConflictKind } from './kinds';
 
-export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
+type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8';
 
 /** What a rule finds in an organization now, as the governance report lists it. */
 @ObjectType()
@@ -67,7 +67,7 @@ export interface Subjects {
 const always = () => sql<boolean>`true`;
 
 /** Every cause: the full rescan. */
-export const EVERY_SUBJECT: Subjects = {
+const EVERY_SUBJECT: Subjects = {
   account: always,
   record: always,
   directory: always,

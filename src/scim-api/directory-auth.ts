@@ -1,10 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../common/ids';
-import { directoryTokenMatches, hashDirectoryToken } from '../directories/directory-token';
-import type { RateLimiter } from '../http/rate-limit';
-import { ScimError } from '../scim/scim-error';
-import { ScimRecordQueries } from '../scim/scim-record.service';
+import { isUuid } from '../common';
+import { directoryTokenMatches, hashDirectoryToken } from '../directories';
+import type { RateLimiter } from '../http';
+import { ScimError, ScimRecordQueries } from '../scim';
 import { scimLocals, sendScimError } from './scim-http';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]{1,512})[ \t]*$/i;

@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { ScimError } from '../scim/scim-error';
-import { SCHEMAS as DECLARED_SCHEMAS, schemaAttribute } from '../scim/resource-schemas';
+import { ScimError, SCHEMAS as DECLARED_SCHEMAS, schemaAttribute } from '../scim';
 import { directoryBaseUrl } from './resource-urls';
 import { MAX_RESULTS, SCHEMA, notFound, sendScim, sendScimError } from './scim-http';
 

@@ -1,7 +1,5 @@
-import { isUuid } from '../common/ids';
-import type { DesiredGroup, GroupMemberRef } from '../scim/scim-group.service';
-import type { ScimGroup } from '../scim/scim-group.entity';
-import { ScimError } from '../scim/scim-error';
+import { isUuid } from '../common';
+import { ScimError, type DesiredGroup, type GroupMemberRef, type ScimGroup } from '../scim';
 import {
   SCHEMA,
   assertStorable,

@@ -4,7 +4,7 @@ import { projectionOmits, project } from './projection';
 import { resourceRoutes, searchPart, type ResourceEndpoint } from './resource-routes';
 import { resourceUrl } from './resource-urls';
 import { SCHEMA } from './scim-http';
-import type { ScimGroup } from '../scim/scim-group.entity';
+import type { ScimGroup } from '../scim';
 import type { ScimGroupService } from './scim-groups.service';
 
 /** `/Groups`: ScimGroupService does the work. */

@@ -1,4 +1,4 @@
-import { ScimError } from '../scim/scim-error';
+import { ScimError } from '../scim';
 import { DEFAULT_COUNT, MAX_RESULTS, SCHEMA, getAttribute, isJsonObject } from './scim-http';
 
 /** A query for a page of resources: from `GET ...?filter=...` or a `POST .search` body. */

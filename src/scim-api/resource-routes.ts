@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
-import type { Directory } from '../directories/directory.entity';
-import { parseFilter } from '../scim/filter';
-import { ScimError, type ScimOutcome } from '../scim/scim-error';
+import type { Directory } from '../directories';
+import { parseFilter, ScimError, type ScimOutcome } from '../scim';
 import {
   listRequestFromQuery,
   listRequestFromSearch,

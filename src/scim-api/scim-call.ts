@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
-import { runMutation, type MutationScope } from '../db/transaction';
-import type { Directory } from '../directories/directory.entity';
-import { ScimError } from '../scim/scim-error';
+import { runMutation, type MutationScope } from '../db';
+import type { Directory } from '../directories';
+import { ScimError } from '../scim';
 import { assertStorable, isJsonObject } from './scim-http';
 
 /** One authenticated SCIM request: which directory calls, and how to trace it. */

@@ -1,17 +1,18 @@
 import type { DataSource } from 'typeorm';
-import type { MutationScope } from '../db/transaction';
-import type { Directory } from '../directories/directory.entity';
-import { GROUP_PATCH_OPTIONS, applyPatch } from '../scim/patch';
-import { ScimError } from '../scim/scim-error';
-import type { ScimGroup } from '../scim/scim-group.entity';
+import type { MutationScope } from '../db';
+import type { Directory } from '../directories';
 import {
+  GROUP_PATCH_OPTIONS,
+  applyPatch,
+  ScimError,
+  type ScimGroup,
   ScimGroupQueries,
   lockGroup,
   memberIdsOf,
   scimGroupMutations,
   type GroupMemberRef,
   type GroupOutcome,
-} from '../scim/scim-group.service';
+} from '../scim';
 import { desiredGroupFrom, groupResource } from './group-representation';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, type ScimCall } from './scim-call';

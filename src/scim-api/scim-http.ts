@@ -1,9 +1,9 @@
 import type { Response } from 'express';
 import type { Logger } from 'pino';
-import type { Directory } from '../directories/directory.entity';
-import { ScimError } from '../scim/scim-error';
+import type { Directory } from '../directories';
+import { ScimError } from '../scim';
 
-export { SCHEMA } from '../scim/schema-urns';
+export { SCHEMA } from '../scim';
 
 const SCIM_CONTENT_TYPE = 'application/scim+json';
 

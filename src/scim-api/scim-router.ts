@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { ScimError } from '../scim/scim-error';
-import { ScimOperation } from '../scim/scim-record.enums';
+import { ScimError, ScimOperation } from '../scim';
 import { authenticateDirectory } from './directory-auth';
 import { discoveryRoutes } from './discovery.routes';
 import { groupRoutes, groupSearch } from './groups.routes';
@@ -13,14 +12,9 @@ import { MAX_BODY_BYTES, callerDirectory, scimLocals, sendScimError } from './sc
 import { ScimGroupService } from './scim-groups.service';
 import { ScimUserService } from './scim-users.service';
 import { userRoutes, userSearch } from './users.routes';
-import type { RateLimiter, WorkBudget } from '../http/rate-limit';
-import { JsonTooDeepError, limitJsonDepth } from '../http/json-depth';
-import type { Metrics } from '../observability/metrics';
-import {
-  DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
-  DATABASE_UNAVAILABLE_MESSAGE,
-  isDatabaseUnavailable,
-} from '../db/pg-errors';
+import { JsonTooDeepError, limitJsonDepth, type RateLimiter, type WorkBudget } from '../http';
+import type { Metrics } from '../observability';
+import { DATABASE_UNAVAILABLE_FOR_READ_MESSAGE, DATABASE_UNAVAILABLE_MESSAGE, isDatabaseUnavailable } from '../db';
 
 export interface ScimRouterOptions {
   db: DataSource;

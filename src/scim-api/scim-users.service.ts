@@ -1,15 +1,22 @@
 import type { DataSource } from 'typeorm';
-import type { MutationScope } from '../db/transaction';
-import type { Directory } from '../directories/directory.entity';
-import { lockUserForReplace, provisionUser, replaceUser, type PushResult } from '../workflows/provisioning';
-import { recordPush, type DesiredUser } from '../scim/desired-user';
-import { USER_PATCH_OPTIONS, applyPatch } from '../scim/patch';
-import { ScimError, type ScimOutcome } from '../scim/scim-error';
-import { ScimGroupQueries } from '../scim/scim-group.service';
-import type { ScimRecord } from '../scim/scim-record.entity';
-import { PushOutcome, ScimOperation } from '../scim/scim-record.enums';
-import { ScimRecordQueries, lockUser, recordIdInDirectory } from '../scim/scim-record.service';
-import { removeLocked } from '../workflows/records';
+import type { MutationScope } from '../db';
+import type { Directory } from '../directories';
+import { lockUserForReplace, provisionUser, replaceUser, type PushResult, removeLocked } from '../workflows';
+import {
+  recordPush,
+  type DesiredUser,
+  USER_PATCH_OPTIONS,
+  applyPatch,
+  ScimError,
+  type ScimOutcome,
+  ScimGroupQueries,
+  type ScimRecord,
+  PushOutcome,
+  ScimOperation,
+  ScimRecordQueries,
+  lockUser,
+  recordIdInDirectory,
+} from '../scim';
 import type { ListRequest } from './list-request';
 import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';

@@ -1,9 +1,5 @@
-import { normalizeEmail } from '../accounts/email';
-import type { DesiredUser } from '../scim/desired-user';
-import { CANONICAL_NAMES } from '../scim/resource-schemas';
-import { primaryEmail } from '../scim/desired-user';
-import { ScimRecord, type ScimEmail } from '../scim/scim-record.entity';
-import { ScimError } from '../scim/scim-error';
+import { normalizeEmail } from '../accounts';
+import { CANONICAL_NAMES, type DesiredUser, primaryEmail, ScimRecord, type ScimEmail, ScimError } from '../scim';
 import {
   SCHEMA,
   assertStorable,

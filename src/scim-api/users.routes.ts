@@ -4,7 +4,7 @@ import { resourceRoutes, searchPart, type ResourceEndpoint } from './resource-ro
 import { resourceUrl } from './resource-urls';
 import { SCHEMA } from './scim-http';
 import type { ScimUserService } from './scim-users.service';
-import type { ScimRecord } from '../scim/scim-record.entity';
+import type { ScimRecord } from '../scim';
 import { userResource, type UserGroupRef } from './user-representation';
 
 /** `/Users`: ScimUserService does the work. */

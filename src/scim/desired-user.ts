@@ -1,5 +1,5 @@
-import { normalizeEmail } from '../accounts/email';
-import type { MutationScope } from '../db/transaction';
+import { normalizeEmail } from '../accounts';
+import type { MutationScope } from '../db';
 import type { ScimEmail, ScimRecord } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 import type { PushOutcome, ScimOperation } from './scim-record.enums';

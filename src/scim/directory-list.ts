@@ -1,5 +1,5 @@
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { tag } from '../db/kysely';
+import { tag } from '../db';
 import { filterExpression, sortExpression, type ResourceSchema } from './filter';
 
 /** What a SCIM list asks of a store: RFC 7644 §3.4.2's filter, sort and 1-based page. */

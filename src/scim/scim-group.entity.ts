@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Unique, type Relation } from 'typeorm';
-import { VersionedTenantRow } from '../db/tenant-row';
-import { Directory } from '../directories/directory.entity';
+import { VersionedTenantRow } from '../db';
+import { Directory } from '../directories';
 import { ScimRecord } from './scim-record.entity';
 
 /**

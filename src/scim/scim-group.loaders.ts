@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../common/ids';
-import { queryBuilderFor } from '../db/kysely';
+import { isUuid } from '../common';
+import { queryBuilderFor } from '../db';
 import type { ScimGroup } from './scim-group.entity';
 import { ScimGroupStore } from './scim-group.store';
 

@@ -1,9 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { queryBuilderFor } from '../db/kysely';
-import { violatedUniqueConstraint } from '../db/pg-errors';
-import { withSavepoint } from '../db/savepoint';
-import type { MutationScope } from '../db/transaction';
-import type { Directory } from '../directories/directory.entity';
+import { queryBuilderFor, violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
+import type { Directory } from '../directories';
 import type { ScimGroup } from './scim-group.entity';
 import { ScimGroupStore, type GroupMemberRef } from './scim-group.store';
 import type { DirectoryListRequest } from './directory-list';

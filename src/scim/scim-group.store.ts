@@ -1,7 +1,7 @@
 import { sql, type Generated, type JSONColumnType } from 'kysely';
-import { isUuid } from '../common/ids';
-import { as, tag, type Db } from '../db/kysely';
-import type { Directory } from '../directories/directory.entity';
+import { isUuid } from '../common';
+import { as, tag, type Db } from '../db';
+import type { Directory } from '../directories';
 import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { ScimGroup } from './scim-group.entity';
 import { GROUP_FILTER_SCHEMA } from './resource-schemas';

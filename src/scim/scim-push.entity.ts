@@ -1,9 +1,9 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { GraphQLJSON } from 'graphql-scalars';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { Organization } from '../organizations/organization.entity';
-import { Directory } from '../directories/directory.entity';
+import { TimestampColumn, nowDefault, oneOf } from '../db';
+import { Organization } from '../organizations';
+import { Directory } from '../directories';
 import { ScimRecord } from './scim-record.entity';
 import { PushOutcome, ScimOperation } from './scim-record.enums';
 

@@ -1,9 +1,8 @@
 import { Directive, Field, Int, ObjectType } from 'type-graphql';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, Unique, type Relation } from 'typeorm';
-import { TimestampColumn, oneOf } from '../db/columns';
-import { VersionedTenantRow } from '../db/tenant-row';
-import { Directory } from '../directories/directory.entity';
-import { Account } from '../accounts/account.entity';
+import { TimestampColumn, oneOf, VersionedTenantRow } from '../db';
+import { Directory } from '../directories';
+import { Account } from '../accounts';
 import { SyncStatus } from './scim-record.enums';
 
 export interface ScimEmail {

@@ -1,10 +1,7 @@
 import type { DataSource } from 'typeorm';
-import type { Page } from '../db/keyset';
-import { queryBuilderFor, type Db } from '../db/kysely';
-import { notFoundError } from '../common/user-error';
-import { staleVersion, type Locked } from '../common/version';
-import type { MutationScope } from '../db/transaction';
-import type { Directory } from '../directories/directory.entity';
+import { queryBuilderFor, type Db, type Page, type MutationScope } from '../db';
+import { notFoundError, staleVersion, type Locked } from '../common';
+import type { Directory } from '../directories';
 import type { DirectoryListRequest } from './directory-list';
 import type { ScimRecord } from './scim-record.entity';
 import { ScimRecordStore } from './scim-record.store';

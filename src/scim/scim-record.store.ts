@@ -1,8 +1,7 @@
 import { sql, type Generated, type JSONColumnType, type Selectable } from 'kysely';
-import { isUuid } from '../common/ids';
-import { as, tag, type Db } from '../db/kysely';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { Directory } from '../directories/directory.entity';
+import { isUuid } from '../common';
+import { as, tag, type Db, paginate, type Keyset, type Page } from '../db';
+import { Directory } from '../directories';
 import { ScimRecord, type AcceptedState, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
 import { RecordWait, SyncStatus, type PushOutcome, type ScimOperation } from './scim-record.enums';

@@ -1,4 +1,4 @@
-import { registerUserErrorCodes } from '../common/user-error';
+import { registerUserErrorCodes } from '../common';
 
 export enum ScimErrorCode {
   /** No silent takeover: an unmanaged account is linked only after it is claimed. */

@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { queryBuilderFor } from '../db/kysely';
-import { loaderById, loaderGrouped } from '../db/loaders';
+import { queryBuilderFor, loaderById, loaderGrouped } from '../db';
 import { ScimRecordStore } from './scim-record.store';
 
 export function createScimLoaders(db: DataSource, organizationId: string) {

@@ -1,6 +1,6 @@
 import { commandLine, runCli } from '../cli';
-import { developmentSecret, mintDevelopmentToken } from '../auth/setup';
-import { localUrl } from '../http/local-url';
+import { developmentSecret, mintDevelopmentToken } from '../auth';
+import { localUrl } from '../http';
 import { demoExists, removeDemo, seedDemo } from './demo';
 
 const USAGE = `Usage: npm run seed [-- --reset]

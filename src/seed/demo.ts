@@ -1,27 +1,22 @@
 import type { DataSource } from 'typeorm';
-import { present } from '../common/present';
+import { present } from '../common';
 import { OrganizationStore } from '../organizations';
-import { DomainStore, type Domain } from '../domains';
-import { DomainStatus, DomainVerificationMethod } from '../domains/domain.enums';
-import { newVerificationToken } from '../domains/domain-verification';
-import { AccountStore, type Account } from '../accounts';
-import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
-import type { Directory } from '../directories/directory.entity';
-import { IdentityProvider } from '../directories/directory.enums';
-import { directoryMutations } from '../workflows/directories';
-import { ScimRecord } from '../scim/scim-record.entity';
-import { ScimOperation } from '../scim/scim-record.enums';
-import { provisionUser, resyncRecord, updateUser, type PushResult } from '../workflows/provisioning';
-import type { DesiredUser } from '../scim/desired-user';
-import { lockUser } from '../scim/scim-record.service';
+import { DomainStore, type Domain, DomainStatus, DomainVerificationMethod, newVerificationToken } from '../domains';
+import { AccountStore, type Account, AccountOrigin, AccountStatus } from '../accounts';
+import { IdentityProvider, type Directory } from '../directories';
+import {
+  directoryMutations,
+  provisionUser,
+  resyncRecord,
+  updateUser,
+  type PushResult,
+  RETRY_ACTOR,
+  startDomainMigration,
+} from '../workflows';
+import { ScimRecord, ScimOperation, type DesiredUser, lockUser, SCHEMA } from '../scim';
 import { ConflictKind, ConflictService, ConflictStatus, conflictMutations, type Conflict } from '../conflicts';
-import { runMutation, type MutationScope } from '../db/transaction';
-import { queryBuilderFor, type Db } from '../db/kysely';
-import { RETRY_ACTOR } from '../workflows/retry-worker';
-import { inScimTransaction } from '../scim-api/scim-call';
-import { desiredUserFrom } from '../scim-api/user-representation';
-import { SCHEMA } from '../scim/schema-urns';
-import { startDomainMigration } from '../workflows/domain-migrations';
+import { runMutation, type MutationScope, queryBuilderFor, type Db } from '../db';
+import { inScimTransaction, desiredUserFrom } from '../scim-api';
 
 /** What the demo created, by role in the stories, so tests and the CLI can point at it. */
 export interface DemoData {

@@ -1,8 +1,7 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { GraphQLJSON } from 'graphql-scalars';
-import { TimestampColumn, nowDefault, oneOf } from '../db/columns';
-import { TenantRow } from '../db/tenant-row';
+import { TimestampColumn, nowDefault, oneOf, TenantRow } from '../db';
 
 /** What a subscription can ask for, as GraphQL names it (receivers see EVENT_NAMES). */
 export enum WebhookEvent {

@@ -1,4 +1,4 @@
-import { registerUserErrorCodes } from '../common/user-error';
+import { registerUserErrorCodes } from '../common';
 
 export enum WebhookErrorCode {
   /** Not an https URL, or one carrying credentials or a fragment. */

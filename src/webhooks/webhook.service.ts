@@ -1,9 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { queryBuilderFor } from '../db/kysely';
-import type { Page } from '../db/keyset';
-import type { MutationScope } from '../db/transaction';
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
+import { queryBuilderFor, type Page, type MutationScope } from '../db';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common';
 import { EVENT_NAMES, type Webhook, type WebhookDelivery, type WebhookEvent } from './webhook.entity';
 import { WebhookErrorCode } from './webhook.errors';
 import { WebhookStore, type DeliveryFilter } from './webhook.store';

@@ -1,7 +1,6 @@
 import { sql, type Generated, type Selectable } from 'kysely';
-import { tag, type Db } from '../db/kysely';
-import { paginate, type Keyset, type Page } from '../db/keyset';
-import { isUuid } from '../common/ids';
+import { tag, type Db, paginate, type Keyset, type Page } from '../db';
+import { isUuid } from '../common';
 import {
   DeliveryStatus,
   EVENT_NAMES,

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { WebhookWorkerOptions } from '../config';
-import { queryBuilderFor } from '../db/kysely';
+import { queryBuilderFor } from '../db';
 import { DeliveryStatus } from './webhook.entity';
 import { WebhookStore, type ClaimedDelivery } from './webhook.store';
 import { EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, post, sign, vetTarget } from './webhook-target';

@@ -1,10 +1,8 @@
-import type { Db } from '../db/kysely';
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import type { MutationScope } from '../db/transaction';
-import { R1, R3, R6, R8, check, refusalOf } from '../rules/rules';
-import { linkedDirectoryNames } from '../scim/scim-record.service';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, noteAction, reconcileConflicts, resolveConflicts } from '../conflicts';
+import type { Db, MutationScope } from '../db';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common';
+import { R1, R3, R6, R8, check, refusalOf } from '../rules';
+import { linkedDirectoryNames } from '../scim';
+import { ConflictKind, causeKey, noteAction, reconcileConflicts, resolveConflicts } from '../conflicts';
 import {
   AccountErrorCode,
   AccountStatus,

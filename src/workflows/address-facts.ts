@@ -1,5 +1,5 @@
-import type { Db } from '../db/kysely';
-import type { Party, R8Facts } from '../rules/rules';
+import type { Db } from '../db';
+import type { Party, R8Facts } from '../rules';
 import { AccountStore } from '../accounts';
 import { domainOwnedElsewhere } from '../domains';
 

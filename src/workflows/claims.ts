@@ -1,8 +1,7 @@
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { staleVersion } from '../common/version';
-import type { MutationScope } from '../db/transaction';
-import { R3, check } from '../rules/rules';
-import { settleUnmanagedConflicts } from '../conflicts/conflict.ledger';
+import { CommonErrorCode, notFoundError, userError, type UserError, staleVersion } from '../common';
+import type { MutationScope } from '../db';
+import { R3, check } from '../rules';
+import { settleUnmanagedConflicts } from '../conflicts';
 import { AccountStore, type Account } from '../accounts';
 import { DomainStore, domainFacts, findDomainsByName, lockDomain, type DomainOutcome } from '../domains';
 

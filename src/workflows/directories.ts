@@ -1,6 +1,6 @@
-import { CommonErrorCode, userError, type UserError } from '../common/user-error';
-import type { MutationScope } from '../db/transaction';
-import { R2 } from '../rules/rules';
+import { CommonErrorCode, userError, type UserError } from '../common';
+import type { MutationScope } from '../db';
+import { R2 } from '../rules';
 import { type Conflict, ConflictKind, causeKey, openConflict, resolveConflicts } from '../conflicts';
 import {
   type Directory,

@@ -1,9 +1,7 @@
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import { staleVersion } from '../common/version';
-import type { MutationScope } from '../db/transaction';
-import { R4, R5, check, violationOf, type DomainFacts } from '../rules/rules';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts, resolveConflicts } from '../conflicts/conflict.ledger';
+import { CommonErrorCode, notFoundError, userError, type UserError, staleVersion } from '../common';
+import type { MutationScope } from '../db';
+import { R4, R5, check, violationOf, type DomainFacts } from '../rules';
+import { ConflictKind, causeKey, openConflicts, resolveConflicts } from '../conflicts';
 import { staleAccounts, type Account } from '../accounts';
 import {
   type Domain,

@@ -1,7 +1,6 @@
-import type { MutationScope } from '../db/transaction';
-import { R8, violationOf } from '../rules/rules';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflicts, reconcileDomain, type ConflictSpec } from '../conflicts';
+import type { MutationScope } from '../db';
+import { R8, violationOf } from '../rules';
+import { ConflictKind, causeKey, openConflicts, reconcileDomain, type ConflictSpec } from '../conflicts';
 import { AccountStore } from '../accounts';
 import { domainMutations, type CheckResult, type Domain, type DomainOutcome } from '../domains';
 

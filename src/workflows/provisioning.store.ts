@@ -1,12 +1,10 @@
 import { sql } from 'kysely';
-import { Account } from '../accounts/account.entity';
-import { AccountStatus } from '../accounts/account.enums';
-import { isUuid } from '../common/ids';
-import { as, tag, type Db } from '../db/kysely';
-import type { Directory } from '../directories/directory.entity';
-import { ScimRecord } from '../scim/scim-record.entity';
-import type { RecordState, RecordSyncState } from '../scim/scim-record.store';
-import type { DomainStatus } from '../domains/domain.enums';
+import { Account, AccountStatus } from '../accounts';
+import { isUuid } from '../common';
+import { as, tag, type Db } from '../db';
+import type { Directory } from '../directories';
+import { ScimRecord, type RecordState, type RecordSyncState } from '../scim';
+import type { DomainStatus } from '../domains';
 
 /** Everything the rules need to sync one record, read (and locked) in one statement. */
 export interface PushFacts {

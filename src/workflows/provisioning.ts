@@ -1,32 +1,35 @@
-import { Account } from '../accounts/account.entity';
-import { changeAccountEmail } from '../accounts/account-email-change';
-import { AccountOrigin, AccountStatus } from '../accounts/account.enums';
-import { AccountErrorCode } from '../accounts/account.errors';
-import { CommonErrorCode, notFoundError, userError, type UserError } from '../common/user-error';
-import type { Conflict } from '../conflicts/conflict.entity';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { causeKey, openConflict, resolveConflicts } from '../conflicts/conflict.ledger';
-import { reconcileConflicts } from '../conflicts';
-import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary } from '../rules/summaries';
-import type { Directory } from '../directories/directory.entity';
-import { DomainStatus } from '../domains/domain.enums';
-import { violatedUniqueConstraint } from '../db/pg-errors';
-import { withSavepoint } from '../db/savepoint';
-import type { MutationScope } from '../db/transaction';
-import { R2, R8 } from '../rules/rules';
-import type { AcceptedState, ScimRecord } from '../scim/scim-record.entity';
-import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
-import { ScimRecordStore, type RecordState, type RecordSyncState } from '../scim/scim-record.store';
-import { nextRetryAt } from '../scim/retry-policy';
+import { Account, changeAccountEmail, AccountOrigin, AccountStatus, AccountErrorCode } from '../accounts';
+import { CommonErrorCode, notFoundError, userError, type UserError } from '../common';
 import {
+  ConflictKind,
+  type Conflict,
+  causeKey,
+  openConflict,
+  resolveConflicts,
+  reconcileConflicts,
+} from '../conflicts';
+import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary, R2, R8 } from '../rules';
+import type { Directory } from '../directories';
+import { DomainStatus } from '../domains';
+import { violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
+import {
+  PushOutcome,
+  ScimOperation,
+  SyncStatus,
+  type AcceptedState,
+  type ScimRecord,
+  ScimRecordStore,
+  type RecordState,
+  type RecordSyncState,
+  nextRetryAt,
   emailTakenDetail,
   primaryEmail,
   recordPush,
   snapshot,
   userNameTakenDetail,
   type DesiredUser,
-} from '../scim/desired-user';
-import { lockCurrentRecord } from '../scim/scim-record.service';
+  lockCurrentRecord,
+} from '../scim';
 import type { RecordOutcome } from './records';
 import { ProvisioningStore, type AccountChanges, type NewAccount, type PushFacts } from './provisioning.store';
 

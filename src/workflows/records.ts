@@ -1,20 +1,21 @@
-import { notFoundError, userError, type UserError } from '../common/user-error';
-import type { MutationScope } from '../db/transaction';
+import { notFoundError, userError, type UserError } from '../common';
+import type { MutationScope } from '../db';
 import { AccountStore } from '../accounts';
 import { takingFacts } from './address-facts';
-import { R8, check } from '../rules/rules';
-import type { Conflict } from '../conflicts/conflict.entity';
-import { ConflictKind } from '../conflicts/conflict.enums';
-import { noteAction, resolveConflicts } from '../conflicts/conflict.ledger';
-import { reconcileConflicts } from '../conflicts';
+import { R8, check } from '../rules';
+import { ConflictKind, type Conflict, noteAction, resolveConflicts, reconcileConflicts } from '../conflicts';
 import type { SyncOutcome } from './provisioning';
-import { recordPush, snapshot } from '../scim/desired-user';
-import type { ScimRecord } from '../scim/scim-record.entity';
-import { PushOutcome, ScimOperation, SyncStatus } from '../scim/scim-record.enums';
-import { ScimRecordStore } from '../scim/scim-record.store';
-import { ScimErrorCode } from '../scim/scim.errors';
-
-import { lockCurrentRecord } from '../scim/scim-record.service';
+import {
+  recordPush,
+  snapshot,
+  type ScimRecord,
+  PushOutcome,
+  ScimOperation,
+  SyncStatus,
+  ScimRecordStore,
+  ScimErrorCode,
+  lockCurrentRecord,
+} from '../scim';
 
 /**
  * The admin mutations on SCIM records (delete, unlink, link): each settles the record's conflicts

@@ -1,9 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RetryWorkerOptions } from '../config';
-import { queryBuilderFor } from '../db/kysely';
-import { runMutation } from '../db/transaction';
-import { ScimRecordStore } from '../scim/scim-record.store';
+import { queryBuilderFor, runMutation } from '../db';
+import { ScimRecordStore } from '../scim';
 import { retryDue } from './provisioning';
 
 export const RETRY_ACTOR = 'system:retry';

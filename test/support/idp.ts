@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { MutationScope } from '../../src/db/transaction';
 import { Directory } from '../../src/directories/directory.entity';
-import { ScimRecord } from '../../src/scim/scim-record.entity';
+import { lockUser } from '../../src/scim/scim-record.service';
+import { present } from '../../src/common/present';
 import { ScimOperation } from '../../src/scim/scim-record.enums';
 import { provisionUser, updateUser, type PushResult } from '../../src/workflows/provisioning';
 import type { DesiredUser } from '../../src/scim/desired-user';
@@ -48,7 +49,7 @@ export function identityProvider(db: DataSource, organizationId: string, directo
       push('scim.createUser', (m, directory) => provisionUser(m, directory, desiredUser(user))),
     replace: (recordId: string, user: UserPush) =>
       push('scim.replaceUser', async (m, directory) => {
-        const record = await m.tx.getRepository(ScimRecord).findOneByOrFail({ id: recordId });
+        const record = present(await lockUser(m, directory, recordId), `the SCIM record ${recordId}`);
         return updateUser(m, directory, record, desiredUser(user), ScimOperation.REPLACE);
       }),
   };

@@ -160,10 +160,7 @@ describe('src/', () => {
     expect(upward.map((violation) => violation.message)).toEqual([]);
   });
 
-  // FAILING ON PURPOSE until issue 11's import rewrite lands: src/ still has cycles between parts
-  // and imports past faces (no folder has an index.ts yet). When this test starts to "fail" (that
-  // is, the tree is clean), change test.failing to test so the rules stay kept.
-  test.failing('has no cycle between parts, no import past a face and no import up the layers', () => {
+  test('has no cycle between parts, no import past a face and no import up the layers', () => {
     expect(formatReport(report)).toBe('');
   });
 });

@@ -1,6 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { Account } from '../../accounts/account.entity';
+import { MutationPayload, type BlankPayload } from '../../common';
+import { Account } from '../../accounts';
 
 @ObjectType({ implements: MutationPayload })
 export class AccountPayload extends MutationPayload {

@@ -1,22 +1,15 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { PageArgs } from '../../common/pagination';
+import { RequireScope, assertScope, Scope } from '../../auth';
+import { PageArgs, MutationOptions, assertNever } from '../../common';
 import type { Context } from '../../context';
-import { Domain } from '../../domains/domain.entity';
-import { ScimRecord } from '../../scim/scim-record.entity';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { ConflictStatus } from '../../conflicts/conflict.enums';
-import { Account } from '../../accounts/account.entity';
-import { AccountEmailChange } from '../../accounts/account-email-change.entity';
-import { AccountFilter } from '../../accounts/account.inputs';
+import { Domain } from '../../domains';
+import { ScimRecord } from '../../scim';
+import { Conflict, ConflictStatus } from '../../conflicts';
+import { Account, AccountEmailChange, AccountFilter } from '../../accounts';
 import { AccountConnection } from './account.types';
 import { AccountPayload, ClaimAccountsPayload, SuspendAccountsPayload } from './account.payloads';
-import { accountChanges, suspendAccounts, type AccountOutcome } from '../../workflows/account-changes';
-import { claimAccounts } from '../../workflows/claims';
-import { MutationOptions } from '../../common/mutation';
-import { assertNever } from '../../common/assert-never';
+import { accountChanges, suspendAccounts, type AccountOutcome, claimAccounts } from '../../workflows';
 
 @Resolver(() => Account)
 export class AccountResolver {

@@ -1,5 +1,5 @@
-import { ConnectionType } from '../../common/pagination';
-import { Account } from '../../accounts/account.entity';
+import { ConnectionType } from '../../common';
+import { Account } from '../../accounts';
 
 export const AccountConnection = ConnectionType(Account);
 export type AccountConnection = InstanceType<typeof AccountConnection>;

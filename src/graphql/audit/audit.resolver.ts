@@ -1,10 +1,8 @@
 import { Arg, Args, Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { PageArgs } from '../../common/pagination';
+import { RequireScope, Scope } from '../../auth';
+import { PageArgs } from '../../common';
 import type { Context } from '../../context';
-import { AuditEvent } from '../../audit/audit-event.entity';
-import { AuditEventFilter } from '../../audit/audit.inputs';
+import { AuditEvent, AuditEventFilter } from '../../audit';
 import { AuditEventConnection } from './audit.types';
 
 @Resolver(() => AuditEvent)

@@ -1,5 +1,5 @@
-import { ConnectionType } from '../../common/pagination';
-import { AuditEvent } from '../../audit/audit-event.entity';
+import { ConnectionType } from '../../common';
+import { AuditEvent } from '../../audit';
 
 export const AuditEventConnection = ConnectionType(AuditEvent);
 export type AuditEventConnection = InstanceType<typeof AuditEventConnection>;

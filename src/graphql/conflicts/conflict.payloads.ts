@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { Conflict } from '../../conflicts/conflict.entity';
+import { MutationPayload, type BlankPayload } from '../../common';
+import { Conflict } from '../../conflicts';
 
 @ObjectType({ implements: MutationPayload })
 export class ConflictPayload extends MutationPayload {

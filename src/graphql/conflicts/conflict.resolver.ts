@@ -1,15 +1,22 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { PageArgs } from '../../common/pagination';
+import { RequireScope, assertScope, Scope } from '../../auth';
+import { PageArgs, MutationOptions, assertNever, notFoundError } from '../../common';
 import type { Context } from '../../context';
-import { Account } from '../../accounts/account.entity';
-import { Directory } from '../../directories/directory.entity';
-import { Domain } from '../../domains/domain.entity';
-import { ScimRecord } from '../../scim/scim-record.entity';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { ConflictFilter } from '../../conflicts/conflict.inputs';
+import { Account } from '../../accounts';
+import { Directory } from '../../directories';
+import { Domain } from '../../domains';
+import { ScimRecord } from '../../scim';
+import {
+  Conflict,
+  ConflictFilter,
+  MAX_BULK_DISMISS,
+  conflictMutations,
+  type ConflictOutcome,
+  ConflictStatus,
+  RemediationStep,
+  remediationFor,
+} from '../../conflicts';
 import { ConflictConnection } from './conflict.types';
 import {
   ConflictPayload,
@@ -17,12 +24,6 @@ import {
   DetectConflictsPayload,
   DismissConflictsPayload,
 } from './conflict.payloads';
-import { MAX_BULK_DISMISS, conflictMutations, type ConflictOutcome } from '../../conflicts/conflict.service';
-import { ConflictStatus } from '../../conflicts/conflict.enums';
-import { RemediationStep, remediationFor } from '../../conflicts/remediation';
-import { MutationOptions } from '../../common/mutation';
-import { assertNever } from '../../common/assert-never';
-import { notFoundError } from '../../common/user-error';
 
 @Resolver(() => Conflict)
 export class ConflictResolver {

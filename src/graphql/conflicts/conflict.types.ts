@@ -1,5 +1,5 @@
-import { ConnectionType } from '../../common/pagination';
-import { Conflict } from '../../conflicts/conflict.entity';
+import { ConnectionType } from '../../common';
+import { Conflict } from '../../conflicts';
 
 export const ConflictConnection = ConnectionType(Conflict);
 export type ConflictConnection = InstanceType<typeof ConflictConnection>;

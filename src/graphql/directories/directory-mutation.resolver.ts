@@ -1,12 +1,10 @@
 import { Arg, Args, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { MutationOptions } from '../../common/mutation';
-import { assertNever } from '../../common/assert-never';
+import { RequireScope, Scope } from '../../auth';
+import { MutationOptions, assertNever } from '../../common';
 import type { Context } from '../../context';
-import { IdentityProvider } from '../../directories/directory.enums';
+import { IdentityProvider } from '../../directories';
 import { DirectoryPayload } from './directory.payloads';
-import { directoryMutations, type DirectoryOutcome } from '../../workflows/directories';
+import { directoryMutations, type DirectoryOutcome } from '../../workflows';
 
 function directoryPayload(outcome: DirectoryOutcome) {
   switch (outcome.kind) {

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { Directory } from '../../directories/directory.entity';
+import { MutationPayload, type BlankPayload } from '../../common';
+import { Conflict } from '../../conflicts';
+import { Directory } from '../../directories';
 
 @ObjectType({ implements: MutationPayload })
 export class DirectoryPayload extends MutationPayload {

@@ -1,11 +1,9 @@
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
+import { RequireScope, assertScope, Scope } from '../../auth';
 import type { Context } from '../../context';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { ConflictStatus } from '../../conflicts/conflict.enums';
-import { Directory } from '../../directories/directory.entity';
-import { R2 } from '../../rules/rules';
+import { Conflict, ConflictStatus } from '../../conflicts';
+import { Directory } from '../../directories';
+import { R2 } from '../../rules';
 
 @Resolver(() => Directory)
 export class DirectoryResolver {

@@ -1,17 +1,16 @@
 import { Arg, Args, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { MutationOptions } from '../../common/mutation';
-import { assertNever } from '../../common/assert-never';
-import { notFoundError } from '../../common/user-error';
+import { RequireScope, Scope } from '../../auth';
+import { MutationOptions, assertNever, notFoundError } from '../../common';
 import type { Context } from '../../context';
-import { DomainVerificationMethod } from '../../domains/domain.enums';
+import { DomainVerificationMethod, domainMutations, type DomainOutcome, MigrationStatus } from '../../domains';
 import { DomainMigrationPayload, DomainPayload } from './domain.payloads';
-import { domainMutations, type DomainOutcome } from '../../domains/domain.service';
-import { MigrationStatus } from '../../domains/domain-migration.entity';
-import { endDomainMigration, startDomainMigration, type MigrationOutcome } from '../../workflows/domain-migrations';
-import { claimDomain } from '../../workflows/claims';
-import { verifyDomain } from '../../workflows/domain-verification';
+import {
+  endDomainMigration,
+  startDomainMigration,
+  type MigrationOutcome,
+  claimDomain,
+  verifyDomain,
+} from '../../workflows';
 
 function migrationPayload(outcome: MigrationOutcome) {
   switch (outcome.kind) {

@@ -1,8 +1,7 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { Account } from '../../accounts/account.entity';
-import { Domain } from '../../domains/domain.entity';
-import { DomainMigration } from '../../domains/domain-migration.entity';
+import { MutationPayload, type BlankPayload } from '../../common';
+import { Account } from '../../accounts';
+import { Domain, DomainMigration } from '../../domains';
 
 @ObjectType({ implements: MutationPayload })
 export class DomainPayload extends MutationPayload {

@@ -1,16 +1,17 @@
 import { Arg, Args, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { PageArgs } from '../../common/pagination';
-import { present } from '../../common/present';
+import { RequireScope, assertScope, Scope } from '../../auth';
+import { PageArgs, present } from '../../common';
 import type { Context } from '../../context';
-import { AccountFilter } from '../../accounts/account.inputs';
+import { AccountFilter, Account } from '../../accounts';
 import { AccountConnection } from '../accounts/account.types';
-import { Domain } from '../../domains/domain.entity';
-import { DomainStatus } from '../../domains/domain.enums';
-import { DomainVerification, verificationInstructions } from '../../domains/domain-verification';
-import { DomainMigration, MigrationStatus } from '../../domains/domain-migration.entity';
-import { Account } from '../../accounts/account.entity';
+import {
+  Domain,
+  DomainStatus,
+  DomainVerification,
+  verificationInstructions,
+  DomainMigration,
+  MigrationStatus,
+} from '../../domains';
 
 @Resolver(() => Domain)
 export class DomainResolver {

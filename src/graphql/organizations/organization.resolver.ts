@@ -1,8 +1,7 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
+import { RequireScope, Scope } from '../../auth';
 import type { Context } from '../../context';
-import { Organization } from '../../organizations/organization.entity';
+import { Organization } from '../../organizations';
 
 @Resolver(() => Organization)
 export class OrganizationResolver {

@@ -1,8 +1,7 @@
 import { Ctx, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
+import { RequireScope, Scope } from '../../auth';
 import type { Context } from '../../context';
-import { GovernanceReport, buildGovernanceReport } from '../../rules/report';
+import { GovernanceReport, buildGovernanceReport } from '../../rules';
 
 @Resolver()
 export class GovernanceReportResolver {

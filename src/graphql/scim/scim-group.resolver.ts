@@ -1,10 +1,9 @@
 import { Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { present } from '../../common/present';
+import { present } from '../../common';
 import type { Context } from '../../context';
-import { Account } from '../../accounts/account.entity';
-import { Directory } from '../../directories/directory.entity';
-import { ScimGroup } from '../../scim/scim-group.entity';
-import { ScimRecord } from '../../scim/scim-record.entity';
+import { Account } from '../../accounts';
+import { Directory } from '../../directories';
+import { ScimGroup, ScimRecord } from '../../scim';
 
 @Resolver(() => ScimGroup)
 export class ScimGroupResolver {

@@ -1,9 +1,8 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { UserError } from '../../common/user-error';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { Account } from '../../accounts/account.entity';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { ScimRecord } from '../../scim/scim-record.entity';
+import { UserError, MutationPayload, type BlankPayload } from '../../common';
+import { Account } from '../../accounts';
+import { Conflict } from '../../conflicts';
+import { ScimRecord } from '../../scim';
 
 @ObjectType({ implements: MutationPayload })
 export class ScimRecordPayload extends MutationPayload {

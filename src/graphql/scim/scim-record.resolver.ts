@@ -1,24 +1,21 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { RequireScope, assertScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { PageArgs } from '../../common/pagination';
-import { present } from '../../common/present';
+import { RequireScope, assertScope, Scope } from '../../auth';
+import { PageArgs, present, MutationOptions, assertNever } from '../../common';
 import type { Context } from '../../context';
-import { Account } from '../../accounts/account.entity';
-import { Directory } from '../../directories/directory.entity';
-import { Conflict } from '../../conflicts/conflict.entity';
-import { ConflictStatus } from '../../conflicts/conflict.enums';
-import { ScimRecord } from '../../scim/scim-record.entity';
-import { ScimPush } from '../../scim/scim-push.entity';
-import { ScimPushFilter, ScimRecordFilter } from '../../scim/scim-record.inputs';
+import { Account } from '../../accounts';
+import { Directory } from '../../directories';
+import { Conflict, ConflictStatus } from '../../conflicts';
+import { ScimRecord, ScimPush, ScimPushFilter, ScimRecordFilter, RecordWait, waitOf } from '../../scim';
 import { ScimPushConnection, ScimRecordConnection } from './scim-record.types';
-import { RecordWait } from '../../scim/scim-record.enums';
-import { waitOf } from '../../scim/record-wait';
 import { ResyncScimRecordsPayload, ScimRecordPayload } from './scim-record.payloads';
-import { scimRecordMutations, type RecordOutcome } from '../../workflows/records';
-import { MAX_BULK_RESYNC, resyncRecords, resyncRecord, type SyncOutcome } from '../../workflows/provisioning';
-import { MutationOptions } from '../../common/mutation';
-import { assertNever } from '../../common/assert-never';
+import {
+  scimRecordMutations,
+  type RecordOutcome,
+  MAX_BULK_RESYNC,
+  resyncRecords,
+  resyncRecord,
+  type SyncOutcome,
+} from '../../workflows';
 
 @Resolver(() => ScimRecord)
 export class ScimRecordResolver {

@@ -1,6 +1,5 @@
-import { ConnectionType } from '../../common/pagination';
-import { ScimRecord } from '../../scim/scim-record.entity';
-import { ScimPush } from '../../scim/scim-push.entity';
+import { ConnectionType } from '../../common';
+import { ScimRecord, ScimPush } from '../../scim';
 
 export const ScimRecordConnection = ConnectionType(ScimRecord);
 export type ScimRecordConnection = InstanceType<typeof ScimRecordConnection>;

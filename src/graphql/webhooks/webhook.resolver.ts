@@ -1,12 +1,8 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { RequireScope } from '../../auth/authorization';
-import { Scope } from '../../auth/scopes';
-import { MutationOptions } from '../../common/mutation';
-import { PageArgs } from '../../common/pagination';
-import { assertNever } from '../../common/assert-never';
+import { RequireScope, Scope } from '../../auth';
+import { MutationOptions, PageArgs, assertNever } from '../../common';
 import type { Context } from '../../context';
-import { Webhook, WebhookEvent } from '../../webhooks/webhook.entity';
-import { webhookMutations, type WebhookOutcome } from '../../webhooks/webhook.service';
+import { Webhook, WebhookEvent, webhookMutations, type WebhookOutcome } from '../../webhooks';
 import {
   RegisterWebhookPayload,
   WebhookDeliveryConnection,

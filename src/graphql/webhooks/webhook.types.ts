@@ -1,7 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { MutationPayload, type BlankPayload } from '../../common/mutation';
-import { ConnectionType } from '../../common/pagination';
-import { DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent } from '../../webhooks/webhook.entity';
+import { MutationPayload, type BlankPayload, ConnectionType } from '../../common';
+import { DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent } from '../../webhooks';
 
 @ObjectType({ implements: MutationPayload })
 export class RegisterWebhookPayload extends MutationPayload {

@@ -1,6 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import { isUuid } from '../../common/ids';
-import { escapeLike } from '../../common/sql';
+import { isUuid, escapeLike } from '../../common';
 import { ScimError } from '../scim-error';
 import { invalidFilter, parseFilter, type CompValue, type CompareOp, type FilterNode } from './parser';
 import type { AttributeSpec, MultiValuedSpec, ResourceSchema } from './schema';
