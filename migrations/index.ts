@@ -7,6 +7,7 @@ import { AccountLastActivity1764700000000 } from './1764700000000-AccountLastAct
 import { WebhookOutbox1764710000000 } from './1764710000000-WebhookOutbox';
 import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPushFindingsAndUnlinks';
 import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedState';
+import { ScimRecordExternalIdIndex1764810000000 } from './1764810000000-ScimRecordExternalIdIndex';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   WebhookOutbox1764710000000,
   ScimPushFindingsAndUnlinks1764790900000,
   ScimAcceptedState1764800000000,
+  ScimRecordExternalIdIndex1764810000000,
 ];

@@ -38,6 +38,7 @@ export type AcceptedState = Partial<{
 @Index('scim_record_directory_user_name_key', { synchronize: false })
 @Index('scim_record_email_lower_idx', { synchronize: false })
 @Index('scim_record_account_id_idx', ['accountId'])
+@Index('scim_record_organization_id_external_id_idx', ['organizationId', 'externalId'])
 @Index('scim_record_organization_id_created_at_id_idx', ['organizationId', 'createdAt', 'id'])
 @Index('scim_record_organization_id_sync_status_created_at_id_idx', ['organizationId', 'syncStatus', 'createdAt', 'id'])
 @Index('scim_record_directory_id_created_at_id_idx', ['directoryId', 'createdAt', 'id'])
