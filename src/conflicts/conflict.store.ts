@@ -74,6 +74,19 @@ export interface RemediationRow {
   domainStatus: string | null;
   ssoEmailAttribute: string | null;
   scimEmailAttribute: string | null;
+  placeholdersInUse: string[];
+}
+
+/**
+ * The lower-cased addresses in use (in any organization) of the placeholder series of the
+ * address in `email` (an SQL expression), as the rename's first-free pick reads them; a
+ * placeholder whose (possibly shortened) name is a prefix of the address's name counts.
+ */
+export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<string[]> {
+  return sql<string[]>`(SELECT coalesce(array_agg(lower(p.email)), '{}') FROM account p
+     WHERE p.email_domain = split_part(lower(${email}), '@', 2)
+       AND lower(p.email) LIKE '%+duplicated%@%'
+       AND starts_with(split_part(split_part(lower(${email}), '@', 1), '+', 1), split_part(lower(p.email), '+', 1)))`;
 }
 
 /** Newest first: the portal's queue shows what just broke at the top. */
@@ -358,7 +371,8 @@ export class ConflictStore {
              EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = c.account_id) AS account_idp_managed,
              r.account_id IS NOT NULL AS record_linked,
              dom.id AS domain_id, dom.name AS domain_name, dom.status AS domain_status,
-             dir.sso_email_attribute, dir.scim_email_attribute
+             dir.sso_email_attribute, dir.scim_email_attribute,
+             ${placeholdersInUseOf(sql`c.email`)} AS placeholders_in_use
         FROM conflict c
         LEFT JOIN scim_record r ON r.id = c.scim_record_id
         LEFT JOIN directory dir ON dir.id = c.directory_id

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { placeholderEmail } from '../accounts';
+import { firstFreePlaceholder } from '../accounts';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
 @ObjectType({
@@ -48,6 +48,8 @@ export interface RemediationFacts {
   recordLinked: boolean;
   domain: { id: string; name: string; status: string } | null;
   directory: { ssoEmailAttribute: string; scimEmailAttribute: string } | null;
+  /** Lower-cased placeholders of the conflict email's series already in use (anywhere): the rename skips them. */
+  placeholdersInUse: string[];
 }
 
 type Step = Omit<RemediationStep, 'position' | 'done'>;
@@ -89,6 +91,7 @@ function stepsFor({
   recordLinked,
   domain,
   directory,
+  placeholdersInUse,
 }: RemediationFacts): Step[] {
   const record = conflict.scimRecordId;
   // Conflicts about an address always carry it; the fallbacks only keep a sentence whole.
@@ -157,7 +160,7 @@ function stepsFor({
         mutation(
           'renameAccountEmail',
           { accountId: conflict.conflictingAccountId },
-          `Rename the account holding ${email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`,
+          `Rename the account holding ${email} to a placeholder (${placeholderHint(conflict.email, placeholdersInUse)}), freeing the email.`,
         ),
         ...resync,
       ];
@@ -241,9 +244,9 @@ function stepsFor({
   }
 }
 
-// The first placeholder of the series; a rename takes the first free one.
-function placeholderHint(email: string | null): string {
+// The placeholder the rename would pick now: the first of the series not in use.
+function placeholderHint(email: string | null, inUse: readonly string[]): string {
   if (!email) return 'name+duplicated@domain';
   const at = email.lastIndexOf('@');
-  return placeholderEmail(email.slice(0, at), email.slice(at + 1), 1);
+  return firstFreePlaceholder(email.slice(0, at), email.slice(at + 1), new Set(inUse)).email;
 }

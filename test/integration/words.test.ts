@@ -1,0 +1,77 @@
+import { createTestDatabase, type TestDatabase } from '../support/db';
+import { startTestServer, type TestServer } from '../support/app';
+import { fixtures } from '../support/fixtures';
+import { SCIM, scimClient } from '../support/scim-client';
+
+/** Issue 13's "Words": what the API says names what it does, over HTTP. */
+describe('words', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let token: string;
+  let organizationId: string;
+  let given: ReturnType<typeof fixtures>;
+  let okta: ReturnType<typeof scimClient>;
+
+  type Step = { action: string; arguments: Record<string, unknown>; description: string; done: boolean };
+  const gql = async <T>(query: string, variables?: Record<string, unknown>) => {
+    const response = await app.gql<T>(query, variables, { token });
+    expect(response.errors).toBeUndefined();
+    return response.data!;
+  };
+  const user = (externalId: string, userName: string, email: string) => ({
+    schemas: [SCIM.user],
+    externalId,
+    userName,
+    emails: [{ primary: true, value: email }],
+    active: true,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    given = fixtures(db.dataSource);
+    organizationId = (await given.organization('words')).id;
+    await given.domain(organizationId, 'words.example', { verified: true, claimed: true });
+    token = await app.token(organizationId, undefined, 'admin@words.example');
+    const directory = await given.directory(organizationId, 'Okta');
+    okta = scimClient(app.url, directory.id, directory.token);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  it("a rename step names the placeholder the rename will pick, not the series' first when that is taken", async () => {
+    const created = await okta.post('/Users', user('00u1', 'alice@words.example', 'alice@words.example'));
+    expect(created.status).toBe(201);
+    const holder = await given.account(organizationId, 'alice.smith@words.example', { managed: true });
+    await given.account(organizationId, 'alice.smith+duplicated@words.example', { managed: true });
+    expect(
+      (await okta.put(`/Users/${created.body.id}`, user('00u1', 'alice@words.example', 'alice.smith@words.example')))
+        .status,
+    ).toBe(409);
+
+    // Planned with the list, and through the loader for a single conflict: the same words.
+    const listed = await gql<{
+      conflicts: { edges: Array<{ node: { id: string; kind: string; remediation: Step[] } }> };
+    }>(
+      `query { conflicts(filter: { email: "alice.smith@words.example" }, first: 10) {
+         edges { node { id kind remediation { action arguments description done } } } } }`,
+    );
+    const node = listed.conflicts.edges.map((edge) => edge.node).find((n) => n.kind === 'EMAIL_TAKEN')!;
+    const single = await gql<{ conflict: { remediation: Step[] } }>(
+      `query($id: ID!) { conflict(id: $id) { remediation { action arguments description done } } }`,
+      { id: node.id },
+    );
+    for (const steps of [node.remediation, single.conflict.remediation]) {
+      expect(steps[0].action).toBe('renameAccountEmail');
+      expect(steps[0].description).toContain('(alice.smith+duplicated2@words.example)');
+    }
+
+    const renamed = await gql<{ renameAccountEmail: { account: { email: string } | null } }>(
+      `mutation($id: ID!) { renameAccountEmail(accountId: $id) { account { email } } }`,
+      { id: holder.id },
+    );
+    expect(renamed.renameAccountEmail.account!.email).toBe('alice.smith+duplicated2@words.example');
+  });
+});
