@@ -75,3 +75,47 @@ describe('words', () => {
     expect(renamed.renameAccountEmail.account!.email).toBe('alice.smith+duplicated2@words.example');
   });
 });
+
+describe('words: userErrors.field names the argument', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    const given = fixtures(db.dataSource);
+    const organizationId = (await given.organization('fields')).id;
+    token = await app.token(organizationId, undefined, 'admin@fields.example');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  const unknown = '00000000-0000-4000-8000-000000000000';
+  it.each([
+    ['resyncScimRecord', ''],
+    ['deleteScimRecord', ''],
+    ['unlinkScimRecord', ''],
+    ['linkScimRecord', `, accountId: "${unknown}"`],
+    ['verifyDomain', ''],
+    ['claimDomain', ''],
+    ['completeDomainMigration', ''],
+    ['cancelDomainMigration', ''],
+    ['rotateDirectoryToken', ''],
+    ['dismissConflict', ', reason: "r"'],
+    ['deleteWebhook', ''],
+    ['suspendAccount', ', reason: "r"'],
+    ['restoreAccount', ''],
+    ['reactivateAccount', ''],
+    ['deactivateAccount', ''],
+  ])('%s(id) refuses an unknown id with field "id"', async (name, more) => {
+    const response = await app.gql<Record<string, { userErrors: Array<{ code: string; field: string | null }> }>>(
+      `mutation { ${name}(id: "${unknown}"${more}) { userErrors { code field } } }`,
+      undefined,
+      { token },
+    );
+    expect(response.errors).toBeUndefined();
+    expect(response.data![name].userErrors).toEqual([{ code: 'NOT_FOUND', field: 'id' }]);
+  });
+});
