@@ -74,6 +74,24 @@ describe('words', () => {
     );
     expect(renamed.renameAccountEmail.account!.email).toBe('alice.smith+duplicated2@words.example');
   });
+
+  it('when the IdP changes userName and email together, EMAIL_TAKEN names its own account and the holder', async () => {
+    const created = await okta.post('/Users', user('00u2', 'hank@words.example', 'hank@words.example'));
+    expect(created.status).toBe(201);
+    await given.account(organizationId, 'henry@words.example', { managed: true });
+    const put = await okta.put(`/Users/${created.body.id}`, user('00u2', 'henry@words.example', 'henry@words.example'));
+    expect(put.status).toBe(409);
+    const found = await gql<{ conflicts: { edges: Array<{ node: { kind: string; summary: string } }> } }>(
+      `query { conflicts(filter: { email: "henry@words.example" }, first: 10) { edges { node { kind summary } } } }`,
+    );
+    expect(found.conflicts.edges.map((edge) => edge.node)).toEqual([
+      {
+        kind: 'EMAIL_TAKEN',
+        summary:
+          'Okta wants the account of hank@words.example to have henry@words.example, which the account henry@words.example already owns.',
+      },
+    ]);
+  });
 });
 
 describe('words: userErrors.field names the argument', () => {
