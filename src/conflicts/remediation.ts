@@ -67,6 +67,14 @@ const manual = (action: string, description: string): Step => ({
   description,
 });
 
+/** Bulk mutations, by the single mutation a step names: each takes that step for every id it is given. */
+const SINGLE_OF: Record<string, string> = {
+  claimAccounts: 'claimAccount',
+  suspendAccounts: 'suspendAccount',
+  resyncScimRecords: 'resyncScimRecord',
+  dismissConflicts: 'dismissConflict',
+};
+
 /**
  * The ordered steps that fix an OPEN conflict, as the article prescribes them. A script can
  * follow them mechanically; `done` marks the ones already taken.
@@ -75,7 +83,8 @@ export function remediationFor(facts: RemediationFacts): RemediationStep[] {
   const { conflict } = facts;
   if (conflict.status !== ConflictStatus.OPEN) return [];
   const steps = stepsFor(facts);
-  const taken = [...conflict.actionsTaken];
+  // A bulk mutation takes the step its single twin names (claimAccounts after a claimAccount step).
+  const taken = conflict.actionsTaken.map((action) => SINGLE_OF[action] ?? action);
   return steps.map((step, i) => {
     // Each taken action marks one step done, in order, so a repeated action does not mark later ones.
     const at = step.automated ? taken.indexOf(step.action) : -1;

@@ -92,6 +92,41 @@ describe('words', () => {
       },
     ]);
   });
+
+  it('a push onto an unmanaged account waits for a claim; claimAccounts takes the claimAccount step', async () => {
+    const zoe = await given.account(organizationId, 'zoe@words.example');
+    const created = await okta.post('/Users', user('00u3', 'zoe@words.example', 'zoe@words.example'));
+    expect(created.status).toBe(201);
+    const stepsOf = async () =>
+      (
+        await gql<{ conflicts: { edges: Array<{ node: { kind: string; remediation: Step[] } }> } }>(
+          `query { conflicts(filter: { email: "zoe@words.example", status: OPEN }, first: 10) {
+             edges { node { kind remediation { action arguments description done } } } } }`,
+        )
+      ).conflicts.edges
+        .map((edge) => edge.node)
+        .filter((node) => node.kind === 'UNMANAGED_ACCOUNT')
+        .map((node) => node.remediation.map((step) => [step.action, step.done]));
+    expect(await stepsOf()).toEqual([
+      [
+        ['claimAccount', false],
+        ['linkScimRecord', false],
+        ['resyncScimRecord', false],
+      ],
+    ]);
+    const claimed = await gql<{ claimAccounts: { userErrors: unknown[] } }>(
+      `mutation($ids: [ID!]!) { claimAccounts(ids: $ids) { userErrors { code } } }`,
+      { ids: [zoe.id] },
+    );
+    expect(claimed.claimAccounts.userErrors).toEqual([]);
+    expect(await stepsOf()).toEqual([
+      [
+        ['claimAccount', true],
+        ['linkScimRecord', false],
+        ['resyncScimRecord', false],
+      ],
+    ]);
+  });
 });
 
 describe('words: userErrors.field names the argument', () => {
