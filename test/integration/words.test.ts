@@ -97,6 +97,22 @@ describe('words', () => {
     const zoe = await given.account(organizationId, 'zoe@words.example');
     const created = await okta.post('/Users', user('00u3', 'zoe@words.example', 'zoe@words.example'));
     expect(created.status).toBe(201);
+    // Accepted, not provisioned: the IdP is told so in a declared read-only extension, and the log says it too.
+    const extension = 'urn:identity-governance:params:scim:schemas:extension:provisioning:2.0:User';
+    expect(created.body.schemas).toContain(extension);
+    const waiting = {
+      status: 'PENDING',
+      detail: 'Waiting for zoe@words.example to be claimed before it is linked (no silent takeover).',
+    };
+    expect(created.body[extension]).toEqual(waiting);
+    expect((await okta.get(`/Users/${created.body.id}`)).body[extension]).toEqual(waiting);
+    const schemas = await okta.get('/Schemas');
+    expect(schemas.body.Resources.map((schema: { id: string }) => schema.id)).toContain(extension);
+    const log = await gql<{ scimRecord: { pushHistory: Array<{ outcome: string; detail: string | null }> } }>(
+      `query($id: ID!) { scimRecord(id: $id) { pushHistory { outcome detail } } }`,
+      { id: created.body.id },
+    );
+    expect(log.scimRecord.pushHistory).toEqual([{ outcome: 'PENDING', detail: waiting.detail }]);
     const stepsOf = async () =>
       (
         await gql<{ conflicts: { edges: Array<{ node: { kind: string; remediation: Step[] } }> } }>(
