@@ -91,6 +91,30 @@ export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<stri
 
 /** Newest first: the portal's queue shows what just broke at the top. */
 /**
+ * Whether the detected row `d` is held back by a dismissal: the latest closed conflict of its
+ * cause (kind and cause key) was DISMISSED and names the same facts (email, accounts, record,
+ * directory, domain; for MAPPING_MISMATCH also the two attributes, which only its summary names).
+ * A dismissal holds while its cause is unchanged; once the cause resolves, or names other facts,
+ * the next detection opens it anew.
+ */
+function dismissalHolds(organizationId: string): RawBuilder<boolean> {
+  return sql<boolean>`coalesce((
+    SELECT x.status = 'DISMISSED'
+           AND lower(x.email) IS NOT DISTINCT FROM lower(d.email)
+           AND x.account_id IS NOT DISTINCT FROM d.account_id
+           AND x.conflicting_account_id IS NOT DISTINCT FROM d.conflicting_account_id
+           AND x.scim_record_id IS NOT DISTINCT FROM d.scim_record_id
+           AND x.directory_id IS NOT DISTINCT FROM d.directory_id
+           AND x.domain_id IS NOT DISTINCT FROM d.domain_id
+           AND (x.kind <> 'MAPPING_MISMATCH' OR x.summary = d.summary)
+      FROM conflict x
+     WHERE x.organization_id = ${organizationId} AND x.kind = d.kind AND x.cause_key = d.cause_key
+       AND x.status <> 'OPEN'
+     ORDER BY x.closed_at DESC NULLS LAST, x.detected_at DESC
+     LIMIT 1), false)`;
+}
+
+/**
  * ConflictFilter.email: the conflict's email, its account's or its holder's (case-insensitively).
  * The accounts by scalar arrays: index probes on the account's email, then on the conflict's columns.
  */
@@ -432,7 +456,8 @@ export class ConflictStore {
      opened AS (
        INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
        SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
-         FROM detected
+         FROM detected d
+        WHERE NOT ${dismissalHolds(organizationId)}
        ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
        RETURNING *),
      resolved AS (

@@ -188,3 +188,73 @@ describe('words: userErrors.field names the argument', () => {
     expect(response.data![name].userErrors).toEqual([{ code: 'NOT_FOUND', field: 'id' }]);
   });
 });
+
+describe('a dismissal holds while its cause is unchanged', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let token: string;
+  let directoryId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    const given = fixtures(db.dataSource);
+    const organizationId = (await given.organization('dismissals')).id;
+    await given.domain(organizationId, 'dismiss.example', { verified: true, claimed: true });
+    token = await app.token(organizationId, undefined, 'admin@dismiss.example');
+    directoryId = (await given.directory(organizationId, 'Entra', { sso: 'mail', scim: 'userPrincipalName' })).id;
+    await given.account(organizationId, 'zed@dismiss.example');
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  const gql = async <T>(query: string, variables?: Record<string, unknown>) => {
+    const response = await app.gql<T>(query, variables, { token });
+    expect(response.errors).toBeUndefined();
+    return response.data!;
+  };
+  const detect = () => gql(`mutation { detectConflicts { userErrors { code } } }`);
+  const all = async () =>
+    (
+      await gql<{ conflicts: { edges: Array<{ node: { id: string; kind: string; status: string } }> } }>(
+        `query { conflicts(first: 50) { edges { node { id kind status } } } }`,
+      )
+    ).conflicts.edges
+      .map((edge) => edge.node)
+      .sort((a, b) => `${a.kind}${a.status}`.localeCompare(`${b.kind}${b.status}`));
+
+  it('a rescan leaves dismissed conflicts dismissed, and opens one anew when its cause names other facts', async () => {
+    await detect();
+    const open = await all();
+    expect(open.map((c) => [c.kind, c.status])).toEqual([
+      ['MAPPING_MISMATCH', 'OPEN'],
+      ['UNMANAGED_ACCOUNT', 'OPEN'],
+    ]);
+    for (const conflict of open) {
+      const dismissed = await gql<{ dismissConflict: { userErrors: unknown[] } }>(
+        `mutation($id: ID!) { dismissConflict(id: $id, reason: "Known, accepted") { userErrors { code } } }`,
+        { id: conflict.id },
+      );
+      expect(dismissed.dismissConflict.userErrors).toEqual([]);
+    }
+    await detect();
+    await detect();
+    expect((await all()).map((c) => [c.kind, c.status])).toEqual([
+      ['MAPPING_MISMATCH', 'DISMISSED'],
+      ['UNMANAGED_ACCOUNT', 'DISMISSED'],
+    ]);
+
+    // Another mismatch is another cause: the rescan opens it.
+    await db.dataSource.query(
+      `UPDATE directory SET scim_email_attribute = 'emails[type eq "work"].value' WHERE id = $1`,
+      [directoryId],
+    );
+    await detect();
+    expect((await all()).map((c) => [c.kind, c.status])).toEqual([
+      ['MAPPING_MISMATCH', 'DISMISSED'],
+      ['MAPPING_MISMATCH', 'OPEN'],
+      ['UNMANAGED_ACCOUNT', 'DISMISSED'],
+    ]);
+  });
+});
