@@ -110,7 +110,7 @@ function dismissalHolds(organizationId: string): RawBuilder<boolean> {
       FROM conflict x
      WHERE x.organization_id = ${organizationId} AND x.kind = d.kind AND x.cause_key = d.cause_key
        AND x.status <> 'OPEN'
-     ORDER BY x.closed_at DESC NULLS LAST, x.detected_at DESC
+     ORDER BY x.closed_at DESC
      LIMIT 1), false)`;
 }
 
