@@ -43,7 +43,10 @@ const conflictQueueSql = (withRemediation: boolean) => `
              ? `, d.sso_email_attribute AS d_sso, d.scim_email_attribute AS d_scim,
          EXISTS (SELECT 1 FROM scim_record hr WHERE hr.account_id = h.id) AS h_idp_managed,
          EXISTS (SELECT 1 FROM scim_record ar WHERE ar.account_id = a.id) AS a_idp_managed,
-         dom.id AS dom_id, dom.name AS dom_name, dom.status AS dom_status`
+         dom.id AS dom_id, dom.name AS dom_name, dom.status AS dom_status,
+         (SELECT coalesce(array_agg(lower(p.email)), '{}') FROM account p
+           WHERE p.email_domain = split_part(lower(c.email), '@', 2) AND lower(p.email) LIKE '%+duplicated%@%'
+             AND starts_with(split_part(split_part(lower(c.email), '@', 1), '+', 1), split_part(lower(p.email), '+', 1))) AS placeholders_in_use`
              : ''
          }
     FROM (SELECT * FROM conflict WHERE organization_id = $1 AND status = 'OPEN' ORDER BY detected_at DESC, id DESC LIMIT 50) c
@@ -93,6 +96,7 @@ type QueueRow<DirectoryColumns = { id: string; name: string }> = {
 type RemediationQueueRow = QueueRow<{ id: string; name: string; sso: string; scim: string }> & {
   h_idp_managed: boolean;
   a_idp_managed: boolean;
+  placeholders_in_use: string[];
 } & Joined<'dom_', DomainColumns>;
 
 const ACCOUNT_SEARCH = `
@@ -161,6 +165,7 @@ function remediation(row: RemediationQueueRow) {
     recordLinked: row.r_account_id !== null,
     domain: row.dom_id === null ? null : { id: row.dom_id, name: row.dom_name, status: row.dom_status },
     directory: row.d_id === null ? null : { ssoEmailAttribute: row.d_sso, scimEmailAttribute: row.d_scim },
+    placeholdersInUse: row.placeholders_in_use,
   }).map(({ action, arguments: args, done }) => ({ action, arguments: args, done }));
 }
 

@@ -8,6 +8,7 @@ import { WebhookOutbox1764710000000 } from './1764710000000-WebhookOutbox';
 import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPushFindingsAndUnlinks';
 import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedState';
 import { ScimRecordExternalIdIndex1764810000000 } from './1764810000000-ScimRecordExternalIdIndex';
+import { ConflictClosedCauseIndex1764820000000 } from './1764820000000-ConflictClosedCauseIndex';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   ScimPushFindingsAndUnlinks1764790900000,
   ScimAcceptedState1764800000000,
   ScimRecordExternalIdIndex1764810000000,
+  ConflictClosedCauseIndex1764820000000,
 ];

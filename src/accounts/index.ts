@@ -6,7 +6,7 @@ export { AccountErrorCode } from './account.errors';
 export { ACCOUNT_KEYSET, AccountStore, accountList } from './account.store';
 export { AccountService, lockAccount, renameToPlaceholder, staleAccounts } from './account.service';
 export { changeAccountEmail } from './account-email-change';
-export { normalizeEmail, placeholderEmail } from './email';
+export { firstFreePlaceholder, normalizeEmail, placeholderEmail } from './email';
 export { createAccountLoaders } from './account.loaders';
 export { AccountEmailChange } from './account-email-change.entity';
 export { AccountOrigin } from './account.enums';

@@ -28,6 +28,7 @@ import { ConflictKind, ConflictStatus } from './conflict.enums';
   'detectedAt',
   'id',
 ])
+@Index('conflict_closed_cause_idx', ['organizationId', 'kind', 'causeKey', 'closedAt'], { where: `"status" <> 'OPEN'` })
 @Index('conflict_directory_id_status_idx', ['directoryId', 'status'])
 @Index('conflict_account_id_idx', ['accountId'])
 @Index('conflict_conflicting_account_id_idx', ['conflictingAccountId'])

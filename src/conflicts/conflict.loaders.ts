@@ -53,6 +53,7 @@ export function createConflictLoaders(db: DataSource, organizationId: string) {
           row.ssoEmailAttribute !== null && row.scimEmailAttribute !== null
             ? { ssoEmailAttribute: row.ssoEmailAttribute, scimEmailAttribute: row.scimEmailAttribute }
             : null,
+        placeholdersInUse: row.placeholdersInUse,
       })),
     ),
   };

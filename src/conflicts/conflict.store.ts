@@ -74,9 +74,46 @@ export interface RemediationRow {
   domainStatus: string | null;
   ssoEmailAttribute: string | null;
   scimEmailAttribute: string | null;
+  placeholdersInUse: string[];
+}
+
+/**
+ * The lower-cased addresses in use (in any organization) of the placeholder series of the
+ * address in `email` (an SQL expression), as the rename's first-free pick reads them; a
+ * placeholder whose (possibly shortened) name is a prefix of the address's name counts.
+ */
+export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<string[]> {
+  return sql<string[]>`(SELECT coalesce(array_agg(lower(p.email)), '{}') FROM account p
+     WHERE p.email_domain = split_part(lower(${email}), '@', 2)
+       AND lower(p.email) LIKE '%+duplicated%@%'
+       AND starts_with(split_part(split_part(lower(${email}), '@', 1), '+', 1), split_part(lower(p.email), '+', 1)))`;
 }
 
 /** Newest first: the portal's queue shows what just broke at the top. */
+/**
+ * Whether the detected row `d` is held back by a dismissal: the latest closed conflict of its
+ * cause (kind and cause key) was DISMISSED and names the same facts (email, accounts, record,
+ * directory, domain; for MAPPING_MISMATCH also the two attributes, which only its summary names).
+ * A dismissal holds while its cause is unchanged; once the cause resolves, or names other facts,
+ * the next detection opens it anew.
+ */
+function dismissalHolds(organizationId: string): RawBuilder<boolean> {
+  return sql<boolean>`coalesce((
+    SELECT x.status = 'DISMISSED'
+           AND lower(x.email) IS NOT DISTINCT FROM lower(d.email)
+           AND x.account_id IS NOT DISTINCT FROM d.account_id
+           AND x.conflicting_account_id IS NOT DISTINCT FROM d.conflicting_account_id
+           AND x.scim_record_id IS NOT DISTINCT FROM d.scim_record_id
+           AND x.directory_id IS NOT DISTINCT FROM d.directory_id
+           AND x.domain_id IS NOT DISTINCT FROM d.domain_id
+           AND (x.kind <> 'MAPPING_MISMATCH' OR x.summary = d.summary)
+      FROM conflict x
+     WHERE x.organization_id = ${organizationId} AND x.kind = d.kind AND x.cause_key = d.cause_key
+       AND x.status <> 'OPEN'
+     ORDER BY x.closed_at DESC
+     LIMIT 1), false)`;
+}
+
 /**
  * ConflictFilter.email: the conflict's email, its account's or its holder's (case-insensitively).
  * The accounts by scalar arrays: index probes on the account's email, then on the conflict's columns.
@@ -358,7 +395,8 @@ export class ConflictStore {
              EXISTS (SELECT 1 FROM scim_record own WHERE own.account_id = c.account_id) AS account_idp_managed,
              r.account_id IS NOT NULL AS record_linked,
              dom.id AS domain_id, dom.name AS domain_name, dom.status AS domain_status,
-             dir.sso_email_attribute, dir.scim_email_attribute
+             dir.sso_email_attribute, dir.scim_email_attribute,
+             ${placeholdersInUseOf(sql`c.email`)} AS placeholders_in_use
         FROM conflict c
         LEFT JOIN scim_record r ON r.id = c.scim_record_id
         LEFT JOIN directory dir ON dir.id = c.directory_id
@@ -418,7 +456,8 @@ export class ConflictStore {
      opened AS (
        INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
        SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
-         FROM detected
+         FROM detected d
+        WHERE NOT ${dismissalHolds(organizationId)}
        ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
        RETURNING *),
      resolved AS (

@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
-import { placeholderEmail } from '../accounts';
+import { firstFreePlaceholder } from '../accounts';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
 @ObjectType({
@@ -48,6 +48,8 @@ export interface RemediationFacts {
   recordLinked: boolean;
   domain: { id: string; name: string; status: string } | null;
   directory: { ssoEmailAttribute: string; scimEmailAttribute: string } | null;
+  /** Lower-cased placeholders of the conflict email's series already in use (anywhere): the rename skips them. */
+  placeholdersInUse: string[];
 }
 
 type Step = Omit<RemediationStep, 'position' | 'done'>;
@@ -65,6 +67,14 @@ const manual = (action: string, description: string): Step => ({
   description,
 });
 
+/** Bulk mutations, by the single mutation a step names: each takes that step for every id it is given. */
+const SINGLE_OF: Record<string, string> = {
+  claimAccounts: 'claimAccount',
+  suspendAccounts: 'suspendAccount',
+  resyncScimRecords: 'resyncScimRecord',
+  dismissConflicts: 'dismissConflict',
+};
+
 /**
  * The ordered steps that fix an OPEN conflict, as the article prescribes them. A script can
  * follow them mechanically; `done` marks the ones already taken.
@@ -73,7 +83,8 @@ export function remediationFor(facts: RemediationFacts): RemediationStep[] {
   const { conflict } = facts;
   if (conflict.status !== ConflictStatus.OPEN) return [];
   const steps = stepsFor(facts);
-  const taken = [...conflict.actionsTaken];
+  // A bulk mutation takes the step its single twin names (claimAccounts after a claimAccount step).
+  const taken = conflict.actionsTaken.map((action) => SINGLE_OF[action] ?? action);
   return steps.map((step, i) => {
     // Each taken action marks one step done, in order, so a repeated action does not mark later ones.
     const at = step.automated ? taken.indexOf(step.action) : -1;
@@ -89,6 +100,7 @@ function stepsFor({
   recordLinked,
   domain,
   directory,
+  placeholdersInUse,
 }: RemediationFacts): Step[] {
   const record = conflict.scimRecordId;
   // Conflicts about an address always carry it; the fallbacks only keep a sentence whole.
@@ -157,7 +169,7 @@ function stepsFor({
         mutation(
           'renameAccountEmail',
           { accountId: conflict.conflictingAccountId },
-          `Rename the account holding ${email} to a placeholder (${placeholderHint(conflict.email)}), freeing the email.`,
+          `Rename the account holding ${email} to a placeholder (${placeholderHint(conflict.email, placeholdersInUse)}), freeing the email.`,
         ),
         ...resync,
       ];
@@ -241,9 +253,9 @@ function stepsFor({
   }
 }
 
-// The first placeholder of the series; a rename takes the first free one.
-function placeholderHint(email: string | null): string {
+// The placeholder the rename would pick now: the first of the series not in use.
+function placeholderHint(email: string | null, inUse: readonly string[]): string {
   if (!email) return 'name+duplicated@domain';
   const at = email.lastIndexOf('@');
-  return placeholderEmail(email.slice(0, at), email.slice(at + 1), 1);
+  return firstFreePlaceholder(email.slice(0, at), email.slice(at + 1), new Set(inUse)).email;
 }

@@ -11,6 +11,7 @@ import {
   type ConflictFilter,
   type RemediationFacts,
   conflictEmailMatches,
+  placeholdersInUseOf,
 } from '../conflicts';
 import { Directory } from '../directories';
 import { Domain } from '../domains';
@@ -119,6 +120,7 @@ export async function planConflicts(
               WHERE d.organization_id = ${organizationId}
                 AND (d.id = conflict.domain_id OR (conflict.domain_id IS NULL AND d.name = split_part(lower(conflict.email), '@', 2)))
               LIMIT 1)`.as('planremediationdomain'),
+        placeholdersInUseOf(sql`conflict.email`).as('planplaceholders'),
       ]),
     );
 
@@ -153,6 +155,7 @@ export async function planConflicts(
         directory: directory
           ? { ssoEmailAttribute: directory.ssoEmailAttribute, scimEmailAttribute: directory.scimEmailAttribute }
           : null,
+        placeholdersInUse: (planned.planplaceholders as string[] | null) ?? [],
       };
       setPlanned(conflict, PLANNED_CONFLICT.remediation, facts);
       loaders.conflicts.remediationFacts.prime(conflict.id, facts);

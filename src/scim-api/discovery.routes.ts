@@ -22,7 +22,10 @@ const RESOURCE_TYPES = [
     endpoint: '/Users',
     description: 'User Account',
     schema: SCHEMA.user,
-    schemaExtensions: [{ schema: SCHEMA.enterpriseUser, required: false }],
+    schemaExtensions: [
+      { schema: SCHEMA.enterpriseUser, required: false },
+      { schema: SCHEMA.provisioning, required: false },
+    ],
   },
   { id: 'Group', name: 'Group', endpoint: '/Groups', description: 'Group', schema: SCHEMA.group, schemaExtensions: [] },
 ];

@@ -1,5 +1,13 @@
 import { normalizeEmail } from '../accounts';
-import { CANONICAL_NAMES, type DesiredUser, primaryEmail, ScimRecord, type ScimEmail, ScimError } from '../scim';
+import {
+  CANONICAL_NAMES,
+  type DesiredUser,
+  primaryEmail,
+  ScimRecord,
+  type ScimEmail,
+  ScimError,
+  SyncStatus,
+} from '../scim';
 import {
   SCHEMA,
   assertStorable,
@@ -25,7 +33,7 @@ export interface UserGroupRef {
  * `password` is write-only, and we do not authenticate users), `id`/`meta` are the server's, and
  * `groups` is derived from Group memberships.
  */
-const NOT_STORED = ['password', 'id', 'meta', 'groups'];
+const NOT_STORED = ['password', 'id', 'meta', 'groups', SCHEMA.provisioning];
 
 /** RFC 7643 spellings of the declared attributes, so `UserName` in a body is `userName` in the raw payload. */
 const CANONICAL = new Map([...CANONICAL_NAMES, ['schemas', 'schemas']]);
@@ -137,7 +145,10 @@ export function userResource(stored: ScimRecord, location: string, groups: UserG
   ]);
   const rawSchemas = getAttribute(record.rawPayload, 'schemas');
   const schemas = Array.isArray(rawSchemas)
-    ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
+    ? rawSchemas.filter(
+        (schema): schema is string =>
+          typeof schema === 'string' && schema.toLowerCase() !== SCHEMA.provisioning.toLowerCase(),
+      )
     : [];
   const rawName = getAttribute(record.rawPayload, 'name');
   const name: Json = isJsonObject(rawName) ? withoutAttributes(rawName, ['givenName', 'familyName']) : {};
@@ -157,6 +168,11 @@ export function userResource(stored: ScimRecord, location: string, groups: UserG
     active: record.active,
     ...raw,
   };
+  // A push parked for a claim is answered 2xx but not provisioned: say so (RFC 7643 §3.3 extension).
+  if (stored.syncStatus === SyncStatus.PENDING && stored.lastError !== null) {
+    resource.schemas = [...(resource.schemas as string[]), SCHEMA.provisioning];
+    resource[SCHEMA.provisioning] = { status: SyncStatus.PENDING, detail: stored.lastError };
+  }
   if (groups && groups.length > 0) {
     resource.groups = groups.map((group) => ({
       value: group.id,

@@ -144,6 +144,15 @@ const ENTERPRISE_USER_ATTRIBUTES: ScimAttribute[] = [
   ]),
 ];
 
+/** Read-only: set by the server, never stored from a body. */
+const PROVISIONING_ATTRIBUTES: ScimAttribute[] = [
+  text('status', 'PENDING while the user waits (e.g. for the organization to claim the account owning its email).', {
+    mutability: 'readOnly',
+    canonicalValues: ['PENDING'],
+  }),
+  text('detail', 'What the user waits for.', { mutability: 'readOnly' }),
+];
+
 const GROUP_ATTRIBUTES: ScimAttribute[] = [
   text('displayName', 'The name of the Group. Filterable.', { required: true, column: 'g.display_name' }),
   complex(
@@ -195,6 +204,12 @@ export const SCHEMAS = [
     name: 'EnterpriseUser',
     description: 'Enterprise User',
     attributes: ENTERPRISE_USER_ATTRIBUTES,
+  },
+  {
+    id: SCHEMA.provisioning,
+    name: 'Provisioning',
+    description: 'How far the push got: present while the User is not provisioned yet',
+    attributes: PROVISIONING_ATTRIBUTES,
   },
   { id: SCHEMA.group, name: 'Group', description: 'Group', attributes: GROUP_ATTRIBUTES },
 ];

@@ -197,11 +197,11 @@ async function applyRecord(
     if (email.toLowerCase() !== account.email.toLowerCase()) {
       const holder = facts.holder;
       const other = holder && holder.id !== account.id ? holder : null;
-      if (unavailable(email, other)) return fail(m, record, directory, email, null, findings, domain);
-      if (other) return fail(m, record, directory, email, other, findings, domain);
+      if (unavailable(email, other)) return fail(m, record, directory, email, null, findings, domain, account);
+      if (other) return fail(m, record, directory, email, other, findings, domain, account);
     }
     if (!(await changeAccountEmail(m, account, email, domainOfEmail(email)))) {
-      return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
+      return fail(m, record, directory, email, await store.lockHolder(email), findings, domain, account);
     }
   }
 
@@ -284,6 +284,8 @@ async function fail(
   holder: Account | null,
   findings: string[],
   domain: { id: string } | null,
+  /** The account the record is linked to, which the push would give the email. */
+  own: Account | null = null,
 ): Promise<SyncOutcome> {
   const detail = emailTakenDetail(email);
   const sameOrganization = holder !== null && holder.organizationId === m.organizationId;
@@ -294,9 +296,13 @@ async function fail(
   const { conflict } = await openConflict(m, {
     kind: ConflictKind.EMAIL_TAKEN,
     causeKey: causeKey.record(record.id),
-    summary: record.accountId
-      ? `${directory.name} wants its account for ${record.userName} to have ${email}, ${why}.`
-      : `${directory.name} provisions ${record.userName} with ${email}, ${why}.`,
+    // Named by its current address, as the rescan names it (SUMMARY_TEMPLATES): the push may rename
+    // the user too, so userName can already be the email.
+    summary: own
+      ? `${directory.name} wants the account of ${own.email} to have ${email}, ${why}.`
+      : record.accountId
+        ? `${directory.name} wants its account for ${record.userName} to have ${email}, ${why}.`
+        : `${directory.name} provisions ${record.userName} with ${email}, ${why}.`,
     email,
     accountId: record.accountId,
     conflictingAccountId: sameOrganization ? holder.id : null,

@@ -222,7 +222,10 @@ describe('SCIM discovery endpoints', () => {
         id: 'User',
         endpoint: '/Users',
         schema: SCIM.user,
-        schemaExtensions: [{ schema: SCIM.enterprise, required: false }],
+        schemaExtensions: [
+          { schema: SCIM.enterprise, required: false },
+          { schema: 'urn:identity-governance:params:scim:schemas:extension:provisioning:2.0:User', required: false },
+        ],
       }),
       expect.objectContaining({ id: 'Group', endpoint: '/Groups', schema: SCIM.group }),
     ]);
@@ -238,6 +241,7 @@ describe('SCIM discovery endpoints', () => {
     expect(list.body.Resources.map((schema: { id: string }) => schema.id)).toEqual([
       SCIM.user,
       SCIM.enterprise,
+      'urn:identity-governance:params:scim:schemas:extension:provisioning:2.0:User',
       SCIM.group,
     ]);
     const user = await client().get(`/Schemas/${SCIM.user}`);
