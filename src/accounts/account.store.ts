@@ -1,5 +1,5 @@
 import { sql, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page, violatedUniqueConstraint } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, violatedUniqueConstraint, one } from '../db';
 import { escapeLike, isUuid } from '../common';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
@@ -123,7 +123,7 @@ export class AccountStore {
       .where('organizationId', '=', organizationId)
       .modifyEnd(tag('accountByEmail'))
       .executeTakeFirst();
-    return row ? as(Account, [row])[0] : null;
+    return one(Account, row);
   }
 
   /** The DataLoader's batch: accounts of the organization by id. */
@@ -185,7 +185,7 @@ export class AccountStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(Account, [row])[0] : null;
+    return one(Account, row);
   }
 
   /** Locks these accounts of the organization, in id order (so two claims never deadlock). */

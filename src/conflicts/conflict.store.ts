@@ -1,5 +1,5 @@
 import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, one } from '../db';
 import { isUuid } from '../common';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus, type ConflictKind } from './conflict.enums';
@@ -244,7 +244,7 @@ export class ConflictStore {
       .where('status', '=', ConflictStatus.OPEN)
       .modifyEnd(tag('conflict:findOpen'))
       .executeTakeFirst();
-    return row ? as(Conflict, [row])[0] : null;
+    return one(Conflict, row);
   }
 
   /** Closes the selected OPEN conflicts as RESOLVED by `who.action`, each with its audit event. */
@@ -300,7 +300,7 @@ export class ConflictStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(Conflict, [row])[0] : null;
+    return one(Conflict, row);
   }
 
   /** The organization's conflicts among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */

@@ -5,7 +5,7 @@ export type { Database } from './database';
 export { IdempotencyKey } from './idempotency-key.entity';
 export { paginate } from './keyset';
 export type { Keyset, Page } from './keyset';
-export { as, queryBuilderFor, tag } from './kysely';
+export { as, one, queryBuilderFor, tag } from './kysely';
 export type { Db, Queryable } from './kysely';
 export { loaderById, loaderGrouped } from './loaders';
 export {

@@ -146,3 +146,8 @@ export function tag(name: string): RawBuilder<unknown> {
 export function as<T extends object>(type: new () => T, rows: readonly object[]): T[] {
   return rows.map((row) => Object.assign(new type(), row));
 }
+
+/** One row (or none) as an entity instance: what a look-up by key answers. */
+export function one<T extends object>(type: new () => T, row: object | null | undefined): T | null {
+  return row ? Object.assign(new type(), row) : null;
+}

@@ -1,5 +1,5 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
-import { as, tag, type Db } from '../db';
+import { as, tag, type Db, one } from '../db';
 import { isUuid } from '../common';
 import { Directory } from './directory.entity';
 import type { IdentityProvider } from './directory.enums';
@@ -60,7 +60,7 @@ export class DirectoryStore {
       .where('tokenHash', '=', tokenHash)
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(Directory, [row])[0] : null;
+    return one(Directory, row);
   }
 
   /** A new directory, or null when the organization already has one of that name. */
@@ -72,7 +72,7 @@ export class DirectoryStore {
       .returningAll()
       .modifyEnd(tag('createDirectory'))
       .executeTakeFirst();
-    return row ? as(Directory, [row])[0] : null;
+    return one(Directory, row);
   }
 
   /** Reads a directory of the organization and locks it until the transaction ends. */
@@ -86,7 +86,7 @@ export class DirectoryStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(Directory, [row])[0] : null;
+    return one(Directory, row);
   }
 
   /** Applies changes to a locked directory, bumping its version; the directory is updated in place. */

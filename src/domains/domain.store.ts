@@ -1,5 +1,5 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
-import { as, tag, type Db } from '../db';
+import { as, tag, type Db, one } from '../db';
 import { isUuid } from '../common';
 import { Domain } from './domain.entity';
 import { DomainMigration, MigrationStatus } from './domain-migration.entity';
@@ -107,7 +107,7 @@ export class DomainStore {
       .returningAll()
       .modifyEnd(tag('addDomain'))
       .executeTakeFirst();
-    return row ? as(Domain, [row])[0] : null;
+    return one(Domain, row);
   }
 
   /** Reads a domain of the organization and locks it until the transaction ends. */
@@ -121,7 +121,7 @@ export class DomainStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(Domain, [row])[0] : null;
+    return one(Domain, row);
   }
 
   /** Other organizations' VERIFIED domains of this name (at most one), locked. */
@@ -179,7 +179,7 @@ export class DomainStore {
       .returningAll()
       .modifyEnd(tag('startDomainMigration'))
       .executeTakeFirst();
-    return row ? as(DomainMigration, [row])[0] : null;
+    return one(DomainMigration, row);
   }
 
   /** Reads a migration of the organization and locks it until the transaction ends. */
@@ -193,7 +193,7 @@ export class DomainStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(DomainMigration, [row])[0] : null;
+    return one(DomainMigration, row);
   }
 
   /** Ends a locked IN_PROGRESS migration (COMPLETED or CANCELLED), bumping its version; updated in place. */

@@ -1,5 +1,5 @@
 import { sql, type Generated, type Insertable } from 'kysely';
-import { as, tag, type Db } from '../db';
+import { as, tag, type Db, one } from '../db';
 import { isUuid } from '../common';
 import { Organization } from './organization.entity';
 
@@ -29,7 +29,7 @@ export class OrganizationStore {
       .where('id', '=', id)
       .modifyEnd(tag('organization'))
       .executeTakeFirst();
-    return row ? as(Organization, [row])[0] : null;
+    return one(Organization, row);
   }
 
   /** Whether an organization of this id exists (a token's org claim is checked against it). */
@@ -52,7 +52,7 @@ export class OrganizationStore {
       .where('slug', '=', slug)
       .modifyEnd(tag('organizationBySlug'))
       .executeTakeFirst();
-    return row ? as(Organization, [row])[0] : null;
+    return one(Organization, row);
   }
 
   /** The organizations of these slugs. */

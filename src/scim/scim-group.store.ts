@@ -1,6 +1,6 @@
 import { sql, type Generated, type JSONColumnType } from 'kysely';
 import { isUuid } from '../common';
-import { as, tag, type Db } from '../db';
+import { as, tag, type Db, one } from '../db';
 import type { Directory } from '../directories';
 import { directoryPage, type DirectoryListRequest } from './directory-list';
 import { ScimGroup } from './scim-group.entity';
@@ -62,7 +62,7 @@ export class ScimGroupStore {
       .where('directoryId', '=', directory.id);
     if (options.lock) query = query.forUpdate();
     const row = await query.modifyEnd(tag(options.tag)).executeTakeFirst();
-    return row ? as(ScimGroup, [row])[0] : null;
+    return one(ScimGroup, row);
   }
 
   /** Creates of one name (without externalId) take turns: no unique index can judge them. */
@@ -122,7 +122,7 @@ export class ScimGroupStore {
       .returningAll()
       .modifyEnd(tag('scim:createGroup'))
       .executeTakeFirst();
-    return row ? as(ScimGroup, [row])[0] : null;
+    return one(ScimGroup, row);
   }
 
   /** Applies a locked group's new state, bumping its version; the group object follows. */

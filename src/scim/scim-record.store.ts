@@ -1,6 +1,6 @@
 import { sql, type Generated, type JSONColumnType, type Selectable } from 'kysely';
 import { isUuid } from '../common';
-import { as, tag, type Db, paginate, type Keyset, type Page } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, one } from '../db';
 import { Directory } from '../directories';
 import { ScimRecord, type AcceptedState, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
@@ -160,7 +160,7 @@ export class ScimRecordStore {
       .where(accepted);
     if (options.lock) query = query.forUpdate();
     const row = await query.modifyEnd(tag(options.tag)).executeTakeFirst();
-    return row ? as(ScimRecord, [row])[0] : null;
+    return one(ScimRecord, row);
   }
 
   /** A record of the organization, locked (a GraphQL mutation's start); null for any other id. */
@@ -174,7 +174,7 @@ export class ScimRecordStore {
       .forUpdate()
       .modifyEnd(tag(name))
       .executeTakeFirst();
-    return row ? as(ScimRecord, [row])[0] : null;
+    return one(ScimRecord, row);
   }
 
   /** The organization's records among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
@@ -204,7 +204,7 @@ export class ScimRecordStore {
       .forUpdate()
       .modifyEnd(tag('scim:findRecord'))
       .executeTakeFirst();
-    return row ? as(ScimRecord, [row])[0] : null;
+    return one(ScimRecord, row);
   }
 
   async externalIdTaken(directoryId: string, externalId: string, exceptId: string): Promise<boolean> {
@@ -248,7 +248,7 @@ export class ScimRecordStore {
       .returningAll()
       .modifyEnd(tag('scim:createRecord'))
       .executeTakeFirst();
-    return row ? as(ScimRecord, [row])[0] : null;
+    return one(ScimRecord, row);
   }
 
   /** Applies changes to a locked record, bumping its version; the record object follows. */
@@ -323,7 +323,7 @@ export class ScimRecordStore {
       .skipLocked()
       .modifyEnd(tag('retryWorker:claim'))
       .executeTakeFirst();
-    return row ? as(ScimRecord, [row])[0] : null;
+    return one(ScimRecord, row);
   }
 
   /** GraphQL's list: keyset pages of the organization's records, without the raw payload. */

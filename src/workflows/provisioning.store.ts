@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { Account, AccountStatus } from '../accounts';
 import { isUuid } from '../common';
-import { as, tag, type Db } from '../db';
+import { as, tag, type Db, one } from '../db';
 import type { Directory } from '../directories';
 import { ScimRecord, type RecordState, type RecordSyncState } from '../scim';
 import type { DomainStatus } from '../domains';
@@ -98,7 +98,7 @@ function unprefixed(row: Record<string, unknown>, alias: string, columns: readon
 const accountColumns = (alias: string) => prefixed(alias, ACCOUNT_COLUMNS);
 function accountOf(row: Record<string, unknown>, alias: string): Account | null {
   const values = unprefixed(row, alias, ACCOUNT_COLUMNS);
-  return values ? as(Account, [values])[0] : null;
+  return one(Account, values);
 }
 
 /**
