@@ -43,8 +43,9 @@ export type SyncOutcome =
       resolved: Conflict[];
       findings: string[];
     }
-  | { kind: 'pending'; record: ScimRecord; conflict: Conflict; findings: string[] }
-  | { kind: 'failed'; record: ScimRecord; conflict: Conflict; error: UserError; findings: string[] };
+  /** `conflict`: the OPEN one blocking the record; null when its cause is dismissed (the dismissal holds). */
+  | { kind: 'pending'; record: ScimRecord; conflict: Conflict | null; findings: string[] }
+  | { kind: 'failed'; record: ScimRecord; conflict: Conflict | null; error: UserError; findings: string[] };
 
 const domainOfEmail = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 
