@@ -9,6 +9,7 @@ import { ScimPushFindingsAndUnlinks1764790900000 } from './1764790900000-ScimPus
 import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedState';
 import { ScimRecordExternalIdIndex1764810000000 } from './1764810000000-ScimRecordExternalIdIndex';
 import { ConflictClosedCauseIndex1764820000000 } from './1764820000000-ConflictClosedCauseIndex';
+import { ConflictCauseCleared1764830000000 } from './1764830000000-ConflictCauseCleared';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ScimAcceptedState1764800000000,
   ScimRecordExternalIdIndex1764810000000,
   ConflictClosedCauseIndex1764820000000,
+  ConflictCauseCleared1764830000000,
 ];

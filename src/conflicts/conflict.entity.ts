@@ -122,6 +122,13 @@ export class Conflict extends TenantRow {
   @Column('text', { nullable: true })
   dismissReason: string | null;
 
+  /**
+   * A DISMISSED conflict's cause was found gone at this time (a detection no longer found it, or
+   * a change resolved it): the dismissal has ended, and the cause coming back opens anew.
+   */
+  @TimestampColumn({ nullable: true })
+  causeClearedAt: Date | null;
+
   @Field(() => Int, { description: 'Bumped by every change; pass it back as expectedVersion.' })
   @Column('integer', { default: 1 })
   version: number;

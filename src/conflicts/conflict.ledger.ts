@@ -21,24 +21,24 @@ export const causeKey = {
 /**
  * Opens a conflict, or refreshes the details of the one already OPEN for the same cause: the
  * partial unique index makes this a single idempotent statement, safe under concurrency. An
- * opening writes its audit event in the same statement.
+ * opening writes its audit event in the same statement. A cause whose dismissal holds (the same
+ * facts as its latest closed conflict, dismissed, as the rescan decides) is not opened: then
+ * `conflict` is null, nothing being open for it.
  */
 export async function openConflict(
   m: MutationScope,
   spec: ConflictSpec,
-): Promise<{ conflict: Conflict; opened: boolean }> {
+): Promise<{ conflict: Conflict | null; opened: boolean }> {
   const store = new ConflictStore(m.db);
   const written = (await store.upsertOpen(m.organizationId, [spec], m, 'openConflict')).at(0);
   if (written) return written;
-  // Already open with the same details: nothing was written.
-  const existing = await store.findOpen(m.organizationId, spec.kind, spec.causeKey);
-  if (!existing) throw new Error(`conflict ${spec.kind} ${spec.causeKey} is neither written nor open`);
-  return { conflict: existing, opened: false };
+  // Already open with the same details (nothing was written), or held by its dismissal (nothing open).
+  return { conflict: await store.findOpen(m.organizationId, spec.kind, spec.causeKey), opened: false };
 }
 
 /**
  * openConflict for many causes in one statement; returns the conflicts it opened (not those
- * refreshed). `elsewhere`: in another organization's ledger (a verification's consequences),
+ * refreshed, nor those a dismissal holds). `elsewhere`: in another organization's ledger (a verification's consequences),
  * whose audit events then name a system actor and no request id, as every cross-organization event.
  */
 export async function openConflicts(

@@ -24,6 +24,7 @@ interface ConflictTable {
   resolution: string | null;
   closedBy: string | null;
   dismissReason: string | null;
+  causeClearedAt: Date | null;
   version: Generated<number>;
   updatedAt: Generated<Date>;
 }
@@ -89,24 +90,30 @@ export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<stri
        AND starts_with(split_part(split_part(lower(${email}), '@', 1), '+', 1), split_part(lower(p.email), '+', 1)))`;
 }
 
-/** Newest first: the portal's queue shows what just broke at the top. */
 /**
- * Whether the detected row `d` is held back by a dismissal: the latest closed conflict of its
- * cause (kind and cause key) was DISMISSED and names the same facts (email, accounts, record,
- * directory, domain; for MAPPING_MISMATCH also the two attributes, which only its summary names).
- * A dismissal holds while its cause is unchanged; once the cause resolves, or names other facts,
- * the next detection opens it anew.
+ * Whether the cause `d` (a row with a conflict's kind, cause key and details) is held back by a
+ * dismissal: the latest closed conflict of its cause (kind and cause key) was DISMISSED, its
+ * cause has not been found gone since (`cause_cleared_at`), and it names the same facts (email,
+ * accounts, record, directory, domain; for MAPPING_MISMATCH also the two attributes). A dismissal
+ * holds while its cause is unchanged; once the cause resolves, or names other facts, the next
+ * detection opens it anew. The one definition for every path that opens conflicts: the rescans
+ * and the per-change openings (upsertOpen).
+ *
+ * MAPPING_MISMATCH names its attributes only in its summary, after the directory's name (the
+ * template's first slot): the summaries are compared after the name, so renaming the directory
+ * keeps the dismissal. (Attribute names hold no spaces, so the tail decides both attributes.)
  */
 function dismissalHolds(organizationId: string): RawBuilder<boolean> {
+  const attributes = sql`(length(d.summary) - (SELECT length(n.name) FROM directory n WHERE n.id = d.directory_id))`;
   return sql<boolean>`coalesce((
-    SELECT x.status = 'DISMISSED'
+    SELECT x.status = 'DISMISSED' AND x.cause_cleared_at IS NULL
            AND lower(x.email) IS NOT DISTINCT FROM lower(d.email)
            AND x.account_id IS NOT DISTINCT FROM d.account_id
            AND x.conflicting_account_id IS NOT DISTINCT FROM d.conflicting_account_id
            AND x.scim_record_id IS NOT DISTINCT FROM d.scim_record_id
            AND x.directory_id IS NOT DISTINCT FROM d.directory_id
            AND x.domain_id IS NOT DISTINCT FROM d.domain_id
-           AND (x.kind <> 'MAPPING_MISMATCH' OR x.summary = d.summary)
+           AND (x.kind <> 'MAPPING_MISMATCH' OR right(x.summary, ${attributes}) = right(d.summary, ${attributes}))
       FROM conflict x
      WHERE x.organization_id = ${organizationId} AND x.kind = d.kind AND x.cause_key = d.cause_key
        AND x.status <> 'OPEN'
@@ -123,6 +130,7 @@ export function conflictEmailMatches(organizationId: string, email: string): Raw
   return sql<boolean>`(lower(email) = lower(${email}::text) OR account_id = ANY(${accounts}) OR conflicting_account_id = ANY(${accounts}))`;
 }
 
+/** Newest first: the portal's queue shows what just broke at the top. */
 const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
   scope: 'conflicts',
   direction: 'desc',
@@ -149,9 +157,15 @@ const REFRESH_OPEN = sql`ON CONFLICT (organization_id, kind, cause_key) WHERE st
        WHERE (${sql.join(DETAILS.map((column) => sql`c.${sql.ref(column)}`))})
              IS DISTINCT FROM (${sql.join(DETAILS.map((column) => sql`EXCLUDED.${sql.ref(column)}`))})`;
 
-/** The condition of a selector over OPEN conflicts of the organization (columns of `conflict`, unqualified). */
-function selected(organizationId: string, selector: ConflictSelector): RawBuilder<boolean> {
-  const conditions = [sql`organization_id = ${organizationId}`, sql`status = 'OPEN'`];
+/**
+ * The condition of a selector over OPEN conflicts of the organization (columns of `conflict`,
+ * unqualified); `dismissed`: over its DISMISSED conflicts whose dismissal has not ended yet instead.
+ */
+function selected(organizationId: string, selector: ConflictSelector, dismissed = false): RawBuilder<boolean> {
+  const conditions = [
+    sql`organization_id = ${organizationId}`,
+    dismissed ? sql`status = 'DISMISSED' AND cause_cleared_at IS NULL` : sql`status = 'OPEN'`,
+  ];
   if (selector.ids) conditions.push(sql`id = ANY(${selector.ids}::uuid[])`);
   if (selector.kinds) conditions.push(sql`kind = ANY(${selector.kinds}::text[])`);
   if (selector.causeKeys) conditions.push(sql`cause_key = ANY(${selector.causeKeys}::text[])`);
@@ -206,9 +220,10 @@ export class ConflictStore {
 
   /**
    * Opens conflicts, or refreshes the details of those already OPEN for the same causes, in one
-   * idempotent statement (the partial unique index), each opening with its audit event. Answers
-   * the rows it wrote, `opened` telling an opening from a refresh; a cause already open with the
-   * same details is not among them.
+   * idempotent statement (the partial unique index), each opening with its audit event. A cause
+   * not open whose dismissal holds (dismissalHolds, as in the rescan) is not opened. Answers the
+   * rows it wrote, `opened` telling an opening from a refresh; a cause already open with the same
+   * details, or held by its dismissal, is not among them.
    */
   async upsertOpen(
     organizationId: string,
@@ -220,12 +235,17 @@ export class ConflictStore {
     const column = <T>(pick: (spec: ConflictSpec) => T) => specs.map(pick);
     const { rows } = await sql<Record<string, unknown> & { opened: boolean }>`${tag(name)} WITH upserted AS (
        INSERT INTO conflict AS c (organization_id, kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
-       SELECT ${organizationId}::uuid, * FROM unnest(
+       SELECT ${organizationId}::uuid, d.* FROM unnest(
          ${column((spec) => spec.kind)}::text[], ${column((spec) => spec.causeKey)}::text[],
          ${column((spec) => spec.summary)}::text[], ${column((spec) => spec.email ?? null)}::text[],
          ${column((spec) => spec.accountId ?? null)}::uuid[], ${column((spec) => spec.conflictingAccountId ?? null)}::uuid[],
          ${column((spec) => spec.scimRecordId ?? null)}::uuid[], ${column((spec) => spec.directoryId ?? null)}::uuid[],
          ${column((spec) => spec.domainId ?? null)}::uuid[])
+         AS d (kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
+       -- An OPEN conflict of the cause is still refreshed; only a new opening waits on the dismissal.
+       WHERE NOT ${dismissalHolds(organizationId)}
+          OR EXISTS (SELECT 1 FROM conflict o WHERE o.organization_id = ${organizationId} AND o.kind = d.kind
+                        AND o.cause_key = d.cause_key AND o.status = 'OPEN')
        ${REFRESH_OPEN}
        RETURNING c.*, (xmax = 0) AS opened),
      logged AS (${conflictEvents('upserted', null, who, sql`opened`)})
@@ -247,14 +267,19 @@ export class ConflictStore {
     return one(Conflict, row);
   }
 
-  /** Closes the selected OPEN conflicts as RESOLVED by `who.action`, each with its audit event. */
+  /**
+   * Closes the selected OPEN conflicts as RESOLVED by `who.action`, each with its audit event: their
+   * cause is gone. So is the cause of the selected DISMISSED ones, whose dismissal ends (when the
+   * cause comes back, it opens anew; no status change, no event).
+   */
   async resolve(organizationId: string, selector: ConflictSelector, who: ConflictActor): Promise<Conflict[]> {
     const { rows } = await sql<Record<string, unknown>>`${tag('resolveConflicts')} WITH resolved AS (
        UPDATE conflict SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text,
          closed_by = ${who.actor}::text, actions_taken = array_append(actions_taken, ${who.action}::text),
          version = version + 1, updated_at = now()
        WHERE ${selected(organizationId, selector)} RETURNING *),
-     logged AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
+     logged AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)}),
+     cleared AS (UPDATE conflict SET cause_cleared_at = now() WHERE ${selected(organizationId, selector, true)})
      SELECT * FROM resolved`.execute(this.db);
     return conflicts(rows);
   }
@@ -468,6 +493,13 @@ export class ConflictStore {
          AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
          AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
        RETURNING c.*),
+     -- Dismissed conflicts in scope whose cause is gone: their dismissal ends (no status change, no event).
+     cleared AS (
+       UPDATE conflict c SET cause_cleared_at = now()
+       WHERE c.organization_id = ${organizationId} AND c.status = 'DISMISSED' AND c.cause_cleared_at IS NULL
+         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
+         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
+         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)),
      opened_events AS (${conflictEvents('opened', null, who)}),
      resolved_events AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
      SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`.execute(this.db);

@@ -3,6 +3,7 @@ import { CommonErrorCode, notFoundError, userError, type UserError } from '../co
 import {
   ConflictKind,
   type Conflict,
+  type ConflictSpec,
   causeKey,
   openConflict,
   resolveConflicts,
@@ -42,8 +43,9 @@ export type SyncOutcome =
       resolved: Conflict[];
       findings: string[];
     }
-  | { kind: 'pending'; record: ScimRecord; conflict: Conflict; findings: string[] }
-  | { kind: 'failed'; record: ScimRecord; conflict: Conflict; error: UserError; findings: string[] };
+  /** `conflict`: the OPEN one blocking the record; null when its cause is dismissed (the dismissal holds). */
+  | { kind: 'pending'; record: ScimRecord; conflict: Conflict | null; findings: string[] }
+  | { kind: 'failed'; record: ScimRecord; conflict: Conflict | null; error: UserError; findings: string[] };
 
 const domainOfEmail = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
 
@@ -108,7 +110,11 @@ async function syncRecord(
   options: { isNew?: boolean; known?: PushFacts } = {},
 ): Promise<SyncOutcome> {
   const accountBefore = record.accountId;
-  const outcome = await applyRecord(m, record, directory, options);
+  const unverified: ConflictSpec[] = [];
+  const outcome = await applyRecord(m, record, directory, { ...options, unverified });
+  // Named with the account the sync left the record linked to, as the rescan names it: a dismissal
+  // compares these facts, so a conflict opened before the link would not match the next push's.
+  for (const spec of unverified) await openConflict(m, { ...spec, accountId: record.accountId });
   // Whatever the outcome, the rules' detectors settle the causes of the record and of its accounts.
   await reconcileConflicts(m, {
     recordIds: [record.id],
@@ -121,7 +127,16 @@ async function applyRecord(
   m: MutationScope,
   record: ScimRecord,
   directory: Directory,
-  { isNew = false, known }: { isNew?: boolean; known?: PushFacts } = {},
+  {
+    isNew = false,
+    known,
+    unverified,
+  }: {
+    isNew?: boolean;
+    known?: PushFacts;
+    /** Where the UNVERIFIED_DOMAIN conflict of the push goes, for syncRecord to open once the account is settled. */
+    unverified: ConflictSpec[];
+  },
 ): Promise<SyncOutcome> {
   const findings: string[] = [];
   const mismatch = R2.evaluate(directory);
@@ -148,7 +163,7 @@ async function applyRecord(
   if (email && domain?.status !== DomainStatus.VERIFIED) {
     const summary = formatSummary(SUMMARY_TEMPLATES.UNVERIFIED_DOMAIN, directory.name, email, domainOfEmail(email));
     findings.push(summary);
-    await openConflict(m, {
+    unverified.push({
       kind: ConflictKind.UNVERIFIED_DOMAIN,
       causeKey: causeKey.record(record.id),
       summary,
@@ -156,7 +171,6 @@ async function applyRecord(
       scimRecordId: record.id,
       directoryId: directory.id,
       domainId: domain?.id ?? null,
-      accountId: record.accountId,
     });
   } else if (open(ConflictKind.UNVERIFIED_DOMAIN)) {
     // A record created in this transaction has no conflicts to resolve yet.
@@ -180,7 +194,7 @@ async function applyRecord(
     const holder = facts.holder;
     if (unavailable(email, holder)) return fail(m, record, directory, email, null, findings, domain);
     if (holder && !holder.managed) {
-      return waitForClaim(m, record, directory, holder, findings);
+      return waitForClaim(m, record, directory, holder, findings, verifiedDomain ? domain : null);
     }
     if (holder) {
       if (await new ScimRecordStore(m.db).linkedInDirectory(directory.id, holder.id, record.id))
@@ -338,6 +352,8 @@ async function waitForClaim(
   directory: Directory,
   holder: Account,
   findings: string[],
+  /** The verified domain of the holder's address, which the rescan names too. */
+  verifiedDomain: { id: string } | null,
 ): Promise<SyncOutcome> {
   const { conflict } = await openConflict(m, {
     kind: ConflictKind.UNMANAGED_ACCOUNT,
@@ -347,6 +363,7 @@ async function waitForClaim(
     accountId: holder.id,
     scimRecordId: record.id,
     directoryId: directory.id,
+    domainId: verifiedDomain?.id ?? null,
   });
   await writeRecord(
     m,

@@ -7,9 +7,9 @@ import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
 
 /**
  * Rules in one place: whatever an identity provider pushes (SCIM over HTTP) and whatever admins
- * do (GraphQL mutations), the per-change paths leave the conflict ledger exactly where the rules'
- * set-based detectors put it, so a full rescan (detectConflicts) afterwards opens and resolves
- * nothing. Two organizations: "us", whose state is played with, and "them", which holds some of
+ * do (GraphQL mutations, dismissals included), the per-change paths leave the conflict ledger
+ * exactly where the rules' set-based detectors put it, so a full rescan (detectConflicts)
+ * afterwards opens and resolves nothing, and no path opened a cause whose dismissal holds. Two organizations: "us", whose state is played with, and "them", which holds some of
  * the addresses and can verify a domain both assert (rule R8).
  */
 
@@ -50,7 +50,8 @@ const step = fc.oneof(
   fc.record({ t: fc.constant('claimB' as const) }),
   fc.record({ t: fc.constant('migrateBtoA' as const) }),
   fc.record({ t: fc.constant('mapping' as const), dir: fc.nat({ max: 1 }), mismatch: fc.boolean() }),
-  fc.record({ t: fc.constant('dismiss' as const), conflict: pick }),
+  // Weighted: dismissals meet every path that opens conflicts, which must leave them dismissed.
+  { arbitrary: fc.record({ t: fc.constant('dismiss' as const), conflict: pick }), weight: 3 },
 );
 type Step = typeof step extends fc.Arbitrary<infer S> ? S : never;
 
@@ -273,31 +274,52 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
 
   interface Ledger {
     open: Map<string, string>;
-    dismissed: Set<string>;
   }
   const ledger = async (organizationId: string): Promise<Ledger> => {
     const rows = await db.dataSource.query<Array<{ key: string; status: string; summary: string }>>(
       `SELECT kind || ' ' || cause_key AS key, status, summary FROM conflict WHERE organization_id = $1`,
       [organizationId],
     );
-    return {
-      open: new Map(rows.filter((row) => row.status === 'OPEN').map((row) => [row.key, row.summary])),
-      dismissed: new Set(rows.filter((row) => row.status === 'DISMISSED').map((row) => row.key)),
-    };
+    return { open: new Map(rows.filter((row) => row.status === 'OPEN').map((row) => [row.key, row.summary])) };
   };
 
-  /** Runs the rescan and answers what it changed: opened causes (a dismissed cause that still holds may open again) and resolved ones. */
+  /**
+   * Runs the rescan and answers what it changed: opened causes and resolved ones. A dismissed cause
+   * counts too: every path decides whether its dismissal holds the way the rescan does.
+   */
   async function rescan(w: World, organizationId: string, token: string) {
     const before = await ledger(organizationId);
     await w.gql(token, `mutation { detectConflicts { openedCount resolvedCount userErrors { code } } }`);
     const after = await ledger(organizationId);
     return {
-      opened: [...after.open]
-        .filter(([key]) => !before.open.has(key) && !before.dismissed.has(key))
-        .map(([key, summary]) => `${key}: ${summary}`),
+      opened: [...after.open].filter(([key]) => !before.open.has(key)).map(([key, summary]) => `${key}: ${summary}`),
       resolved: [...before.open].filter(([key]) => !after.open.has(key)).map(([key, summary]) => `${key}: ${summary}`),
     };
   }
+
+  /**
+   * What the per-change paths opened although a dismissal held it: an OPEN conflict, as it was
+   * opened (never refreshed since: version 1), naming the same facts as the latest closed conflict
+   * of its cause, which was dismissed and whose cause was not found gone since. The rescan cannot
+   * see these (it never opens what is already open).
+   */
+  const openedDespiteDismissal = async (organizationId: string) =>
+    (
+      await db.dataSource.query<Array<{ key: string }>>(
+        `SELECT o.kind || ' ' || o.cause_key || ': ' || o.summary AS key FROM conflict o
+          WHERE o.organization_id = $1 AND o.status = 'OPEN' AND o.version = 1
+            AND coalesce((SELECT x.status = 'DISMISSED' AND x.cause_cleared_at IS NULL
+                                 AND (lower(x.email), x.account_id, x.conflicting_account_id, x.scim_record_id, x.directory_id, x.domain_id)
+                                     IS NOT DISTINCT FROM
+                                     (lower(o.email), o.account_id, o.conflicting_account_id, o.scim_record_id, o.directory_id, o.domain_id)
+                                 AND (x.kind <> 'MAPPING_MISMATCH' OR x.summary = o.summary)
+                            FROM conflict x
+                           WHERE x.organization_id = o.organization_id AND x.kind = o.kind AND x.cause_key = o.cause_key
+                             AND x.status <> 'OPEN'
+                           ORDER BY x.closed_at DESC LIMIT 1), false)`,
+        [organizationId],
+      )
+    ).map((row) => row.key);
 
   it('opens and resolves nothing', async () => {
     await fc.assert(
@@ -309,6 +331,10 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
         for (const s of steps) {
           await apply(w, s);
         }
+        expect({ us: await openedDespiteDismissal(w.us), them: await openedDespiteDismissal(w.them) }).toEqual({
+          us: [],
+          them: [],
+        });
         expect({ us: await rescan(w, w.us, w.usToken), them: await rescan(w, w.them, w.themToken) }).toEqual({
           us: { opened: [], resolved: [] },
           them: { opened: [], resolved: [] },

@@ -24,7 +24,8 @@ export class DirectoryPayload extends MutationPayload {
 
   @Field(() => Conflict, {
     nullable: true,
-    description: 'The MAPPING_MISMATCH conflict the mapping keeps open (rule R2), if any.',
+    description:
+      'The MAPPING_MISMATCH conflict the mapping keeps open (rule R2), if any; null also when this mismatch is dismissed (the dismissal holds).',
   })
   mappingConflict?: Conflict | null;
 

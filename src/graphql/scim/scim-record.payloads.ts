@@ -25,7 +25,8 @@ export class ScimRecordPayload extends MutationPayload {
 
   @Field(() => Conflict, {
     nullable: true,
-    description: 'What still blocks the record, when the sync did not complete.',
+    description:
+      'The OPEN conflict that still blocks the record, when the sync did not complete; null when its cause is dismissed (the dismissal holds).',
   })
   blockingConflict?: Conflict | null;
 
@@ -48,7 +49,8 @@ export class ScimRecordResync {
 
   @Field(() => Conflict, {
     nullable: true,
-    description: 'What still blocks the record, when the sync did not complete.',
+    description:
+      'The OPEN conflict that still blocks the record, when the sync did not complete; null when its cause is dismissed (the dismissal holds).',
   })
   blockingConflict: Conflict | null;
 
