@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { queryBuilderFor, type Page, type MutationScope } from '../db';
-import { staleVersion, CommonErrorCode, notFoundError, userError, type UserError } from '../common';
+import { staleVersion, CommonErrorCode, notFoundError, present, userError, type UserError } from '../common';
 import type { Conflict } from './conflict.entity';
 import { ConflictStatus } from './conflict.enums';
 import { ConflictErrorCode } from './conflict.errors';
@@ -31,6 +31,27 @@ export type ConflictOutcome =
   | { kind: 'detected'; result: DetectionResult }
   | { kind: 'refused'; error: UserError; conflict?: Conflict | null };
 
+/**
+ * Closes locked OPEN conflicts as DISMISSED, whether one or hundreds, in a constant number of
+ * statements: one UPDATE, and one audit event per conflict (in the order given), which the
+ * runner writes at commit in one INSERT whose trigger queues their conflict.dismissed webhooks.
+ */
+async function closeAsDismissed(m: MutationScope, store: ConflictStore, conflicts: Conflict[], reason: string) {
+  const change = { closedBy: m.actor, dismissReason: reason, resolution: m.action };
+  const ids = conflicts.map((conflict) => conflict.id);
+  const closed = new Map((await store.dismiss(ids, change)).map((row) => [row.id, row]));
+  for (const conflict of conflicts) {
+    const row = present(closed.get(conflict.id), `the dismissed conflict ${conflict.id}`);
+    Object.assign(conflict, change, { status: ConflictStatus.DISMISSED }, row);
+    await m.audit({
+      targetType: 'Conflict',
+      targetId: conflict.id,
+      before: { kind: conflict.kind, status: ConflictStatus.OPEN },
+      after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
+    });
+  }
+}
+
 export const conflictMutations = {
   /** Closes an OPEN conflict that needs no fix, saying why; it can be raised again if its cause persists. */
   async dismiss(
@@ -56,14 +77,7 @@ export const conflictMutations = {
         conflict,
       };
     }
-    const change = { closedBy: m.actor, dismissReason: reason, resolution: m.action };
-    Object.assign(conflict, change, { status: ConflictStatus.DISMISSED }, await store.dismiss(conflict.id, change));
-    await m.audit({
-      targetType: 'Conflict',
-      targetId: conflict.id,
-      before: { kind: conflict.kind, status: ConflictStatus.OPEN },
-      after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
-    });
+    await closeAsDismissed(m, store, [conflict], reason);
     return { kind: 'dismissed', conflict };
   },
 
@@ -108,16 +122,7 @@ export const conflictMutations = {
     });
     if (errors.length > 0) return { kind: 'refused', errors };
 
-    const change = { closedBy: m.actor, dismissReason: reason, resolution: m.action };
-    for (const conflict of chosen) {
-      Object.assign(conflict, change, { status: ConflictStatus.DISMISSED }, await store.dismiss(conflict.id, change));
-      await m.audit({
-        targetType: 'Conflict',
-        targetId: conflict.id,
-        before: { kind: conflict.kind, status: ConflictStatus.OPEN },
-        after: { kind: conflict.kind, status: conflict.status, resolution: conflict.resolution, reason },
-      });
-    }
+    await closeAsDismissed(m, store, chosen, reason);
     return { kind: 'dismissed', conflicts: chosen };
   },
 

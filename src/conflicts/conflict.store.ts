@@ -344,11 +344,15 @@ export class ConflictStore {
     return as(Conflict, rows);
   }
 
-  /** Closes a conflict as DISMISSED (the caller holds its lock); answers its new version and time. */
+  /**
+   * Closes conflicts as DISMISSED in one statement, however many (the caller holds their locks
+   * and has checked that each is OPEN); answers each one's new version and times, by id.
+   */
   async dismiss(
-    id: string,
+    ids: readonly string[],
     change: { closedBy: string; dismissReason: string; resolution: string },
-  ): Promise<{ version: number; updatedAt: Date; closedAt: Date | null; actionsTaken: string[] }> {
+  ): Promise<Array<{ id: string; version: number; updatedAt: Date; closedAt: Date | null; actionsTaken: string[] }>> {
+    if (ids.length === 0) return [];
     return this.db
       .updateTable('conflict')
       .set({
@@ -361,10 +365,10 @@ export class ConflictStore {
         version: sql<number>`version + 1`,
         updatedAt: sql<Date>`now()`,
       })
-      .where('id', '=', id)
-      .returning(['version', 'updatedAt', 'closedAt', 'actionsTaken'])
-      .modifyEnd(tag('dismissConflict'))
-      .executeTakeFirstOrThrow();
+      .where('id', '=', sql<string>`ANY(${ids}::uuid[])`)
+      .returning(['id', 'version', 'updatedAt', 'closedAt', 'actionsTaken'])
+      .modifyEnd(tag('conflict:dismiss'))
+      .execute();
   }
 
   /** One page of the organization's conflicts, newest first. */

@@ -3,6 +3,17 @@ import { startTestServer, type TestServer } from '../support/app';
 import { fixtures } from '../support/fixtures';
 import { identityProvider } from '../support/idp';
 import { followRemediation } from '../support/remediation';
+import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
+import {
+  receiver,
+  registerWebhook,
+  startReadmeConsumer,
+  untilDue,
+  webhookDeliveries,
+  webhookWorker,
+  type EventBody,
+  type Received,
+} from '../support/webhooks';
 
 type Trail = Array<{
   action: string;
@@ -193,6 +204,176 @@ describe('the stories of the design, end to end over HTTP', () => {
         before: { syncStatus: 'FAILED' },
         after: { syncStatus: 'SYNCED', accountId: aliceId },
       });
+    });
+  });
+
+  describe('story 1 as an automation script follows it: webhooks, then the remediation', () => {
+    /** The conflict as the conflict.opened and conflict.resolved events carry it. */
+    type ConflictEvent = EventBody & {
+      actor: string;
+      data: {
+        before: { status: string } | null;
+        after: { status: string };
+        conflict: { id: string; kind: string; status: string; email: string; summary: string };
+      };
+    };
+    const retryBaseMs = 200;
+    let organizationId: string;
+    let token: string;
+    let okta: ScimClient;
+    let hook: { id: string; secret: string };
+    let flaky: Awaited<ReturnType<typeof receiver>>;
+    let readme: Awaited<ReturnType<typeof startReadmeConsumer>>;
+    let worker: ReturnType<typeof webhookWorker>;
+    let recordId: string;
+    let aliceSmithId: string;
+    let conflictId: string;
+
+    const alice = (email: string) => ({
+      schemas: [SCIM.user],
+      externalId: '00u1alice',
+      userName: 'alice@acme.org',
+      name: { givenName: 'Alice', familyName: 'Smith' },
+      emails: [{ primary: true, value: email, type: 'work' }],
+      active: true,
+    });
+    const event = (request: Received) => JSON.parse(request.body) as ConflictEvent;
+
+    beforeAll(async () => {
+      const given = fixtures(db.dataSource);
+      organizationId = (await given.organization('story1-hooks')).id;
+      await given.domain(organizationId, 'acme.org', { verified: true, claimed: true });
+      const directory = await given.directory(organizationId, 'Okta');
+      okta = scimClient(app.url, directory.id, directory.token);
+      // The automation script's token; the webhook worker runs when the test says (runOnce).
+      token = await app.token(organizationId, undefined, 'automation@acme.org');
+      worker = webhookWorker(db.dataSource, { retryBaseMs });
+      // The script's receiver is down at first: its first answer is a 500.
+      flaky = await receiver([500]);
+    });
+    afterAll(async () => {
+      await flaky.close();
+      await readme.close();
+    });
+
+    it('registers a webhook for conflicts and keeps the secret it is given once', async () => {
+      const registered = await registerWebhook(app, token, flaky.url, ['CONFLICT_OPENED', 'CONFLICT_RESOLVED']);
+      expect(registered).toMatchObject({
+        userErrors: [],
+        webhook: { url: flaky.url, createdBy: 'automation@acme.org' },
+      });
+      expect(registered.secret).toMatch(/^whsec_/);
+      hook = { id: registered.webhook!.id, secret: registered.secret! };
+      readme = await startReadmeConsumer(hook.secret);
+      const { data } = await app.gql(`{ webhooks { id events } }`, undefined, { token });
+      expect(JSON.stringify(data)).not.toContain(hook.secret);
+    });
+
+    it("gets a signed conflict.opened for the IdP's 409, retried after its receiver answered 500", async () => {
+      const created = await okta.post('/Users', alice('alice@acme.org'));
+      expect(created.status).toBe(201);
+      recordId = created.body.id;
+      aliceSmithId = (await fixtures(db.dataSource).account(organizationId, 'alice.smith@acme.org')).id;
+      const pushed = await okta.put(`/Users/${recordId}`, alice('alice.smith@acme.org'));
+      expect(pushed.status).toBe(409);
+      expect(pushed.body).toMatchObject({
+        scimType: 'uniqueness',
+        detail: 'Resource [USER]: with email[alice.smith@acme.org] already exists.',
+      });
+
+      // The first attempt meets the 500: the delivery stays PENDING, due again after the backoff.
+      expect(await worker.runOnce()).toMatchObject({ attempted: 1, delivered: 0 });
+      const [failed] = await webhookDeliveries(app, token, { webhookId: hook.id });
+      expect(failed).toMatchObject({
+        eventType: 'CONFLICT_OPENED',
+        status: 'PENDING',
+        attempts: 1,
+        lastStatusCode: 500,
+        lastError: 'The receiver answered HTTP 500.',
+      });
+      expect(Date.parse(failed.nextAttemptAt!) - Date.parse(failed.attemptLog[0].at)).toBe(retryBaseMs);
+      await untilDue(failed);
+      expect(await worker.runOnce()).toMatchObject({ attempted: 1, delivered: 1 });
+
+      const [delivered] = await webhookDeliveries(app, token, { webhookId: hook.id });
+      expect(delivered).toMatchObject({ id: failed.id, status: 'DELIVERED', attempts: 2, lastStatusCode: 200 });
+      expect(delivered.attemptLog.map((attempt) => [attempt.statusCode, attempt.error])).toEqual([
+        [500, 'The receiver answered HTTP 500.'],
+        [200, null],
+      ]);
+
+      // Both attempts carry the same event, signed; README's consumer accepts each (204), prints
+      // the conflict once (it drops the repeat by id) and refuses a body or secret not the worker's.
+      expect(flaky.received).toHaveLength(2);
+      for (const request of flaky.received) {
+        expect(request.headers).toMatchObject({
+          'x-webhook-event': 'conflict.opened',
+          'x-webhook-id': failed.eventId,
+          'x-webhook-signature': expect.stringMatching(/^v1=[0-9a-f]{64}$/),
+          'x-webhook-timestamp': expect.stringMatching(/^\d+$/),
+        });
+        expect(await readme.replay(request)).toBe(204);
+      }
+      const [first] = flaky.received;
+      expect(await readme.replay({ ...first, body: first.body.replace('EMAIL_TAKEN', 'MAPPING_MISMATCH') })).toBe(401);
+      const other = await startReadmeConsumer('whsec_not-the-one-registerWebhook-returned');
+      try {
+        expect(await other.replay(first)).toBe(401);
+      } finally {
+        await other.close();
+      }
+
+      const opened = event(first);
+      expect(opened).toMatchObject({
+        id: failed.eventId,
+        type: 'conflict.opened',
+        actor: expect.stringMatching(/^scim:/),
+        data: {
+          target: { type: 'Conflict' },
+          before: null,
+          after: { kind: 'EMAIL_TAKEN', status: 'OPEN' },
+          conflict: {
+            kind: 'EMAIL_TAKEN',
+            status: 'OPEN',
+            email: 'alice.smith@acme.org',
+            summary:
+              'Okta wants the account of alice@acme.org to have alice.smith@acme.org, which the account alice.smith@acme.org already owns.',
+            scimRecordId: recordId,
+            conflictingAccountId: aliceSmithId,
+          },
+        },
+      });
+      expect(readme.printed).toEqual([`EMAIL_TAKEN: ${opened.data.conflict.summary}`]);
+      conflictId = opened.data.conflict.id;
+    });
+
+    it('follows the remediation of the conflict the event names, and gets conflict.resolved', async () => {
+      expect(await followRemediation(app, token, conflictId)).toEqual(['renameAccountEmail', 'resyncScimRecord']);
+      expect(await worker.runOnce()).toMatchObject({ attempted: 1, delivered: 1 });
+
+      const resolved = flaky.received[2];
+      expect(resolved.headers['x-webhook-event']).toBe('conflict.resolved');
+      expect(await readme.replay(resolved)).toBe(204);
+      expect(event(resolved)).toMatchObject({
+        type: 'conflict.resolved',
+        actor: 'automation@acme.org',
+        action: 'resyncScimRecord',
+        data: {
+          before: { status: 'OPEN' },
+          after: { status: 'RESOLVED', resolution: 'resyncScimRecord' },
+          conflict: { id: conflictId, kind: 'EMAIL_TAKEN', status: 'RESOLVED', resolution: 'resyncScimRecord' },
+        },
+      });
+      expect(
+        (await webhookDeliveries(app, token, { webhookId: hook.id })).map((d) => [d.eventType, d.status, d.attempts]),
+      ).toEqual([
+        ['CONFLICT_RESOLVED', 'DELIVERED', 1],
+        ['CONFLICT_OPENED', 'DELIVERED', 2],
+      ]);
+      // The IdP's next read sees what it asked for.
+      expect((await okta.get(`/Users/${recordId}`)).body.emails).toEqual([
+        expect.objectContaining({ value: 'alice.smith@acme.org' }),
+      ]);
     });
   });
 

@@ -1,101 +1,24 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import pino from 'pino';
 import { createDataSource } from '../../src/db/data-source';
 import { entities } from '../../src/entities';
 import { runMutation } from '../../src/db/transaction';
 import { Scope } from '../../src/auth/scopes';
 import { verifyDomain } from '../../src/workflows/domain-verification';
-import { WebhookEvent, WebhookWorker, emitEvent, verifySignature } from '../../src/webhooks';
+import { WebhookEvent, emitEvent, verifySignature } from '../../src/webhooks';
 import { createTestDatabase, type TestDatabase } from '../support/db';
 import { startTestServer, type TestServer } from '../support/app';
 import { fixtures } from '../support/fixtures';
 import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
-
-/** What a receiver gets: the envelope, and the audit event (or emitEvent's data) in `data`. */
-interface EventBody {
-  id: string;
-  type: string;
-  data: { target?: { type: string; id: string }; conflict?: { id: string }; n?: number | string };
-}
-
-interface RegisterAnswer {
-  webhook: { id: string; url: string; events: string[]; createdBy: string } | null;
-  secret: string | null;
-  userErrors: Array<{ code: string; field: string | null; message: string }>;
-  dryRun: boolean;
-  replayed: boolean;
-  change: { action: string; targetType: string; after: unknown } | null;
-}
-
-interface DeliveryPage {
-  webhookDeliveries: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: Array<{ node: DeliveryNode }>;
-  };
-}
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A receiver on loopback that records what it gets and answers the next status of `answers` (then 200). */
-async function receiver(answers: number[] = []) {
-  const received: Received[] = [];
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.statusCode = answers.shift() ?? 200;
-      response.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks/governance`,
-    received,
-    events: () => received.map((r) => JSON.parse(r.body) as EventBody),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
-}
-
-const REGISTER = `mutation($url: String!, $events: [WebhookEvent!]!, $dryRun: Boolean, $key: String) {
-  registerWebhook(url: $url, events: $events, description: "test", dryRun: $dryRun, idempotencyKey: $key) {
-    webhook { id url events createdBy } secret userErrors { code field message } dryRun replayed
-    change { action targetType after }
-  }
-}`;
-
-const DELIVERIES = `query($filter: WebhookDeliveryFilter, $first: Int, $after: String) {
-  webhookDeliveries(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { id webhookId eventId eventType status attempts nextAttemptAt lastStatusCode lastError payload
-      attemptLog { at statusCode error durationMs } } }
-  }
-}`;
-
-interface DeliveryNode {
-  id: string;
-  webhookId: string;
-  eventId: string;
-  eventType: string;
-  status: string;
-  attempts: number;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  payload: EventBody;
-  attemptLog: Array<{ at: string; statusCode: number | null; error: string | null; durationMs: number }>;
-}
+import {
+  DELIVERIES,
+  REGISTER,
+  receiver,
+  registerWebhook,
+  webhookDeliveries,
+  webhookWorker,
+  type DeliveryPage,
+  type EventBody,
+  type RegisterAnswer,
+} from '../support/webhooks';
 
 describe('webhooks: signed events from an outbox written with the change', () => {
   let db: TestDatabase;
@@ -104,38 +27,15 @@ describe('webhooks: signed events from an outbox written with the change', () =>
   let organizationId: string;
   let otherOrganizationId: string;
   let token: string;
-  const logger = pino({ level: 'silent' });
-  const workerOptions = {
-    intervalMs: 60_000,
-    batchSize: 100,
-    timeoutMs: 2000,
-    maxAttempts: 3,
-    retryBaseMs: 1000,
-    retentionDays: 30,
-    allowPrivateAddresses: true,
-  };
-  let worker: WebhookWorker;
+  let worker: ReturnType<typeof webhookWorker>;
   let good: Awaited<ReturnType<typeof receiver>>;
   let flaky: Awaited<ReturnType<typeof receiver>>;
   let broken: Awaited<ReturnType<typeof receiver>>;
   const hooks: Record<string, { id: string; secret: string }> = {};
 
-  const register = async (url: string, events: string[], options: { dryRun?: boolean; key?: string } = {}) => {
-    const { data, errors } = await app.gql<{ registerWebhook: RegisterAnswer }>(
-      REGISTER,
-      { url, events, dryRun: options.dryRun, key: options.key },
-      { token },
-    );
-    expect(errors).toBeUndefined();
-    return data!.registerWebhook;
-  };
-  const deliveries = async (filter: Record<string, unknown> = {}, as = token) => {
-    const { data, errors } = await app.gql<{
-      webhookDeliveries: { totalCount: number; edges: Array<{ node: DeliveryNode }> };
-    }>(DELIVERIES, { filter, first: 100 }, { token: as });
-    expect(errors).toBeUndefined();
-    return data!.webhookDeliveries.edges.map((edge) => edge.node);
-  };
+  const register = (url: string, events: string[], options: { dryRun?: boolean; key?: string } = {}) =>
+    registerWebhook(app, token, url, events, options);
+  const deliveries = (filter: Record<string, unknown> = {}, as = token) => webhookDeliveries(app, as, filter);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -147,7 +47,7 @@ describe('webhooks: signed events from an outbox written with the change', () =>
     const directory = await given.directory(organizationId, 'Okta');
     okta = scimClient(app.url, directory.id, directory.token);
     token = await app.token(organizationId, undefined, 'admin@acme.com');
-    worker = new WebhookWorker(db.dataSource, logger, workerOptions);
+    worker = webhookWorker(db.dataSource);
     good = await receiver();
     flaky = await receiver([500]);
     broken = await receiver([500, 503, 500, 500]);
@@ -314,10 +214,7 @@ describe('webhooks: signed events from an outbox written with the change', () =>
     const replica = createDataSource({ url: db.url, entities, poolMax: 5 });
     await replica.initialize();
     try {
-      const [a, b] = await Promise.all([
-        new WebhookWorker(db.dataSource, logger, workerOptions).runOnce(),
-        new WebhookWorker(replica, logger, workerOptions).runOnce(),
-      ]);
+      const [a, b] = await Promise.all([webhookWorker(db.dataSource).runOnce(), webhookWorker(replica).runOnce()]);
       expect(a.attempted + b.attempted).toBe(20);
     } finally {
       await replica.destroy();
@@ -390,7 +287,7 @@ describe('webhooks: signed events from an outbox written with the change', () =>
       },
     );
     const before = good.received.length;
-    const strictWorker = new WebhookWorker(db.dataSource, logger, { ...workerOptions, allowPrivateAddresses: false });
+    const strictWorker = webhookWorker(db.dataSource, { allowPrivateAddresses: false });
     expect(await strictWorker.runOnce()).toMatchObject({ attempted: 1, delivered: 0 });
     expect(good.received).toHaveLength(before);
     const [refused] = await deliveries({ status: 'PENDING', webhookId: hooks.good.id });
@@ -546,7 +443,7 @@ describe('webhooks: signed events from an outbox written with the change', () =>
       `UPDATE webhook_delivery SET created_at = now() - interval '31 days' WHERE id = ANY($1)`,
       [[settled[0].id, pending[0].id]],
     );
-    const pass = await new WebhookWorker(db.dataSource, logger, workerOptions).runOnce();
+    const pass = await webhookWorker(db.dataSource).runOnce();
     expect(pass.expired).toBe(1);
     const left = (await deliveries()).map((d) => d.id);
     expect(left).not.toContain(settled[0].id);
