@@ -98,27 +98,30 @@ export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<stri
  * holds while its cause is unchanged; once the cause resolves, or names other facts, the next
  * detection opens it anew. The one definition for every path that opens conflicts: the rescans
  * and the per-change openings (upsertOpen).
- *
- * MAPPING_MISMATCH names its attributes only in its summary, after the directory's name (the
- * template's first slot): the summaries are compared after the name, so renaming the directory
- * keeps the dismissal. (Attribute names hold no spaces, so the tail decides both attributes.)
  */
 function dismissalHolds(organizationId: string): RawBuilder<boolean> {
-  const attributes = sql`(length(d.summary) - (SELECT length(n.name) FROM directory n WHERE n.id = d.directory_id))`;
   return sql<boolean>`coalesce((
-    SELECT x.status = 'DISMISSED' AND x.cause_cleared_at IS NULL
-           AND lower(x.email) IS NOT DISTINCT FROM lower(d.email)
-           AND x.account_id IS NOT DISTINCT FROM d.account_id
-           AND x.conflicting_account_id IS NOT DISTINCT FROM d.conflicting_account_id
-           AND x.scim_record_id IS NOT DISTINCT FROM d.scim_record_id
-           AND x.directory_id IS NOT DISTINCT FROM d.directory_id
-           AND x.domain_id IS NOT DISTINCT FROM d.domain_id
-           AND (x.kind <> 'MAPPING_MISMATCH' OR right(x.summary, ${attributes}) = right(d.summary, ${attributes}))
+    SELECT x.status = 'DISMISSED' AND x.cause_cleared_at IS NULL AND ${sameFacts('x', 'd')}
       FROM conflict x
      WHERE x.organization_id = ${organizationId} AND x.kind = d.kind AND x.cause_key = d.cause_key
        AND x.status <> 'OPEN'
      ORDER BY x.closed_at DESC
      LIMIT 1), false)`;
+}
+
+/**
+ * Whether the conflict rows `x` and `d` (of one cause) name the same facts: email, accounts,
+ * record, directory, domain; for MAPPING_MISMATCH also the two attributes, which it names only in
+ * its summary after the directory's name (the template's first slot): the summaries are compared
+ * after the name, so renaming the directory changes no fact. (Attribute names hold no spaces, so
+ * the tail decides both attributes.)
+ */
+function sameFacts(x: string, d: string): RawBuilder<boolean> {
+  const [a, b] = [sql.table(x), sql.table(d)];
+  const attributes = sql`(length(${b}.summary) - (SELECT length(n.name) FROM directory n WHERE n.id = ${b}.directory_id))`;
+  return sql<boolean>`(lower(${a}.email), ${a}.account_id, ${a}.conflicting_account_id, ${a}.scim_record_id, ${a}.directory_id, ${a}.domain_id)
+           IS NOT DISTINCT FROM (lower(${b}.email), ${b}.account_id, ${b}.conflicting_account_id, ${b}.scim_record_id, ${b}.directory_id, ${b}.domain_id)
+       AND (${a}.kind <> 'MAPPING_MISMATCH' OR right(${a}.summary, ${attributes}) = right(${b}.summary, ${attributes}))`;
 }
 
 /**
@@ -489,6 +492,14 @@ export class ConflictStore {
         WHERE NOT ${dismissalHolds(organizationId)}
        ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
        RETURNING *),
+     -- Open conflicts whose cause now names other facts (an account's new address, a record's new
+     -- account): their details follow, so the queue and a later dismissal name what holds now.
+     refreshed AS (
+       UPDATE conflict c SET ${sql.join(DETAILS.map((column) => sql`${sql.ref(column)} = d.${sql.ref(column)}`))},
+         version = c.version + 1, updated_at = now()
+         FROM detected d
+        WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN' AND c.kind = d.kind AND c.cause_key = d.cause_key
+          AND NOT ${sameFacts('c', 'd')}),
      resolved AS (
        UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text, closed_by = ${who.actor}::text,
          actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()

@@ -100,9 +100,10 @@ export const accountChanges = {
     if (account.emailDomain !== previousDomain) {
       // The new address passed rule R8: the account no longer holds one on a domain verified elsewhere.
       await resolveConflicts(m, { accountId: account.id, kinds: [ConflictKind.DOMAIN_OWNED_ELSEWHERE] });
-      // Moved to another domain: what the rules find now for the account and the records wanting either address.
-      await reconcileConflicts(m, { accountIds: [account.id], emails: [previousEmail, account.email] });
     }
+    // What the rules find now for the account and the records wanting either address; on the same
+    // domain too, where its open conflicts must name its new address.
+    await reconcileConflicts(m, { accountIds: [account.id], emails: [previousEmail, account.email] });
     await m.audit({
       targetType: 'Account',
       targetId: account.id,

@@ -9,8 +9,9 @@ import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
  * Rules in one place: whatever an identity provider pushes (SCIM over HTTP) and whatever admins
  * do (GraphQL mutations, dismissals included), the per-change paths leave the conflict ledger
  * exactly where the rules' set-based detectors put it, so a full rescan (detectConflicts)
- * afterwards opens and resolves nothing, and no path opened a cause whose dismissal holds. Two organizations: "us", whose state is played with, and "them", which holds some of
- * the addresses and can verify a domain both assert (rule R8).
+ * afterwards opens, resolves and refreshes nothing (every open conflict names the facts of now),
+ * and no path opened a cause whose dismissal holds. Two organizations: "us", whose state is played
+ * with, and "them", which holds some of the addresses and can verify a domain both assert (rule R8).
  */
 
 const LOCALS = ['ann', 'bob', 'cat'] as const;
@@ -274,13 +275,22 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
 
   interface Ledger {
     open: Map<string, string>;
+    /** The facts each open conflict names (its summary too for MAPPING_MISMATCH, which names its attributes only there). */
+    facts: Map<string, string>;
   }
   const ledger = async (organizationId: string): Promise<Ledger> => {
-    const rows = await db.dataSource.query<Array<{ key: string; status: string; summary: string }>>(
-      `SELECT kind || ' ' || cause_key AS key, status, summary FROM conflict WHERE organization_id = $1`,
+    const rows = await db.dataSource.query<Array<{ key: string; status: string; summary: string; facts: string }>>(
+      `SELECT kind || ' ' || cause_key AS key, status, summary,
+              concat_ws(' ', lower(email), account_id, conflicting_account_id, scim_record_id, directory_id, domain_id,
+                        CASE WHEN kind = 'MAPPING_MISMATCH' THEN summary END) AS facts
+         FROM conflict WHERE organization_id = $1`,
       [organizationId],
     );
-    return { open: new Map(rows.filter((row) => row.status === 'OPEN').map((row) => [row.key, row.summary])) };
+    const open = rows.filter((row) => row.status === 'OPEN');
+    return {
+      open: new Map(open.map((row) => [row.key, row.summary])),
+      facts: new Map(open.map((row) => [row.key, row.facts])),
+    };
   };
 
   /**
@@ -294,6 +304,10 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
     return {
       opened: [...after.open].filter(([key]) => !before.open.has(key)).map(([key, summary]) => `${key}: ${summary}`),
       resolved: [...before.open].filter(([key]) => !after.open.has(key)).map(([key, summary]) => `${key}: ${summary}`),
+      // Open before and after, but naming other facts after: a path left its details stale.
+      refreshed: [...before.facts]
+        .filter(([key, facts]) => after.facts.has(key) && after.facts.get(key) !== facts)
+        .map(([key, facts]) => `${key}: ${facts} -> ${after.facts.get(key) ?? ''}`),
     };
   }
 
@@ -336,8 +350,8 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
           them: [],
         });
         expect({ us: await rescan(w, w.us, w.usToken), them: await rescan(w, w.them, w.themToken) }).toEqual({
-          us: { opened: [], resolved: [] },
-          them: { opened: [], resolved: [] },
+          us: { opened: [], resolved: [], refreshed: [] },
+          them: { opened: [], resolved: [], refreshed: [] },
         });
       }),
       {

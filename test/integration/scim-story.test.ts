@@ -195,6 +195,8 @@ describe("story 1 through SCIM and GraphQL: the article's case", () => {
       ['scim.replaceUser', `scim:${directoryId}`, 'Conflict'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
       ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
+      // The placeholder is an unclaimed account on the verified acme.com: rule R3 opens its UNMANAGED_ACCOUNT.
+      ['renameAccountEmail', 'admin@acme.com', 'Conflict'],
       ['renameAccountEmail', 'admin@acme.com', 'Account'],
       ['resyncScimRecord', 'admin@acme.com', 'Conflict'],
       ['resyncScimRecord', 'admin@acme.com', 'ScimRecord'],

@@ -187,20 +187,23 @@ describe('the stories of the design, end to end over HTTP', () => {
         ['scim.createUser', `scim:${directoryId}`, 'ScimRecord'],
         ['scim.replaceUser', `scim:${directoryId}`, 'Conflict'],
         ['scim.replaceUser', `scim:${directoryId}`, 'ScimRecord'],
+        // The placeholder is an unclaimed account on the verified acme.com: rule R3 opens its UNMANAGED_ACCOUNT.
+        ['renameAccountEmail', 'admin@acme.com', 'Conflict'],
         ['renameAccountEmail', 'admin@acme.com', 'Account'],
         ['resyncScimRecord', 'admin@acme.com', 'Conflict'],
         ['resyncScimRecord', 'admin@acme.com', 'ScimRecord'],
       ]);
       expect(events[1]).toMatchObject({ before: null, after: { kind: 'EMAIL_TAKEN', status: 'OPEN' } });
-      expect(events[3]).toMatchObject({
+      expect(events[3]).toMatchObject({ before: null, after: { kind: 'UNMANAGED_ACCOUNT', status: 'OPEN' } });
+      expect(events[4]).toMatchObject({
         before: { email: 'alice.smith@acme.com' },
         after: { email: 'alice.smith+duplicated@acme.com' },
       });
-      expect(events[4]).toMatchObject({
+      expect(events[5]).toMatchObject({
         before: { kind: 'EMAIL_TAKEN', status: 'OPEN' },
         after: { kind: 'EMAIL_TAKEN', status: 'RESOLVED', resolution: 'resyncScimRecord' },
       });
-      expect(events[5]).toMatchObject({
+      expect(events[6]).toMatchObject({
         before: { syncStatus: 'FAILED' },
         after: { syncStatus: 'SYNCED', accountId: aliceId },
       });
@@ -349,10 +352,16 @@ describe('the stories of the design, end to end over HTTP', () => {
 
     it('follows the remediation of the conflict the event names, and gets conflict.resolved', async () => {
       expect(await followRemediation(app, token, conflictId)).toEqual(['renameAccountEmail', 'resyncScimRecord']);
-      expect(await worker.runOnce()).toMatchObject({ attempted: 1, delivered: 1 });
-
-      const resolved = flaky.received[2];
-      expect(resolved.headers['x-webhook-event']).toBe('conflict.resolved');
+      // Two events: the rename's placeholder is an unclaimed account on the verified acme.org (rule
+      // R3 opens its UNMANAGED_ACCOUNT), and the resync resolves the EMAIL_TAKEN.
+      expect(await worker.runOnce()).toMatchObject({ attempted: 2, delivered: 2 });
+      const sent = flaky.received.slice(2);
+      // Delivered side by side: in either order.
+      expect(sent.map((request) => request.headers['x-webhook-event']).sort()).toEqual([
+        'conflict.opened',
+        'conflict.resolved',
+      ]);
+      const resolved = sent.find((request) => request.headers['x-webhook-event'] === 'conflict.resolved')!;
       expect(await readme.replay(resolved)).toBe(204);
       expect(event(resolved)).toMatchObject({
         type: 'conflict.resolved',
@@ -368,6 +377,7 @@ describe('the stories of the design, end to end over HTTP', () => {
         (await webhookDeliveries(app, token, { webhookId: hook.id })).map((d) => [d.eventType, d.status, d.attempts]),
       ).toEqual([
         ['CONFLICT_RESOLVED', 'DELIVERED', 1],
+        ['CONFLICT_OPENED', 'DELIVERED', 1],
         ['CONFLICT_OPENED', 'DELIVERED', 2],
       ]);
       // The IdP's next read sees what it asked for.
