@@ -54,7 +54,12 @@ describe('SCIM writes: statements per push', () => {
       'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
       'scim:createRecord',
       'syncRecord:createAccount', // the account, and the record's sync linking it
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
 
       'scim.createUser', // the push history and the audit event, at commit
     ]);
@@ -72,7 +77,12 @@ describe('SCIM writes: statements per push', () => {
       'scim:authenticate',
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'syncRecord:synced', // the record's sync, and the account's new display name
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
 
       'scim.replaceUser',
       'scim:userGroups', // the response's groups
@@ -96,7 +106,12 @@ describe('SCIM writes: statements per push', () => {
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'openConflict',
       'syncRecord:failed',
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
       'scim.replaceUser',
     ]);
   });
