@@ -29,8 +29,11 @@ export type Db = Kysely<Tables>;
 /** Where statements go: the pool, or a transaction's EntityManager. */
 export type Queryable = DataSource | EntityManager;
 
-/** Marks a statement to send as a named (prepared) statement: see `tag`. */
-const PREPARED_MARK = '/* prepared */';
+/**
+ * Marks a statement to send as a named (prepared) statement: see `tag`. Written without the
+ * spaces of a tag (`/* x *\/`), so logs and statement counts still see the statement's own tag.
+ */
+const PREPARED_MARK = '/*prepared*/';
 
 /**
  * Statements run through TypeORM's query runners: one pool, one logger (tests count statements
@@ -40,7 +43,8 @@ class RunnerConnection implements DatabaseConnection {
   constructor(readonly runner: QueryRunner) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (query.sql.slice(0, 100).includes(PREPARED_MARK)) return this.executePrepared(query);
+    if (query.sql.endsWith(PREPARED_MARK) || query.sql.slice(0, 100).includes(PREPARED_MARK))
+      return this.executePrepared(query);
     const result = (await this.runner.query(query.sql, query.parameters as unknown[], true)) as {
       records?: R[];
       affected?: number | null;
