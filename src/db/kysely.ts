@@ -13,6 +13,7 @@ import {
 } from 'kysely';
 import { createHash } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { isStaleCachedPlan } from './pg-errors';
 
 /**
  * Every table a query may name, with its columns in camelCase (as the entities name them; the
@@ -34,6 +35,9 @@ export type Queryable = DataSource | EntityManager;
  * spaces of a tag (`/* x *\/`), so logs and statement counts still see the statement's own tag.
  */
 const PREPARED_MARK = '/*prepared*/';
+
+/** Part of every named statement's name; a new one once Postgres refuses a stale cached plan. */
+let preparedGeneration = 0;
 
 /**
  * Statements run through TypeORM's query runners: one pool, one logger (tests count statements
@@ -64,7 +68,7 @@ class RunnerConnection implements DatabaseConnection {
     const parameters = query.parameters as unknown[];
     const client = (await this.runner.connect()) as PgClient;
     this.runner.dataSource.logger.logQuery(query.sql, parameters, this.runner);
-    const name = `p_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
+    const name = `p${preparedGeneration}_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
     try {
       const result = await client.query({ name, text: query.sql, values: parameters });
       return {
@@ -73,6 +77,8 @@ class RunnerConnection implements DatabaseConnection {
       };
     } catch (error) {
       this.runner.dataSource.logger.logQueryError(error as Error, query.sql, parameters, this.runner);
+      // A migration changed what it returns: every statement is parsed anew, and the transaction retried.
+      if (isStaleCachedPlan(error)) preparedGeneration++;
       throw new QueryFailedError(query.sql, parameters, error as Error);
     }
   }

@@ -116,3 +116,37 @@ describe('SCIM writes: statements per push', () => {
     ]);
   });
 });
+
+/**
+ * The reconcile and the facts read are named statements whose plans each connection caches: a
+ * migration that changes a table they return whole (here, a column added to conflict while the
+ * server runs) must cost a retry, not failed pushes until the connections are recycled.
+ */
+describe('SCIM writes: named statements across a migration', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let scim: ScimClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    const given = fixtures(db.dataSource);
+    const organizationId = (await given.organization('migrating')).id;
+    await given.domain(organizationId, 'acme.com', { verified: true, claimed: true });
+    const directory = await given.directory(organizationId, 'Okta');
+    scim = scimClient(app.url, directory.id, directory.token);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  it('keeps answering pushes when a table they return changes shape', async () => {
+    // Concurrent pushes, so that several pooled connections prepare the statements.
+    const push = (i: number) => scim.post('/Users', user(`before.${i}@acme.com`, `before-${i}`));
+    expect((await Promise.all([0, 1, 2, 3, 4, 5].map(push))).map((r) => r.status)).toEqual(Array(6).fill(201));
+    await db.dataSource.query('ALTER TABLE conflict ADD COLUMN migration_probe text');
+    const after = (i: number) => scim.post('/Users', user(`after.${i}@acme.com`, `after-${i}`));
+    expect((await Promise.all([0, 1, 2, 3, 4, 5].map(after))).map((r) => r.status)).toEqual(Array(6).fill(201));
+  });
+});
