@@ -63,7 +63,8 @@ export function reconcileConflicts(
     {
       ctes: subjectCtes(m.organizationId, changed),
       causeKeys: SUBJECT_CAUSE_KEYS,
-      kinds,
+      // Always named: the open conflicts to resolve are then found by the open-cause index.
+      kinds: kinds ?? [...new Set(DETECTORS.map((detector) => detector.kind))],
     },
   );
 }

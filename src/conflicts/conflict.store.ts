@@ -474,6 +474,17 @@ export class ConflictStore {
     } = {},
   ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
     const full = scope.kinds === undefined && scope.causeKeys === undefined;
+    // A per-change reconcile: its text is fixed (the subjects are parameters), and planning its
+    // many small branches cost several times its execution (measured at 100,000 accounts: 8.5 ms
+    // of Postgres CPU planned each time, 2.0 ms with the plan cached). So it runs as a named
+    // statement with a generic plan: every branch is an index probe for the change's subjects,
+    // whatever their values. plan_cache_mode also applies to unnamed statements, hence set for
+    // this statement only.
+    const cachedPlan = scope.causeKeys !== undefined;
+    if (cachedPlan)
+      await sql`SET LOCAL plan_cache_mode = force_generic_plan ${tag('reconcileConflicts:genericPlan')}`.execute(
+        this.db,
+      );
     if (full) {
       await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
         this.db,
@@ -483,7 +494,7 @@ export class ConflictStore {
       await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
     }
     const { rows } =
-      await sql<ChangedRow>`${tag(full ? 'detectConflicts' : 'reconcileConflicts')} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
+      await sql<ChangedRow>`${full ? tag('detectConflicts') : tag('reconcileConflicts', { prepared: cachedPlan })} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
      detected AS (${detected}),
      opened AS (
        INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
@@ -505,7 +516,8 @@ export class ConflictStore {
          actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()
        WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
          AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
-         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
+         -- = ANY(ARRAY(...)): probes of the open-cause index, not a scan of every open conflict
+         AND ${scope.causeKeys ? sql`c.cause_key = ANY(ARRAY(${scope.causeKeys}))` : sql`true`}
          AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
        RETURNING c.*),
      -- Dismissed conflicts in scope whose cause is gone: their dismissal ends (no status change, no event).
@@ -518,6 +530,8 @@ export class ConflictStore {
      opened_events AS (${conflictEvents('opened', null, who)}),
      resolved_events AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
      SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`.execute(this.db);
+    if (cachedPlan)
+      await sql`SET LOCAL plan_cache_mode = DEFAULT ${tag('reconcileConflicts:defaultPlan')}`.execute(this.db);
     const changed = (change: ChangedRow['change']) => conflicts(rows.filter((row) => row.change === change));
     return { opened: changed('opened'), resolved: changed('resolved') };
   }

@@ -11,7 +11,9 @@ import {
   type QueryResult,
   type RawBuilder,
 } from 'kysely';
-import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { createHash } from 'node:crypto';
+import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
+import { isStaleCachedPlan } from './pg-errors';
 
 /**
  * Every table a query may name, with its columns in camelCase (as the entities name them; the
@@ -29,6 +31,15 @@ export type Db = Kysely<Tables>;
 export type Queryable = DataSource | EntityManager;
 
 /**
+ * Marks a statement to send as a named (prepared) statement: see `tag`. Written without the
+ * spaces of a tag (`/* x *\/`), so logs and statement counts still see the statement's own tag.
+ */
+const PREPARED_MARK = '/*prepared*/';
+
+/** Part of every named statement's name; a new one once Postgres refuses a stale cached plan. */
+let preparedGeneration = 0;
+
+/**
  * Statements run through TypeORM's query runners: one pool, one logger (tests count statements
  * through it), one transaction owner (the mutation runner). Kysely only builds and types them.
  */
@@ -36,6 +47,8 @@ class RunnerConnection implements DatabaseConnection {
   constructor(readonly runner: QueryRunner) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    if (query.sql.endsWith(PREPARED_MARK) || query.sql.slice(0, 100).includes(PREPARED_MARK))
+      return this.executePrepared(query);
     const result = (await this.runner.query(query.sql, query.parameters as unknown[], true)) as {
       records?: R[];
       affected?: number | null;
@@ -46,10 +59,43 @@ class RunnerConnection implements DatabaseConnection {
     };
   }
 
+  /**
+   * A statement marked `prepared` (see `tag`) goes to the transaction's pg client as a named
+   * statement (its name a hash of its text), so each connection parses and plans it once and then
+   * reuses the plan; logged and failing as TypeORM's runner would.
+   */
+  private async executePrepared<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const parameters = query.parameters as unknown[];
+    const client = (await this.runner.connect()) as PgClient;
+    this.runner.dataSource.logger.logQuery(query.sql, parameters, this.runner);
+    const name = `p${preparedGeneration}_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
+    try {
+      const result = await client.query({ name, text: query.sql, values: parameters });
+      return {
+        rows: result.rows as R[],
+        numAffectedRows: typeof result.rowCount === 'number' ? BigInt(result.rowCount) : undefined,
+      };
+    } catch (error) {
+      this.runner.dataSource.logger.logQueryError(error as Error, query.sql, parameters, this.runner);
+      // A migration changed what it returns: every statement is parsed anew, and the transaction retried.
+      if (isStaleCachedPlan(error)) preparedGeneration++;
+      throw new QueryFailedError(query.sql, parameters, error as Error);
+    }
+  }
+
   // eslint-disable-next-line require-yield -- never streams: every result here is a bounded page
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming is not used');
   }
+}
+
+/** A transaction's pg client, as TypeORM's postgres query runner holds it. */
+interface PgClient {
+  query(config: {
+    name: string;
+    text: string;
+    values: unknown[];
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 /** The pg pool under TypeORM's postgres driver. */
@@ -135,11 +181,14 @@ export function queryBuilderFor(target: Queryable): Db {
 
 /**
  * Names a statement in the database's logs and in tests' statement counts: `.modifyEnd(tag('x'))`
- * appends the comment `/* x *\/`. Tags are code, never user input.
+ * appends the comment `/* x *\/`. Tags are code, never user input. `prepared` (at the start of a
+ * statement run in a mutation's transaction): sent as a named statement, parsed and planned once
+ * per connection (see RunnerConnection); for a big statement of fixed text whose planning costs
+ * more than its execution.
  */
-export function tag(name: string): RawBuilder<unknown> {
+export function tag(name: string, options: { prepared?: boolean } = {}): RawBuilder<unknown> {
   if (!/^[\w:.-]+$/.test(name)) throw new Error(`not a statement tag: ${name}`);
-  return sql.raw(`/* ${name} */`);
+  return sql.raw(options.prepared ? `/* ${name} */ ${PREPARED_MARK}` : `/* ${name} */`);
 }
 
 /** Rows as instances of an entity class, for the GraphQL layer (type-graphql and federation check classes). */

@@ -3,6 +3,7 @@ import { QueryFailedError } from 'typeorm';
 interface DriverError {
   code?: string;
   constraint?: string;
+  message?: string;
 }
 
 function driverError(error: unknown): DriverError | undefined {
@@ -17,10 +18,20 @@ export function violatedUniqueConstraint(error: unknown): string | undefined {
   return driver?.code === '23505' ? driver.constraint : undefined;
 }
 
-/** Serialization failures and deadlocks: the whole transaction may simply be run again. */
+/**
+ * A named statement whose cached plan no longer fits its result's shape: a migration changed a
+ * table it returns whole while this process served. Parsed anew under another name, it runs (see
+ * db/kysely.ts), so the transaction may be run again.
+ */
+export function isStaleCachedPlan(error: unknown): boolean {
+  const driver = driverError(error);
+  return driver?.code === '0A000' && /cached plan must not change result type/.test(driver.message ?? '');
+}
+
+/** Serialization failures and deadlocks (and stale cached plans): the whole transaction may simply be run again. */
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = driverError(error)?.code;
-  return code === '40001' || code === '40P01';
+  return code === '40001' || code === '40P01' || isStaleCachedPlan(error);
 }
 
 const CONNECTION_CODES = new Set([

@@ -25,11 +25,11 @@ export interface R8Facts {
  */
 const emailUnavailable: ConflictDetector = {
   kind: ConflictKind.EMAIL_TAKEN,
-  select: (organizationId, only) => sql`
+  select: (organizationId) => sql`
     SELECT 'EMAIL_TAKEN'::text, 'record:' || r.id,
            format(${EMAIL_UNAVAILABLE_SUMMARY}::text, dir.name, coalesce(r.account_email, r.user_name), r.email),
            r.email, r.account_id, NULL::uuid, r.id, r.directory_id, dom.id
-      FROM ${wantedEmailHolders(organizationId, only)}
+      FROM ${wantedEmailHolders(organizationId)}
      WHERE e.name IS NOT NULL OR h.organization_id <> ${organizationId}`,
 };
 

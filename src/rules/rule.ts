@@ -40,8 +40,9 @@ export interface DetectedConflict {
  * ALL) of every conflict of that kind the organization's state implies, in the columns
  * kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id,
  * directory_id, domain_id (in that order). It may read the relations `verified` (the
- * organization's VERIFIED domains: id, name) and `elsewhere` (names of domains other
- * organizations verified), which `detectionSet` defines. It must select exactly what the
+ * organization's VERIFIED domains: id, name), `elsewhere` (names of domains other
+ * organizations verified) and `wanted` (records in scope whose account lacks the email they want,
+ * with `account_email`), which `detectionSet` defines. It must select exactly what the
  * rule's per-change paths open, with the same summary (the same template), and nothing they
  * would resolve: the rescan property test holds both to that.
  */
@@ -185,7 +186,12 @@ export function detectionSet(
 ): RawBuilder<DetectedConflict> {
   return sql<DetectedConflict>`WITH verified AS (SELECT id, name FROM domain WHERE organization_id = ${organizationId} AND status = 'VERIFIED'),
        -- Rule R8: domains another organization verified; their addresses are not this one's to take or keep.
-       elsewhere AS (SELECT name FROM domain WHERE organization_id <> ${organizationId} AND status = 'VERIFIED')
+       elsewhere AS (SELECT name FROM domain WHERE organization_id <> ${organizationId} AND status = 'VERIFIED'),
+       -- Records whose account lacks the email they want (in scope), with that account's email: what
+       -- EMAIL_TAKEN's detectors (rules R6 and R8) start from, found once for both.
+       wanted AS MATERIALIZED (SELECT r.*, a.email AS account_email FROM scim_record r LEFT JOIN account a ON a.id = r.account_id
+              WHERE r.organization_id = ${organizationId} AND ${only.record(sql.ref('r.id'))} AND r.email IS NOT NULL
+                AND (a.id IS NULL OR lower(a.email) <> lower(r.email)))
   SELECT * FROM (${sql.join(
     detectors.map((detector) => sql`(${detector.select(organizationId, only)})`),
     sql` UNION ALL `,

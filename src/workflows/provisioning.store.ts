@@ -197,7 +197,7 @@ export class ProvisioningStore {
       LEFT JOIN linked ON true
       LEFT JOIN holder ON true
       LEFT JOIN found ON true
-      ${tag(lookup === null ? 'syncRecord:facts' : 'identities' in lookup ? 'scim:createFacts' : 'scim:replaceFacts')}`.execute(
+      ${tag(lookup === null ? 'syncRecord:facts' : 'identities' in lookup ? 'scim:createFacts' : 'scim:replaceFacts', { prepared: true })}`.execute(
       this.db,
     );
     const row = rows[0];

@@ -54,7 +54,12 @@ describe('SCIM writes: statements per push', () => {
       'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
       'scim:createRecord',
       'syncRecord:createAccount', // the account, and the record's sync linking it
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
 
       'scim.createUser', // the push history and the audit event, at commit
     ]);
@@ -72,7 +77,12 @@ describe('SCIM writes: statements per push', () => {
       'scim:authenticate',
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'syncRecord:synced', // the record's sync, and the account's new display name
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
 
       'scim.replaceUser',
       'scim:userGroups', // the response's groups
@@ -96,8 +106,47 @@ describe('SCIM writes: statements per push', () => {
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
       'openConflict',
       'syncRecord:failed',
-      'reconcileConflicts', // the rules' detectors, limited to what the push touched: the rescan would find nothing new
+      // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
+      // A named statement run with its cached generic plan, planning only for this statement
+      // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
       'scim.replaceUser',
     ]);
+  });
+});
+
+/**
+ * The reconcile and the facts read are named statements whose plans each connection caches: a
+ * migration that changes a table they return whole (here, a column added to conflict while the
+ * server runs) must cost a retry, not failed pushes until the connections are recycled.
+ */
+describe('SCIM writes: named statements across a migration', () => {
+  let db: TestDatabase;
+  let app: TestServer;
+  let scim: ScimClient;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    app = await startTestServer(db.dataSource);
+    const given = fixtures(db.dataSource);
+    const organizationId = (await given.organization('migrating')).id;
+    await given.domain(organizationId, 'acme.com', { verified: true, claimed: true });
+    const directory = await given.directory(organizationId, 'Okta');
+    scim = scimClient(app.url, directory.id, directory.token);
+  });
+  afterAll(async () => {
+    await app.stop();
+    await db.drop();
+  });
+
+  it('keeps answering pushes when a table they return changes shape', async () => {
+    // Concurrent pushes, so that several pooled connections prepare the statements.
+    const push = (i: number) => scim.post('/Users', user(`before.${i}@acme.com`, `before-${i}`));
+    expect((await Promise.all([0, 1, 2, 3, 4, 5].map(push))).map((r) => r.status)).toEqual(Array(6).fill(201));
+    await db.dataSource.query('ALTER TABLE conflict ADD COLUMN migration_probe text');
+    const after = (i: number) => scim.post('/Users', user(`after.${i}@acme.com`, `after-${i}`));
+    expect((await Promise.all([0, 1, 2, 3, 4, 5].map(after))).map((r) => r.status)).toEqual(Array(6).fill(201));
   });
 });
