@@ -1,7 +1,7 @@
 import { CommonErrorCode, notFoundError, userError, type UserError, staleVersion } from '../common';
 import type { MutationScope } from '../db';
 import { R4, R5, check, violationOf, type DomainFacts } from '../rules';
-import { ConflictKind, causeKey, openConflicts, resolveConflicts } from '../conflicts';
+import { ConflictKind, causeKey, openConflicts, reconcileConflicts, resolveConflicts } from '../conflicts';
 import { staleAccounts, type Account } from '../accounts';
 import {
   type Domain,
@@ -88,6 +88,8 @@ export async function startDomainMigration(
         status: account.status,
         backedByRecord: false,
         migration: { from: from.name, to: to.name },
+        onVerifiedDomain: true,
+        domainVerifiedElsewhere: false,
       }),
       email: account.email,
       accountId: account.id,
@@ -151,7 +153,8 @@ async function completionErrors(
 /**
  * Ends an IN_PROGRESS migration: COMPLETED only when nothing stands in the way (completionErrors
  * says what does), or CANCELLED at any time, which resolves the STALE_EXTERNAL_ACCOUNT conflicts
- * it opened (without a migration, rule R5 no longer finds them).
+ * it opened (without a migration, rule R5 no longer finds them, unless the old domain lost its
+ * proof: those accounts are external then, and their conflict opens again in those words).
  */
 export async function endDomainMigration(
   m: MutationScope,
@@ -189,6 +192,16 @@ export async function endDomainMigration(
     }
   }
   await store.endMigration(migration, status);
+  if (status === MigrationStatus.CANCELLED) {
+    // Outside the migration, its unbacked accounts are external when the old domain lost its proof
+    // meanwhile (rule R5, worded as such); on a domain still verified, they are not.
+    const external = await staleAccounts(m.db, m.organizationId, [from.name]);
+    if (external.length > 0) {
+      await reconcileConflicts(m, { accountIds: external.map((account) => account.id) }, [
+        ConflictKind.STALE_EXTERNAL_ACCOUNT,
+      ]);
+    }
+  }
   await m.audit({
     targetType: 'DomainMigration',
     targetId: migration.id,

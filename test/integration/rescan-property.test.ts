@@ -50,6 +50,9 @@ const step = fc.oneof(
   fc.record({ t: fc.constant('loseProofB' as const), by: fc.constantFrom('us' as const, 'them' as const) }),
   fc.record({ t: fc.constant('claimB' as const) }),
   fc.record({ t: fc.constant('migrateBtoA' as const) }),
+  fc.record({ t: fc.constant('cancelMigration' as const) }),
+  // rule R5: external accounts (on none of our verified domains, no record backing them) suspended in bulk
+  fc.record({ t: fc.constant('suspendExternal' as const) }),
   fc.record({ t: fc.constant('mapping' as const), dir: fc.nat({ max: 1 }), mismatch: fc.boolean() }),
   // Weighted: dismissals meet every path that opens conflicts, which must leave them dismissed.
   { arbitrary: fc.record({ t: fc.constant('dismiss' as const), conflict: pick }), weight: 3 },
@@ -252,6 +255,31 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
           { from: w.names.b, to: w.names.a },
         );
         return;
+      case 'cancelMigration': {
+        const [migration] = await ids(
+          `SELECT id FROM domain_migration WHERE organization_id = $1 AND status = 'IN_PROGRESS'`,
+          w.us,
+        );
+        if (migration)
+          await mutate(`mutation($id: ID!) { cancelDomainMigration(id: $id) { userErrors { code } } }`, {
+            id: migration,
+          });
+        return;
+      }
+      case 'suspendExternal': {
+        const external = (
+          await w.gql<{ accounts: { edges: Array<{ node: { id: string } }> } }>(
+            w.usToken,
+            `{ accounts(first: 10, filter: { external: true, status: ACTIVE }) { edges { node { id } } } }`,
+          )
+        ).accounts.edges.map((edge) => edge.node.id);
+        if (external.length > 0)
+          await mutate(
+            `mutation($ids: [ID!]!) { suspendAccounts(ids: $ids, reason: "external") { userErrors { code } } }`,
+            { ids: external },
+          );
+        return;
+      }
       case 'mapping':
         await mutate(
           `mutation($id: ID!, $sso: String!, $scim: String!) { updateDirectoryMapping(directoryId: $id, ssoEmailAttribute: $sso, scimEmailAttribute: $scim) { userErrors { code } } }`,

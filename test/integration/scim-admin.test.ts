@@ -152,8 +152,11 @@ describe('SCIM admin workflows', () => {
         undefined,
         { token },
       );
-      // eve's conflict opened, fay's record's UNVERIFIED_DOMAIN resolved: fay's waiting conflict is left as it was.
-      expect(events.data!.auditEvents.edges.filter((edge) => edge.node.targetType === 'Conflict')).toHaveLength(2);
+      // eve's conflict opened, fay's record's UNVERIFIED_DOMAIN resolved, and hal's STALE_EXTERNAL_ACCOUNT
+      // opened (rule R5: active, unbacked, on a domain the organization does not assert; a domain's status
+      // change reconciles the organization's R5 findings, and hal's state was inserted, never rescanned):
+      // fay's waiting conflict is left as it was.
+      expect(events.data!.auditEvents.edges.filter((edge) => edge.node.targetType === 'Conflict')).toHaveLength(3);
     });
   });
 
