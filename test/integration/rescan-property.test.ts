@@ -15,7 +15,11 @@ import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
  */
 
 const LOCALS = ['ann', 'bob', 'cat'] as const;
-const DOMAINS = ['a', 'b', 'c'] as const; // a: ours, verified and claimed; b: both assert it; c: nobody's
+// a: ours, verified and claimed; b: both assert it; c: nobody's. An active account of ours that no
+// record backs is external (rule R5) on b while neither organization verified it (verified by them,
+// it is R8's) and on c: the fixture's bob@b, a rename to b or c, a push to b or c whose record is then
+// unlinked or deleted, a migration from b cancelled after b lost its proof.
+const DOMAINS = ['a', 'b', 'c'] as const;
 const EXTERNAL_IDS = [undefined, 'x1', 'x2'] as const;
 
 const email = fc.record({ local: fc.constantFrom(...LOCALS), domain: fc.constantFrom(...DOMAINS) });
