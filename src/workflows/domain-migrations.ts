@@ -181,6 +181,7 @@ export async function endDomainMigration(
   if (!from || !to) throw new Error(`migration ${migration.id} lost a domain`);
   const before = { from: from.name, to: to.name, status: migration.status };
 
+  let cancelled: string[] = [];
   if (status === MigrationStatus.COMPLETED) {
     const left = await staleAccounts(m.db, m.organizationId, [from.name]);
     const errors = await completionErrors(m, migration, from, to, left);
@@ -188,18 +189,22 @@ export async function endDomainMigration(
   } else {
     const open = await store.openConflictsOfMigration(m.organizationId, migration.fromDomainId);
     if (open.length > 0) {
-      await resolveConflicts(m, { ids: open.map((c) => c.id), kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] });
+      const resolved = await resolveConflicts(m, {
+        ids: open.map((c) => c.id),
+        kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT],
+      });
+      cancelled = resolved.flatMap((conflict) => (conflict.accountId ? [conflict.accountId] : []));
     }
   }
   await store.endMigration(migration, status);
   if (status === MigrationStatus.CANCELLED) {
-    // Outside the migration, its unbacked accounts are external when the old domain lost its proof
-    // meanwhile (rule R5, worded as such); on a domain still verified, they are not.
-    const external = await staleAccounts(m.db, m.organizationId, [from.name]);
-    if (external.length > 0) {
-      await reconcileConflicts(m, { accountIds: external.map((account) => account.id) }, [
-        ConflictKind.STALE_EXTERNAL_ACCOUNT,
-      ]);
+    // Outside the migration, the accounts it held a conflict for, and those left on the old domain,
+    // are external when that domain lost its proof meanwhile (rule R5, in those words); on a domain
+    // still verified, they are not.
+    const left = (await staleAccounts(m.db, m.organizationId, [from.name])).map((account) => account.id);
+    const accountIds = [...new Set([...left, ...cancelled])];
+    if (accountIds.length > 0) {
+      await reconcileConflicts(m, { accountIds }, [ConflictKind.STALE_EXTERNAL_ACCOUNT]);
     }
   }
   await m.audit({

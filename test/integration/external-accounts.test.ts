@@ -71,6 +71,9 @@ describe('external accounts (rule R5): the finding, its remediation and the resc
     await given.domain(organizationId, 'corp.example', { verified: true, claimed: true });
     // Asserted, not verified yet.
     await given.domain(organizationId, 'agency.example');
+    // A migration old.example -> new.example, both verified and claimed (rule R4), for the last test.
+    await given.domain(organizationId, 'old.example', { verified: true, claimed: true });
+    await given.domain(organizationId, 'new.example', { verified: true, claimed: true });
     // Another organization verified rival.example: our account there is rule R8's, not R5's.
     const rival = (await given.organization('rival')).id;
     await given.domain(rival, 'rival.example', { verified: true, claimed: true });
@@ -218,6 +221,41 @@ describe('external accounts (rule R5): the finding, its remediation and the resc
       id: ids['cid@agency.example'],
     });
     expect(account).toEqual({ managed: true, status: 'ACTIVE', conflicts: [] });
+    expect(await rescan()).toEqual({ opened: [], resolvedCount: 0 });
+  });
+
+  it("rewords the conflict when a rename moves the account onto a migration's old domain or off it to an external one", async () => {
+    const started = await gql<{ startDomainMigration: { migration: { id: string }; userErrors: unknown[] } }>(
+      `mutation { startDomainMigration(fromDomain: "old.example", toDomain: "new.example") { migration { id } userErrors { code } } }`,
+    );
+    expect(started.startDomainMigration.userErrors).toEqual([]);
+    const rename = async (email: string) =>
+      (
+        await gql<{ renameAccountEmail: { userErrors: unknown[] } }>(
+          `mutation($id: ID!, $email: String!) { renameAccountEmail(accountId: $id, newEmail: $email) { userErrors { code } } }`,
+          { id: ids['dee@gmail.example'], email },
+        )
+      ).renameAccountEmail.userErrors;
+    const dee = async () => (await stale()).filter((conflict) => conflict.account.id === ids['dee@gmail.example']);
+
+    expect(await rename('dee@old.example')).toEqual([]);
+    expect(await dee()).toMatchObject([
+      {
+        summary:
+          'dee@old.example is on old.example, which is being migrated to new.example, and no identity provider backs it: review it and suspend it.',
+        domain: { name: 'old.example' },
+      },
+    ]);
+    expect(await rename('dee@elsewhere.example')).toEqual([]);
+    expect(await dee()).toMatchObject([{ summary: externalSummary('dee@elsewhere.example'), domain: null }]);
+    expect(await rescan()).toEqual({ opened: [], resolvedCount: 0 });
+
+    // Off the old domain, dee no longer holds the migration back.
+    const completed = await gql<{ completeDomainMigration: { userErrors: Array<{ field: string }> } }>(
+      `mutation($id: ID!) { completeDomainMigration(id: $id) { userErrors { field } } }`,
+      { id: started.startDomainMigration.migration.id },
+    );
+    expect(completed.completeDomainMigration.userErrors).toEqual([]);
     expect(await rescan()).toEqual({ opened: [], resolvedCount: 0 });
   });
 });
