@@ -27,7 +27,7 @@ export const migrationStaleAccount: ConflictDetector = {
  * DOMAIN_OWNED_ELSEWHERE says it), nor the old domain of a migration in progress (the branch
  * above says it): one row per account, the two branches never overlap.
  */
-export const externalAccount: ConflictDetector = {
+const externalAccount: ConflictDetector = {
   kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
   select: (organizationId, only) => sql`
     SELECT 'STALE_EXTERNAL_ACCOUNT'::text, 'account:' || a.id,
