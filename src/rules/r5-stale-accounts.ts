@@ -25,16 +25,17 @@ export const migrationStaleAccount: ConflictDetector = {
  * STALE_EXTERNAL_ACCOUNT, outside migrations: active accounts no record backs whose domain is
  * none of the organization's verified domains, nor one another organization verified (rule R8's
  * DOMAIN_OWNED_ELSEWHERE says it), nor the old domain of a migration in progress (the branch
- * above says it): one row per account, the two branches never overlap.
+ * above says it): one row per account, the two branches never overlap. No domain: whether the
+ * organization asserts the name (addDomain, which reconciles nothing) is no fact of the conflict;
+ * its remediation finds the domain by the email.
  */
 const externalAccount: ConflictDetector = {
   kind: ConflictKind.STALE_EXTERNAL_ACCOUNT,
   select: (organizationId, only) => sql`
     SELECT 'STALE_EXTERNAL_ACCOUNT'::text, 'account:' || a.id,
            format(${EXTERNAL_ACCOUNT_SUMMARY}::text, a.email, a.email_domain),
-           a.email, a.id, NULL::uuid, NULL::uuid, NULL::uuid, own.id
+           a.email, a.id, NULL::uuid, NULL::uuid, NULL::uuid, NULL::uuid
       FROM account a
-      LEFT JOIN domain own ON own.organization_id = ${organizationId} AND own.name = a.email_domain
      WHERE a.organization_id = ${organizationId} AND ${only.account(sql.ref('a.id'))} AND a.status = 'ACTIVE'
        AND a.email_domain NOT IN (SELECT name FROM verified)
        AND a.email_domain NOT IN (SELECT name FROM elsewhere)
