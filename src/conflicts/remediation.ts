@@ -243,9 +243,9 @@ function stepsFor({
       ];
     }
     case ConflictKind.STALE_EXTERNAL_ACCOUNT: {
-      // On the old domain of a migration (verified: R4 started it), or external (rule R5): its
-      // domain is not a verified domain of the organization.
-      if (domain?.status === 'VERIFIED') {
+      // On the old domain of a migration (the conflict names it), or external (rule R5: no domain
+      // named; the loaders find the organization's domain of the email's name, if any).
+      if (conflict.domainId !== null) {
         return [
           mutation(
             'suspendAccount',

@@ -244,10 +244,33 @@ describe('external accounts (rule R5): the finding, its remediation and the resc
         summary:
           'dee@old.example is on old.example, which is being migrated to new.example, and no identity provider backs it: review it and suspend it.',
         domain: { name: 'old.example' },
+        remediation: [
+          {
+            action: 'suspendAccount',
+            arguments: {
+              id: ids['dee@gmail.example'],
+              reason: 'No identity provider backs this account after the domain migration.',
+            },
+          },
+        ],
       },
     ]);
     expect(await rename('dee@elsewhere.example')).toEqual([]);
-    expect(await dee()).toMatchObject([{ summary: externalSummary('dee@elsewhere.example'), domain: null }]);
+    expect(await dee()).toMatchObject([
+      {
+        summary: externalSummary('dee@elsewhere.example'),
+        domain: null,
+        remediation: [
+          {
+            action: 'suspendAccount',
+            arguments: {
+              reason:
+                'External account: not on a verified domain of the organization, and no identity provider backs it.',
+            },
+          },
+        ],
+      },
+    ]);
     expect(await rescan()).toEqual({ opened: [], resolvedCount: 0 });
 
     // Off the old domain, dee no longer holds the migration back.
