@@ -118,11 +118,12 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
                              UNION ALL SELECT r.account_id FROM scim_record r
                                         WHERE r.id = ANY(ARRAY(SELECT id FROM subject_record))
                              -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts
-                             -- this change closed (closed_at is the transaction's now(), stored to the millisecond)
+                             -- naming the records, open (they may name no record now) or closed by this
+                             -- change (closed_at is the transaction's now(), stored to the millisecond)
                              UNION ALL SELECT c.account_id FROM conflict c
                                         WHERE c.scim_record_id = ANY(ARRAY(SELECT id FROM subject_record))
                                           AND c.kind = 'UNMANAGED_ACCOUNT'
-                                          AND c.closed_at >= now() - interval '1 millisecond'))
+                                          AND (c.status = 'OPEN' OR c.closed_at >= now() - interval '1 millisecond')))
        UNION SELECT id FROM account
         WHERE organization_id = ${organizationId} AND lower(email) = ANY(${emails}::text[])),
      subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
