@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { ConflictKind } from './kinds';
 import { EXTERNAL_ACCOUNT_SUMMARY, SUMMARY_TEMPLATES, formatSummary } from './summaries';
 import { domainOf, findingsOf, type ConflictDetector, type Rule } from './rule';
@@ -35,14 +35,33 @@ const externalAccount: ConflictDetector = {
     SELECT 'STALE_EXTERNAL_ACCOUNT'::text, 'account:' || a.id,
            format(${EXTERNAL_ACCOUNT_SUMMARY}::text, a.email, a.email_domain),
            a.email, a.id, NULL::uuid, NULL::uuid, NULL::uuid, NULL::uuid
-      FROM account a
+      FROM ${only.all ? accountsOffVerifiedDomains(organizationId) : sql`account`} a
      WHERE a.organization_id = ${organizationId} AND ${only.account(sql.ref('a.id'))} AND a.status = 'ACTIVE'
        AND a.email_domain NOT IN (SELECT name FROM verified)
        AND a.email_domain NOT IN (SELECT name FROM elsewhere)
-       AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id)
+       -- A probe of the record index per candidate (OFFSET 0: not an anti-join hashing every record).
+       AND NOT EXISTS (SELECT 1 FROM scim_record r WHERE r.account_id = a.id OFFSET 0)
        AND NOT EXISTS (SELECT 1 FROM domain_migration mg JOIN domain f ON f.id = mg.from_domain_id
                         WHERE mg.organization_id = ${organizationId} AND mg.status = 'IN_PROGRESS' AND f.name = a.email_domain)`,
 };
+
+/**
+ * For the full rescan: the organization's accounts on domains none of its verified ones, found
+ * without reading the others. Its distinct account domains come from a skip scan of the
+ * (organization_id, email_domain, email) index, one probe per domain; then the accounts of the
+ * domains left, by the same index. Reading every account instead cost 45-50 ms at 100,000 accounts
+ * all on verified domains, this well under 1 ms (measured: see the commit).
+ */
+function accountsOffVerifiedDomains(organizationId: string): RawBuilder<unknown> {
+  return sql`(WITH RECURSIVE d(name) AS (
+       (SELECT email_domain FROM account WHERE organization_id = ${organizationId} ORDER BY email_domain LIMIT 1)
+       UNION ALL
+       SELECT (SELECT a.email_domain FROM account a
+                WHERE a.organization_id = ${organizationId} AND a.email_domain > d.name ORDER BY a.email_domain LIMIT 1)
+         FROM d WHERE d.name IS NOT NULL)
+     SELECT a.* FROM d JOIN account a ON a.organization_id = ${organizationId} AND a.email_domain = d.name
+      WHERE d.name NOT IN (SELECT name FROM verified) AND d.name NOT IN (SELECT name FROM elsewhere))`;
+}
 
 export interface R5Facts {
   email: string;

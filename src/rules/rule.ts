@@ -58,6 +58,8 @@ export interface ConflictDetector {
  * `directory:<id>`, `email(col)` / `externalId(col)` for the duplicate keys.
  */
 export interface Subjects {
+  /** True for the full rescan (every cause in scope): a detector may then choose a plan for all rows. */
+  readonly all: boolean;
   account(column: RawBuilder<unknown>): RawBuilder<boolean>;
   record(column: RawBuilder<unknown>): RawBuilder<boolean>;
   directory(column: RawBuilder<unknown>): RawBuilder<boolean>;
@@ -69,6 +71,7 @@ const always = () => sql<boolean>`true`;
 
 /** Every cause: the full rescan. */
 const EVERY_SUBJECT: Subjects = {
+  all: true,
   account: always,
   record: always,
   directory: always,
@@ -131,6 +134,7 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
 
 /** The scope of a reconcile: the subjects `subjectCtes` names. */
 export const CHANGED_SUBJECTS: Subjects = {
+  all: false,
   // = ANY(ARRAY(...)): the subjects as one array, so each detector probes its index for them.
   account: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_account))`,
   record: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_record))`,
