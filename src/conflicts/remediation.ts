@@ -242,14 +242,35 @@ function stepsFor({
         },
       ];
     }
-    case ConflictKind.STALE_EXTERNAL_ACCOUNT:
+    case ConflictKind.STALE_EXTERNAL_ACCOUNT: {
+      // On the old domain of a migration (the conflict names it), or external (rule R5: no domain
+      // named; the loaders find the organization's domain of the email's name, if any).
+      if (conflict.domainId !== null) {
+        return [
+          mutation(
+            'suspendAccount',
+            { id: conflict.accountId, reason: 'No identity provider backs this account after the domain migration.' },
+            'Suspend the account (reversible with restoreAccount; suspendAccounts takes many at once), or dismiss the conflict if it should stay.',
+          ),
+        ];
+      }
+      const name = domain?.name ?? domainName ?? 'its domain';
+      const keep =
+        domain === null
+          ? `addDomain ${name}, verifyDomain it, then claimAccount (or claimDomain)`
+          : `verifyDomain ${name}, then claimAccount (or claimDomain)`;
       return [
         mutation(
           'suspendAccount',
-          { id: conflict.accountId, reason: 'No identity provider backs this account after the domain migration.' },
-          'Suspend the account (reversible with restoreAccount), or dismiss the conflict if it should stay.',
+          {
+            id: conflict.accountId,
+            reason:
+              'External account: not on a verified domain of the organization, and no identity provider backs it.',
+          },
+          `Suspend the account (reversible with restoreAccount; suspendAccounts takes many at once). To keep it instead, prove the organization owns ${name} (${keep}): on a verified domain the account is no longer external and the conflict resolves. Or dismiss the conflict if it should stay as it is.`,
         ),
       ];
+    }
   }
 }
 

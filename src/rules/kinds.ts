@@ -22,7 +22,8 @@ registerEnumType(ConflictKind, {
     },
     DUPLICATE_ACCOUNTS: { description: 'One person, several accounts (same externalId or same email across records).' },
     STALE_EXTERNAL_ACCOUNT: {
-      description: 'During a domain transition, an account on the old domain that no SCIM record backs.',
+      description:
+        'An active account that no SCIM record backs, on the old domain of a domain migration in progress, or external: its domain is not a verified domain of the organization (rule R5).',
     },
     DOMAIN_OWNED_ELSEWHERE: {
       description:

@@ -7,8 +7,9 @@ import { ScimRecord } from '../scim';
 import { ConflictKind } from './kinds';
 import { present } from '../common';
 import { as, queryBuilderFor, tag } from '../db';
-import { Finding, R2, R4, R5, RULES } from './index';
+import { Finding, R2, R4, RULES } from './index';
 import { detected } from './rule';
+import { migrationStaleAccount } from './r5-stale-accounts';
 
 @ObjectType({ description: 'A best-practice rule and what it finds in the organization now.' })
 export class RuleReport {
@@ -158,8 +159,9 @@ export async function buildGovernanceReport(db: DataSource, organizationId: stri
          WHERE d.organization_id = ${organizationId} AND d.status = 'VERIFIED' AND NOT a.managed GROUP BY d.id`.execute(
       kysely,
     ),
-    // Rule R5's own detector: the stale accounts of migrations in progress, by old domain.
-    detected(kysely, organizationId, R5.detectors, 'report:stale'),
+    // Rule R5's migration detector: the stale accounts of migrations in progress, by old domain
+    // (its external accounts outside migrations are R5's findings, not a migration's).
+    detected(kysely, organizationId, [migrationStaleAccount], 'report:stale'),
     Promise.all(RULES.map((rule) => rule.findings(kysely, organizationId))),
   ]);
 

@@ -58,6 +58,8 @@ export interface ConflictDetector {
  * `directory:<id>`, `email(col)` / `externalId(col)` for the duplicate keys.
  */
 export interface Subjects {
+  /** True for the full rescan (every cause in scope): a detector may then choose a plan for all rows. */
+  readonly all: boolean;
   account(column: RawBuilder<unknown>): RawBuilder<boolean>;
   record(column: RawBuilder<unknown>): RawBuilder<boolean>;
   directory(column: RawBuilder<unknown>): RawBuilder<boolean>;
@@ -69,6 +71,7 @@ const always = () => sql<boolean>`true`;
 
 /** Every cause: the full rescan. */
 const EVERY_SUBJECT: Subjects = {
+  all: true,
   account: always,
   record: always,
   directory: always,
@@ -118,11 +121,12 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
                              UNION ALL SELECT r.account_id FROM scim_record r
                                         WHERE r.id = ANY(ARRAY(SELECT id FROM subject_record))
                              -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts
-                             -- this change closed (closed_at is the transaction's now(), stored to the millisecond)
+                             -- naming the records, open (they may name no record now) or closed by this
+                             -- change (closed_at is the transaction's now(), stored to the millisecond)
                              UNION ALL SELECT c.account_id FROM conflict c
                                         WHERE c.scim_record_id = ANY(ARRAY(SELECT id FROM subject_record))
                                           AND c.kind = 'UNMANAGED_ACCOUNT'
-                                          AND c.closed_at >= now() - interval '1 millisecond'))
+                                          AND (c.status = 'OPEN' OR c.closed_at >= now() - interval '1 millisecond')))
        UNION SELECT id FROM account
         WHERE organization_id = ${organizationId} AND lower(email) = ANY(${emails}::text[])),
      subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
@@ -130,6 +134,7 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
 
 /** The scope of a reconcile: the subjects `subjectCtes` names. */
 export const CHANGED_SUBJECTS: Subjects = {
+  all: false,
   // = ANY(ARRAY(...)): the subjects as one array, so each detector probes its index for them.
   account: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_account))`,
   record: (column) => sql<boolean>`${column} = ANY(ARRAY(SELECT id FROM subject_record))`,

@@ -28,6 +28,13 @@ export const NOT_AVAILABLE = 'it is in use outside it, or its domain belongs to 
 /** EMAIL_TAKEN when the wanted address is not available to the organization (rule R8). */
 export const EMAIL_UNAVAILABLE_SUMMARY = `%s wants the account of %s to have %s, which is not available to your organization: ${NOT_AVAILABLE}.`;
 
+/**
+ * STALE_EXTERNAL_ACCOUNT outside migrations (rule R5): an active account no record backs whose
+ * domain is not a verified domain of the organization.
+ */
+export const EXTERNAL_ACCOUNT_SUMMARY =
+  '%s is external (%s is not a verified domain of your organization) and no identity provider backs it: review it and suspend it.';
+
 /** Fills %s slots like Postgres `format` does. */
 export function formatSummary(template: string, ...values: Array<string | number>): string {
   let i = 0;

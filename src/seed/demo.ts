@@ -37,6 +37,8 @@ export interface DemoData {
       dave: string;
       erin: string;
       frank: string;
+      /** External (northwind-agency.com is none of acme's domains), no IdP backs it: STALE_EXTERNAL_ACCOUNT (rule R5). */
+      pat: string;
     };
     records: { alice: string; graceOkta: string; graceEntraStuck: string; carol: string; contractor: string };
     conflicts: {
@@ -338,6 +340,9 @@ async function acmeBeforeProvisioning(db: Db) {
     claimedAt: daysAgo(400),
     displayName: 'Frank Ito',
   });
+  // An agency contractor invited with the agency's address: external (acme has not verified, nor
+  // even asserted, northwind-agency.com) and no IdP backs the account: rule R5's review outside migrations.
+  const pat = await account('pat@northwind-agency.com', AccountOrigin.INVITATION, { displayName: 'Pat Quinn' });
   const henry = await account('henry@acme.com', AccountOrigin.INVITATION, { ...managed, displayName: 'Henry Adams' });
   await account('ines@acme.com', AccountOrigin.INVITATION, {
     ...managed,
@@ -357,7 +362,7 @@ async function acmeBeforeProvisioning(db: Db) {
   return {
     organizationId,
     domains: { acme: acmeDomain.id, legacy: legacy.id, dev: dev.id, formerBrand: formerBrand.id },
-    accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id, frank: frank.id },
+    accounts: { aliceSmith: aliceSmith.id, bob: bob.id, dave: dave.id, erin: erin.id, frank: frank.id, pat: pat.id },
     directlyInserted,
   };
 }

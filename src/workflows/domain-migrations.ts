@@ -1,7 +1,7 @@
 import { CommonErrorCode, notFoundError, userError, type UserError, staleVersion } from '../common';
 import type { MutationScope } from '../db';
 import { R4, R5, check, violationOf, type DomainFacts } from '../rules';
-import { ConflictKind, causeKey, openConflicts, resolveConflicts } from '../conflicts';
+import { ConflictKind, causeKey, openConflicts, reconcileConflicts, resolveConflicts } from '../conflicts';
 import { staleAccounts, type Account } from '../accounts';
 import {
   type Domain,
@@ -88,6 +88,8 @@ export async function startDomainMigration(
         status: account.status,
         backedByRecord: false,
         migration: { from: from.name, to: to.name },
+        onVerifiedDomain: true,
+        domainVerifiedElsewhere: false,
       }),
       email: account.email,
       accountId: account.id,
@@ -151,7 +153,8 @@ async function completionErrors(
 /**
  * Ends an IN_PROGRESS migration: COMPLETED only when nothing stands in the way (completionErrors
  * says what does), or CANCELLED at any time, which resolves the STALE_EXTERNAL_ACCOUNT conflicts
- * it opened (without a migration, rule R5 no longer finds them).
+ * it opened (without a migration, rule R5 no longer finds them, unless the old domain lost its
+ * proof: those accounts are external then, and their conflict opens again in those words).
  */
 export async function endDomainMigration(
   m: MutationScope,
@@ -178,6 +181,7 @@ export async function endDomainMigration(
   if (!from || !to) throw new Error(`migration ${migration.id} lost a domain`);
   const before = { from: from.name, to: to.name, status: migration.status };
 
+  let cancelled: string[] = [];
   if (status === MigrationStatus.COMPLETED) {
     const left = await staleAccounts(m.db, m.organizationId, [from.name]);
     const errors = await completionErrors(m, migration, from, to, left);
@@ -185,10 +189,24 @@ export async function endDomainMigration(
   } else {
     const open = await store.openConflictsOfMigration(m.organizationId, migration.fromDomainId);
     if (open.length > 0) {
-      await resolveConflicts(m, { ids: open.map((c) => c.id), kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT] });
+      const resolved = await resolveConflicts(m, {
+        ids: open.map((c) => c.id),
+        kinds: [ConflictKind.STALE_EXTERNAL_ACCOUNT],
+      });
+      cancelled = resolved.flatMap((conflict) => (conflict.accountId ? [conflict.accountId] : []));
     }
   }
   await store.endMigration(migration, status);
+  if (status === MigrationStatus.CANCELLED) {
+    // Outside the migration, the accounts it held a conflict for, and those left on the old domain,
+    // are external when that domain lost its proof meanwhile (rule R5, in those words); on a domain
+    // still verified, they are not.
+    const left = (await staleAccounts(m.db, m.organizationId, [from.name])).map((account) => account.id);
+    const accountIds = [...new Set([...left, ...cancelled])];
+    if (accountIds.length > 0) {
+      await reconcileConflicts(m, { accountIds }, [ConflictKind.STALE_EXTERNAL_ACCOUNT]);
+    }
+  }
   await m.audit({
     targetType: 'DomainMigration',
     targetId: migration.id,

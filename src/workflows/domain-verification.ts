@@ -33,9 +33,13 @@ async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Pr
  * domainMutations.recordCheck); when the domain becomes VERIFIED, other organizations' accounts
  * on it get their DOMAIN_OWNED_ELSEWHERE conflict (rule R8).
  */
-/** The conflicts a domain's status decides (rules R3, R6 and R8), reconciled when it changes. */
+/**
+ * The conflicts a domain's status decides (rules R3, R5, R6 and R8), reconciled when it changes:
+ * R5's external accounts are those on none of the organization's verified domains.
+ */
 const DOMAIN_STATUS_KINDS = [
   ConflictKind.UNMANAGED_ACCOUNT,
+  ConflictKind.STALE_EXTERNAL_ACCOUNT,
   ConflictKind.UNVERIFIED_DOMAIN,
   ConflictKind.EMAIL_TAKEN,
   ConflictKind.DOMAIN_OWNED_ELSEWHERE,

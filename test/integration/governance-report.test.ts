@@ -59,7 +59,8 @@ describe('governanceReport and detectConflicts', () => {
       { kind: 'DUPLICATE_ACCOUNTS', count: 1 },
       { kind: 'EMAIL_TAKEN', count: 2 },
       { kind: 'MAPPING_MISMATCH', count: 1 },
-      { kind: 'STALE_EXTERNAL_ACCOUNT', count: 1 },
+      // frank on the old domain of the acmecorp.com migration, and pat, external (rule R5).
+      { kind: 'STALE_EXTERNAL_ACCOUNT', count: 2 },
       { kind: 'UNMANAGED_ACCOUNT', count: 4 },
       { kind: 'UNVERIFIED_DOMAIN', count: 1 },
     ]);
@@ -160,6 +161,8 @@ describe('governanceReport and detectConflicts', () => {
       'dave@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
       'erin@acme-legacy.com is on acme-legacy.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
       'frank@acmecorp.com is on acmecorp.com, which is being migrated to acme.com, and no identity provider backs it: review it and suspend it.',
+      // Outside any migration (not in the migrations' staleAccounts counts above).
+      'pat@northwind-agency.com is external (northwind-agency.com is not a verified domain of your organization) and no identity provider backs it: review it and suspend it.',
     ]);
   });
 

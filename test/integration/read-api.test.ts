@@ -54,7 +54,7 @@ describe('read API over HTTP, against the demo data', () => {
   describe('accounts', () => {
     it("lists the organization's accounts only, by email in byte order", async () => {
       const emails = await accountEmails({});
-      expect(emails).toHaveLength(42);
+      expect(emails).toHaveLength(43);
       expect(emails).toEqual([...emails].sort());
       expect(emails.every((email) => !email.endsWith('@globex.com'))).toBe(true);
     });
@@ -73,6 +73,7 @@ describe('read API over HTTP, against the demo data', () => {
         'contractor@acme.dev',
         'dave@acme-legacy.com',
         'erin@acme-legacy.com',
+        'pat@northwind-agency.com',
       ]);
       expect(await accountEmails({ idpManaged: false })).toEqual([
         'alice.smith@acme.com',
@@ -82,6 +83,7 @@ describe('read API over HTTP, against the demo data', () => {
         'frank@acmecorp.com',
         'henry@acme.com',
         'ines@acme.com',
+        'pat@northwind-agency.com',
       ]);
       expect(await accountEmails({ idpManaged: true, domain: 'acme-legacy.com' })).toEqual([
         'carol@acme-legacy.com',
@@ -207,7 +209,7 @@ describe('read API over HTTP, against the demo data', () => {
 
     it('answers first: 0 with the count and no rows', async () => {
       const { data } = await page(0);
-      expect(data!.accounts.totalCount).toBe(42);
+      expect(data!.accounts.totalCount).toBe(43);
       expect(data!.accounts.edges).toEqual([]);
     });
 
@@ -381,6 +383,7 @@ describe('read API over HTTP, against the demo data', () => {
         'EMAIL_TAKEN',
         'MAPPING_MISMATCH',
         'STALE_EXTERNAL_ACCOUNT',
+        'STALE_EXTERNAL_ACCOUNT',
         'UNMANAGED_ACCOUNT',
         'UNMANAGED_ACCOUNT',
         'UNMANAGED_ACCOUNT',
@@ -423,11 +426,11 @@ describe('read API over HTTP, against the demo data', () => {
         `{ conflicts(first: 5) { edges { node { detectedAt } } pageInfo { endCursor } } }`,
       );
       const rest = await query<{ conflicts: Connection<{ detectedAt: string }> }>(
-        `query($after: String) { conflicts(first: 5, after: $after) { edges { node { detectedAt } } pageInfo { hasNextPage } } }`,
+        `query($after: String) { conflicts(first: 6, after: $after) { edges { node { detectedAt } } pageInfo { hasNextPage } } }`,
         { after: first.conflicts.pageInfo.endCursor },
       );
       const times = [...first.conflicts.edges, ...rest.conflicts.edges].map((edge) => Date.parse(edge.node.detectedAt));
-      expect(times).toHaveLength(10);
+      expect(times).toHaveLength(11);
       expect(rest.conflicts.pageInfo.hasNextPage).toBe(false);
       expect(times).toEqual([...times].sort((a, b) => b - a));
     });

@@ -15,7 +15,11 @@ import { SCIM, scimClient, type ScimClient } from '../support/scim-client';
  */
 
 const LOCALS = ['ann', 'bob', 'cat'] as const;
-const DOMAINS = ['a', 'b', 'c'] as const; // a: ours, verified and claimed; b: both assert it; c: nobody's
+// a: ours, verified and claimed; b: both assert it; c: nobody's. An active account of ours that no
+// record backs is external (rule R5) on b while neither organization verified it (verified by them,
+// it is R8's) and on c: the fixture's bob@b, a rename to b or c, a push to b or c whose record is then
+// unlinked or deleted, a migration from b cancelled after b lost its proof.
+const DOMAINS = ['a', 'b', 'c'] as const;
 const EXTERNAL_IDS = [undefined, 'x1', 'x2'] as const;
 
 const email = fc.record({ local: fc.constantFrom(...LOCALS), domain: fc.constantFrom(...DOMAINS) });
@@ -50,6 +54,9 @@ const step = fc.oneof(
   fc.record({ t: fc.constant('loseProofB' as const), by: fc.constantFrom('us' as const, 'them' as const) }),
   fc.record({ t: fc.constant('claimB' as const) }),
   fc.record({ t: fc.constant('migrateBtoA' as const) }),
+  fc.record({ t: fc.constant('cancelMigration' as const) }),
+  // rule R5: external accounts (on none of our verified domains, no record backing them) suspended in bulk
+  fc.record({ t: fc.constant('suspendExternal' as const) }),
   fc.record({ t: fc.constant('mapping' as const), dir: fc.nat({ max: 1 }), mismatch: fc.boolean() }),
   // Weighted: dismissals meet every path that opens conflicts, which must leave them dismissed.
   { arbitrary: fc.record({ t: fc.constant('dismiss' as const), conflict: pick }), weight: 3 },
@@ -252,6 +259,31 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
           { from: w.names.b, to: w.names.a },
         );
         return;
+      case 'cancelMigration': {
+        const [migration] = await ids(
+          `SELECT id FROM domain_migration WHERE organization_id = $1 AND status = 'IN_PROGRESS'`,
+          w.us,
+        );
+        if (migration)
+          await mutate(`mutation($id: ID!) { cancelDomainMigration(id: $id) { userErrors { code } } }`, {
+            id: migration,
+          });
+        return;
+      }
+      case 'suspendExternal': {
+        const external = (
+          await w.gql<{ accounts: { edges: Array<{ node: { id: string } }> } }>(
+            w.usToken,
+            `{ accounts(first: 10, filter: { external: true, status: ACTIVE }) { edges { node { id } } } }`,
+          )
+        ).accounts.edges.map((edge) => edge.node.id);
+        if (external.length > 0)
+          await mutate(
+            `mutation($ids: [ID!]!) { suspendAccounts(ids: $ids, reason: "external") { userErrors { code } } }`,
+            { ids: external },
+          );
+        return;
+      }
       case 'mapping':
         await mutate(
           `mutation($id: ID!, $sso: String!, $scim: String!) { updateDirectoryMapping(directoryId: $id, ssoEmailAttribute: $sso, scimEmailAttribute: $scim) { userErrors { code } } }`,

@@ -152,8 +152,12 @@ describe('SCIM admin workflows', () => {
         undefined,
         { token },
       );
-      // eve's conflict opened, fay's record's UNVERIFIED_DOMAIN resolved: fay's waiting conflict is left as it was.
-      expect(events.data!.auditEvents.edges.filter((edge) => edge.node.targetType === 'Conflict')).toHaveLength(2);
+      // eve's conflict opened, fay's record's UNVERIFIED_DOMAIN resolved, hal's STALE_EXTERNAL_ACCOUNT
+      // opened (rule R5: active, unbacked, on a domain the organization does not assert; a domain's
+      // status change reconciles the organization's R5 findings, and hal was inserted, never
+      // rescanned), and fay's resolved (the push that waits on her opened it: active, no record linked
+      // to her, on a domain not verified yet): fay's waiting conflict is left as it was.
+      expect(events.data!.auditEvents.edges.filter((edge) => edge.node.targetType === 'Conflict')).toHaveLength(4);
     });
   });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { R3, R8, check, type Party } from '../../src/rules/rules';
+import { R3, R5, R8, check, type Party } from '../../src/rules/rules';
 
 const party = fc.constantFrom<Party>('none', 'us', 'others');
 
@@ -62,6 +62,53 @@ describe("rule R3: claims need a verified domain, and a managed account's email 
     );
     expect(R3.evaluate({ email: '*@b.example', domain: unverified, subject: 'claim' })).toBe(
       'b.example is UNVERIFIED, not VERIFIED: verify it before claiming accounts on it.',
+    );
+  });
+});
+
+describe('rule R5: review and suspend outdated or external accounts', () => {
+  const facts = {
+    email: 'a@b.example',
+    status: 'ACTIVE',
+    backedByRecord: false,
+    migration: null,
+    onVerifiedDomain: false,
+    domainVerifiedElsewhere: false,
+  };
+  const migration = { from: 'b.example', to: 'c.example' };
+
+  it('finds active accounts no record backs: on the old domain of a migration (that wording wins), or external', () => {
+    expect(R5.evaluate(facts)).toBe(
+      'a@b.example is external (b.example is not a verified domain of your organization) and no identity provider backs it: review it and suspend it.',
+    );
+    const migrating =
+      'a@b.example is on b.example, which is being migrated to c.example, and no identity provider backs it: review it and suspend it.';
+    expect(R5.evaluate({ ...facts, migration })).toBe(migrating);
+    expect(R5.evaluate({ ...facts, migration, onVerifiedDomain: true })).toBe(migrating);
+  });
+
+  it('leaves alone accounts a record backs, inactive ones, those on a verified domain, and those rule R8 reports', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('ACTIVE', 'SUSPENDED', 'DEACTIVATED'),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        (status, backedByRecord, migrating, onVerifiedDomain, domainVerifiedElsewhere) => {
+          const found = R5.evaluate({
+            ...facts,
+            status,
+            backedByRecord,
+            migration: migrating ? migration : null,
+            onVerifiedDomain,
+            domainVerifiedElsewhere,
+          });
+          const expected =
+            status === 'ACTIVE' && !backedByRecord && (migrating || (!onVerifiedDomain && !domainVerifiedElsewhere));
+          return (found !== null) === expected;
+        },
+      ),
     );
   });
 });

@@ -162,7 +162,8 @@ export class AccountMutationResolver {
   }
 
   @Mutation(() => AccountPayload, {
-    description: "Removes an ACTIVE account's access to the organization, reversibly (restoreAccount).",
+    description:
+      "Removes an ACTIVE account's access to the organization, reversibly (restoreAccount). Its STALE_EXTERNAL_ACCOUNT conflict (rule R5: on the old domain of a migration, or external) resolves.",
   })
   @RequireScope(Scope.WRITE)
   suspendAccount(
@@ -198,7 +199,10 @@ export class AccountMutationResolver {
     });
   }
 
-  @Mutation(() => AccountPayload, { description: 'Gives a SUSPENDED account its organization access back.' })
+  @Mutation(() => AccountPayload, {
+    description:
+      'Gives a SUSPENDED account its organization access back. An account that no SCIM record backs, external or on the old domain of a migration, gets its STALE_EXTERNAL_ACCOUNT conflict again (rule R5).',
+  })
   @RequireScope(Scope.WRITE)
   restoreAccount(
     @Arg('id', () => ID) id: string,

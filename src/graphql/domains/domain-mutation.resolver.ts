@@ -146,7 +146,7 @@ export class DomainMutationResolver {
 
   @Mutation(() => DomainMigrationPayload, {
     description:
-      'Cancels an IN_PROGRESS migration (CANCELLED): accounts stay where they are, and the STALE_EXTERNAL_ACCOUNT conflicts it opened are resolved (without a migration rule R5 no longer finds them). Refusals: NOT_FOUND, VERSION_CONFLICT, MIGRATION_ENDED.',
+      'Cancels an IN_PROGRESS migration (CANCELLED): accounts stay where they are, and the STALE_EXTERNAL_ACCOUNT conflicts it opened are resolved (without a migration rule R5 no longer finds them; if the old domain is no longer verified, its unbacked accounts are external and get an external STALE_EXTERNAL_ACCOUNT conflict instead). Refusals: NOT_FOUND, VERSION_CONFLICT, MIGRATION_ENDED.',
   })
   @RequireScope(Scope.ADMIN)
   cancelDomainMigration(
