@@ -108,12 +108,13 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
         WHERE organization_id = ${organizationId}
           AND lower(email) = ANY(ARRAY(SELECT lower(a.email) FROM account a WHERE a.id = ANY(${accounts}::uuid[])
                                        UNION ALL SELECT unnest(${emails}::text[])))
-       -- records a touched account was in the way of (it may have moved off their address)
+       -- records a touched account was in the way of (it may have moved off their address), by
+       -- conflicts open or dismissed (a dismissal ends when its cause goes: the record must be looked at)
        UNION SELECT id, email, external_id FROM scim_record
         WHERE organization_id = ${organizationId}
           AND id = ANY(ARRAY(SELECT c.scim_record_id FROM conflict c
                               WHERE c.conflicting_account_id = ANY(${accounts}::uuid[])
-                                AND c.organization_id = ${organizationId} AND c.status = 'OPEN'))),
+                                AND c.organization_id = ${organizationId} AND c.status <> 'RESOLVED'))),
      subject_account AS (
        SELECT id FROM account
         WHERE organization_id = ${organizationId}
@@ -121,12 +122,12 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
                              UNION ALL SELECT r.account_id FROM scim_record r
                                         WHERE r.id = ANY(ARRAY(SELECT id FROM subject_record))
                              -- accounts the records stopped waiting on: their UNMANAGED_ACCOUNT conflicts
-                             -- naming the records, open (they may name no record now) or closed by this
-                             -- change (closed_at is the transaction's now(), stored to the millisecond)
+                             -- naming the records, open or dismissed (they may name no record now) or
+                             -- closed by this change (closed_at is the transaction's now(), stored to the millisecond)
                              UNION ALL SELECT c.account_id FROM conflict c
                                         WHERE c.scim_record_id = ANY(ARRAY(SELECT id FROM subject_record))
                                           AND c.kind = 'UNMANAGED_ACCOUNT'
-                                          AND (c.status = 'OPEN' OR c.closed_at >= now() - interval '1 millisecond')))
+                                          AND (c.status <> 'RESOLVED' OR c.closed_at >= now() - interval '1 millisecond')))
        UNION SELECT id FROM account
         WHERE organization_id = ${organizationId} AND lower(email) = ANY(${emails}::text[])),
      subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
