@@ -43,6 +43,11 @@ function reconcileKinds(
   return new ConflictStore(m.db).rescan(organizationId, detectionSet(organizationId, detectors), who, { kinds });
 }
 
+/** reconcileKinds in the scope's own organization: the rescan of these kinds only. */
+export function reconcileKindsOf(m: MutationScope, kinds: readonly ConflictKind[]): Promise<DetectionResult> {
+  return reconcileKinds(m, kinds);
+}
+
 /**
  * The per-change path of every rule at once: after a change to some accounts, records,
  * directories or addresses, opens what the rules' detectors find for the causes of those subjects

@@ -1,8 +1,21 @@
 import type { MutationScope } from '../db';
 import { R8, violationOf } from '../rules';
-import { ConflictKind, causeKey, openConflicts, reconcileDomain, type ConflictSpec } from '../conflicts';
+import {
+  ConflictKind,
+  causeKey,
+  openConflicts,
+  reconcileDomain,
+  reconcileKindsOf,
+  type ConflictSpec,
+} from '../conflicts';
 import { AccountStore } from '../accounts';
-import { domainMutations, type CheckResult, type Domain, type DomainOutcome } from '../domains';
+import {
+  domainMutations,
+  type CheckResult,
+  type Domain,
+  type DomainOutcome,
+  type DomainVerificationMethod,
+} from '../domains';
 
 /**
  * Rule R8 when `domain` is verified: accounts of other organizations holding addresses on it
@@ -29,11 +42,6 @@ async function openOwnedElsewhereConflicts(m: MutationScope, domain: Domain): Pr
 }
 
 /**
- * Records the result of an ownership check made before the transaction (see
- * domainMutations.recordCheck); when the domain becomes VERIFIED, other organizations' accounts
- * on it get their DOMAIN_OWNED_ELSEWHERE conflict (rule R8).
- */
-/**
  * The conflicts a domain's status decides (rules R3, R5, R6 and R8), reconciled when it changes:
  * R5's external accounts are those on none of the organization's verified domains.
  */
@@ -45,6 +53,24 @@ const DOMAIN_STATUS_KINDS = [
   ConflictKind.DOMAIN_OWNED_ELSEWHERE,
 ];
 
+/**
+ * Asserts a domain (still unverified, so no rule's verdict changes), and the conflicts of records
+ * pushing addresses on it (UNVERIFIED_DOMAIN, EMAIL_TAKEN) now name it, as a rescan would.
+ */
+export async function addDomain(
+  m: MutationScope,
+  input: { name: string; method: DomainVerificationMethod },
+): Promise<DomainOutcome> {
+  const outcome = await domainMutations.add(m, input);
+  if (outcome.kind === 'changed') await reconcileKindsOf(m, [ConflictKind.UNVERIFIED_DOMAIN, ConflictKind.EMAIL_TAKEN]);
+  return outcome;
+}
+
+/**
+ * Records the result of an ownership check made before the transaction (see
+ * domainMutations.recordCheck); when the domain becomes VERIFIED, other organizations' accounts
+ * on it get their DOMAIN_OWNED_ELSEWHERE conflict (rule R8).
+ */
 export function verifyDomain(
   m: MutationScope,
   input: { id: string; expectedVersion?: number | null },

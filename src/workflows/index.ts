@@ -6,7 +6,7 @@ export { directoryMutations } from './directories';
 export type { DirectoryOutcome } from './directories';
 export { endDomainMigration, startDomainMigration } from './domain-migrations';
 export type { MigrationOutcome } from './domain-migrations';
-export { verifyDomain } from './domain-verification';
+export { addDomain, verifyDomain } from './domain-verification';
 export {
   lockUserForReplace,
   MAX_BULK_RESYNC,

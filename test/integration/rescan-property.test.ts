@@ -53,6 +53,8 @@ const step = fc.oneof(
   fc.record({ t: fc.constant('verifyB' as const), by: fc.constantFrom('us' as const, 'them' as const) }),
   fc.record({ t: fc.constant('loseProofB' as const), by: fc.constantFrom('us' as const, 'them' as const) }),
   fc.record({ t: fc.constant('claimB' as const) }),
+  // c asserted (not verified): the conflicts of records pushing addresses on it name the domain now
+  fc.record({ t: fc.constant('addC' as const) }),
   fc.record({ t: fc.constant('migrateBtoA' as const) }),
   fc.record({ t: fc.constant('cancelMigration' as const) }),
   // rule R5: external accounts (on none of our verified domains, no record backing them) suspended in bulk
@@ -252,6 +254,11 @@ describe('property: a full rescan after any pushes and mutations finds nothing n
       }
       case 'claimB':
         await mutate(`mutation($id: ID!) { claimDomain(id: $id) { userErrors { code } } }`, { id: w.domainB.us.id });
+        return;
+      case 'addC':
+        await mutate(`mutation($name: String!) { addDomain(name: $name) { userErrors { code } } }`, {
+          name: w.names.c,
+        });
         return;
       case 'migrateBtoA':
         await mutate(

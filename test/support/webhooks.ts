@@ -151,7 +151,7 @@ export async function receiver(answers: number[] = []) {
 }
 
 /** README's webhook consumer (the `js` block of its "Webhooks" section), as written. */
-export function readmeWebhookConsumer(): string {
+function readmeWebhookConsumer(): string {
   const readme = fs.readFileSync(path.join(projectRoot(), 'README.md'), 'utf8');
   const start = readme.indexOf('\n## Webhooks\n');
   if (start < 0) throw new Error('README has no "## Webhooks" section');

@@ -2,9 +2,10 @@ import { Arg, Args, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { RequireScope, Scope } from '../../auth';
 import { MutationOptions, assertNever, notFoundError } from '../../common';
 import type { Context } from '../../context';
-import { DomainVerificationMethod, domainMutations, type DomainOutcome, MigrationStatus } from '../../domains';
+import { DomainVerificationMethod, type DomainOutcome, MigrationStatus } from '../../domains';
 import { DomainMigrationPayload, DomainPayload } from './domain.payloads';
 import {
+  addDomain,
   endDomainMigration,
   startDomainMigration,
   type MigrationOutcome,
@@ -59,7 +60,7 @@ export class DomainMutationResolver {
   ) {
     const args = { name, method };
     return ctx.mutate(DomainPayload, { action: 'addDomain', args, ...options }, async (m) =>
-      domainPayload(await domainMutations.add(m, args)),
+      domainPayload(await addDomain(m, args)),
     );
   }
 
