@@ -72,6 +72,23 @@ function columnByProperty(dataSource: DataSource, type: EntityClass<unknown>): M
  * Such a row is partial: it answers this selection only, so it must not prime a loader that
  * another path of the request may ask for other columns.
  */
+/** The columns (with the id) `selection` asks for, when every field it selects is a column of the entity; else null. */
+export function selectedColumns(
+  dataSource: DataSource,
+  type: EntityClass<unknown>,
+  selection: Selection,
+): string[] | null {
+  const byProperty = columnByProperty(dataSource, type);
+  const columns = new Set<string>(['id']);
+  for (const name of selection.names) {
+    if (name === '__typename') continue;
+    const column = byProperty.get(name);
+    if (column === undefined) return null;
+    columns.add(column);
+  }
+  return [...columns];
+}
+
 /** Whether every one of `names` (GraphQL fields of the entity's type) is one of its columns. */
 export function onlyColumns(dataSource: DataSource, type: EntityClass<unknown>, names: readonly string[]): boolean {
   const byProperty = columnByProperty(dataSource, type);
@@ -85,15 +102,9 @@ export function selectedColumnsJson(
   alias: string,
   extra: readonly string[] = [],
 ): RawBuilder<unknown> | null {
-  const byProperty = columnByProperty(dataSource, type);
-  const columns = new Set<string>(['id']);
-  for (const name of selection.names) {
-    if (name === '__typename') continue;
-    const column = byProperty.get(name);
-    if (column === undefined) return null;
-    columns.add(column);
-  }
-  for (const column of extra) columns.add(column);
+  const selected = selectedColumns(dataSource, type, selection);
+  if (!selected) return null;
+  const columns = new Set([...selected, ...extra]);
   // Names from the entity metadata, never from the request.
   const pairs = [...columns].map((column) => `'${column}', ${alias}."${column}"`).join(', ');
   return sql.raw(`jsonb_build_object(${pairs})`);

@@ -171,6 +171,30 @@ describe('reads planned from the selection', () => {
     }
   });
 
+  it('resolves Account entities asking for columns only with those columns, answering what the loaders answer', async () => {
+    const fields = 'id email status managed displayName createdAt claimedAt version';
+    const accounts = await query<{ accounts: { edges: Array<{ node: { id: string } }> } }>(
+      `{ accounts(first: 30) { edges { node { id } } } }`,
+    );
+    const ids = accounts.accounts.edges.map((edge) => edge.node.id);
+    const { data, tags } = await counted<{ _entities: Array<Record<string, unknown> | null> }>(
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { __typename ... on Account { ${fields} } } }`,
+      {
+        representations: [...ids, ids[0].toUpperCase(), demo.globex.accountIds[0], 'not-an-id'].map((id) => ({
+          __typename: 'Account',
+          id,
+        })),
+      },
+    );
+    expect(tags).toEqual(['entities:Account']);
+    expect(data._entities.slice(-2)).toEqual([null, null]);
+    expect(data._entities[ids.length]).toEqual(data._entities[0]);
+    for (const [i, id] of ids.entries()) {
+      const one = await query<{ account: unknown }>(`query($id: ID!) { account(id: $id) { ${fields} } }`, { id });
+      expect(data._entities[i]).toEqual({ __typename: 'Account', ...(one.account as object) });
+    }
+  });
+
   it('plans nothing for a caller the reference resolvers refuse', async () => {
     db.queries.reset();
     const response = await app.gql(
