@@ -18,7 +18,7 @@ import { Domain } from '../domains';
 import { ScimRecord } from '../scim';
 import { connectionNodes, selectionOf, type Selection } from './selection';
 import { plannedField, setPlanned } from './planned';
-import { fromJson, onlyColumns, selectedColumnsJson } from './json-rows';
+import { columnsNamed, fromJson, selectedColumnsJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
 
 /** The columns the plan filters and orders on; the statement reads every column of the row. */
@@ -62,7 +62,10 @@ const idpManaged = (column: string, organizationId: string) =>
 type Narrowed = Record<
   'account' | 'conflictingAccount' | 'scimRecord' | 'directory' | 'domain',
   RawBuilder<unknown> | null
->;
+> & {
+  /** The conflict's own columns to read (null: all of them). */
+  conflict: string[] | null;
+};
 
 const WHOLE_ROWS: Narrowed = {
   account: null,
@@ -70,7 +73,18 @@ const WHOLE_ROWS: Narrowed = {
   scimRecord: null,
   directory: null,
   domain: null,
+  conflict: null,
 };
+
+/** What the plan itself reads of a conflict row: the relations' keys, and the keyset's for the cursor. */
+const CONFLICT_PLAN_COLUMNS = [
+  'account_id',
+  'conflicting_account_id',
+  'scim_record_id',
+  'directory_id',
+  'domain_id',
+  'detected_at',
+];
 
 /**
  * The related rows as JSON of only the columns their selections ask for (a queue page reads a
@@ -87,15 +101,15 @@ function narrowRows(ctx: Context, info: GraphQLResolveInfo, nodes: Selection, re
   const roots = info.operation.selectionSet.selections;
   if (roots.length !== 1 || roots[0].kind !== Kind.FIELD) return WHOLE_ROWS;
   const relations = new Set<string>(Object.keys(PLANNED_CONFLICT));
-  if (
-    !onlyColumns(
-      dataSource,
-      Conflict,
-      nodes.names.filter((name) => !relations.has(name)),
-    )
-  )
-    return WHOLE_ROWS;
+  const own = columnsNamed(
+    dataSource,
+    Conflict,
+    nodes.names.filter((name) => !relations.has(name)),
+  );
+  if (!own) return WHOLE_ROWS;
   const narrowed: Narrowed = {
+    // Remediation reads the whole conflict (its kind, email, keys, the actions taken).
+    conflict: remediation ? null : [...new Set([...own, ...CONFLICT_PLAN_COLUMNS])],
     account: selectedColumnsJson(dataSource, Account, nodes.field('account'), 't'),
     conflictingAccount: selectedColumnsJson(dataSource, Account, nodes.field('conflictingAccount'), 't'),
     scimRecord: selectedColumnsJson(
@@ -114,7 +128,14 @@ function narrowRows(ctx: Context, info: GraphQLResolveInfo, nodes: Selection, re
     ),
     domain: selectedColumnsJson(dataSource, Domain, nodes.field('domain'), 't'),
   };
-  return Object.values(narrowed).every((json) => json !== null) ? narrowed : WHOLE_ROWS;
+  const relationRows = [
+    narrowed.account,
+    narrowed.conflictingAccount,
+    narrowed.scimRecord,
+    narrowed.directory,
+    narrowed.domain,
+  ];
+  return relationRows.every((json) => json !== null) ? narrowed : WHOLE_ROWS;
 }
 
 /**
@@ -145,9 +166,14 @@ export async function planConflicts(
 
   const narrow = narrowRows(ctx, info, nodes, wants.remediation);
   const db = queryBuilderFor(dataSource).withTables<{ conflict: ConflictRow }>();
-  let query = db
-    .selectFrom('conflict')
-    .selectAll()
+  const whole = db.selectFrom('conflict').selectAll();
+  // Typed as the whole row: the columns left out are those nothing in this request reads.
+  const columns = narrow.conflict
+    ? (whole
+        .clearSelect()
+        .select(narrow.conflict.map((column) => sql.ref(column).as(column))) as unknown as typeof whole)
+    : whole;
+  let query = columns
     .where('organizationId', '=', organizationId)
     .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as ConflictKind))
     .$if(filter.status != null, (q) => q.where('status', '=', filter.status as ConflictStatus));

@@ -65,22 +65,15 @@ function columnByProperty(dataSource: DataSource, type: EntityClass<unknown>): M
   return columns;
 }
 
-/**
- * The row `alias` as JSON with only the columns `selection` asks for (and its id, and `extra`
- * columns a planner reads itself), when every field selected is a column of the entity; null
- * when a field is anything else (a field resolver may read any column: then read the whole row).
- * Such a row is partial: it answers this selection only, so it must not prime a loader that
- * another path of the request may ask for other columns.
- */
-/** The columns (with the id) `selection` asks for, when every field it selects is a column of the entity; else null. */
-export function selectedColumns(
+/** The columns (with the id) of the entity's fields `names`, when every one is a column; else null. */
+export function columnsNamed(
   dataSource: DataSource,
   type: EntityClass<unknown>,
-  selection: Selection,
+  names: readonly string[],
 ): string[] | null {
   const byProperty = columnByProperty(dataSource, type);
   const columns = new Set<string>(['id']);
-  for (const name of selection.names) {
+  for (const name of names) {
     if (name === '__typename') continue;
     const column = byProperty.get(name);
     if (column === undefined) return null;
@@ -89,12 +82,22 @@ export function selectedColumns(
   return [...columns];
 }
 
-/** Whether every one of `names` (GraphQL fields of the entity's type) is one of its columns. */
-export function onlyColumns(dataSource: DataSource, type: EntityClass<unknown>, names: readonly string[]): boolean {
-  const byProperty = columnByProperty(dataSource, type);
-  return names.every((name) => name === '__typename' || byProperty.has(name));
+/** The columns (with the id) `selection` asks for, when every field it selects is a column of the entity; else null. */
+export function selectedColumns(
+  dataSource: DataSource,
+  type: EntityClass<unknown>,
+  selection: Selection,
+): string[] | null {
+  return columnsNamed(dataSource, type, selection.names);
 }
 
+/**
+ * The row `alias` as JSON with only the columns `selection` asks for (and its id, and `extra`
+ * columns a planner reads itself), when every field selected is a column of the entity; null
+ * when a field is anything else (a field resolver may read any column: then read the whole row).
+ * Such a row is partial: it answers this selection only, so it must not prime a loader that
+ * another path of the request may ask for other columns.
+ */
 export function selectedColumnsJson(
   dataSource: DataSource,
   type: EntityClass<unknown>,
