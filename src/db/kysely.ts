@@ -141,10 +141,6 @@ class PreparedNames {
   }
 }
 
-/** Postgres refuses a prepared SELECT * once a migration changed the table's columns (feature_not_supported). */
-const isStalePlan = (error: unknown) =>
-  (error as { code?: unknown }).code === '0A000' && /cached plan must not change result type/.test(String(error));
-
 const preparedNames = new WeakMap<DataSource, PreparedNames>();
 
 /**
@@ -165,7 +161,8 @@ class PoolConnection implements DatabaseConnection {
     try {
       result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });
     } catch (error) {
-      if (!isStalePlan(error)) throw error;
+      // Postgres refuses a prepared SELECT * once a migration changed the table's columns.
+      if (!isStaleCachedPlan(error)) throw error;
       names.forget(query.sql);
       result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });
     }
@@ -237,7 +234,7 @@ export function queryBuilderFor(target: Queryable): Db {
  * appends the comment `/* x *\/`. Tags are code, never user input. `prepared` (at the start of a
  * statement run in a mutation's transaction): sent as a named statement, parsed and planned once
  * per connection (see RunnerConnection); for a big statement of fixed text whose planning costs
- * more than its execution.
+ * more than its execution. Reads on the pool are all named (PoolConnection), marked or not.
  */
 export function tag(name: string, options: { prepared?: boolean } = {}): RawBuilder<unknown> {
   if (!/^[\w:.-]+$/.test(name)) throw new Error(`not a statement tag: ${name}`);
