@@ -10,6 +10,7 @@ import { ScimAcceptedState1764800000000 } from './1764800000000-ScimAcceptedStat
 import { ScimRecordExternalIdIndex1764810000000 } from './1764810000000-ScimRecordExternalIdIndex';
 import { ConflictClosedCauseIndex1764820000000 } from './1764820000000-ConflictClosedCauseIndex';
 import { ConflictCauseCleared1764830000000 } from './1764830000000-ConflictCauseCleared';
+import { AccountPlaceholderIndex1764836100000 } from './1764836100000-AccountPlaceholderIndex';
 
 /** Every migration, oldest first. Listed by hand so the compiled server and the tests run the same set. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ScimRecordExternalIdIndex1764810000000,
   ConflictClosedCauseIndex1764820000000,
   ConflictCauseCleared1764830000000,
+  AccountPlaceholderIndex1764836100000,
 ];

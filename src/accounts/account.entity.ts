@@ -20,6 +20,7 @@ import { AccountOrigin, AccountStatus } from './account.enums';
 @Index('account_organization_status_email_idx', { synchronize: false })
 @Index('account_organization_origin_email_idx', { synchronize: false })
 @Index('account_organization_unmanaged_email_idx', { synchronize: false })
+@Index('account_placeholder_domain_idx', { synchronize: false })
 @Index('account_organization_last_activity_idx', ['organizationId', 'lastActivityAt'])
 @Check('account_origin_check', oneOf('origin', AccountOrigin))
 @Check('account_status_check', oneOf('status', AccountStatus))

@@ -11,9 +11,22 @@ export class InvalidTokenError extends Error {
   }
 }
 
-/** Verifies bearer JWTs (HS256 secret, or RS256/ES256 keys from a JWKS URL) into Principals. */
+/** How long a verified token is believed without checking its signature again (never past its exp). */
+const VERIFIED_TTL_MS = 60_000;
+const MAX_REMEMBERED_TOKENS = 10_000;
+
+/**
+ * Verifies bearer JWTs (HS256 secret, or RS256/ES256 keys from a JWKS URL) into Principals.
+ * A token once verified is remembered for a minute, or until it expires if sooner (with the same
+ * clock tolerance jose allows): a client sends the same token on every request, and checking its
+ * signature (an HMAC key import and a WebCrypto job each time) was 7% of the conflict queue's CPU.
+ * Only the exact token string is remembered; a minute bounds how long a key rotated out of a JWKS
+ * still admits a token it signed.
+ */
 export class TokenVerifier {
   private readonly verifyJwt: (token: string) => Promise<JWTPayload>;
+  private readonly clockToleranceMs: number;
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(config: AuthConfig & { jwtSecret?: string }) {
     // One algorithm family per deployment: an HS256 token is never checked against a public key.
@@ -23,6 +36,7 @@ export class TokenVerifier {
       clockTolerance: config.clockToleranceSeconds,
       requiredClaims: ['sub', 'exp'],
     };
+    this.clockToleranceMs = config.clockToleranceSeconds * 1000;
     if (config.jwksUrl) {
       const keys = createRemoteJWKSet(new URL(config.jwksUrl));
       this.verifyJwt = async (token) =>
@@ -36,6 +50,10 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until > now) return known.principal;
+    if (known) this.verified.delete(token);
     let payload: JWTPayload;
     try {
       payload = await this.verifyJwt(token);
@@ -43,7 +61,12 @@ export class TokenVerifier {
       // jose's messages name the failed check (expired, signature, audience) and never echo the token.
       throw new InvalidTokenError((error as Error).message);
     }
-    return principalFromClaims(payload);
+    const principal = principalFromClaims(payload);
+    // exp is a required claim: jose accepts the token while exp > now - tolerance.
+    const until = Math.min(now + VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 + this.clockToleranceMs);
+    if (this.verified.size >= MAX_REMEMBERED_TOKENS) this.verified.clear();
+    this.verified.set(token, { principal, until });
+    return principal;
   }
 }
 

@@ -81,7 +81,9 @@ export interface RemediationRow {
 /**
  * The lower-cased addresses in use (in any organization) of the placeholder series of the
  * address in `email` (an SQL expression), as the rename's first-free pick reads them; a
- * placeholder whose (possibly shortened) name is a prefix of the address's name counts.
+ * placeholder whose (possibly shortened) name is a prefix of the address's name counts. The
+ * partial index account_placeholder_domain_idx has the LIKE condition as its predicate: keep them
+ * equal, or each conflict filters every account on its domain again.
  */
 export function placeholdersInUseOf(email: RawBuilder<unknown>): RawBuilder<string[]> {
   return sql<string[]>`(SELECT coalesce(array_agg(lower(p.email)), '{}') FROM account p

@@ -91,7 +91,9 @@ export async function paginate<DB, TB extends keyof DB, T>(
     limit === 0
       ? []
       : await page
-          .limit(limit + 1)
+          // A literal (a whole number pageSize checked): with a parameter Postgres cannot cost the
+          // prepared statement's generic plan, so it plans every run (a quarter of the queue's time).
+          .limit(sql.lit(limit + 1))
           .modifyEnd(tag(name))
           .execute();
   const nodes = rows.slice(0, limit);

@@ -100,8 +100,48 @@ interface PgClient {
 
 /** The pg pool under TypeORM's postgres driver. */
 interface PgPool {
-  query(text: string, values: unknown[]): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(query: {
+    text: string;
+    values: unknown[];
+    name?: string;
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
+
+/**
+ * How many distinct statements a process prepares (each connection prepares one on first use and
+ * keeps it): the planned reads and the loaders are a few dozen shapes; past the bound, a new
+ * shape (an unusual selection) runs unprepared, so no client can grow the backends' plan caches.
+ */
+const MAX_PREPARED = 200;
+
+/**
+ * Statement names by text, for the pool's reads. A prepared statement is parsed once per
+ * connection and, once Postgres finds its generic plan as good as the custom ones (after five
+ * runs), planned once: the conflict queue spent as long planning its statement (ten scalar
+ * subqueries) as running it. Postgres itself keeps choosing custom plans where the parameters
+ * matter (an email prefix). A pooler in front of Postgres must keep prepared statements per
+ * client connection (PgBouncer in transaction mode: 1.21+ with max_prepared_statements).
+ */
+class PreparedNames {
+  private readonly names = new Map<string, string>();
+  private next = 0;
+
+  nameOf(text: string): string | undefined {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < MAX_PREPARED) {
+      name = `k${this.next++}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  /** A statement whose prepared form went stale (a migration changed its tables): the next run prepares it anew. */
+  forget(text: string): void {
+    if (this.names.delete(text)) this.next++;
+  }
+}
+
+const preparedNames = new WeakMap<DataSource, PreparedNames>();
 
 /**
  * A statement outside a transaction goes straight to the pool (pool.query checks a client out
@@ -115,7 +155,17 @@ class PoolConnection implements DatabaseConnection {
     const parameters = query.parameters as unknown[];
     this.dataSource.logger.logQuery(query.sql, parameters);
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
-    const result = await pool.query(query.sql, parameters);
+    let names = preparedNames.get(this.dataSource);
+    if (!names) preparedNames.set(this.dataSource, (names = new PreparedNames()));
+    let result;
+    try {
+      result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });
+    } catch (error) {
+      // Postgres refuses a prepared SELECT * once a migration changed the table's columns.
+      if (!isStaleCachedPlan(error)) throw error;
+      names.forget(query.sql);
+      result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });
+    }
     return {
       rows: result.rows as R[],
       numAffectedRows: typeof result.rowCount === 'number' ? BigInt(result.rowCount) : undefined,
@@ -184,7 +234,7 @@ export function queryBuilderFor(target: Queryable): Db {
  * appends the comment `/* x *\/`. Tags are code, never user input. `prepared` (at the start of a
  * statement run in a mutation's transaction): sent as a named statement, parsed and planned once
  * per connection (see RunnerConnection); for a big statement of fixed text whose planning costs
- * more than its execution.
+ * more than its execution. Reads on the pool are all named (PoolConnection), marked or not.
  */
 export function tag(name: string, options: { prepared?: boolean } = {}): RawBuilder<unknown> {
   if (!/^[\w:.-]+$/.test(name)) throw new Error(`not a statement tag: ${name}`);

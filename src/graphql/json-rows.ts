@@ -1,4 +1,6 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { DataSource } from 'typeorm';
+import type { Selection } from './selection';
 
 type EntityClass<T> = new () => T;
 
@@ -47,4 +49,66 @@ export function fromJson<T extends object>(dataSource: DataSource, type: EntityC
 export function manyFromJson<T extends object>(dataSource: DataSource, type: EntityClass<T>, json: unknown): T[] {
   if (!Array.isArray(json)) return [];
   return json.flatMap((row) => fromJson(dataSource, type, row) ?? []);
+}
+
+const propertyColumns = new WeakMap<DataSource, Map<EntityClass<unknown>, Map<string, string>>>();
+
+/** The entity's column names by property name. */
+function columnByProperty(dataSource: DataSource, type: EntityClass<unknown>): Map<string, string> {
+  let byType = propertyColumns.get(dataSource);
+  if (!byType) propertyColumns.set(dataSource, (byType = new Map<EntityClass<unknown>, Map<string, string>>()));
+  let columns = byType.get(type);
+  if (!columns) {
+    columns = new Map(columnsOf(dataSource, type).map(({ property, column }) => [property, column]));
+    byType.set(type, columns);
+  }
+  return columns;
+}
+
+/** The columns (with the id) of the entity's fields `names`, when every one is a column; else null. */
+export function columnsNamed(
+  dataSource: DataSource,
+  type: EntityClass<unknown>,
+  names: readonly string[],
+): string[] | null {
+  const byProperty = columnByProperty(dataSource, type);
+  const columns = new Set<string>(['id']);
+  for (const name of names) {
+    if (name === '__typename') continue;
+    const column = byProperty.get(name);
+    if (column === undefined) return null;
+    columns.add(column);
+  }
+  return [...columns];
+}
+
+/** The columns (with the id) `selection` asks for, when every field it selects is a column of the entity; else null. */
+export function selectedColumns(
+  dataSource: DataSource,
+  type: EntityClass<unknown>,
+  selection: Selection,
+): string[] | null {
+  return columnsNamed(dataSource, type, selection.names);
+}
+
+/**
+ * The row `alias` as JSON with only the columns `selection` asks for (and its id, and `extra`
+ * columns a planner reads itself), when every field selected is a column of the entity; null
+ * when a field is anything else (a field resolver may read any column: then read the whole row).
+ * Such a row is partial: it answers this selection only, so it must not prime a loader that
+ * another path of the request may ask for other columns.
+ */
+export function selectedColumnsJson(
+  dataSource: DataSource,
+  type: EntityClass<unknown>,
+  selection: Selection,
+  alias: string,
+  extra: readonly string[] = [],
+): RawBuilder<unknown> | null {
+  const selected = selectedColumns(dataSource, type, selection);
+  if (!selected) return null;
+  const columns = new Set([...selected, ...extra]);
+  // Names from the entity metadata, never from the request.
+  const pairs = [...columns].map((column) => `'${column}', ${alias}."${column}"`).join(', ');
+  return sql.raw(`jsonb_build_object(${pairs})`);
 }

@@ -130,6 +130,46 @@ describe('token verification', () => {
   });
 });
 
+describe('verified tokens remembered', () => {
+  const secret = 'y'.repeat(40);
+  const hs256 = () =>
+    new TokenVerifier({
+      jwtSecret: secret,
+      jwksUrl: undefined,
+      issuer: undefined,
+      audience: undefined,
+      clockToleranceSeconds: 30,
+    });
+  const token = (expires: string) =>
+    new SignJWT({ org: ORG, scope: 'governance:read' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .setExpirationTime(expires)
+      .sign(new TextEncoder().encode(secret));
+
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('answers a token seen before without verifying it again, and refuses it once it expired', async () => {
+    const verifier = hs256();
+    const jwt = await token('2m');
+    const first = await verifier.verify(jwt);
+    await expect(verifier.verify(jwt)).resolves.toBe(first);
+    // Three minutes on: past the minute it is remembered for, and past exp plus the 30 s tolerance.
+    jest.useFakeTimers({ now: Date.now() + 180_000 });
+    await expect(verifier.verify(jwt)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('remembers no token past its expiry, even within the minute', async () => {
+    const verifier = hs256();
+    const jwt = await token('1s');
+    await verifier.verify(jwt);
+    jest.useFakeTimers({ now: Date.now() + 40_000 });
+    await expect(verifier.verify(jwt)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});
+
 describe('auth configuration', () => {
   it('refuses to start in production without a verification key', () => {
     const config = loadConfig({ NODE_ENV: 'production' });

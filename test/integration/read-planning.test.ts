@@ -73,6 +73,40 @@ describe('reads planned from the selection', () => {
     }
   });
 
+  it('reads only the columns a queue of columns asks for, answering what the loaders answer', async () => {
+    const columns = `id kind status email summary detectedAt closedAt account { id email status managed createdAt }
+      conflictingAccount { email } scimRecord { userName lastError lastSyncedAt } directory { name ssoEmailAttribute }
+      domain { name verifiedAt }`;
+    let nodes: Array<Record<string, unknown>> = [];
+    for (const fields of [columns, `${columns} remediation { action arguments description done }`]) {
+      const { data, tags } = await counted<{ conflicts: { edges: Array<{ node: Record<string, unknown> }> } }>(
+        `{ conflicts(first: 50) { edges { node { ${fields} } } } }`,
+      );
+      expect(tags).toEqual(['conflicts']);
+      nodes = data.conflicts.edges.map((edge) => edge.node);
+      for (const relation of ['account', 'conflictingAccount', 'scimRecord', 'directory', 'domain'])
+        expect(nodes.some((node) => node[relation] !== null)).toBe(true);
+      for (const node of nodes) {
+        const one = await query<{ conflict: unknown }>(`query($id: ID!) { conflict(id: $id) { ${fields} } }`, {
+          id: node.id,
+        });
+        expect(one.conflict).toEqual(node);
+      }
+    }
+    // Another root field asking for more of a queued account gets it whole.
+    const id = (nodes.find((node) => node.account !== null)?.account as { id: string }).id;
+    const alone = await query<{ account: unknown }>(
+      `query($id: ID!) { account(id: $id) { id displayName createdAt claimedAt } }`,
+      { id },
+    );
+    const both = await query<{ account: unknown }>(
+      `query($id: ID!) { conflicts(first: 50) { edges { node { account { id email } } } }
+         account(id: $id) { id displayName createdAt claimedAt } }`,
+      { id },
+    );
+    expect(both.account).toEqual(alone.account);
+  });
+
   it('reads the queue through fragments and aliases, still in one statement', async () => {
     const { data, tags } = await counted<{ conflicts: { edges: Array<{ node: { who: unknown } }> } }>(
       `query { conflicts(first: 50) { edges { node { ...Row } } } }
@@ -137,6 +171,30 @@ describe('reads planned from the selection', () => {
         id,
       });
       expect(data._entities[i]).toEqual(one.account);
+    }
+  });
+
+  it('resolves Account entities asking for columns only with those columns, answering what the loaders answer', async () => {
+    const fields = 'id email status managed displayName createdAt claimedAt version';
+    const accounts = await query<{ accounts: { edges: Array<{ node: { id: string } }> } }>(
+      `{ accounts(first: 30) { edges { node { id } } } }`,
+    );
+    const ids = accounts.accounts.edges.map((edge) => edge.node.id);
+    const { data, tags } = await counted<{ _entities: Array<Record<string, unknown> | null> }>(
+      `query($representations: [_Any!]!) { _entities(representations: $representations) { __typename ... on Account { ${fields} } } }`,
+      {
+        representations: [...ids, ids[0].toUpperCase(), demo.globex.accountIds[0], 'not-an-id'].map((id) => ({
+          __typename: 'Account',
+          id,
+        })),
+      },
+    );
+    expect(tags).toEqual(['entities:Account']);
+    expect(data._entities.slice(-2)).toEqual([null, null]);
+    expect(data._entities[ids.length]).toEqual(data._entities[0]);
+    for (const [i, id] of ids.entries()) {
+      const one = await query<{ account: unknown }>(`query($id: ID!) { account(id: $id) { ${fields} } }`, { id });
+      expect(data._entities[i]).toEqual({ __typename: 'Account', ...(one.account as object) });
     }
   });
 
