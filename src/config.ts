@@ -51,6 +51,8 @@ export interface Config {
   embeddedPostgresPort: number | undefined;
   migrateOnStart: boolean;
   dbPoolMax: number;
+  /** Named (prepared) statements on hot paths (DB_PREPARED_STATEMENTS); off behind a pooler that does not keep them per client. */
+  dbPreparedStatements: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   shutdownTimeoutMs: number;
   auth: AuthConfig;
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env): Config {
     embeddedPostgresPort: read.integer('EMBEDDED_PG_PORT', undefined, 1024, 65535),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     dbPoolMax: read.integer('DB_POOL_MAX', 10, 1, 200),
+    dbPreparedStatements: read.boolean('DB_PREPARED_STATEMENTS', true),
     logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     auth: {

@@ -2,6 +2,7 @@ import { DataSource, type DataSourceOptions as TypeOrmOptions, type Logger } fro
 import { migrations } from '../../migrations';
 import { PostgresNamingStrategy } from './naming-strategy';
 import { installTypeParsers } from './pg-types';
+import { disablePreparedStatements } from './kysely';
 
 export interface DataSourceOptions {
   url: string;
@@ -11,11 +12,13 @@ export interface DataSourceOptions {
   /** Receives every query; tests count them, production leaves it out. */
   logger?: Logger;
   applicationName?: string;
+  /** Named (prepared) statements on hot paths; off behind a pooler that does not keep them per client. */
+  preparedStatements?: boolean;
 }
 
 export function createDataSource(options: DataSourceOptions): DataSource {
   installTypeParsers();
-  return new DataSource({
+  const dataSource = new DataSource({
     type: 'postgres',
     url: options.url,
     entities: options.entities,
@@ -39,6 +42,8 @@ export function createDataSource(options: DataSourceOptions): DataSource {
       connectionTimeoutMillis: 10_000,
     },
   });
+  if (options.preparedStatements === false) disablePreparedStatements(dataSource);
+  return dataSource;
 }
 
 /** The same server and credentials, another database. */

@@ -18,7 +18,10 @@ const MIGRATION_LOCK = 727_274_001;
 
 /** DATABASE_URL when given, otherwise a real Postgres of our own under DATA_DIR. */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPostgresPort' | 'dbPoolMax' | 'migrateOnStart'>,
+  config: Pick<
+    Config,
+    'databaseUrl' | 'dataDir' | 'embeddedPostgresPort' | 'dbPoolMax' | 'dbPreparedStatements' | 'migrateOnStart'
+  >,
   entities: DataSourceOptions['entities'],
   logger: Logger,
   queryLogger?: TypeOrmLogger,
@@ -33,6 +36,7 @@ export async function openDatabase(
     url,
     entities,
     poolMax: config.dbPoolMax,
+    preparedStatements: config.dbPreparedStatements,
     logger: queryLogger,
   });
   try {

@@ -36,6 +36,18 @@ export type Queryable = DataSource | EntityManager;
  */
 const PREPARED_MARK = '/*prepared*/';
 
+/**
+ * Data sources whose statements all go unnamed (DB_PREPARED_STATEMENTS=false): behind a pooler
+ * that does not keep prepared statements per client (PgBouncer in transaction mode before 1.21,
+ * or without max_prepared_statements), a named statement could meet a server connection that
+ * never saw it. Every statement then is parsed and planned on each run.
+ */
+const unprepared = new WeakSet<DataSource>();
+
+export function disablePreparedStatements(dataSource: DataSource): void {
+  unprepared.add(dataSource);
+}
+
 /** Part of every named statement's name; a new one once Postgres refuses a stale cached plan. */
 let preparedGeneration = 0;
 
@@ -47,8 +59,8 @@ class RunnerConnection implements DatabaseConnection {
   constructor(readonly runner: QueryRunner) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (query.sql.endsWith(PREPARED_MARK) || query.sql.slice(0, 100).includes(PREPARED_MARK))
-      return this.executePrepared(query);
+    const marked = query.sql.endsWith(PREPARED_MARK) || query.sql.slice(0, 100).includes(PREPARED_MARK);
+    if (marked && !unprepared.has(this.runner.dataSource)) return this.executePrepared(query);
     const result = (await this.runner.query(query.sql, query.parameters as unknown[], true)) as {
       records?: R[];
       affected?: number | null;
@@ -120,13 +132,18 @@ const MAX_PREPARED = 200;
  * runs), planned once: the conflict queue spent as long planning its statement (ten scalar
  * subqueries) as running it. Postgres itself keeps choosing custom plans where the parameters
  * matter (an email prefix). A pooler in front of Postgres must keep prepared statements per
- * client connection (PgBouncer in transaction mode: 1.21+ with max_prepared_statements).
+ * client connection (PgBouncer in transaction mode: 1.21+ with max_prepared_statements), or
+ * DB_PREPARED_STATEMENTS=false turns them off.
  */
 class PreparedNames {
   private readonly names = new Map<string, string>();
   private next = 0;
 
+  /** `disabled`: names none (DB_PREPARED_STATEMENTS=false). */
+  constructor(private readonly disabled = false) {}
+
   nameOf(text: string): string | undefined {
+    if (this.disabled) return undefined;
     let name = this.names.get(text);
     if (name === undefined && this.names.size < MAX_PREPARED) {
       name = `k${this.next++}`;
@@ -156,7 +173,7 @@ class PoolConnection implements DatabaseConnection {
     this.dataSource.logger.logQuery(query.sql, parameters);
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
     let names = preparedNames.get(this.dataSource);
-    if (!names) preparedNames.set(this.dataSource, (names = new PreparedNames()));
+    if (!names) preparedNames.set(this.dataSource, (names = new PreparedNames(unprepared.has(this.dataSource))));
     let result;
     try {
       result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });

@@ -37,4 +37,30 @@ describe('prepared reads', () => {
         { id: 2, note: 'x' },
       ]);
   });
+
+  it('names no statement with DB_PREPARED_STATEMENTS=false (behind a pooler that does not keep them)', async () => {
+    const unprepared = await createTestDatabase({ poolMax: 1, preparedStatements: false });
+    try {
+      const kysely = queryBuilderFor(unprepared.dataSource);
+      await sql`SELECT 1 AS one`.execute(kysely);
+      const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM pg_prepared_statements`.execute(
+        kysely,
+      );
+      expect(rows).toEqual([{ count: 0 }]);
+    } finally {
+      await unprepared.drop();
+    }
+    // The same reads on a data source with them on: named, kept by the connection.
+    const prepared = await createTestDatabase({ poolMax: 1 });
+    try {
+      const kysely = queryBuilderFor(prepared.dataSource);
+      await sql`SELECT 1 AS one`.execute(kysely);
+      const { rows } = await sql<{ count: number }>`SELECT count(*)::int AS count FROM pg_prepared_statements`.execute(
+        kysely,
+      );
+      expect(rows[0].count).toBeGreaterThan(0);
+    } finally {
+      await prepared.drop();
+    }
+  });
 });

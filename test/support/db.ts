@@ -69,7 +69,7 @@ function databaseUrl(name: string): string {
 
 /** A fresh, migrated database of this test file's own, cloned from the run's template in milliseconds. */
 export async function createTestDatabase(
-  options: { migrated?: boolean; poolMax?: number } = {},
+  options: { migrated?: boolean; poolMax?: number; preparedStatements?: boolean } = {},
 ): Promise<TestDatabase> {
   const { template, runId } = loadState();
   const name = `gov_${runId}_${randomBytes(4).toString('hex')}`;
@@ -80,7 +80,13 @@ export async function createTestDatabase(
   );
   const queries = new QueryCounter();
   const url = databaseUrl(name);
-  const dataSource = createDataSource({ url, entities, poolMax: options.poolMax ?? 10, logger: queries });
+  const dataSource = createDataSource({
+    url,
+    entities,
+    poolMax: options.poolMax ?? 10,
+    logger: queries,
+    preparedStatements: options.preparedStatements,
+  });
   await dataSource.initialize();
   return {
     dataSource,

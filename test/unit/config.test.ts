@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       migrateOnStart: true,
       dbPoolMax: 10,
+      dbPreparedStatements: true,
     });
     expect(config.dataDir).toMatch(/\.data$/);
   });
@@ -20,6 +21,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/gov',
       MIGRATE_ON_START: 'false',
       DB_POOL_MAX: '25',
+      DB_PREPARED_STATEMENTS: 'false',
       LOG_LEVEL: 'warn',
       JWT_SECRET: 'x'.repeat(32),
       JWT_ISSUER: 'https://issuer',
@@ -31,6 +33,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u:p@db:5432/gov',
       migrateOnStart: false,
       dbPoolMax: 25,
+      dbPreparedStatements: false,
       logLevel: 'warn',
       auth: { jwtSecret: 'x'.repeat(32), issuer: 'https://issuer', audience: 'governance' },
     });
