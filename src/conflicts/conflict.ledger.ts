@@ -30,9 +30,10 @@ export async function openConflict(
   spec: ConflictSpec,
 ): Promise<{ conflict: Conflict | null; opened: boolean }> {
   const store = new ConflictStore(m.db);
-  const written = (await store.upsertOpen(m.organizationId, [spec], m, 'openConflict')).at(0);
+  const written = (await store.upsertOpen(m.organizationId, [spec], m, 'openConflict', true)).at(0);
   if (written) return written;
-  // Already open with the same details (nothing was written), or held by its dismissal (nothing open).
+  // Held by its dismissal (nothing open), or opened by a transaction that committed after the
+  // statement's snapshot was taken (the upsert saw it, its read did not).
   return { conflict: await store.findOpen(m.organizationId, spec.kind, spec.causeKey), opened: false };
 }
 

@@ -227,16 +227,21 @@ export class ConflictStore {
    * Opens conflicts, or refreshes the details of those already OPEN for the same causes, in one
    * idempotent statement (the partial unique index), each opening with its audit event. A cause
    * not open whose dismissal holds (dismissalHolds, as in the rescan) is not opened. Answers the
-   * rows it wrote, `opened` telling an opening from a refresh; a cause already open with the same
-   * details, or held by its dismissal, is not among them.
+   * rows it wrote, `opened` telling an opening from a refresh; with `answerOpen` and one cause, that
+   * cause's conflict too when already open with the same details as its snapshot saw it (`opened`
+   * false; one opened by a transaction that committed since is not). A cause held by its
+   * dismissal is never among them.
    */
   async upsertOpen(
     organizationId: string,
     specs: readonly ConflictSpec[],
     who: ConflictActor,
     name: string,
+    /** One cause: also answer it when already open with the same details (see above). */
+    answerOpen = false,
   ): Promise<Array<{ conflict: Conflict; opened: boolean }>> {
     if (specs.length === 0) return [];
+    const open = answerOpen && specs.length === 1 ? specs[0] : null;
     const column = <T>(pick: (spec: ConflictSpec) => T) => specs.map(pick);
     const { rows } = await sql<Record<string, unknown> & { opened: boolean }>`${tag(name)} WITH upserted AS (
        INSERT INTO conflict AS c (organization_id, kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
@@ -254,7 +259,16 @@ export class ConflictStore {
        ${REFRESH_OPEN}
        RETURNING c.*, (xmax = 0) AS opened),
      logged AS (${conflictEvents('upserted', null, who, sql`opened`)})
-     SELECT * FROM upserted`.execute(this.db);
+     SELECT * FROM upserted${
+       // One cause already open with the same details (nothing written): what a repeated push would read next.
+       open
+         ? sql`
+     UNION ALL
+     SELECT c.*, false AS opened FROM conflict c
+      WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
+        AND c.kind = ${open.kind} AND c.cause_key = ${open.causeKey} AND NOT EXISTS (SELECT 1 FROM upserted)`
+         : sql``
+     }`.execute(this.db);
     return rows.map((row) => ({ conflict: conflicts([row])[0], opened: row.opened }));
   }
 

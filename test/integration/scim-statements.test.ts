@@ -115,6 +115,29 @@ describe('SCIM writes: statements per push', () => {
       'scim.replaceUser',
     ]);
   });
+
+  it('the same change repeated, answering 409 again', async () => {
+    await scim.post('/Users', user('count.keeper@acme.com', 'c-5'));
+    const created = await scim.post('/Users', user('count.again@acme.com', 'c-6'));
+    const change = () =>
+      scim.put(`/Users/${created.body.id}`, {
+        ...user('count.again@acme.com', 'c-6'),
+        emails: [{ primary: true, value: 'count.keeper@acme.com', type: 'work' }],
+      });
+    expect((await change()).status).toBe(409);
+    const statements = await counted(change, 409);
+    // Was 9: the conflict already open with the same details was read by a statement of its own.
+    expect(statements).toEqual([
+      'scim:authenticate',
+      'scim:replaceFacts',
+      'openConflict', // writes nothing, and answers the open conflict
+      'syncRecord:failed',
+      'reconcileConflicts:genericPlan',
+      'reconcileConflicts',
+      'reconcileConflicts:defaultPlan',
+      'scim.replaceUser',
+    ]);
+  });
 });
 
 /**
