@@ -77,6 +77,13 @@ const reads = (fact: ReadFact, kind: ConflictKind): boolean => REMEDIATION_FACT_
 /** The facts as the conflict's kind may read them: the others at their empty value. */
 function factsOfKind(facts: RemediationFacts): RemediationFacts {
   const { kind } = facts.conflict;
+  // The plan reads no other fact: its facts are already so (no copy).
+  const extra =
+    (facts.conflictingAccountIdpManaged && !reads('conflictingAccountIdpManaged', kind)) ||
+    (facts.accountIdpManaged && !reads('accountIdpManaged', kind)) ||
+    (facts.domain !== null && !reads('domain', kind)) ||
+    (facts.placeholdersInUse.length > 0 && !reads('placeholdersInUse', kind));
+  if (!extra) return facts;
   return {
     ...facts,
     conflictingAccountIdpManaged: reads('conflictingAccountIdpManaged', kind) && facts.conflictingAccountIdpManaged,
