@@ -3,9 +3,11 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { firstFreePlaceholder } from '../accounts';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
+// Plain fields: graphql-js reads them without type-graphql's per-field middleware wrapper (a queue page has ~100 steps).
 @ObjectType({
   description:
     'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.',
+  simpleResolvers: true,
 })
 export class RemediationStep {
   @Field(() => Int, { description: 'Order of the step, from 1.' })
