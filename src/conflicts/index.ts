@@ -18,6 +18,6 @@ export { reconcileConflicts, reconcileDomain, reconcileKindsOf } from './conflic
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
 export { conflictEmailMatches, placeholdersInUseOf } from './conflict.store';
-export { RemediationStep, remediationFor, type RemediationFacts } from './remediation';
+export { REMEDIATION_FACT_KINDS, RemediationStep, remediationFor, type RemediationFacts } from './remediation';
 export { ConflictFilter } from './conflict.inputs';
 export { MAX_BULK_DISMISS } from './conflict.service';

@@ -3,9 +3,11 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { firstFreePlaceholder } from '../accounts';
 import { ConflictKind, ConflictStatus } from './conflict.enums';
 
+// Plain fields: graphql-js reads them without type-graphql's per-field middleware wrapper (a queue page has ~100 steps).
 @ObjectType({
   description:
     'One step that fixes a conflict: a mutation to call with these arguments, or something to do at the IdP.',
+  simpleResolvers: true,
 })
 export class RemediationStep {
   @Field(() => Int, { description: 'Order of the step, from 1.' })
@@ -52,6 +54,47 @@ export interface RemediationFacts {
   placeholdersInUse: string[];
 }
 
+/** The facts beyond the conflict row and its record and directory, which each cost a read per conflict. */
+type ReadFact = 'conflictingAccountIdpManaged' | 'accountIdpManaged' | 'domain' | 'placeholdersInUse';
+
+/**
+ * The kinds whose steps read each fact: the queue's plan reads a fact only for these kinds (a
+ * page of DUPLICATE_ACCOUNTS needs none), and remediationFor shows any other kind the fact's
+ * empty value, so a fact read for every kind (the loader) gives the same steps.
+ */
+export const REMEDIATION_FACT_KINDS: Readonly<Record<ReadFact, readonly ConflictKind[]>> = {
+  conflictingAccountIdpManaged: [ConflictKind.EMAIL_TAKEN],
+  accountIdpManaged: [ConflictKind.DOMAIN_OWNED_ELSEWHERE],
+  domain: [
+    ConflictKind.EMAIL_TAKEN,
+    ConflictKind.UNVERIFIED_DOMAIN,
+    ConflictKind.UNMANAGED_ACCOUNT,
+    ConflictKind.STALE_EXTERNAL_ACCOUNT,
+  ],
+  placeholdersInUse: [ConflictKind.EMAIL_TAKEN],
+};
+
+const reads = (fact: ReadFact, kind: ConflictKind): boolean => REMEDIATION_FACT_KINDS[fact].includes(kind);
+
+/** The facts as the conflict's kind may read them: the others at their empty value. */
+function factsOfKind(facts: RemediationFacts): RemediationFacts {
+  const { kind } = facts.conflict;
+  // The plan reads no other fact: its facts are already so (no copy).
+  const extra =
+    (facts.conflictingAccountIdpManaged && !reads('conflictingAccountIdpManaged', kind)) ||
+    (facts.accountIdpManaged && !reads('accountIdpManaged', kind)) ||
+    (facts.domain !== null && !reads('domain', kind)) ||
+    (facts.placeholdersInUse.length > 0 && !reads('placeholdersInUse', kind));
+  if (!extra) return facts;
+  return {
+    ...facts,
+    conflictingAccountIdpManaged: reads('conflictingAccountIdpManaged', kind) && facts.conflictingAccountIdpManaged,
+    accountIdpManaged: reads('accountIdpManaged', kind) && facts.accountIdpManaged,
+    domain: reads('domain', kind) ? facts.domain : null,
+    placeholdersInUse: reads('placeholdersInUse', kind) ? facts.placeholdersInUse : [],
+  };
+}
+
 type Step = Omit<RemediationStep, 'position' | 'done'>;
 
 const mutation = (action: string, args: Record<string, unknown>, description: string): Step => ({
@@ -82,14 +125,21 @@ const SINGLE_OF: Record<string, string> = {
 export function remediationFor(facts: RemediationFacts): RemediationStep[] {
   const { conflict } = facts;
   if (conflict.status !== ConflictStatus.OPEN) return [];
-  const steps = stepsFor(facts);
+  const steps = stepsFor(factsOfKind(facts));
   // A bulk mutation takes the step its single twin names (claimAccounts after a claimAccount step).
   const taken = conflict.actionsTaken.map((action) => SINGLE_OF[action] ?? action);
   return steps.map((step, i) => {
     // Each taken action marks one step done, in order, so a repeated action does not mark later ones.
     const at = step.automated ? taken.indexOf(step.action) : -1;
     if (at >= 0) taken.splice(at, 1);
-    return { ...step, position: i + 1, done: at >= 0 };
+    return {
+      position: i + 1,
+      action: step.action,
+      automated: step.automated,
+      arguments: step.arguments,
+      description: step.description,
+      done: at >= 0,
+    };
   });
 }
 
@@ -115,7 +165,8 @@ function stepsFor({
       ]
     : [];
   const domainName = conflict.email?.split('@')[1] ?? null;
-  const verifyFirst =
+  // Only the kinds that start with the domain build its step.
+  const verifyFirst = (): Step[] =>
     domain === null
       ? domainName
         ? [
@@ -186,10 +237,10 @@ function stepsFor({
         ),
       ];
     case ConflictKind.UNVERIFIED_DOMAIN:
-      return [...verifyFirst, ...resync];
+      return [...verifyFirst(), ...resync];
     case ConflictKind.UNMANAGED_ACCOUNT:
       return [
-        ...verifyFirst,
+        ...verifyFirst(),
         mutation(
           'claimAccount',
           { accountId: conflict.accountId },

@@ -10,6 +10,7 @@ import {
   type ConflictStatus,
   type ConflictFilter,
   type RemediationFacts,
+  REMEDIATION_FACT_KINDS,
   conflictEmailMatches,
   placeholdersInUseOf,
 } from '../conflicts';
@@ -54,6 +55,26 @@ export const PLANNED_CONFLICT = {
   domain: plannedField<Domain | null>('domain'),
   remediation: plannedField<Omit<RemediationFacts, 'conflict'>>('remediation'),
 };
+
+/**
+ * `value` for the conflicts of the kinds whose remediation reads this fact, else NULL: Postgres
+ * runs the subquery of a CASE branch only for the rows that take it.
+ */
+const forKindsReading = (fact: keyof typeof REMEDIATION_FACT_KINDS, value: RawBuilder<unknown>) =>
+  sql`CASE WHEN conflict.kind IN (${sql.join(REMEDIATION_FACT_KINDS[fact].map((kind) => sql.lit(kind)))}) THEN ${value} END`;
+
+/** What remediation reads of the conflict row itself (kind, email, keys, the actions taken). */
+const REMEDIATION_COLUMNS = [
+  'kind',
+  'status',
+  'email',
+  'account_id',
+  'conflicting_account_id',
+  'scim_record_id',
+  'directory_id',
+  'domain_id',
+  'actions_taken',
+];
 
 /** Whether the account in a column of `conflict` is linked to a SCIM record (rule R1), by an index probe. */
 const idpManaged = (column: string, organizationId: string) =>
@@ -108,8 +129,7 @@ function narrowRows(ctx: Context, info: GraphQLResolveInfo, nodes: Selection, re
   );
   if (!own) return WHOLE_ROWS;
   const narrowed: Narrowed = {
-    // Remediation reads the whole conflict (its kind, email, keys, the actions taken).
-    conflict: remediation ? null : [...new Set([...own, ...CONFLICT_PLAN_COLUMNS])],
+    conflict: [...new Set([...own, ...CONFLICT_PLAN_COLUMNS, ...(remediation ? REMEDIATION_COLUMNS : [])])],
     account: selectedColumnsJson(dataSource, Account, nodes.field('account'), 't'),
     conflictingAccount: selectedColumnsJson(dataSource, Account, nodes.field('conflictingAccount'), 't'),
     scimRecord: selectedColumnsJson(
@@ -208,14 +228,20 @@ export async function planConflicts(
       q.select([
         // Scalar subqueries with LIMIT 1, not EXISTS: Postgres may hash an EXISTS over the whole
         // organization's records (a scan of all of them) where an index probe per row is cheap.
-        idpManaged('conflicting_account_id', organizationId).as('planholderidp'),
-        idpManaged('account_id', organizationId).as('planaccountidp'),
+        // Each only for the kinds whose steps read it (remediationFor ignores it for the others).
+        forKindsReading('conflictingAccountIdpManaged', idpManaged('conflicting_account_id', organizationId)).as(
+          'planholderidp',
+        ),
+        forKindsReading('accountIdpManaged', idpManaged('account_id', organizationId)).as('planaccountidp'),
         // The conflict's domain, or without one the domain of its email (as the remediation loader reads it).
-        sql`(SELECT jsonb_build_object('id', d.id, 'name', d.name, 'status', d.status) FROM domain d
+        forKindsReading(
+          'domain',
+          sql`(SELECT jsonb_build_object('id', d.id, 'name', d.name, 'status', d.status) FROM domain d
               WHERE d.organization_id = ${organizationId}
                 AND (d.id = conflict.domain_id OR (conflict.domain_id IS NULL AND d.name = split_part(lower(conflict.email), '@', 2)))
-              LIMIT 1)`.as('planremediationdomain'),
-        placeholdersInUseOf(sql`conflict.email`).as('planplaceholders'),
+              LIMIT 1)`,
+        ).as('planremediationdomain'),
+        forKindsReading('placeholdersInUse', placeholdersInUseOf(sql`conflict.email`)).as('planplaceholders'),
       ]),
     );
 
