@@ -1,5 +1,15 @@
 import { sql, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page, violatedUniqueConstraint, one } from '../db';
+import {
+  as,
+  tag,
+  type Db,
+  paginate,
+  type Keyset,
+  type Page,
+  violatedUniqueConstraint,
+  one,
+  lockTenantRow,
+} from '../db';
 import { escapeLike, isUuid } from '../common';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
@@ -176,16 +186,7 @@ export class AccountStore {
    * checks that follow see what the write will change. Another organization's id reads as absent.
    */
   async lock(organizationId: string, id: string, name: string): Promise<Account | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('account')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(Account, row);
+    return lockTenantRow(this.db, 'account', Account, organizationId, id, name);
   }
 
   /** Locks these accounts of the organization, in id order (so two claims never deadlock). */

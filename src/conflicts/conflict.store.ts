@@ -1,5 +1,5 @@
 import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page, one } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, one, lockTenantRow } from '../db';
 import { isUuid } from '../common';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus, type ConflictKind } from './conflict.enums';
@@ -335,16 +335,7 @@ export class ConflictStore {
 
   /** A conflict of the organization, locked until the transaction ends; another organization's reads as absent. */
   async lock(organizationId: string, id: string, name: string): Promise<Conflict | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('conflict')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(Conflict, row);
+    return lockTenantRow(this.db, 'conflict', Conflict, organizationId, id, name);
   }
 
   /** The organization's conflicts among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */

@@ -1,6 +1,5 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
-import { as, tag, type Db, one } from '../db';
-import { isUuid } from '../common';
+import { as, tag, type Db, one, lockTenantRow } from '../db';
 import { Directory } from './directory.entity';
 import type { IdentityProvider } from './directory.enums';
 
@@ -77,16 +76,7 @@ export class DirectoryStore {
 
   /** Reads a directory of the organization and locks it until the transaction ends. */
   async lock(organizationId: string, id: string, name: string): Promise<Directory | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('directory')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(Directory, row);
+    return lockTenantRow(this.db, 'directory', Directory, organizationId, id, name);
   }
 
   /** Applies changes to a locked directory, bumping its version; the directory is updated in place. */

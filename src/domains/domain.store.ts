@@ -1,5 +1,5 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
-import { as, tag, type Db, one } from '../db';
+import { as, tag, type Db, one, lockTenantRow } from '../db';
 import { isUuid } from '../common';
 import { Domain } from './domain.entity';
 import { DomainMigration, MigrationStatus } from './domain-migration.entity';
@@ -112,16 +112,7 @@ export class DomainStore {
 
   /** Reads a domain of the organization and locks it until the transaction ends. */
   async lock(organizationId: string, id: string, name: string): Promise<Domain | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('domain')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(Domain, row);
+    return lockTenantRow(this.db, 'domain', Domain, organizationId, id, name);
   }
 
   /** Other organizations' VERIFIED domains of this name (at most one), locked. */
