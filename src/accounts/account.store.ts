@@ -9,8 +9,9 @@ import {
   violatedUniqueConstraint,
   one,
   lockTenantRow,
+  lockTenantRows,
 } from '../db';
-import { escapeLike, isUuid } from '../common';
+import { escapeLike } from '../common';
 import { Account } from './account.entity';
 import { AccountEmailChange } from './account-email-change.entity';
 import { AccountStatus, type AccountOrigin } from './account.enums';
@@ -191,16 +192,7 @@ export class AccountStore {
 
   /** Locks these accounts of the organization, in id order (so two claims never deadlock). */
   async lockMany(organizationId: string, ids: string[], name: string): Promise<Account[]> {
-    const rows = await this.db
-      .selectFrom('account')
-      .selectAll()
-      .where('organizationId', '=', organizationId)
-      .where('id', '=', sql<string>`ANY(${ids.filter(isUuid)}::uuid[])`)
-      .orderBy('id')
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .execute();
-    return as(Account, rows);
+    return lockTenantRows(this.db, 'account', Account, organizationId, ids, name);
   }
 
   /**

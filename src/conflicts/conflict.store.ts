@@ -1,5 +1,5 @@
 import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page, one, lockTenantRow } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, one, lockTenantRow, lockTenantRows } from '../db';
 import { isUuid } from '../common';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus, type ConflictKind } from './conflict.enums';
@@ -340,18 +340,7 @@ export class ConflictStore {
 
   /** The organization's conflicts among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
   async lockMany(organizationId: string, ids: string[], name: string): Promise<Conflict[]> {
-    const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
-    if (uuids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('conflict')
-      .selectAll()
-      .where('id', '=', sql<string>`ANY(${uuids}::uuid[])`)
-      .where('organizationId', '=', organizationId)
-      .orderBy('id')
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .execute();
-    return as(Conflict, rows);
+    return lockTenantRows(this.db, 'conflict', Conflict, organizationId, ids, name);
   }
 
   /**

@@ -15,7 +15,7 @@ export {
   violatedUniqueConstraint,
 } from './pg-errors';
 export { withSavepoint } from './savepoint';
-export { lockTenantRow } from './tenant-lock';
+export { lockTenantRow, lockTenantRows } from './tenant-lock';
 export { TenantRow, VersionedTenantRow } from './tenant-row';
 export { expireIdempotencyKeys, runMutation } from './transaction';
 export type { MutationRequest, MutationScope, Outcome, Payload } from './transaction';

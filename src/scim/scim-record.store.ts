@@ -1,6 +1,6 @@
 import { sql, type Generated, type JSONColumnType, type Selectable } from 'kysely';
 import { isUuid } from '../common';
-import { as, tag, type Db, paginate, type Keyset, type Page, one } from '../db';
+import { as, tag, type Db, paginate, type Keyset, type Page, one, lockTenantRow, lockTenantRows } from '../db';
 import { Directory } from '../directories';
 import { ScimRecord, type AcceptedState, type ScimEmail } from './scim-record.entity';
 import { ScimPush } from './scim-push.entity';
@@ -165,32 +165,12 @@ export class ScimRecordStore {
 
   /** A record of the organization, locked (a GraphQL mutation's start); null for any other id. */
   async lockInOrganization(organizationId: string, id: string, name: string): Promise<ScimRecord | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('scimRecord')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(ScimRecord, row);
+    return lockTenantRow(this.db, 'scim_record', ScimRecord, organizationId, id, name);
   }
 
   /** The organization's records among `ids`, locked in id order (two bulk calls never wait on each other in a cycle). */
   async lockManyInOrganization(organizationId: string, ids: string[], name: string): Promise<ScimRecord[]> {
-    const uuids = ids.filter(isUuid).map((id) => id.toLowerCase());
-    if (uuids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('scimRecord')
-      .selectAll()
-      .where('id', '=', sql<string>`ANY(${uuids}::uuid[])`)
-      .where('organizationId', '=', organizationId)
-      .orderBy('id')
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .execute();
-    return as(ScimRecord, rows);
+    return lockTenantRows(this.db, 'scim_record', ScimRecord, organizationId, ids, name);
   }
 
   /** Another record of the directory with this userName, locked. */
