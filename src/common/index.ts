@@ -6,6 +6,7 @@ export { Change, MutationOptions, MutationPayload } from './mutation';
 export type { BlankPayload, PayloadFields, PayloadType } from './mutation';
 export { ConnectionType, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageArgs } from './pagination';
 export type { Page } from './pagination';
+export { PeriodicTask } from './periodic-task';
 export { present } from './present';
 export { escapeLike } from './sql';
 export { CommonErrorCode, notFoundError, registerUserErrorCodes, userError, UserError } from './user-error';

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { WebhookWorkerOptions } from '../config';
+import { PeriodicTask } from '../common';
 import { queryBuilderFor } from '../db';
 import { DeliveryStatus } from './webhook.entity';
 import { WebhookStore, type ClaimedDelivery } from './webhook.store';
@@ -24,9 +25,7 @@ function retryDelayMs(attempts: number, baseMs: number): number {
  * the delivery to be sent again when its lease ends), so receivers drop repeats by X-Webhook-Id.
  */
 export class WebhookWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private readonly store: WebhookStore;
   /** When this worker last pruned the delivery log (every replica does, at most hourly; a DELETE twice is harmless). */
   private lastExpiry = 0;
@@ -37,35 +36,25 @@ export class WebhookWorker {
     private readonly options: WebhookWorkerOptions,
   ) {
     this.store = new WebhookStore(queryBuilderFor(db));
+    this.task = new PeriodicTask(options.intervalMs, () =>
+      this.runOnce().then(
+        (outcome) => {
+          if (outcome.attempted > 0 || outcome.expired > 0) this.logger.info(outcome, 'delivered webhook events');
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'webhook delivery pass failed; will try again');
+        },
+      ),
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Waits for the pass in progress, then stops. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((outcome) => {
-          if (outcome.attempted > 0 || outcome.expired > 0) this.logger.info(outcome, 'delivered webhook events');
-        })
-        .catch((error: unknown) => {
-          this.logger.error({ err: error }, 'webhook delivery pass failed; will try again');
-        })
-        .finally(() => {
-          this.schedule();
-        });
-    }, this.options.intervalMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass: every due delivery (up to the batch size) gets one attempt, all at once; hourly, old ones are forgotten. */

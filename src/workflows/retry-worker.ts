@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { RetryWorkerOptions } from '../config';
+import { PeriodicTask } from '../common';
 import { queryBuilderFor, runMutation } from '../db';
 import { ScimRecordStore } from '../scim';
 import { retryDue } from './provisioning';
@@ -13,43 +14,32 @@ export const RETRY_ACTOR = 'system:retry';
  * re-checked as still due there, so no record is retried twice for one due time.
  */
 export class RetryWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly db: DataSource,
     private readonly logger: Logger,
     private readonly options: RetryWorkerOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(options.intervalMs, () =>
+      this.runOnce().then(
+        (outcome) => {
+          if (outcome.retried > 0) this.logger.info(outcome, 'retried due SCIM records');
+        },
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'retry pass failed; will try again');
+        },
+      ),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.task.start();
   }
 
   /** Waits for the pass in progress, then stops. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then((outcome) => {
-          if (outcome.retried > 0) this.logger.info(outcome, 'retried due SCIM records');
-        })
-        .catch((error: unknown) => {
-          this.logger.error({ err: error }, 'retry pass failed; will try again');
-        })
-        .finally(() => {
-          this.schedule();
-        });
-    }, this.options.intervalMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 
   /** One pass: every due record (up to the batch size) gets one attempt. */
@@ -58,7 +48,7 @@ export class RetryWorker {
     let retried = 0;
     let synced = 0;
     for (const { id, organizationId } of due) {
-      if (this.stopped) break;
+      if (this.task.stopping) break;
       const payload = await runMutation(
         this.db,
         { organizationId, actor: RETRY_ACTOR, requestId: null },
