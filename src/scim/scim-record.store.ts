@@ -369,13 +369,6 @@ export class ScimRecordStore {
     return as(Directory, rows)[0];
   }
 
-  /** The directory a SCIM token's hash names (unique), if any. */
-  async directoryByTokenHash(hash: string): Promise<Directory | null> {
-    const { rows } = await sql<Record<string, unknown>>`
-      SELECT * FROM directory WHERE token_hash = ${hash} ${tag('scim:authenticate')}`.execute(this.db);
-    return rows.length > 0 ? as(Directory, rows)[0] : null;
-  }
-
   // DataLoader batches: one statement per batch, scoped by organization.
 
   async byIds(ids: readonly string[], organizationId: string): Promise<ScimRecord[]> {
