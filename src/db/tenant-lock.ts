@@ -3,7 +3,7 @@ import { isUuid } from '../common';
 import { as, one, tag, type Db } from './kysely';
 
 /** The organizations' tables whose rows mutations lock by id before checking and changing them. */
-type LockableTable = 'account' | 'conflict' | 'directory' | 'domain' | 'scim_record';
+type LockableTable = 'account' | 'conflict' | 'directory' | 'domain' | 'domain_migration' | 'scim_record';
 
 /**
  * A row of the organization's by id, locked until the transaction ends (FOR UPDATE), so the rule

@@ -1,6 +1,5 @@
 import { sql, type Generated, type Insertable, type Updateable } from 'kysely';
 import { as, tag, type Db, one, lockTenantRow } from '../db';
-import { isUuid } from '../common';
 import { Domain } from './domain.entity';
 import { DomainMigration, MigrationStatus } from './domain-migration.entity';
 import { DomainStatus, type DomainVerificationMethod } from './domain.enums';
@@ -175,16 +174,7 @@ export class DomainStore {
 
   /** Reads a migration of the organization and locks it until the transaction ends. */
   async lockMigration(organizationId: string, id: string, name: string): Promise<DomainMigration | null> {
-    if (!isUuid(id)) return null;
-    const row = await this.db
-      .selectFrom('domainMigration')
-      .selectAll()
-      .where('id', '=', id)
-      .where('organizationId', '=', organizationId)
-      .forUpdate()
-      .modifyEnd(tag(name))
-      .executeTakeFirst();
-    return one(DomainMigration, row);
+    return lockTenantRow(this.db, 'domain_migration', DomainMigration, organizationId, id, name);
   }
 
   /** Ends a locked IN_PROGRESS migration (COMPLETED or CANCELLED), bumping its version; updated in place. */
