@@ -1,5 +1,6 @@
 /** The face of common/: what the rest of src/ imports from it. Other folders import common/ only through this file. */
 export { assertNever } from './assert-never';
+export { backoffMs } from './backoff';
 export { badUserInput, forbidden, graphQLError, unauthenticated } from './errors';
 export { isUuid } from './ids';
 export { Change, MutationOptions, MutationPayload } from './mutation';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { WebhookWorkerOptions } from '../config';
-import { PeriodicTask } from '../common';
+import { PeriodicTask, backoffMs } from '../common';
 import { queryBuilderFor } from '../db';
 import { DeliveryStatus } from './webhook.entity';
 import { WebhookStore, type ClaimedDelivery } from './webhook.store';
@@ -13,9 +13,7 @@ export type { WebhookWorkerOptions };
 const EXPIRY_INTERVAL_MS = 60 * 60_000;
 
 /** After the n-th failed attempt: base * 2^(n-1), capped at an hour (30 s, 1 min, 2, 4, ... by default). */
-function retryDelayMs(attempts: number, baseMs: number): number {
-  return Math.min(baseMs * 2 ** Math.max(0, attempts - 1), 60 * 60_000);
-}
+const retryDelayMs = (attempts: number, baseMs: number) => backoffMs(attempts, baseMs, 60 * 60_000);
 
 /**
  * Delivers the outbox: each due delivery is claimed (FOR UPDATE SKIP LOCKED, committed at once,
