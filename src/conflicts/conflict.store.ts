@@ -130,13 +130,13 @@ function sameFacts(x: string, d: string): RawBuilder<boolean> {
  * ConflictFilter.email: the conflict's email, its account's or its holder's (case-insensitively).
  * The accounts by scalar arrays: index probes on the account's email, then on the conflict's columns.
  */
-export function conflictEmailMatches(organizationId: string, email: string): RawBuilder<boolean> {
+function conflictEmailMatches(organizationId: string, email: string): RawBuilder<boolean> {
   const accounts = sql`ARRAY(SELECT a.id FROM account a WHERE a.organization_id = ${organizationId}::uuid AND lower(a.email) = lower(${email}::text))`;
   return sql<boolean>`(lower(email) = lower(${email}::text) OR account_id = ANY(${accounts}) OR conflicting_account_id = ANY(${accounts}))`;
 }
 
 /** Newest first: the portal's queue shows what just broke at the top. */
-const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
+export const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
   scope: 'conflicts',
   direction: 'desc',
   keys: [
@@ -144,6 +144,24 @@ const CONFLICT_KEYSET: Keyset<Selectable<ConflictTable>> = {
     { property: 'id', cast: 'uuid' },
   ],
 };
+
+/**
+ * The organization's conflicts a filter keeps, no columns selected yet: the one list query of the
+ * store's page and of the queue's planned read (which selects the columns it needs).
+ */
+export function conflictList(db: Db, organizationId: string, filter: ConflictFilter) {
+  let query = db.selectFrom('conflict').where('organizationId', '=', organizationId);
+  if (filter.kind) query = query.where('kind', '=', filter.kind);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.directoryId != null) {
+    // Not a uuid: no conflict can match, and Postgres would refuse the cast.
+    query = isUuid(filter.directoryId)
+      ? query.where('directoryId', '=', filter.directoryId)
+      : query.where(sql<boolean>`false`);
+  }
+  if (filter.email != null) query = query.where(conflictEmailMatches(organizationId, filter.email.trim()));
+  return query;
+}
 
 const DETAILS = [
   'summary',
@@ -376,17 +394,12 @@ export class ConflictStore {
     filter: ConflictFilter,
     args: { first?: number | null; after?: string | null },
   ): Promise<Page<Conflict>> {
-    let query = this.db.selectFrom('conflict').selectAll().where('organizationId', '=', organizationId);
-    if (filter.kind) query = query.where('kind', '=', filter.kind);
-    if (filter.status) query = query.where('status', '=', filter.status);
-    if (filter.directoryId != null) {
-      // Not a uuid: no conflict can match, and Postgres would refuse the cast.
-      query = isUuid(filter.directoryId)
-        ? query.where('directoryId', '=', filter.directoryId)
-        : query.where(sql<boolean>`false`);
-    }
-    if (filter.email != null) query = query.where(conflictEmailMatches(organizationId, filter.email.trim()));
-    const page = await paginate(query, CONFLICT_KEYSET, args, 'conflicts');
+    const page = await paginate(
+      conflictList(this.db, organizationId, filter).selectAll(),
+      CONFLICT_KEYSET,
+      args,
+      'conflicts',
+    );
     return { ...page, nodes: as(Conflict, page.nodes) };
   }
 

@@ -1,17 +1,15 @@
 import { Kind, type GraphQLResolveInfo } from 'graphql';
 import { sql, type RawBuilder } from 'kysely';
-import { isUuid } from '../common';
 import type { Context } from '../context';
-import { paginate, type Keyset, type Page, queryBuilderFor } from '../db';
+import { paginate, type Page, queryBuilderFor } from '../db';
 import { Account } from '../accounts';
 import {
   Conflict,
-  type ConflictKind,
-  type ConflictStatus,
   type ConflictFilter,
   type RemediationFacts,
+  CONFLICT_KEYSET,
   REMEDIATION_FACT_KINDS,
-  conflictEmailMatches,
+  conflictList,
   placeholdersInUseOf,
 } from '../conflicts';
 import { Directory } from '../directories';
@@ -21,26 +19,6 @@ import { connectionNodes, selectionOf, type Selection } from './selection';
 import { plannedField, setPlanned } from './planned';
 import { columnsNamed, fromJson, selectedColumnsJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
-
-/** The columns the plan filters and orders on; the statement reads every column of the row. */
-interface ConflictRow {
-  id: string;
-  organizationId: string;
-  kind: ConflictKind;
-  status: ConflictStatus;
-  directoryId: string | null;
-  detectedAt: Date;
-}
-
-/** Newest first: the portal's queue shows what just broke at the top (as ConflictService.list). */
-const CONFLICT_KEYSET: Keyset<ConflictRow> = {
-  scope: 'conflicts',
-  direction: 'desc',
-  keys: [
-    { property: 'detectedAt', cast: 'timestamptz' },
-    { property: 'id', cast: 'uuid' },
-  ],
-};
 
 /** A related row by its id in a column of `conflict`, of the same organization, as JSON (null when none). */
 const byId = (table: string, column: string, organizationId: string, json: RawBuilder<unknown> = sql`to_jsonb(t)`) =>
@@ -185,25 +163,12 @@ export async function planConflicts(
   };
 
   const narrow = narrowRows(ctx, info, nodes, wants.remediation);
-  const db = queryBuilderFor(dataSource).withTables<{ conflict: ConflictRow }>();
-  const whole = db.selectFrom('conflict').selectAll();
+  const list = conflictList(queryBuilderFor(dataSource), organizationId, filter);
+  const whole = list.selectAll();
   // Typed as the whole row: the columns left out are those nothing in this request reads.
-  const columns = narrow.conflict
-    ? (whole
-        .clearSelect()
-        .select(narrow.conflict.map((column) => sql.ref(column).as(column))) as unknown as typeof whole)
+  const query = narrow.conflict
+    ? (list.select(narrow.conflict.map((column) => sql.ref(column).as(column))) as unknown as typeof whole)
     : whole;
-  let query = columns
-    .where('organizationId', '=', organizationId)
-    .$if(filter.kind != null, (q) => q.where('kind', '=', filter.kind as ConflictKind))
-    .$if(filter.status != null, (q) => q.where('status', '=', filter.status as ConflictStatus));
-  if (filter.directoryId != null) {
-    // Not a uuid: nothing can match, and Postgres would refuse the cast.
-    query = isUuid(filter.directoryId)
-      ? query.where('directoryId', '=', filter.directoryId)
-      : query.where(sql<boolean>`false`);
-  }
-  if (filter.email != null) query = query.where(conflictEmailMatches(organizationId, filter.email.trim()));
   const selected = query
     .$if(wants.account, (q) =>
       q.select(byId('account', 'account_id', organizationId, narrow.account ?? undefined).as('planaccount')),
