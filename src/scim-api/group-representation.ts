@@ -1,15 +1,7 @@
 import { isUuid } from '../common';
 import { ScimError, type DesiredGroup, type GroupMemberRef, type ScimGroup } from '../scim';
-import {
-  SCHEMA,
-  assertStorable,
-  etagOf,
-  getAttribute,
-  isJsonObject,
-  optionalString,
-  requiredString,
-  withoutAttributes,
-} from './scim-http';
+import { assertSchemasInclude, externalIdFrom, referenceTo, resourceMeta, servedSchemas } from './representation';
+import { SCHEMA, assertStorable, getAttribute, isJsonObject, requiredString, withoutAttributes } from './scim-http';
 
 type Json = Record<string, unknown>;
 
@@ -23,18 +15,11 @@ const NOT_IN_RAW = ['id', 'meta', 'members'];
  */
 export function desiredGroupFrom(body: unknown): DesiredGroup {
   if (!isJsonObject(body)) throw new ScimError(400, 'The body must be a SCIM Group object.', 'invalidSyntax');
-  const schemas = getAttribute(body, 'schemas');
-  if (
-    schemas !== undefined &&
-    (!Array.isArray(schemas) ||
-      !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.group.toLowerCase()))
-  ) {
-    throw new ScimError(400, `"schemas" must include "${SCHEMA.group}".`, 'invalidSyntax');
-  }
+  assertSchemasInclude(body, SCHEMA.group);
   const raw = withoutAttributes(body, NOT_IN_RAW);
   assertStorable(raw);
   const displayName = requiredString(getAttribute(raw, 'displayName'), 'displayName', 1024).trim();
-  const externalId = optionalString(getAttribute(raw, 'externalId'), 'externalId', 512);
+  const externalId = externalIdFrom(getAttribute(raw, 'externalId'));
 
   const members = getAttribute(body, 'members');
   if (members !== undefined && members !== null && !Array.isArray(members))
@@ -62,7 +47,7 @@ export function desiredGroupFrom(body: unknown): DesiredGroup {
     memberIds.add(value.toLowerCase());
   }
   return {
-    externalId: externalId === null || externalId === '' ? null : externalId,
+    externalId,
     displayName,
     memberIds: [...memberIds],
     raw,
@@ -72,33 +57,16 @@ export function desiredGroupFrom(body: unknown): DesiredGroup {
 /** The SCIM Group a row is; `members` null when the caller excluded them (they were not loaded). */
 export function groupResource(group: ScimGroup, location: string, members: GroupMemberRef[] | null): Json {
   const raw = withoutAttributes(group.rawPayload, [...NOT_IN_RAW, 'schemas', 'externalId', 'displayName']);
-  const rawSchemas = getAttribute(group.rawPayload, 'schemas');
-  const schemas = Array.isArray(rawSchemas)
-    ? rawSchemas.filter((schema): schema is string => typeof schema === 'string')
-    : [];
   const resource: Json = {
-    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.group.toLowerCase())
-      ? schemas
-      : [SCHEMA.group, ...schemas],
+    schemas: servedSchemas(group.rawPayload, SCHEMA.group),
     id: group.id,
     ...(group.externalId !== null ? { externalId: group.externalId } : {}),
     displayName: group.displayName,
     ...raw,
   };
   if (members !== null) {
-    resource.members = members.map((member) => ({
-      value: member.id,
-      display: member.display,
-      $ref: location.replace(/\/Groups\/[^/]+$/, `/Users/${member.id}`),
-      type: 'User',
-    }));
+    resource.members = members.map((member) => referenceTo(location, 'Users', member.id, member.display, 'User'));
   }
-  resource.meta = {
-    resourceType: 'Group',
-    created: group.createdAt.toISOString(),
-    lastModified: group.updatedAt.toISOString(),
-    location,
-    version: etagOf(group.version),
-  };
+  resource.meta = resourceMeta('Group', group, location);
   return resource;
 }

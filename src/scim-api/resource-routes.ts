@@ -1,5 +1,4 @@
 import { Router, type Request, type Response } from 'express';
-import type { Directory } from '../directories';
 import { parseFilter, ScimError, type ScimOutcome } from '../scim';
 import {
   listRequestFromQuery,
@@ -10,26 +9,10 @@ import {
   type Projection,
 } from './list-request';
 import { resourceUrl, scimCall } from './resource-urls';
-import type { ScimCall } from './scim-call';
+import type { ResourceService, ResourceWrite } from './resource-service';
 import { callerDirectory, etagMatches, etagOf, notFound, sendScim, sendScimError } from './scim-http';
 
 type Json = Record<string, unknown>;
-
-/** The service behind one SCIM resource type: reads by directory, writes as the directory's push. */
-interface ResourceService<T> {
-  list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: T[] }>;
-  find(directory: Directory, id: string): Promise<T | null>;
-  create(call: ScimCall, body: unknown): Promise<ScimOutcome<T>>;
-  replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<ScimOutcome<T>>;
-  patch(
-    call: ScimCall,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    location: string,
-  ): Promise<ScimOutcome<T>>;
-  remove(call: ScimCall, id: string, ifMatch: string | undefined): Promise<ScimOutcome<T>>;
-}
 
 export interface ResourceEndpoint<T extends { id: string; version: number }> {
   /** The path segment, also the resource type in `meta.location`. */
@@ -41,13 +24,20 @@ export interface ResourceEndpoint<T extends { id: string; version: number }> {
   represent: (req: Request, res: Response, rows: T[], projection: Projection, fresh: boolean) => Promise<Json[]>;
 }
 
+/** The resource a PUT, PATCH or DELETE names, as the services take it. */
+const resourceWrite = (req: Request<{ id: string }>, res: Response): ResourceWrite => ({
+  call: scimCall(res),
+  id: req.params.id,
+  ifMatch: req.get('if-match'),
+});
+
 /** RFC 7644 §3.2-3.6 for one resource type: list, .search, get (with If-None-Match), POST, PUT, PATCH, DELETE. */
 export function resourceRoutes<T extends { id: string; version: number }>(endpoint: ResourceEndpoint<T>): Router {
   const { path, singular, service, represent } = endpoint;
   const router = Router();
 
   const list = async (req: Request, res: Response, request: ListRequest) => {
-    const { total, rows } = await service.list(callerDirectory(res), request);
+    const { total, rows } = await service.reads.list(callerDirectory(res), request);
     sendScim(res, 200, listResponse(total, request, await represent(req, res, rows, request.projection, false)));
   };
 
@@ -77,7 +67,7 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
 
   router.get(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
-    const found = await service.find(callerDirectory(res), req.params.id);
+    const found = await service.reads.find(callerDirectory(res), req.params.id);
     if (!found) {
       sendScimError(res, notFound(singular));
       return;
@@ -98,27 +88,17 @@ export function resourceRoutes<T extends { id: string; version: number }>(endpoi
 
   router.put(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
-    await answer(
-      req,
-      res,
-      await service.replace(scimCall(res), req.params.id, req.body, req.get('if-match')),
-      projection,
-    );
+    await answer(req, res, await service.replace(resourceWrite(req, res), req.body), projection);
   });
 
   router.patch(`/${path}/:id`, async (req, res) => {
     const projection = projectionFromQuery(req.query);
     const location = resourceUrl(req, res, path, req.params.id);
-    await answer(
-      req,
-      res,
-      await service.patch(scimCall(res), req.params.id, req.body, req.get('if-match'), location),
-      projection,
-    );
+    await answer(req, res, await service.patch(resourceWrite(req, res), req.body, location), projection);
   });
 
   router.delete(`/${path}/:id`, async (req, res) => {
-    await answer(req, res, await service.remove(scimCall(res), req.params.id, req.get('if-match')), {
+    await answer(req, res, await service.remove(resourceWrite(req, res)), {
       attributes: null,
       excludedAttributes: null,
     });
@@ -132,7 +112,7 @@ type SearchPart = (req: Request, res: Response, request: ListRequest) => Promise
 
 export function searchPart<T extends { id: string; version: number }>(endpoint: ResourceEndpoint<T>): SearchPart {
   return async (req, res, request) => {
-    const { total, rows } = await endpoint.service.list(callerDirectory(res), request);
+    const { total, rows } = await endpoint.service.reads.list(callerDirectory(res), request);
     return { total, resources: await endpoint.represent(req, res, rows, request.projection, false) };
   };
 }

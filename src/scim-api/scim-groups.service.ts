@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { MutationScope } from '../db';
-import type { Directory } from '../directories';
 import {
   GROUP_PATCH_OPTIONS,
   applyPatch,
@@ -14,7 +13,7 @@ import {
   type GroupOutcome,
 } from '../scim';
 import { desiredGroupFrom, groupResource } from './group-representation';
-import type { ListRequest } from './list-request';
+import type { ResourceService, ResourceWrite } from './resource-service';
 import { inScimTransaction, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
 
@@ -22,8 +21,8 @@ import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
  * The Groups endpoint's operations, each write one transaction as the IdP. Group changes are
  * audited (they are not user pushes, so they do not enter a record's push history).
  */
-export class ScimGroupService {
-  private readonly reads: ScimGroupQueries;
+export class ScimGroupService implements ResourceService<ScimGroup> {
+  readonly reads: ScimGroupQueries;
 
   constructor(private readonly db: DataSource) {
     this.reads = new ScimGroupQueries(db);
@@ -51,7 +50,7 @@ export class ScimGroupService {
     );
   }
 
-  replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<GroupOutcome> {
+  replace({ call, id, ifMatch }: ResourceWrite, body: unknown): Promise<GroupOutcome> {
     return this.write(call, 'scim.replaceGroup', async (m) => {
       const group = await lockGroup(m, call.directory, id);
       if (!group) throw notFound('Group');
@@ -61,13 +60,7 @@ export class ScimGroupService {
   }
 
   /** Members add/remove (Okta's value filters and Entra's value lists), displayName replace, and the rest of RFC 7644 §3.5.2. */
-  patch(
-    call: ScimCall,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    location: string,
-  ): Promise<GroupOutcome> {
+  patch({ call, id, ifMatch }: ResourceWrite, body: unknown, location: string): Promise<GroupOutcome> {
     return this.write(call, 'scim.patchGroup', async (m) => {
       const group = await lockGroup(m, call.directory, id);
       if (!group) throw notFound('Group');
@@ -83,21 +76,13 @@ export class ScimGroupService {
     });
   }
 
-  remove(call: ScimCall, id: string, ifMatch: string | undefined): Promise<GroupOutcome> {
+  remove({ call, id, ifMatch }: ResourceWrite): Promise<GroupOutcome> {
     return this.write(call, 'scim.deleteGroup', async (m) => {
       const group = await lockGroup(m, call.directory, id);
       if (!group) throw notFound('Group');
       if (!ifMatchHolds(ifMatch, group.version)) throw preconditionFailed();
       return scimGroupMutations.remove(m, group);
     });
-  }
-
-  find(directory: Directory, id: string): Promise<ScimGroup | null> {
-    return this.reads.find(directory, id);
-  }
-
-  list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimGroup[] }> {
-    return this.reads.list(directory, request);
   }
 
   membersOf(groupIds: string[]): Promise<Map<string, GroupMemberRef[]>> {

@@ -17,7 +17,7 @@ import {
   lockUser,
   recordIdInDirectory,
 } from '../scim';
-import type { ListRequest } from './list-request';
+import type { ResourceService, ResourceWrite } from './resource-service';
 import { inScimTransaction, storablePayload, type ScimCall } from './scim-call';
 import { ifMatchHolds, notFound, preconditionFailed } from './scim-http';
 import { desiredUserFrom, keepActiveUnlessGiven, userResource, type UserGroupRef } from './user-representation';
@@ -30,12 +30,12 @@ export type UserOutcome = ScimOutcome<ScimRecord>;
  * turning pushes into records, accounts and conflicts is provisioning.ts's job, reused as is.
  * Every push lands in the push history, refused ones included (with the status the IdP got).
  */
-export class ScimUserService {
-  private readonly records: ScimRecordQueries;
+export class ScimUserService implements ResourceService<ScimRecord> {
+  readonly reads: ScimRecordQueries;
   private readonly groups: ScimGroupQueries;
 
   constructor(private readonly db: DataSource) {
-    this.records = new ScimRecordQueries(db);
+    this.reads = new ScimRecordQueries(db);
     this.groups = new ScimGroupQueries(db);
   }
 
@@ -104,7 +104,7 @@ export class ScimUserService {
   }
 
   /** PUT /Users/{id}: full replace. */
-  replace(call: ScimCall, id: string, body: unknown, ifMatch: string | undefined): Promise<UserOutcome> {
+  replace({ call, id, ifMatch }: ResourceWrite, body: unknown): Promise<UserOutcome> {
     return this.push(call, 'scim.replaceUser', ScimOperation.REPLACE, body, async (m, target) => {
       // The body is read first, so the record and the facts of syncing it come in one read; an
       // unreadable body is still answered after the id and the If-Match (404, 412, then 400).
@@ -128,13 +128,7 @@ export class ScimUserService {
   }
 
   /** PATCH /Users/{id}: the operations apply to the current resource; the result is the new desired state. */
-  patch(
-    call: ScimCall,
-    id: string,
-    body: unknown,
-    ifMatch: string | undefined,
-    location: string,
-  ): Promise<UserOutcome> {
+  patch({ call, id, ifMatch }: ResourceWrite, body: unknown, location: string): Promise<UserOutcome> {
     return this.push(call, 'scim.patchUser', ScimOperation.PATCH, body, async (m, target) => {
       const record = await lockUser(m, call.directory, id);
       if (!record) throw notFound('User');
@@ -148,7 +142,7 @@ export class ScimUserService {
   }
 
   /** DELETE /Users/{id}: the record goes (deleteScimRecord's logic, the IdP as actor); its account and history stay. */
-  remove(call: ScimCall, id: string, ifMatch: string | undefined): Promise<UserOutcome> {
+  remove({ call, id, ifMatch }: ResourceWrite): Promise<UserOutcome> {
     return this.push(call, 'scim.deleteUser', ScimOperation.DELETE, undefined, async (m, target) => {
       const record = await lockUser(m, call.directory, id);
       if (!record) throw notFound('User');
@@ -175,14 +169,6 @@ export class ScimUserService {
         },
       );
     });
-  }
-
-  find(directory: Directory, id: string): Promise<ScimRecord | null> {
-    return this.records.find(directory, id);
-  }
-
-  list(directory: Directory, request: ListRequest): Promise<{ total: number; rows: ScimRecord[] }> {
-    return this.records.list(directory, request);
   }
 
   groupsOf(recordIds: string[]): Promise<Map<string, UserGroupRef[]>> {

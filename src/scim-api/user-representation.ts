@@ -8,10 +8,10 @@ import {
   ScimError,
   SyncStatus,
 } from '../scim';
+import { assertSchemasInclude, externalIdFrom, referenceTo, resourceMeta, servedSchemas } from './representation';
 import {
   SCHEMA,
   assertStorable,
-  etagOf,
   getAttribute,
   isJsonObject,
   optionalString,
@@ -73,19 +73,12 @@ function parseEmails(value: unknown): ScimEmail[] {
  */
 export function desiredUserFrom(body: unknown): DesiredUser {
   if (!isJsonObject(body)) throw new ScimError(400, 'The body must be a SCIM User object.', 'invalidSyntax');
-  const schemas = getAttribute(body, 'schemas');
-  if (
-    schemas !== undefined &&
-    (!Array.isArray(schemas) ||
-      !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SCHEMA.user.toLowerCase()))
-  ) {
-    throw new ScimError(400, `"schemas" must include "${SCHEMA.user}".`, 'invalidSyntax');
-  }
+  assertSchemasInclude(body, SCHEMA.user);
   const raw = canonicalKeys(withoutAttributes(body, NOT_STORED));
   assertStorable(raw);
 
   const userName = requiredString(raw.userName, 'userName', MAX_IDENTIFIER).trim();
-  const externalId = optionalString(raw.externalId, 'externalId', MAX_IDENTIFIER);
+  const externalId = externalIdFrom(raw.externalId);
   const name = raw.name === undefined || raw.name === null ? {} : raw.name;
   if (!isJsonObject(name)) throw new ScimError(400, "Attribute 'name' must be an object.", 'invalidValue');
   if (isJsonObject(raw.name)) raw.name = canonicalKeys(raw.name);
@@ -104,7 +97,7 @@ export function desiredUserFrom(body: unknown): DesiredUser {
   }
 
   return {
-    externalId: externalId === null || externalId === '' ? null : externalId,
+    externalId,
     userName,
     emails,
     givenName: optionalString(getAttribute(name, 'givenName'), 'name.givenName', MAX_TEXT),
@@ -143,22 +136,14 @@ export function userResource(stored: ScimRecord, location: string, groups: UserG
     'emails',
     'active',
   ]);
-  const rawSchemas = getAttribute(record.rawPayload, 'schemas');
-  const schemas = Array.isArray(rawSchemas)
-    ? rawSchemas.filter(
-        (schema): schema is string =>
-          typeof schema === 'string' && schema.toLowerCase() !== SCHEMA.provisioning.toLowerCase(),
-      )
-    : [];
   const rawName = getAttribute(record.rawPayload, 'name');
   const name: Json = isJsonObject(rawName) ? withoutAttributes(rawName, ['givenName', 'familyName']) : {};
   if (record.givenName !== null) name.givenName = record.givenName;
   if (record.familyName !== null) name.familyName = record.familyName;
 
   const resource: Json = {
-    schemas: schemas.some((schema) => schema.toLowerCase() === SCHEMA.user.toLowerCase())
-      ? schemas
-      : [SCHEMA.user, ...schemas],
+    // The provisioning extension is the server's to add (below), never echoed from the payload.
+    schemas: servedSchemas(record.rawPayload, SCHEMA.user, [SCHEMA.provisioning]),
     id: record.id,
     ...(record.externalId !== null ? { externalId: record.externalId } : {}),
     userName: record.userName,
@@ -174,19 +159,8 @@ export function userResource(stored: ScimRecord, location: string, groups: UserG
     resource[SCHEMA.provisioning] = { status: SyncStatus.PENDING, detail: stored.lastError };
   }
   if (groups && groups.length > 0) {
-    resource.groups = groups.map((group) => ({
-      value: group.id,
-      display: group.displayName,
-      $ref: location.replace(/\/Users\/[^/]+$/, `/Groups/${group.id}`),
-      type: 'direct',
-    }));
+    resource.groups = groups.map((group) => referenceTo(location, 'Groups', group.id, group.displayName, 'direct'));
   }
-  resource.meta = {
-    resourceType: 'User',
-    created: record.createdAt.toISOString(),
-    lastModified: record.updatedAt.toISOString(),
-    location,
-    version: etagOf(record.version),
-  };
+  resource.meta = resourceMeta('User', record, location);
   return resource;
 }
