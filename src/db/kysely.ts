@@ -227,6 +227,11 @@ class TypeOrmDriver implements Driver {
 
 const builders = new WeakMap<Queryable, Db>();
 
+// One for every builder: each mutation gets a builder of its own, and a new plugin would start
+// with empty name caches (snake_case of every identifier computed again on every push).
+// Nested keys stay as stored: jsonb payloads (SCIM resources, audit before/after) are data.
+const camelCase = new CamelCasePlugin({ maintainNestedObjectKeys: true });
+
 /** The query builder over a pool or a transaction; one per target, made on first use. */
 export function queryBuilderFor(target: Queryable): Db {
   let db = builders.get(target);
@@ -238,8 +243,7 @@ export function queryBuilderFor(target: Queryable): Db {
         createIntrospector: (kysely) => new PostgresIntrospector(kysely),
         createQueryCompiler: () => new PostgresQueryCompiler(),
       },
-      // Nested keys stay as stored: jsonb payloads (SCIM resources, audit before/after) are data.
-      plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+      plugins: [camelCase],
     });
     builders.set(target, db);
   }
