@@ -24,7 +24,13 @@ compiler.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
   // The first pass is done: start the server on fresh output.
   if (!server && /Watching for file changes/.test(String(chunk))) {
-    server = run(['--watch', '--watch-preserve-output', '--max-old-space-size=192', 'dist/src/main.js']);
+    server = run([
+      '--watch',
+      '--watch-preserve-output',
+      '--max-old-space-size=192',
+      '--max-semi-space-size=32',
+      'dist/src/main.js',
+    ]);
     server.once('exit', (code, signal) => stop(signal ? 0 : (code ?? 1)));
   }
 });
