@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ExpiringMap } from '../common';
 import { OrganizationService } from '../organizations';
 
 /** How long an organization seen to exist is believed to, without asking again. */
@@ -12,7 +13,7 @@ const MAX_REMEMBERED = 10_000;
  * costs no query; unknown ids are never remembered, so an organization created a moment ago works at once.
  */
 export class KnownOrganizations {
-  private readonly knownUntil = new Map<string, number>();
+  private readonly known = new ExpiringMap<string, true>(MAX_REMEMBERED);
   private readonly asking = new Map<string, Promise<boolean>>();
   private readonly organizations: OrganizationService;
 
@@ -24,8 +25,7 @@ export class KnownOrganizations {
   }
 
   async exists(organizationId: string): Promise<boolean> {
-    const until = this.knownUntil.get(organizationId);
-    if (until !== undefined && until > Date.now()) return true;
+    if (this.known.get(organizationId)) return true;
     // Callers arriving together share one query.
     let answer = this.asking.get(organizationId);
     if (!answer) {
@@ -37,11 +37,10 @@ export class KnownOrganizations {
 
   private async lookUp(organizationId: string): Promise<boolean> {
     if (!(await this.organizations.exists(organizationId))) {
-      this.knownUntil.delete(organizationId);
+      this.known.delete(organizationId);
       return false;
     }
-    if (this.knownUntil.size >= MAX_REMEMBERED) this.knownUntil.clear();
-    this.knownUntil.set(organizationId, Date.now() + this.ttlMs);
+    this.known.set(organizationId, true, Date.now() + this.ttlMs);
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { AuthConfig } from '../config';
-import { isUuid } from '../common';
+import { ExpiringMap, isUuid } from '../common';
 import { ALL_SCOPES, type Scope } from './scopes';
 import type { Principal } from './principal';
 
@@ -26,7 +26,7 @@ const MAX_REMEMBERED_TOKENS = 10_000;
 export class TokenVerifier {
   private readonly verifyJwt: (token: string) => Promise<JWTPayload>;
   private readonly clockToleranceMs: number;
-  private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  private readonly verified = new ExpiringMap<string, Principal>(MAX_REMEMBERED_TOKENS);
 
   constructor(config: AuthConfig & { jwtSecret?: string }) {
     // One algorithm family per deployment: an HS256 token is never checked against a public key.
@@ -51,9 +51,8 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const now = Date.now();
-    const known = this.verified.get(token);
-    if (known && known.until > now) return known.principal;
-    if (known) this.verified.delete(token);
+    const known = this.verified.get(token, now);
+    if (known) return known;
     let payload: JWTPayload;
     try {
       payload = await this.verifyJwt(token);
@@ -64,8 +63,7 @@ export class TokenVerifier {
     const principal = principalFromClaims(payload);
     // exp is a required claim: jose accepts the token while exp > now - tolerance.
     const until = Math.min(now + VERIFIED_TTL_MS, (payload.exp ?? 0) * 1000 + this.clockToleranceMs);
-    if (this.verified.size >= MAX_REMEMBERED_TOKENS) this.verified.clear();
-    this.verified.set(token, { principal, until });
+    this.verified.set(token, principal, until);
     return principal;
   }
 }

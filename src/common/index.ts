@@ -10,6 +10,7 @@ export type { Page } from './pagination';
 export { PeriodicTask } from './periodic-task';
 export { present } from './present';
 export { escapeLike } from './sql';
+export { ExpiringMap } from './expiring-map';
 export { CommonErrorCode, notFoundError, registerUserErrorCodes, userError, UserError } from './user-error';
 export type { UserErrorCode } from './user-error';
 export { staleVersion } from './version';

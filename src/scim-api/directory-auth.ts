@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
-import { isUuid } from '../common';
+import { ExpiringMap, isUuid } from '../common';
 import { directoryTokenMatches, hashDirectoryToken } from '../directories';
 import type { RateLimiter } from '../http';
 import { ScimError, ScimRecordQueries } from '../scim';
@@ -18,6 +18,8 @@ const directoryNotFound = () => new ScimError(404, 'Resource not found.');
 
 /** How long a token that proved its directory stays exempt from the per-address failure limit. */
 const RECENTLY_VALID_MS = 10 * 60_000;
+/** Only valid tokens are remembered, one per directory: the bound is never reached in practice. */
+const MAX_RECENTLY_VALID = 10_000;
 
 /**
  * Finds the directory whose SCIM token the caller presents: by the token's hash (unique), then a
@@ -31,15 +33,7 @@ const RECENTLY_VALID_MS = 10 * 60_000;
  */
 export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
   const records = new ScimRecordQueries(db);
-  const recentlyValid = new Map<string, number>();
-  let lastSweep = Date.now();
-  const provedRecently = (hash: string, now: number) => {
-    if (now - lastSweep > 60_000) {
-      lastSweep = now;
-      for (const [known, until] of recentlyValid) if (until <= now) recentlyValid.delete(known);
-    }
-    return (recentlyValid.get(hash) ?? 0) > now;
-  };
+  const recentlyValid = new ExpiringMap<string, true>(MAX_RECENTLY_VALID);
 
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const match = BEARER.exec(req.get('authorization') ?? '');
@@ -50,7 +44,7 @@ export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
     const token = match[1];
     const hash = hashDirectoryToken(token);
     const client = `scim-auth:${req.ip ?? 'unknown'}`;
-    if (failures && !provedRecently(hash, Date.now())) {
+    if (failures && !recentlyValid.get(hash)) {
       const verdict = failures.check(client);
       if (!verdict.allowed) {
         sendScimError(
@@ -70,7 +64,7 @@ export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });
       return;
     }
-    if (failures) recentlyValid.set(hash, Date.now() + RECENTLY_VALID_MS);
+    if (failures) recentlyValid.set(hash, true, Date.now() + RECENTLY_VALID_MS);
     const requested = req.params.directoryId;
     if (!isUuid(requested) || requested.toLowerCase() !== directory.id) {
       sendScimError(res, directoryNotFound());
