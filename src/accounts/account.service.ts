@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { queryBuilderFor, type Db, type Queryable, type Page, type MutationScope } from '../db';
 import { asciiDomain } from '../domains';
-import { notFoundError, staleVersion, type Locked } from '../common';
+import { type Locked, lockedAsExpected } from '../common';
 import type { Account } from './account.entity';
 import { changeAccountEmail } from './account-email-change';
 import { firstFreePlaceholder, placeholderSeriesPrefix } from './email';
@@ -50,9 +50,7 @@ export async function lockAccount(
   field = 'accountId',
 ): Promise<Locked<Account>> {
   const account = await new AccountStore(m.db).lock(m.organizationId, input.accountId, m.action);
-  if (!account) return { row: null, refusal: notFoundError('account', field) };
-  const stale = staleVersion(input.expectedVersion, account);
-  return stale ? { row: account, refusal: stale } : { row: account, refusal: null };
+  return lockedAsExpected(account, input.expectedVersion, 'account', field);
 }
 
 const MAX_PLACEHOLDER_ATTEMPTS = 100;

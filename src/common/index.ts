@@ -13,5 +13,5 @@ export { escapeLike } from './sql';
 export { ExpiringMap } from './expiring-map';
 export { CommonErrorCode, notFoundError, registerUserErrorCodes, userError, UserError } from './user-error';
 export type { UserErrorCode } from './user-error';
-export { staleVersion } from './version';
+export { lockedAsExpected, staleVersion } from './version';
 export type { Locked } from './version';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { queryBuilderFor, type Page, type MutationScope } from '../db';
-import { staleVersion, CommonErrorCode, notFoundError, present, userError, type UserError } from '../common';
+import { CommonErrorCode, notFoundError, present, userError, type UserError, lockedAsExpected } from '../common';
 import type { Conflict } from './conflict.entity';
 import { ConflictStatus } from './conflict.enums';
 import { ConflictErrorCode } from './conflict.errors';
@@ -66,10 +66,14 @@ export const conflictMutations = {
       };
     }
     const store = new ConflictStore(m.db);
-    const conflict = await store.lock(m.organizationId, input.id, m.action);
-    if (!conflict) return { kind: 'refused', error: notFoundError('conflict', 'id'), conflict: null };
-    const stale = staleVersion(input.expectedVersion, conflict);
-    if (stale) return { kind: 'refused', error: stale, conflict };
+    const locked = lockedAsExpected(
+      await store.lock(m.organizationId, input.id, m.action),
+      input.expectedVersion,
+      'conflict',
+      'id',
+    );
+    if (locked.refusal) return { kind: 'refused', error: locked.refusal, conflict: locked.row };
+    const conflict = locked.row;
     if (conflict.status !== ConflictStatus.OPEN) {
       return {
         kind: 'refused',

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { notFoundError, staleVersion, type Locked } from '../common';
+import { type Locked, lockedAsExpected } from '../common';
 import { queryBuilderFor, type MutationScope } from '../db';
 import type { Directory } from './directory.entity';
 import { DirectoryStore } from './directory.store';
@@ -28,7 +28,5 @@ export async function lockDirectory(
   field: string,
 ): Promise<Locked<Directory>> {
   const directory = await new DirectoryStore(m.db).lock(m.organizationId, id, m.action);
-  if (!directory) return { row: null, refusal: notFoundError('directory', field) };
-  const stale = staleVersion(expectedVersion, directory);
-  return stale ? { row: directory, refusal: stale } : { row: directory, refusal: null };
+  return lockedAsExpected(directory, expectedVersion, 'directory', field);
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { notFoundError, userError, type UserError, staleVersion, type Locked } from '../common';
+import { userError, type UserError, type Locked, lockedAsExpected } from '../common';
 import { queryBuilderFor, type Db, type MutationScope } from '../db';
 import type { DomainFacts } from '../rules';
 import type { Domain } from './domain.entity';
@@ -54,9 +54,7 @@ export async function lockDomain(
   input: { id: string; expectedVersion?: number | null },
 ): Promise<Locked<Domain>> {
   const domain = await new DomainStore(m.db).lock(m.organizationId, input.id, m.action);
-  if (!domain) return { row: null, refusal: notFoundError('domain', 'id') };
-  const stale = staleVersion(input.expectedVersion, domain);
-  return stale ? { row: domain, refusal: stale } : { row: domain, refusal: null };
+  return lockedAsExpected(domain, input.expectedVersion, 'domain', 'id');
 }
 
 /** What the rules read of a domain, and what the audit trail keeps of it. */

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { queryBuilderFor, type Db, type Page, type MutationScope } from '../db';
-import { notFoundError, staleVersion, type Locked } from '../common';
+import { type Locked, lockedAsExpected } from '../common';
 import { DirectoryStore, type Directory } from '../directories';
 import type { DirectoryListRequest } from './directory-list';
 import type { ScimRecord } from './scim-record.entity';
@@ -78,7 +78,5 @@ export async function lockCurrentRecord(
   expectedVersion: number | null | undefined,
 ): Promise<Locked<ScimRecord>> {
   const row = await new ScimRecordStore(m.db).lockInOrganization(m.organizationId, id, m.action);
-  if (!row) return { row: null, refusal: notFoundError('SCIM record', 'id') };
-  const stale = staleVersion(expectedVersion, row);
-  return stale ? { row, refusal: stale } : { row, refusal: null };
+  return lockedAsExpected(row, expectedVersion, 'SCIM record', 'id');
 }

@@ -1,4 +1,4 @@
-import { CommonErrorCode, notFoundError, userError, type UserError, staleVersion } from '../common';
+import { CommonErrorCode, userError, type UserError, lockedAsExpected } from '../common';
 import type { MutationScope } from '../db';
 import { R4, R5, check, violationOf, type DomainFacts } from '../rules';
 import { ConflictKind, causeKey, openConflicts, reconcileConflicts, resolveConflicts } from '../conflicts';
@@ -162,10 +162,14 @@ export async function endDomainMigration(
   status: MigrationStatus.COMPLETED | MigrationStatus.CANCELLED,
 ): Promise<MigrationOutcome> {
   const store = new DomainStore(m.db);
-  const migration = await store.lockMigration(m.organizationId, input.id, m.action);
-  if (!migration) return { kind: 'refused', errors: [notFoundError('domain migration', 'id')] };
-  const stale = staleVersion(input.expectedVersion, migration);
-  if (stale) return { kind: 'refused', errors: [stale], migration };
+  const locked = lockedAsExpected(
+    await store.lockMigration(m.organizationId, input.id, m.action),
+    input.expectedVersion,
+    'domain migration',
+    'id',
+  );
+  if (locked.refusal) return { kind: 'refused', errors: [locked.refusal], migration: locked.row };
+  const migration = locked.row;
   if (migration.status !== MigrationStatus.IN_PROGRESS) {
     const error = userError(
       DomainErrorCode.MIGRATION_ENDED,
