@@ -7,6 +7,7 @@ import {
   type Keyset,
   type Page,
   violatedUniqueConstraint,
+  withSavepoint,
   one,
   lockTenantRow,
   lockTenantRows,
@@ -250,17 +251,16 @@ export class AccountStore {
    * savepoint so that its refusal does not end the transaction.
    */
   async changeEmail(account: Account, email: string, emailDomain: string): Promise<boolean> {
-    await sql`SAVEPOINT account_email`.execute(this.db);
     try {
       // Renames and the IdP's pushes of a new address (SCIM calls this too) are activity.
-      await this.update(account, { email, emailDomain }, 'changeAccountEmail', { activity: true });
+      await withSavepoint(this.db, () =>
+        this.update(account, { email, emailDomain }, 'changeAccountEmail', { activity: true }),
+      );
+      return true;
     } catch (error) {
-      await sql`ROLLBACK TO SAVEPOINT account_email`.execute(this.db);
       if (violatedUniqueConstraint(error) !== 'account_email_lower_key') throw error;
       return false;
     }
-    await sql`RELEASE SAVEPOINT account_email`.execute(this.db);
-    return true;
   }
 
   /** Lower-cased addresses of the placeholder series `local+duplicatedN@domain` already in use. */
