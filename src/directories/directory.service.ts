@@ -15,6 +15,11 @@ export class DirectoryService {
   list(organizationId: string): Promise<Directory[]> {
     return this.store.list(organizationId);
   }
+
+  /** The directory a SCIM token's hash names, if any (authentication compares the token itself). */
+  byTokenHash(hash: string): Promise<Directory | null> {
+    return this.store.byTokenHash(hash);
+  }
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { ExpiringMap, isUuid } from '../common';
-import { directoryTokenMatches, hashDirectoryToken } from '../directories';
+import { DirectoryService, directoryTokenMatches, hashDirectoryToken } from '../directories';
 import type { RateLimiter } from '../http';
-import { ScimError, ScimRecordQueries } from '../scim';
+import { ScimError } from '../scim';
 import { scimLocals, sendScimError } from './scim-http';
 
 const BEARER = /^Bearer[ \t]+([A-Za-z0-9._~+/=-]{1,512})[ \t]*$/i;
@@ -32,7 +32,7 @@ const MAX_RECENTLY_VALID = 10_000;
  * that check, so an IdP sharing an egress address with a guesser goes on working.
  */
 export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
-  const records = new ScimRecordQueries(db);
+  const directories = new DirectoryService(db);
   const recentlyValid = new ExpiringMap<string, true>(MAX_RECENTLY_VALID);
 
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -58,7 +58,7 @@ export function authenticateDirectory(db: DataSource, failures?: RateLimiter) {
         return;
       }
     }
-    const directory = await records.directoryByTokenHash(hash);
+    const directory = await directories.byTokenHash(hash);
     if (!directory || !directoryTokenMatches(token, directory.tokenHash)) {
       failures?.take(client);
       sendScimError(res, unauthorized(), { 'WWW-Authenticate': 'Bearer realm="SCIM", error="invalid_token"' });

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { queryBuilderFor, type Db, type Page, type MutationScope } from '../db';
 import { type Locked, lockedAsExpected } from '../common';
-import { DirectoryStore, type Directory } from '../directories';
+import type { Directory } from '../directories';
 import type { DirectoryListRequest } from './directory-list';
 import type { ScimRecord } from './scim-record.entity';
 import { ScimRecordStore } from './scim-record.store';
@@ -36,11 +36,9 @@ export class ScimRecordService {
 /** The Users endpoint's reads, on the pool. */
 export class ScimRecordQueries {
   private readonly store: ScimRecordStore;
-  private readonly directories: DirectoryStore;
 
   constructor(db: DataSource) {
     this.store = new ScimRecordStore(queryBuilderFor(db));
-    this.directories = new DirectoryStore(queryBuilderFor(db));
   }
 
   /** A record of this directory, or null (another directory's or organization's id reads as absent). */
@@ -50,11 +48,6 @@ export class ScimRecordQueries {
 
   list(directory: Directory, request: DirectoryListRequest): Promise<{ total: number; rows: ScimRecord[] }> {
     return this.store.directoryPage(directory, request);
-  }
-
-  /** The directory a SCIM token's hash names, if any (authentication compares the token itself). */
-  directoryByTokenHash(hash: string): Promise<Directory | null> {
-    return this.directories.byTokenHash(hash);
   }
 }
 
