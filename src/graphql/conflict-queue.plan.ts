@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { sql, type RawBuilder } from 'kysely';
 import type { Context } from '../context';
 import { paginate, type Page, queryBuilderFor } from '../db';
@@ -15,7 +15,7 @@ import {
 import { Directory } from '../directories';
 import { Domain } from '../domains';
 import { ScimRecord } from '../scim';
-import { connectionNodes, selectionOf, type Selection } from './selection';
+import { connectionNodes, isOnlyRootField, selectionOf, type Selection } from './selection';
 import { plannedField, setPlanned } from './planned';
 import { columnsNamed, fromJson, selectedColumnsJson } from './json-rows';
 import { entityOf, recordJson } from './relations';
@@ -97,8 +97,7 @@ const CONFLICT_PLAN_COLUMNS = [
  */
 function narrowRows(ctx: Context, info: GraphQLResolveInfo, nodes: Selection, remediation: boolean): Narrowed {
   const dataSource = ctx.services.db;
-  const roots = info.operation.selectionSet.selections;
-  if (roots.length !== 1 || roots[0].kind !== Kind.FIELD) return WHOLE_ROWS;
+  if (!isOnlyRootField(info)) return WHOLE_ROWS;
   const relations = new Set<string>(Object.keys(PLANNED_CONFLICT));
   const own = columnsNamed(
     dataSource,

@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { sql } from 'kysely';
 import { isUuid } from '../common';
 import { Scope } from '../auth';
@@ -6,7 +6,7 @@ import type { Context } from '../context';
 import { queryBuilderFor, tag } from '../db';
 import { Account } from '../accounts';
 import { accountRelationColumns, accountRelations, primeAccount } from './account-search.plan';
-import { selectionOf, type Selection } from './selection';
+import { isOnlyRootField, selectionOf, type Selection } from './selection';
 import { selectedColumns } from './json-rows';
 import { entityOf } from './relations';
 
@@ -100,8 +100,7 @@ function narrowedColumns(
   selection: Selection,
   representations: readonly unknown[],
 ): string[] | null {
-  const roots = info.operation.selectionSet.selections;
-  if (roots.length !== 1 || roots[0].kind !== Kind.FIELD || !representations.every(isAccount)) return null;
+  if (!isOnlyRootField(info) || !representations.every(isAccount)) return null;
   return selectedColumns(ctx.services.db, Account, selection);
 }
 

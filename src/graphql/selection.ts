@@ -158,6 +158,16 @@ export class Selection {
   }
 }
 
+/**
+ * Whether the field being resolved is the operation's one root field (no fragment at the root):
+ * then nothing else in the request can ask a loader for the rows its planner reads, and the
+ * planner may read only the columns selected.
+ */
+export function isOnlyRootField(info: GraphQLResolveInfo): boolean {
+  const roots = info.operation.selectionSet.selections;
+  return roots.length === 1 && roots[0].kind === Kind.FIELD;
+}
+
 /** What the field being resolved selects on its result, over every node of it in the request. */
 export function selectionOf(info: GraphQLResolveInfo): Selection {
   const document: Document = {
