@@ -32,7 +32,7 @@ export function detectConflicts(m: MutationScope): Promise<DetectionResult> {
  * at once (a domain's status): the rules' own detectors decide, so the change and a later rescan
  * cannot disagree. `elsewhere`: in another organization's ledger, its events by a system actor.
  */
-function reconcileKinds(
+export function reconcileKinds(
   m: MutationScope,
   kinds: readonly ConflictKind[],
   elsewhere?: { organizationId: string; actor: `system:${string}` },
@@ -41,11 +41,6 @@ function reconcileKinds(
   const detectors = DETECTORS.filter((detector) => kinds.includes(detector.kind));
   const who = elsewhere ? { actor: elsewhere.actor, action: m.action, requestId: null } : m;
   return new ConflictStore(m.db).rescan(organizationId, detectionSet(organizationId, detectors), who, { kinds });
-}
-
-/** reconcileKinds in the scope's own organization: the rescan of these kinds only. */
-export function reconcileKindsOf(m: MutationScope, kinds: readonly ConflictKind[]): Promise<DetectionResult> {
-  return reconcileKinds(m, kinds);
 }
 
 /**

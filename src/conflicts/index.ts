@@ -14,7 +14,7 @@ export {
   settleUnmanagedConflicts,
   type ConflictSpec,
 } from './conflict.ledger';
-export { reconcileConflicts, reconcileDomain, reconcileKindsOf } from './conflict-detection';
+export { reconcileConflicts, reconcileDomain, reconcileKinds } from './conflict-detection';
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
 export { CONFLICT_KEYSET, conflictList, placeholdersInUseOf } from './conflict.store';

@@ -5,7 +5,7 @@ import {
   causeKey,
   openConflicts,
   reconcileDomain,
-  reconcileKindsOf,
+  reconcileKinds,
   type ConflictSpec,
 } from '../conflicts';
 import { AccountStore } from '../accounts';
@@ -62,7 +62,7 @@ export async function addDomain(
   input: { name: string; method: DomainVerificationMethod },
 ): Promise<DomainOutcome> {
   const outcome = await domainMutations.add(m, input);
-  if (outcome.kind === 'changed') await reconcileKindsOf(m, [ConflictKind.UNVERIFIED_DOMAIN, ConflictKind.EMAIL_TAKEN]);
+  if (outcome.kind === 'changed') await reconcileKinds(m, [ConflictKind.UNVERIFIED_DOMAIN, ConflictKind.EMAIL_TAKEN]);
   return outcome;
 }
 
