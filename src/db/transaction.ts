@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely, QueryCreator } from 'kysely';
 import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Logger } from 'pino';
-import { CommonErrorCode, userError, type UserError, type Change } from '../common';
+import { CommonErrorCode, backoffMs, userError, type UserError, type Change } from '../common';
 import { IdempotencyStore } from './idempotency.store';
 import { queryBuilderFor, tag, type Db } from './kysely';
 import { isRetryableTransactionError } from './pg-errors';
@@ -74,7 +74,7 @@ const MAX_ATTEMPTS = 4;
  * at once let the loser take its locks again while the winner's statement still waited on them:
  * two resyncs taking the same address deadlocked on every attempt (about 1 run in 10).
  */
-const retryDelayMs = (attempt: number) => Math.random() * 10 * 2 ** attempt;
+const retryDelayMs = (attempt: number) => Math.random() * backoffMs(attempt + 1, 10, 1_000);
 
 /**
  * Runs one mutation in one transaction: the idempotency key is claimed first, the service
