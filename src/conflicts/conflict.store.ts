@@ -163,15 +163,16 @@ export function conflictList(db: Db, organizationId: string, filter: ConflictFil
   return query;
 }
 
-const DETAILS = [
-  'summary',
-  'email',
+/** The columns naming a conflict's related rows: its account, the holder, record, directory and domain. */
+export const CONFLICT_RELATION_COLUMNS = [
   'account_id',
   'conflicting_account_id',
   'scim_record_id',
   'directory_id',
   'domain_id',
 ] as const;
+
+const DETAILS = ['summary', 'email', ...CONFLICT_RELATION_COLUMNS] as const;
 
 // The OPEN conflict for the same cause keeps its row; its details (and version) change only when they differ.
 const REFRESH_OPEN = sql`ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN'

@@ -17,7 +17,7 @@ export {
 export { reconcileConflicts, reconcileDomain, reconcileKinds } from './conflict-detection';
 export { ConflictService, conflictMutations, type ConflictOutcome } from './conflict.service';
 export { createConflictLoaders } from './conflict.loaders';
-export { CONFLICT_KEYSET, conflictList, placeholdersInUseOf } from './conflict.store';
+export { CONFLICT_KEYSET, CONFLICT_RELATION_COLUMNS, conflictList, placeholdersInUseOf } from './conflict.store';
 export { REMEDIATION_FACT_KINDS, RemediationStep, remediationFor, type RemediationFacts } from './remediation';
 export { ConflictFilter } from './conflict.inputs';
 export { MAX_BULK_DISMISS } from './conflict.service';

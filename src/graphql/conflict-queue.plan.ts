@@ -8,6 +8,7 @@ import {
   type ConflictFilter,
   type RemediationFacts,
   CONFLICT_KEYSET,
+  CONFLICT_RELATION_COLUMNS,
   REMEDIATION_FACT_KINDS,
   conflictList,
   placeholdersInUseOf,
@@ -42,17 +43,7 @@ const forKindsReading = (fact: keyof typeof REMEDIATION_FACT_KINDS, value: RawBu
   sql`CASE WHEN conflict.kind IN (${sql.join(REMEDIATION_FACT_KINDS[fact].map((kind) => sql.lit(kind)))}) THEN ${value} END`;
 
 /** What remediation reads of the conflict row itself (kind, email, keys, the actions taken). */
-const REMEDIATION_COLUMNS = [
-  'kind',
-  'status',
-  'email',
-  'account_id',
-  'conflicting_account_id',
-  'scim_record_id',
-  'directory_id',
-  'domain_id',
-  'actions_taken',
-];
+const REMEDIATION_COLUMNS = ['kind', 'status', 'email', ...CONFLICT_RELATION_COLUMNS, 'actions_taken'];
 
 /** Whether the account in a column of `conflict` is linked to a SCIM record (rule R1), by an index probe. */
 const idpManaged = (column: string, organizationId: string) =>
@@ -76,14 +67,7 @@ const WHOLE_ROWS: Narrowed = {
 };
 
 /** What the plan itself reads of a conflict row: the relations' keys, and the keyset's for the cursor. */
-const CONFLICT_PLAN_COLUMNS = [
-  'account_id',
-  'conflicting_account_id',
-  'scim_record_id',
-  'directory_id',
-  'domain_id',
-  'detected_at',
-];
+const CONFLICT_PLAN_COLUMNS = [...CONFLICT_RELATION_COLUMNS, 'detected_at'];
 
 /**
  * The related rows as JSON of only the columns their selections ask for (a queue page reads a
