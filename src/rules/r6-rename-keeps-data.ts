@@ -3,7 +3,7 @@ import { tag } from '../db';
 import { AccountErrorCode } from '../accounts';
 import { ConflictKind } from './kinds';
 import { SUMMARY_TEMPLATES } from './summaries';
-import type { ConflictDetector, Rule } from './rule';
+import type { ConflictDetector, Rule, Subjects } from './rule';
 
 export type R6Facts =
   /** A rename (or push) to `newEmail`, which `takenBy` holds (null: nobody). */
@@ -51,6 +51,22 @@ const STRAY_FIRST = sql`(array_agg(a.id ORDER BY lower(a.email) = lower(r.email)
          (array_agg(r.id ORDER BY lower(a.email) = lower(r.email), a.created_at, a.id))[1], NULL::uuid, NULL::uuid`;
 
 /**
+ * The emails that may name several accounts. In a full rescan, only those of `wanted` records:
+ * account emails are unique under lower() (account_email_lower_key), so of two accounts under one
+ * key at least one has another address, and its record is in `wanted`. That reads 3,500 keys
+ * instead of lowering and hashing every record's email (100 ms of the rescan at 100,000 records).
+ * A change's reconcile looks at its subjects' emails, which `wanted` (its subjects' records only)
+ * may not hold: another record under the key can be the one that wants it.
+ */
+function duplicateEmailCandidates(organizationId: string, only: Subjects): RawBuilder<unknown> {
+  if (only.all) return sql`SELECT DISTINCT lower(email) AS key FROM wanted WHERE account_id IS NOT NULL`;
+  return sql`SELECT lower(email) AS key FROM scim_record
+             WHERE organization_id = ${organizationId} AND email IS NOT NULL AND account_id IS NOT NULL
+               AND ${only.email(sql`lower(email)`)}
+             GROUP BY lower(email) HAVING count(*) > 1`;
+}
+
+/**
  * DUPLICATE_ACCOUNTS: one person, several accounts: the same wanted email, or the same
  * externalId, on different accounts. Keys held by more than one record are found by hashing (no
  * sort of every record, no text per record: comparing account ids as text cost half the rescan's
@@ -63,10 +79,7 @@ const duplicateAccounts: ConflictDetector = {
     SELECT 'DUPLICATE_ACCOUNTS'::text, 'email:' || e.key,
            format(${SUMMARY_TEMPLATES.DUPLICATE_ACCOUNTS}::text, e.key, count(DISTINCT a.id), string_agg(DISTINCT a.email, ', ')),
            e.key, ${STRAY_FIRST}
-      FROM (SELECT lower(email) AS key FROM scim_record
-             WHERE organization_id = ${organizationId} AND email IS NOT NULL AND account_id IS NOT NULL
-               AND ${only.email(sql`lower(email)`)}
-             GROUP BY lower(email) HAVING count(*) > 1) e
+      FROM (${duplicateEmailCandidates(organizationId, only)}) e
       CROSS JOIN LATERAL (SELECT r.id, r.email, r.account_id FROM scim_record r
                            WHERE r.organization_id = ${organizationId} AND r.account_id IS NOT NULL AND lower(r.email) = e.key
                           OFFSET 0) r
