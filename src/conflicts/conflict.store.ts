@@ -261,15 +261,27 @@ export class ConflictStore {
   ): Promise<Array<{ conflict: Conflict; opened: boolean }>> {
     if (specs.length === 0) return [];
     const open = answerOpen && specs.length === 1 ? specs[0] : null;
-    const column = <T>(pick: (spec: ConflictSpec) => T) => specs.map(pick);
-    const { rows } = await sql<Record<string, unknown> & { opened: boolean }>`${tag(name)} WITH upserted AS (
+    const values = (pick: (spec: ConflictSpec) => string | null, type: 'text' | 'uuid') =>
+      specs.length === 1 ? sql`${pick(specs[0])}::${sql.raw(type)}` : sql`${specs.map(pick)}::${sql.raw(type)}[]`;
+    const row = sql.join([
+      values((spec) => spec.kind, 'text'),
+      values((spec) => spec.causeKey, 'text'),
+      values((spec) => spec.summary, 'text'),
+      values((spec) => spec.email ?? null, 'text'),
+      values((spec) => spec.accountId ?? null, 'uuid'),
+      values((spec) => spec.conflictingAccountId ?? null, 'uuid'),
+      values((spec) => spec.scimRecordId ?? null, 'uuid'),
+      values((spec) => spec.directoryId ?? null, 'uuid'),
+      values((spec) => spec.domainId ?? null, 'uuid'),
+    ]);
+    // One cause (a push's) as a VALUES row, not unnest: a generic plan then also expects one row,
+    // so the named statement is planned once per connection instead of on every push (0.8 ms of
+    // Postgres CPU each: its custom plans, counting unnest's elements, always looked cheaper).
+    const { rows } = await sql<
+      Record<string, unknown> & { opened: boolean }
+    >`${tag(name, { prepared: specs.length === 1 })} WITH upserted AS (
        INSERT INTO conflict AS c (organization_id, kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
-       SELECT ${organizationId}::uuid, d.* FROM unnest(
-         ${column((spec) => spec.kind)}::text[], ${column((spec) => spec.causeKey)}::text[],
-         ${column((spec) => spec.summary)}::text[], ${column((spec) => spec.email ?? null)}::text[],
-         ${column((spec) => spec.accountId ?? null)}::uuid[], ${column((spec) => spec.conflictingAccountId ?? null)}::uuid[],
-         ${column((spec) => spec.scimRecordId ?? null)}::uuid[], ${column((spec) => spec.directoryId ?? null)}::uuid[],
-         ${column((spec) => spec.domainId ?? null)}::uuid[])
+       SELECT ${organizationId}::uuid, d.* FROM ${specs.length === 1 ? sql`(VALUES (${row}))` : sql`unnest(${row})`}
          AS d (kind, cause_key, ${sql.join(DETAILS.map((d) => sql.ref(d)))})
        -- An OPEN conflict of the cause is still refreshed; only a new opening waits on the dismissal.
        WHERE NOT ${dismissalHolds(organizationId)}

@@ -238,7 +238,7 @@ export class ScimRecordStore {
       .set({ ...stateValues(changes), version: sql`version + 1`, updatedAt: sql`now()` })
       .where('id', '=', record.id)
       .returning(['version', 'updatedAt'])
-      .modifyEnd(tag(name))
+      .modifyEnd(tag(name, { prepared: true }))
       .executeTakeFirstOrThrow();
     return Object.assign(record, changes, row);
   }

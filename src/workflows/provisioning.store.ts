@@ -244,7 +244,7 @@ export class ProvisioningStore {
         RETURNING scim_record.version, scim_record.updated_at)
       SELECT ${accountColumns('account')}, record.version, record.updated_at
       FROM account LEFT JOIN record ON true
-      ${tag('syncRecord:createAccount')}`.execute(this.db);
+      ${tag('syncRecord:createAccount', { prepared: true })}`.execute(this.db);
     const row = rows.at(0);
     if (!row) return null;
     const account = accountOf(row, 'account');
@@ -282,7 +282,7 @@ export class ProvisioningStore {
         WHERE id = ${record.id} RETURNING version, updated_at)
       SELECT record.version, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
       FROM record LEFT JOIN account ON true
-      ${tag('syncRecord:synced')}`.execute(this.db);
+      ${tag('syncRecord:synced', { prepared: true })}`.execute(this.db);
     const [row] = rows;
     Object.assign(record, changes, { version: row.version, updatedAt: row.updatedAt });
     if (changesAccount) {
