@@ -212,25 +212,6 @@ export class ScimRecordStore {
     return row?.id ?? null;
   }
 
-  /** A new PENDING record; null when a unique index (userName, externalId) already holds its identity. */
-  async insert(organizationId: string, directoryId: string, state: RecordState): Promise<ScimRecord | null> {
-    const row = await this.db
-      .insertInto('scimRecord')
-      .values({
-        organizationId,
-        directoryId,
-        ...state,
-        emails: JSON.stringify(state.emails),
-        rawPayload: JSON.stringify(state.rawPayload),
-        acceptedState: state.acceptedState ? JSON.stringify(state.acceptedState) : null,
-      })
-      .onConflict((oc) => oc.doNothing())
-      .returningAll()
-      .modifyEnd(tag('scim:createRecord'))
-      .executeTakeFirst();
-    return one(ScimRecord, row);
-  }
-
   /** Applies changes to a locked record, bumping its version; the record object follows. */
   async update(record: ScimRecord, changes: Partial<RecordState> & RecordSyncState, name: string): Promise<ScimRecord> {
     const row = await this.db

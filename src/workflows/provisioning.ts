@@ -409,15 +409,15 @@ export type PushResult =
  * reads, and the next create of that user takes it over.
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
-  const records = new ScimRecordStore(m.db);
   const state = desiredState(desired);
   for (let attempt = 0; attempt < 3; attempt++) {
-    // One read: both identities (the record with this userName and the one with this externalId),
-    // locked, and the facts of syncing a new record (its email's domain and holder).
-    const { found, facts } = await new ProvisioningStore(m.db).createFacts(
+    // One statement: both identities (the record with this userName and the one with this
+    // externalId), locked, the facts of syncing a new record (its email's domain and holder), and
+    // the new record when neither identity exists.
+    const { found, facts, fresh } = await new ProvisioningStore(m.db).createFacts(
       m.organizationId,
-      { directoryId: directory.id, userName: desired.userName, externalId: desired.externalId },
-      state.email,
+      directory.id,
+      state,
     );
     const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
     const byExternalId = desired.externalId
@@ -435,11 +435,9 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
     // A refused create's record: the IdP was told no, so its next create (a retry or a new try) is the create.
     if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
 
-    // Invisible to SCIM reads until a sync accepts it (a create refused 409 changes nothing GET answers).
-    const record = await records.insert(m.organizationId, directory.id, { ...state, acceptedState: {} });
     // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
-    if (!record) continue;
-    return settle(m, directory, record, ScimOperation.CREATE, 201, null, facts);
+    if (!fresh) continue;
+    return settle(m, directory, fresh, ScimOperation.CREATE, 201, null, facts);
   }
   return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
 }

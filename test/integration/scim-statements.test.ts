@@ -51,8 +51,7 @@ describe('SCIM writes: statements per push', () => {
     // were four reads, and the account's insert and the record's sync two writes.
     expect(statements).toEqual([
       'scim:authenticate',
-      'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
-      'scim:createRecord',
+      'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains; the new record
       'syncRecord:createAccount', // the account, and the record's sync linking it
       // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
       // A named statement run with its cached generic plan, planning only for this statement
