@@ -16,7 +16,6 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { createHash } from 'node:crypto';
 import { QueryFailedError, type DataSource, type EntityManager, type QueryRunner } from 'typeorm';
 import { isStaleCachedPlan } from './pg-errors';
 
@@ -53,9 +52,6 @@ export function disablePreparedStatements(dataSource: DataSource): void {
   unprepared.add(dataSource);
 }
 
-/** Part of every named statement's name; a new one once Postgres refuses a stale cached plan. */
-let preparedGeneration = 0;
-
 /**
  * Statements run through TypeORM's query runners: one pool, one logger (tests count statements
  * through it), one transaction owner (the mutation runner). Kysely only builds and types them.
@@ -78,16 +74,16 @@ class RunnerConnection implements DatabaseConnection {
 
   /**
    * A statement marked `prepared` (see `tag`) goes to the transaction's pg client as a named
-   * statement (its name a hash of its text), so each connection parses and plans it once and then
-   * reuses the plan; logged and failing as TypeORM's runner would.
+   * statement (named as the pool names it: preparedNamesOf), so each connection parses and plans
+   * it once and then reuses the plan; logged and failing as TypeORM's runner would.
    */
   private async executePrepared<R>(query: CompiledQuery): Promise<QueryResult<R>> {
     const parameters = query.parameters as unknown[];
     const client = (await this.runner.connect()) as PgClient;
     this.runner.dataSource.logger.logQuery(query.sql, parameters, this.runner);
-    const name = `p${preparedGeneration}_${createHash('sha1').update(query.sql).digest('hex').slice(0, 24)}`;
+    const names = preparedNamesOf(this.runner.dataSource);
     try {
-      const result = await client.query({ name, text: query.sql, values: parameters });
+      const result = await client.query({ name: names.nameOf(query.sql), text: query.sql, values: parameters });
       return {
         rows: result.rows as R[],
         numAffectedRows: typeof result.rowCount === 'number' ? BigInt(result.rowCount) : undefined,
@@ -95,7 +91,7 @@ class RunnerConnection implements DatabaseConnection {
     } catch (error) {
       this.runner.dataSource.logger.logQueryError(error as Error, query.sql, parameters, this.runner);
       // A migration changed what it returns: every statement is parsed anew, and the transaction retried.
-      if (isStaleCachedPlan(error)) preparedGeneration++;
+      if (isStaleCachedPlan(error)) names.forgetAll();
       throw new QueryFailedError(query.sql, parameters, error as Error);
     }
   }
@@ -109,7 +105,7 @@ class RunnerConnection implements DatabaseConnection {
 /** A transaction's pg client, as TypeORM's postgres query runner holds it. */
 interface PgClient {
   query(config: {
-    name: string;
+    name: string | undefined;
     text: string;
     values: unknown[];
   }): Promise<{ rows: unknown[]; rowCount: number | null }>;
@@ -126,13 +122,15 @@ interface PgPool {
 
 /**
  * How many distinct statements a process prepares (each connection prepares one on first use and
- * keeps it): the planned reads and the loaders are a few dozen shapes; past the bound, a new
- * shape (an unusual selection) runs unprepared, so no client can grow the backends' plan caches.
+ * keeps it): the planned reads, the loaders and the statements marked `prepared` are a few dozen
+ * shapes; past the bound, a new shape (an unusual selection) runs unprepared, so no client can
+ * grow the backends' plan caches.
  */
-const MAX_PREPARED = 200;
+const MAX_PREPARED = 300;
 
 /**
- * Statement names by text, for the pool's reads. A prepared statement is parsed once per
+ * Statement names by text: the pool's reads and the transactions' marked statements alike (one
+ * scheme; a name is never reused for another text). A prepared statement is parsed once per
  * connection and, once Postgres finds its generic plan as good as the custom ones (after five
  * runs), planned once: the conflict queue spent as long planning its statement (ten scalar
  * subqueries) as running it. Postgres itself keeps choosing custom plans where the parameters
@@ -161,9 +159,20 @@ class PreparedNames {
   forget(text: string): void {
     if (this.names.delete(text)) this.next++;
   }
+
+  /** Every statement prepared anew (under new names): a transaction retried after a stale plan meets no other. */
+  forgetAll(): void {
+    this.names.clear();
+  }
 }
 
 const preparedNames = new WeakMap<DataSource, PreparedNames>();
+
+function preparedNamesOf(dataSource: DataSource): PreparedNames {
+  let names = preparedNames.get(dataSource);
+  if (!names) preparedNames.set(dataSource, (names = new PreparedNames(unprepared.has(dataSource))));
+  return names;
+}
 
 /**
  * A statement outside a transaction goes straight to the pool (pool.query checks a client out
@@ -177,8 +186,7 @@ class PoolConnection implements DatabaseConnection {
     const parameters = query.parameters as unknown[];
     this.dataSource.logger.logQuery(query.sql, parameters);
     const pool = (this.dataSource.driver as unknown as { master: PgPool }).master;
-    let names = preparedNames.get(this.dataSource);
-    if (!names) preparedNames.set(this.dataSource, (names = new PreparedNames(unprepared.has(this.dataSource))));
+    const names = preparedNamesOf(this.dataSource);
     let result;
     try {
       result = await pool.query({ text: query.sql, values: parameters, name: names.nameOf(query.sql) });
