@@ -6,11 +6,14 @@ import {
   allDetected,
   detectionSet,
   subjectCtes,
+  subjectIdsOf,
   type ChangedSubjects,
+  type SubjectIds,
 } from '../rules';
+import { Precompiled } from '../db';
 import type { Conflict } from './conflict.entity';
 import type { ConflictKind } from './conflict.enums';
-import { ConflictStore } from './conflict.store';
+import { ConflictStore, rescanStatement, type ConflictActor, type RescanRow } from './conflict.store';
 
 export interface DetectionResult {
   opened: Conflict[];
@@ -55,18 +58,37 @@ export function reconcileConflicts(
   /** Only these kinds: what the change can move (all when absent). */
   kinds?: readonly ConflictKind[],
 ): Promise<DetectionResult> {
-  const detectors = kinds ? DETECTORS.filter((detector) => kinds.includes(detector.kind)) : DETECTORS;
-  return new ConflictStore(m.db).rescan(
-    m.organizationId,
-    detectionSet(m.organizationId, detectors, CHANGED_SUBJECTS),
-    m,
-    {
-      ctes: subjectCtes(m.organizationId, changed),
-      causeKeys: SUBJECT_CAUSE_KEYS,
-      // Always named: the open conflicts to resolve are then found by the open-cause index.
-      kinds: kinds ?? [...new Set(DETECTORS.map((detector) => detector.kind))],
-    },
-  );
+  const { organizationId, actor, action, requestId } = m;
+  return new ConflictStore(m.db).reconcile(reconcileStatement(kinds), {
+    ...subjectIdsOf(changed),
+    organizationId,
+    actor,
+    action,
+    requestId,
+  });
+}
+
+type ReconcileArgs = SubjectIds & ConflictActor & { organizationId: string };
+
+/** The reconcile of each set of kinds, compiled on first use: a process runs a handful of shapes. */
+const reconcileStatements = new Map<string, Precompiled<ReconcileArgs, RescanRow>>();
+
+function reconcileStatement(kinds: readonly ConflictKind[] | undefined): Precompiled<ReconcileArgs, RescanRow> {
+  const shape = kinds ? [...kinds].sort().join(',') : '*';
+  let statement = reconcileStatements.get(shape);
+  if (!statement) {
+    const detectors = kinds ? DETECTORS.filter((detector) => kinds.includes(detector.kind)) : DETECTORS;
+    statement = new Precompiled((args) =>
+      rescanStatement(args.organizationId, detectionSet(args.organizationId, detectors, CHANGED_SUBJECTS), args, {
+        ctes: subjectCtes(args.organizationId, args),
+        causeKeys: SUBJECT_CAUSE_KEYS,
+        // Always named: the open conflicts to resolve are then found by the open-cause index.
+        kinds: kinds ?? [...new Set(DETECTORS.map((detector) => detector.kind))],
+      }),
+    );
+    reconcileStatements.set(shape, statement);
+  }
+  return statement;
 }
 
 /**

@@ -1,5 +1,16 @@
 import { sql, type Generated, type RawBuilder, type Selectable } from 'kysely';
-import { as, tag, type Db, paginate, type Keyset, type Page, one, lockTenantRow, lockTenantRows } from '../db';
+import {
+  as,
+  tag,
+  type Db,
+  paginate,
+  type Keyset,
+  type Page,
+  one,
+  lockTenantRow,
+  lockTenantRows,
+  type Precompiled,
+} from '../db';
 import { isUuid } from '../common';
 import { Conflict } from './conflict.entity';
 import { ConflictStatus, type ConflictKind } from './conflict.enums';
@@ -236,7 +247,74 @@ function conflictEvents(
          FROM ${sql.table(from)} WHERE ${where}`;
 }
 
-type ChangedRow = Record<string, unknown> & { change: 'opened' | 'resolved' };
+/** What a rescan looks at: all of the organization, or some kinds and causes (a reconcile). */
+export interface RescanScope {
+  /** CTEs the detection and `causeKeys` read (the subjects of a change). */
+  ctes?: RawBuilder<unknown>;
+  /** Only conflicts of these kinds (`detected` selects only them too). */
+  kinds?: readonly ConflictKind[];
+  /** Only conflicts with these cause keys (a query of them; `detected` selects only them too). */
+  causeKeys?: RawBuilder<unknown>;
+}
+
+/** A conflict a rescan opened or resolved, with which of the two. */
+export type RescanRow = Record<string, unknown> & { change: 'opened' | 'resolved' };
+
+const changes = (rows: readonly RescanRow[]) => {
+  const changed = (change: RescanRow['change']) => conflicts(rows.filter((row) => row.change === change));
+  return { opened: changed('opened'), resolved: changed('resolved') };
+};
+
+/**
+ * The rescan statement: opens every `detected` conflict not open yet, resolves every open one in
+ * scope that `detected` no longer selects, each change with its audit event. With `causeKeys` it
+ * is a per-change reconcile (ConflictStore.reconcile), marked to run as a named statement.
+ */
+export function rescanStatement(
+  organizationId: string,
+  detected: RawBuilder<unknown>,
+  who: ConflictActor,
+  scope: RescanScope = {},
+): RawBuilder<RescanRow> {
+  const full = scope.kinds === undefined && scope.causeKeys === undefined;
+  const name = full ? tag('detectConflicts') : tag('reconcileConflicts', { prepared: scope.causeKeys !== undefined });
+  return sql<RescanRow>`${name} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
+     detected AS (${detected}),
+     opened AS (
+       INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
+       SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
+         FROM detected d
+        WHERE NOT ${dismissalHolds(organizationId)}
+       ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
+       RETURNING *),
+     -- Open conflicts whose cause now names other facts (an account's new address, a record's new
+     -- account): their details follow, so the queue and a later dismissal name what holds now.
+     refreshed AS (
+       UPDATE conflict c SET ${sql.join(DETAILS.map((column) => sql`${sql.ref(column)} = d.${sql.ref(column)}`))},
+         version = c.version + 1, updated_at = now()
+         FROM detected d
+        WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN' AND c.kind = d.kind AND c.cause_key = d.cause_key
+          AND NOT ${sameFacts('c', 'd')}),
+     resolved AS (
+       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text, closed_by = ${who.actor}::text,
+         actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()
+       WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
+         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
+         -- = ANY(ARRAY(...)): probes of the open-cause index, not a scan of every open conflict
+         AND ${scope.causeKeys ? sql`c.cause_key = ANY(ARRAY(${scope.causeKeys}))` : sql`true`}
+         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
+       RETURNING c.*),
+     -- Dismissed conflicts in scope whose cause is gone: their dismissal ends (no status change, no event).
+     cleared AS (
+       UPDATE conflict c SET cause_cleared_at = now()
+       WHERE c.organization_id = ${organizationId} AND c.status = 'DISMISSED' AND c.cause_cleared_at IS NULL
+         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
+         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
+         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)),
+     opened_events AS (${conflictEvents('opened', null, who)}),
+     resolved_events AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
+     SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`;
+}
 
 /** Every statement over the conflict ledger, on the `Db` it is given (the pool, or a mutation's transaction). */
 export class ConflictStore {
@@ -477,36 +555,16 @@ export class ConflictStore {
   }
 
   /**
-   * One rescan as one statement over one snapshot: opens every `detected` conflict not open yet,
-   * resolves every open one in scope that `detected` no longer selects, each change with its audit
-   * event. The full rescan (no scope) takes an advisory lock that keeps two rescans of one
-   * organization apart; a scoped one (a per-change reconcile) relies on the partial unique index.
+   * One rescan as one statement over one snapshot (see `rescanStatement`). The full rescan (no
+   * scope) takes an advisory lock that keeps two rescans of one organization apart.
    */
   async rescan(
     organizationId: string,
     detected: RawBuilder<unknown>,
     who: ConflictActor,
-    scope: {
-      /** CTEs the detection and `causeKeys` read (the subjects of a change). */
-      ctes?: RawBuilder<unknown>;
-      /** Only conflicts of these kinds (`detected` selects only them too). */
-      kinds?: readonly ConflictKind[];
-      /** Only conflicts with these cause keys (a query of them; `detected` selects only them too). */
-      causeKeys?: RawBuilder<unknown>;
-    } = {},
+    scope: RescanScope = {},
   ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
     const full = scope.kinds === undefined && scope.causeKeys === undefined;
-    // A per-change reconcile: its text is fixed (the subjects are parameters), and planning its
-    // many small branches cost several times its execution (measured at 100,000 accounts: 8.5 ms
-    // of Postgres CPU planned each time, 2.0 ms with the plan cached). So it runs as a named
-    // statement with a generic plan: every branch is an index probe for the change's subjects,
-    // whatever their values. plan_cache_mode also applies to unnamed statements, hence set for
-    // this statement only.
-    const cachedPlan = scope.causeKeys !== undefined;
-    if (cachedPlan)
-      await sql`SET LOCAL plan_cache_mode = force_generic_plan ${tag('reconcileConflicts:genericPlan')}`.execute(
-        this.db,
-      );
     if (full) {
       await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
         this.db,
@@ -515,46 +573,27 @@ export class ConflictStore {
       // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
       await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
     }
-    const { rows } =
-      await sql<ChangedRow>`${full ? tag('detectConflicts') : tag('reconcileConflicts', { prepared: cachedPlan })} WITH ${scope.ctes ? sql`${scope.ctes},` : sql``}
-     detected AS (${detected}),
-     opened AS (
-       INSERT INTO conflict (organization_id, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id)
-       SELECT ${organizationId}::uuid, kind, cause_key, summary, email, account_id, conflicting_account_id, scim_record_id, directory_id, domain_id
-         FROM detected d
-        WHERE NOT ${dismissalHolds(organizationId)}
-       ON CONFLICT (organization_id, kind, cause_key) WHERE status = 'OPEN' DO NOTHING
-       RETURNING *),
-     -- Open conflicts whose cause now names other facts (an account's new address, a record's new
-     -- account): their details follow, so the queue and a later dismissal name what holds now.
-     refreshed AS (
-       UPDATE conflict c SET ${sql.join(DETAILS.map((column) => sql`${sql.ref(column)} = d.${sql.ref(column)}`))},
-         version = c.version + 1, updated_at = now()
-         FROM detected d
-        WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN' AND c.kind = d.kind AND c.cause_key = d.cause_key
-          AND NOT ${sameFacts('c', 'd')}),
-     resolved AS (
-       UPDATE conflict c SET status = 'RESOLVED', closed_at = now(), resolution = ${who.action}::text, closed_by = ${who.actor}::text,
-         actions_taken = array_append(c.actions_taken, ${who.action}::text), version = c.version + 1, updated_at = now()
-       WHERE c.organization_id = ${organizationId} AND c.status = 'OPEN'
-         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
-         -- = ANY(ARRAY(...)): probes of the open-cause index, not a scan of every open conflict
-         AND ${scope.causeKeys ? sql`c.cause_key = ANY(ARRAY(${scope.causeKeys}))` : sql`true`}
-         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)
-       RETURNING c.*),
-     -- Dismissed conflicts in scope whose cause is gone: their dismissal ends (no status change, no event).
-     cleared AS (
-       UPDATE conflict c SET cause_cleared_at = now()
-       WHERE c.organization_id = ${organizationId} AND c.status = 'DISMISSED' AND c.cause_cleared_at IS NULL
-         AND ${scope.kinds ? sql`c.kind = ANY(${[...scope.kinds]}::text[])` : sql`true`}
-         AND ${scope.causeKeys ? sql`c.cause_key IN (${scope.causeKeys})` : sql`true`}
-         AND (c.kind, c.cause_key) NOT IN (SELECT kind, cause_key FROM detected)),
-     opened_events AS (${conflictEvents('opened', null, who)}),
-     resolved_events AS (${conflictEvents('resolved', ConflictStatus.OPEN, who)})
-     SELECT 'opened' AS change, * FROM opened UNION ALL SELECT 'resolved' AS change, * FROM resolved`.execute(this.db);
-    if (cachedPlan)
-      await sql`SET LOCAL plan_cache_mode = DEFAULT ${tag('reconcileConflicts:defaultPlan')}`.execute(this.db);
-    const changed = (change: ChangedRow['change']) => conflicts(rows.filter((row) => row.change === change));
-    return { opened: changed('opened'), resolved: changed('resolved') };
+    const { rows } = await rescanStatement(organizationId, detected, who, scope).execute(this.db);
+    return changes(rows);
+  }
+
+  /**
+   * A per-change reconcile: a rescan scoped to a change's subjects (a relation of its CTEs), built
+   * and compiled once per shape (`Precompiled`), run with this change's values. Its text is fixed
+   * (the subjects are parameters), and planning its many small branches cost several times its
+   * execution (measured at 100,000 accounts: 8.5 ms of Postgres CPU planned each time, 2.0 ms with
+   * the plan cached). So it runs as a named statement with a generic plan: every branch is an index
+   * probe for the change's subjects, whatever their values. plan_cache_mode also applies to
+   * unnamed statements, hence set for this statement only. It relies on the partial unique index
+   * where a concurrent change opens the same conflict.
+   */
+  async reconcile<Args extends object>(
+    statement: Precompiled<Args, RescanRow>,
+    args: Args,
+  ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
+    await sql`SET LOCAL plan_cache_mode = force_generic_plan ${tag('reconcileConflicts:genericPlan')}`.execute(this.db);
+    const rows = await statement.execute(this.db, args);
+    await sql`SET LOCAL plan_cache_mode = DEFAULT ${tag('reconcileConflicts:defaultPlan')}`.execute(this.db);
+    return changes(rows);
   }
 }

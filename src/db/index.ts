@@ -6,6 +6,7 @@ export { IdempotencyKey } from './idempotency-key.entity';
 export { paginate } from './keyset';
 export type { Keyset, Page } from './keyset';
 export { as, one, queryBuilderFor, tag } from './kysely';
+export { Precompiled } from './precompiled';
 export type { Db, Queryable } from './kysely';
 export { loaderById, loaderGrouped } from './loaders';
 export {

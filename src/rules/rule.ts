@@ -88,16 +88,30 @@ export interface ChangedSubjects {
   emails?: string[];
 }
 
+/** The subjects of a change as a reconcile's parameters: every list present, addresses in lower case. */
+export interface SubjectIds {
+  accountIds: string[];
+  recordIds: string[];
+  directoryIds: string[];
+  /** Lower case. */
+  emails: string[];
+}
+
+export const subjectIdsOf = (changed: ChangedSubjects): SubjectIds => ({
+  accountIds: changed.accountIds ?? [],
+  recordIds: changed.recordIds ?? [],
+  directoryIds: changed.directoryIds ?? [],
+  emails: (changed.emails ?? []).map((email) => email.toLowerCase()),
+});
+
 /**
  * The CTEs naming the subjects of a change (`subject_record`, `subject_account`,
  * `subject_directory`), one step around what it touched: records of touched accounts, wanting
  * their (or the given) addresses, or blocked by them; accounts of those records or named by their
- * conflicts.
+ * conflicts. Only interpolates its arguments: a reconcile compiles it once (Precompiled).
  */
-export function subjectCtes(organizationId: string, changed: ChangedSubjects): RawBuilder<unknown> {
-  const accounts = changed.accountIds ?? [];
-  const records = changed.recordIds ?? [];
-  const emails = (changed.emails ?? []).map((email) => email.toLowerCase());
+export function subjectCtes(organizationId: string, subjects: SubjectIds): RawBuilder<unknown> {
+  const { accountIds: accounts, recordIds: records, emails } = subjects;
   // Each branch a probe of one index (UNION, not OR: an OR of subqueries would scan the organization).
   return sql`subject_record AS (
        SELECT id, email, external_id FROM scim_record
@@ -130,7 +144,7 @@ export function subjectCtes(organizationId: string, changed: ChangedSubjects): R
                                           AND (c.status <> 'RESOLVED' OR c.closed_at >= now() - interval '1 millisecond')))
        UNION SELECT id FROM account
         WHERE organization_id = ${organizationId} AND lower(email) = ANY(${emails}::text[])),
-     subject_directory AS (SELECT unnest(${changed.directoryIds ?? []}::uuid[]) AS id)`;
+     subject_directory AS (SELECT unnest(${subjects.directoryIds}::uuid[]) AS id)`;
 }
 
 /** The scope of a reconcile: the subjects `subjectCtes` names. */
