@@ -39,11 +39,12 @@ describe('precompiled statements', () => {
   });
 
   it('refuses a builder that uses an argument as a value rather than interpolating it', async () => {
-    const lowered = new Precompiled<{ email: string }, { email: string }>(
-      (args) => sql`SELECT ${`${args.email}`.toLowerCase()}::text AS email`,
+    // As a store writes a jsonb column: JSON.stringify of an argument must happen before execute.
+    const asJson = new Precompiled<{ emails: string[] }, { emails: string[] }>(
+      (args) => sql`SELECT ${JSON.stringify(args.emails)}::jsonb AS emails`,
     );
-    await expect(lowered.execute(queryBuilderFor(db.dataSource), { email: 'A@B.example' })).rejects.toThrow(
-      /argument "email" is used as a value/,
+    await expect(asJson.execute(queryBuilderFor(db.dataSource), { emails: ['a@b.example'] })).rejects.toThrow(
+      /argument "emails" is used as a value/,
     );
   });
 });
