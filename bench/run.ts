@@ -728,6 +728,20 @@ function targets(results: Results, context: Context, reference: ReferenceData | 
   return list;
 }
 
+/**
+ * The hand-written part of a results file (why a target is not met, with the profile that shows
+ * it), from its marker on: kept when a run writes the file anew. It names the run its numbers
+ * come from, so a reader can tell when it is older than the tables above it.
+ */
+const ANALYSIS_MARKER = '<!-- analysis: written by hand, kept by npm run bench -->';
+
+function keptAnalysis(file: string): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(ANALYSIS_MARKER);
+  return at < 0 ? '' : `\n${text.slice(at)}`;
+}
+
 function readReference(): ReferenceData | null {
   const file = resultsFile(REFERENCE_ACCOUNTS);
   if (!existsSync(file)) return null;
@@ -798,7 +812,7 @@ function report(results: Results, context: Context): void {
   const markdown = `${lines.join('\n')}\n`;
   process.stdout.write(`\n${markdown}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(resultsFile(ACCOUNTS), markdown);
+  writeFileSync(resultsFile(ACCOUNTS), markdown + keptAnalysis(resultsFile(ACCOUNTS)));
   progress(`\nWritten to ${path.relative(ROOT, resultsFile(ACCOUNTS))}\n`);
 }
 
