@@ -41,9 +41,8 @@ export function reconcileKinds(
   elsewhere?: { organizationId: string; actor: `system:${string}` },
 ): Promise<DetectionResult> {
   const organizationId = elsewhere?.organizationId ?? m.organizationId;
-  const detectors = DETECTORS.filter((detector) => kinds.includes(detector.kind));
   const who = elsewhere ? { actor: elsewhere.actor, action: m.action, requestId: null } : m;
-  return new ConflictStore(m.db).rescan(organizationId, detectionSet(organizationId, detectors), who, { kinds });
+  return new ConflictStore(m.db).rescan(organizationId, detectionSet(organizationId, detectorsOf(kinds)), who, kinds);
 }
 
 /**
@@ -68,6 +67,8 @@ export function reconcileConflicts(
   });
 }
 
+const detectorsOf = (kinds: readonly ConflictKind[]) => DETECTORS.filter((detector) => kinds.includes(detector.kind));
+
 type ReconcileArgs = SubjectIds & ConflictActor & { organizationId: string };
 
 /** The reconcile of each set of kinds, compiled on first use: a process runs a handful of shapes. */
@@ -77,7 +78,7 @@ function reconcileStatement(kinds: readonly ConflictKind[] | undefined): Precomp
   const shape = kinds ? [...kinds].sort().join(',') : '*';
   let statement = reconcileStatements.get(shape);
   if (!statement) {
-    const detectors = kinds ? DETECTORS.filter((detector) => kinds.includes(detector.kind)) : DETECTORS;
+    const detectors = kinds ? detectorsOf(kinds) : DETECTORS;
     statement = new Precompiled((args) =>
       rescanStatement(args.organizationId, detectionSet(args.organizationId, detectors, CHANGED_SUBJECTS), args, {
         ctes: subjectCtes(args.organizationId, args),

@@ -555,17 +555,18 @@ export class ConflictStore {
   }
 
   /**
-   * One rescan as one statement over one snapshot (see `rescanStatement`). The full rescan (no
-   * scope) takes an advisory lock that keeps two rescans of one organization apart.
+   * One rescan as one statement over one snapshot (see `rescanStatement`), of the whole
+   * organization or of some kinds (a change that moves many conflicts at once). The full rescan
+   * takes an advisory lock that keeps two rescans of one organization apart. A change's own
+   * subjects go through `reconcile`.
    */
   async rescan(
     organizationId: string,
     detected: RawBuilder<unknown>,
     who: ConflictActor,
-    scope: RescanScope = {},
+    kinds?: readonly ConflictKind[],
   ): Promise<{ opened: Conflict[]; resolved: Conflict[] }> {
-    const full = scope.kinds === undefined && scope.causeKeys === undefined;
-    if (full) {
+    if (kinds === undefined) {
       await sql`${tag('detectConflicts:lock')} SELECT pg_advisory_xact_lock(hashtext('detectConflicts:' || ${organizationId}::text))`.execute(
         this.db,
       );
@@ -573,7 +574,7 @@ export class ConflictStore {
       // conflict against every detected row (measured: 1.6 s at 5,000 open conflicts; 20 ms hashed).
       await sql`SET LOCAL work_mem = '64MB'`.execute(this.db);
     }
-    const { rows } = await rescanStatement(organizationId, detected, who, scope).execute(this.db);
+    const { rows } = await rescanStatement(organizationId, detected, who, { kinds }).execute(this.db);
     return changes(rows);
   }
 

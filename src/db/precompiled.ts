@@ -45,6 +45,7 @@ export class Precompiled<Args extends object, Row> {
     return rows;
   }
 
+  // The first caller's builder compiles it: every builder shares one compiler and one snake-case plugin.
   private compile(db: Db): { query: CompiledQuery<Row>; sources: ParameterSource[] } {
     const slots = new Proxy({} as Args, {
       get: (_target, key) => (typeof key === 'string' ? new Slot(key) : undefined),
