@@ -13,6 +13,7 @@ export {
   DATABASE_UNAVAILABLE_FOR_READ_MESSAGE,
   DATABASE_UNAVAILABLE_MESSAGE,
   isDatabaseUnavailable,
+  LostWriteRace,
   violatedUniqueConstraint,
 } from './pg-errors';
 export { withSavepoint } from './savepoint';

@@ -28,10 +28,22 @@ export function isStaleCachedPlan(error: unknown): boolean {
   return driver?.code === '0A000' && /cached plan must not change result type/.test(driver.message ?? '');
 }
 
-/** Serialization failures and deadlocks (and stale cached plans): the whole transaction may simply be run again. */
+/**
+ * Thrown by a write that found a concurrent transaction had taken its row's unique key first (an
+ * insert's ON CONFLICT DO NOTHING wrote nothing): run again, the transaction reads the winner's
+ * committed row, as a serialization failure would have it do.
+ */
+export class LostWriteRace extends Error {
+  constructor(what: string) {
+    super(`A concurrent transaction wrote ${what} first`);
+    this.name = 'LostWriteRace';
+  }
+}
+
+/** Serialization failures and deadlocks (and stale cached plans, and lost write races): the whole transaction may simply be run again. */
 export function isRetryableTransactionError(error: unknown): boolean {
   const code = driverError(error)?.code;
-  return code === '40001' || code === '40P01' || isStaleCachedPlan(error);
+  return code === '40001' || code === '40P01' || isStaleCachedPlan(error) || error instanceof LostWriteRace;
 }
 
 const CONNECTION_CODES = new Set([

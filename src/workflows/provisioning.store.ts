@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import { Account, AccountStatus } from '../accounts';
 import { isUuid } from '../common';
-import { as, tag, type Db, one } from '../db';
+import { as, tag, type Db, LostWriteRace, one } from '../db';
 import type { Directory } from '../directories';
-import { ScimRecord, type RecordState, type RecordSyncState } from '../scim';
+import { ScimRecord, newRecordValues, type RecordState, type RecordSyncState } from '../scim';
 import type { DomainStatus } from '../domains';
 
 /** Everything the rules need to sync one record, read (and locked) in one statement. */
@@ -117,7 +117,41 @@ const LINKED = new Prefixed('linked', ACCOUNT_COLUMNS);
 const HOLDER = new Prefixed('holder', ACCOUNT_COLUMNS);
 const CREATED_ACCOUNT = new Prefixed('account', ACCOUNT_COLUMNS);
 const FOUND = new Prefixed('found', RECORD_COLUMNS);
-const FRESH = new Prefixed('fresh', RECORD_COLUMNS);
+
+/** A new record's columns in an INSERT ... SELECT, with the types its parameters take there. */
+const NEW_RECORD_COLUMNS = [
+  ['id', 'id', 'uuid'],
+  ['organization_id', 'organizationId', 'uuid'],
+  ['directory_id', 'directoryId', 'uuid'],
+  ['external_id', 'externalId', 'text'],
+  ['user_name', 'userName', 'text'],
+  ['email', 'email', 'text'],
+  ['emails', 'emails', 'jsonb'],
+  ['given_name', 'givenName', 'text'],
+  ['family_name', 'familyName', 'text'],
+  ['display_name', 'displayName', 'text'],
+  ['active', 'active', 'boolean'],
+  ['raw_payload', 'rawPayload', 'jsonb'],
+  ['accepted_state', 'acceptedState', 'jsonb'],
+  ['sync_status', 'syncStatus', 'text'],
+  ['last_error', 'lastError', 'text'],
+  ['attempts', 'attempts', 'int'],
+  ['next_retry_at', 'nextRetryAt', 'timestamptz'],
+  ['last_synced_at', 'lastSyncedAt', 'timestamptz'],
+  ['unlinked_at', 'unlinkedAt', 'timestamptz'],
+] as const satisfies ReadonlyArray<readonly [string, keyof ReturnType<typeof newRecordValues>, string]>;
+
+/**
+ * `INSERT INTO scim_record` of a create's new record, linked to the account `accountId` selects
+ * (a query of one row, or none: then nothing is inserted); nothing when a concurrent create took
+ * its userName or externalId first.
+ */
+function insertNewRecord(record: ScimRecord, accountId: RawBuilder<unknown>, from: RawBuilder<unknown>) {
+  const values = newRecordValues(record);
+  return sql`INSERT INTO scim_record (${sql.raw(NEW_RECORD_COLUMNS.map(([column]) => column).join(', '))}, account_id)
+    SELECT ${sql.join(NEW_RECORD_COLUMNS.map(([, key, type]) => sql`${values[key]}::${sql.raw(type)}`))}, ${accountId} ${from}
+    ON CONFLICT DO NOTHING`;
+}
 
 /**
  * The statements of provisioning that span features (accounts and domains beside SCIM records).
@@ -142,20 +176,19 @@ export class ProvisioningStore {
   }
 
   /**
-   * A create's one statement: the directory's records that already have the push's identities
-   * (its userName, or its externalId), locked, with the facts of syncing a new record; when there
-   * are none, the new record, inserted (PENDING, `fresh`). `fresh` is null when there are some, or
-   * when a concurrent create of the same user won the insert (its unique index): read again then.
+   * A create's one read: the directory's records that already have the push's identities (its
+   * userName, or its externalId), locked, with the facts of syncing a new record. A new record is
+   * inserted by its sync's write, in the state the sync decides.
    */
   async createFacts(
     organizationId: string,
     directoryId: string,
     state: RecordState,
-  ): Promise<{ facts: PushFacts; found: ScimRecord[]; fresh: ScimRecord | null }> {
-    const [facts, found, fresh] = await this.read(organizationId, { id: null, accountId: null }, state.email, {
+  ): Promise<{ facts: PushFacts; found: ScimRecord[] }> {
+    const [facts, found] = await this.read(organizationId, { id: null, accountId: null }, state.email, {
       create: { directoryId, state },
     });
-    return { facts, found, fresh };
+    return { facts, found };
   }
 
   /**
@@ -179,9 +212,8 @@ export class ProvisioningStore {
     email: string | null,
     lookup:
       { create: { directoryId: string; state: RecordState } } | { held: { directoryId: string; id: string } } | null,
-  ): Promise<[PushFacts, ScimRecord[], ScimRecord | null]> {
+  ): Promise<[PushFacts, ScimRecord[]]> {
     let found = sql`SELECT * FROM scim_record WHERE false`;
-    let fresh = sql`SELECT * FROM scim_record WHERE false`;
     // The record and its account, as given or as the lookup finds them.
     let recordId = sql`${record.id}::uuid`;
     let accountId = sql`${record.accountId}::uuid`;
@@ -190,15 +222,6 @@ export class ProvisioningStore {
       found = sql`SELECT * FROM scim_record WHERE directory_id = ${directoryId}::uuid
                     AND (lower(user_name) = lower(${state.userName}::text) OR external_id = ${state.externalId}::text)
                   FOR UPDATE`;
-      // Invisible to SCIM reads until a sync accepts it (accepted_state '{}'): a create refused 409
-      // changes nothing GET answers. In this statement, not one of its own: a round trip less per create.
-      fresh = sql`INSERT INTO scim_record (organization_id, directory_id, external_id, user_name, emails, email,
-                    given_name, family_name, display_name, active, raw_payload, accepted_state)
-                  SELECT ${organizationId}::uuid, ${directoryId}::uuid, ${state.externalId}::text, ${state.userName}::text,
-                         ${JSON.stringify(state.emails)}::jsonb, ${state.email}::text, ${state.givenName}::text, ${state.familyName}::text,
-                         ${state.displayName}::text, ${state.active}::boolean, ${JSON.stringify(state.rawPayload)}::jsonb, '{}'::jsonb
-                   WHERE NOT EXISTS (SELECT 1 FROM found)
-                  ON CONFLICT DO NOTHING RETURNING *`;
     } else if (lookup && isUuid(lookup.held.id)) {
       found = sql`SELECT * FROM scim_record WHERE id = ${lookup.held.id}::uuid
                     AND accepted_state IS DISTINCT FROM '{}'::jsonb AND organization_id = ${organizationId}::uuid AND directory_id = ${lookup.held.directoryId}::uuid
@@ -209,7 +232,6 @@ export class ProvisioningStore {
     const domainName = email ? email.slice(email.lastIndexOf('@') + 1).toLowerCase() : null;
     const { rows } = await sql<Record<string, unknown>>`
       WITH found AS (${found}),
-           fresh AS (${fresh}),
            linked AS (SELECT * FROM account WHERE id = ${accountId} FOR UPDATE),
            holder AS (SELECT * FROM account WHERE lower(email) = lower(${email}::text) FOR UPDATE)
       SELECT
@@ -222,13 +244,12 @@ export class ProvisioningStore {
         EXISTS (SELECT 1 FROM conflict
                  WHERE organization_id = ${organizationId}::uuid AND status = 'OPEN' AND kind = 'DOMAIN_OWNED_ELSEWHERE'
                    AND (account_id = ${accountId} OR conflicting_account_id = ${accountId})) AS linked_owned_elsewhere,
-        ${LINKED.columns}, ${HOLDER.columns}, ${FOUND.columns}, ${FRESH.columns}
+        ${LINKED.columns}, ${HOLDER.columns}, ${FOUND.columns}
       FROM (SELECT 1) one
       LEFT JOIN domain own ON own.organization_id = ${organizationId}::uuid AND own.name = ${domainName}::text
       LEFT JOIN linked ON true
       LEFT JOIN holder ON true
       LEFT JOIN found ON true
-      LEFT JOIN fresh ON true
       ${tag(lookup === null ? 'syncRecord:facts' : 'create' in lookup ? 'scim:createFacts' : 'scim:replaceFacts', { prepared: true })}`.execute(
       this.db,
     );
@@ -242,7 +263,7 @@ export class ProvisioningStore {
       openKinds: new Set(row.openKinds as string[]),
       linkedOwnedElsewhere: row.linkedOwnedElsewhere === true,
     };
-    return [facts, as(ScimRecord, records), one(ScimRecord, FRESH.of(row))];
+    return [facts, as(ScimRecord, records)];
   }
 
   /** The account holding this email (case-insensitively), locked: after a write lost a race for it. */
@@ -257,40 +278,53 @@ export class ProvisioningStore {
   /**
    * A new SCIM account and the record's sync written with it, linked, in one statement; null
    * (nothing written) when another account took the email meanwhile: the email's unique index
-   * refuses a concurrent twin.
+   * refuses a concurrent twin. A create's `isNew` record is inserted then, in its synced state;
+   * LostWriteRace when a concurrent create took its identity first (the account goes with the
+   * transaction's retry).
    */
   async insertAccountAndSync(
     values: NewAccount,
     record: ScimRecord,
     changes: Partial<RecordState> & RecordSyncState,
+    isNew: boolean,
   ): Promise<Account | null> {
+    const recordWrite = isNew
+      ? insertNewRecord(Object.assign({}, record, changes), sql`account.id`, sql`FROM account`)
+      : sql`UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
+        FROM account WHERE scim_record.id = ${record.id}`;
     const { rows } = await sql<Record<string, unknown>>`
       WITH account AS (
         INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
         VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName},
                 ${values.origin}, ${values.status}, ${values.managed}, ${values.claimedAt})
         ON CONFLICT DO NOTHING RETURNING *),
-      record AS (
-        UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
-        FROM account WHERE scim_record.id = ${record.id}
-        RETURNING scim_record.version, scim_record.updated_at)
-      SELECT ${CREATED_ACCOUNT.columns}, record.version, record.updated_at
+      record AS (${recordWrite} RETURNING scim_record.version, scim_record.created_at, scim_record.updated_at)
+      SELECT ${CREATED_ACCOUNT.columns}, record.version, record.created_at, record.updated_at
       FROM account LEFT JOIN record ON true
-      ${tag('syncRecord:createAccount', { prepared: true })}`.execute(this.db);
+      ${tag(isNew ? 'syncRecord:createAccountAndRecord' : 'syncRecord:createAccount', { prepared: true })}`.execute(
+      this.db,
+    );
     const row = rows.at(0);
     if (!row) return null;
     const account = one(Account, CREATED_ACCOUNT.of(row));
     if (!account) return null;
-    Object.assign(record, changes, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
+    if (row.version === null) throw new LostWriteRace('a SCIM record with this userName or externalId');
+    const written = isNew ? { createdAt: row.createdAt } : {};
+    Object.assign(record, changes, written, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
     return account;
   }
 
-  /** The record's sync, with the push's changes to its linked account (if any), in one statement. */
+  /**
+   * The record's sync, with the push's changes to its linked account (if any), in one statement.
+   * A create's `isNew` record is inserted then, in its synced state; LostWriteRace when a
+   * concurrent create took its identity first.
+   */
   async sync(
     record: ScimRecord,
     changes: Partial<RecordState> & RecordSyncState,
     account: Account | null,
     accountChanges: AccountChanges,
+    isNew: boolean,
   ): Promise<void> {
     const changesAccount = account !== null && Object.keys(accountChanges).length > 0;
     const accountUpdate = changesAccount
@@ -302,21 +336,29 @@ export class ProvisioningStore {
         }
              WHERE id = ${account.id} RETURNING version, updated_at`
       : sql`SELECT NULL::int AS version, NULL::timestamptz AS updated_at WHERE false`;
+    const merged = Object.assign({}, record, changes);
+    const recordWrite = isNew
+      ? insertNewRecord(merged, sql`${merged.accountId}::uuid`, sql``)
+      : sql`UPDATE scim_record SET ${sets(changes)}, version = version + 1, updated_at = now() WHERE id = ${record.id}`;
     const { rows } = await sql<{
       version: number;
+      createdAt: Date;
       updatedAt: Date;
       accountVersion: number | null;
       accountUpdatedAt: Date | null;
     }>`
       WITH account AS (${accountUpdate}),
-      record AS (
-        UPDATE scim_record SET ${sets(changes)}, version = version + 1, updated_at = now()
-        WHERE id = ${record.id} RETURNING version, updated_at)
-      SELECT record.version, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
+      record AS (${recordWrite} RETURNING version, created_at, updated_at)
+      SELECT record.version, record.created_at, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
       FROM record LEFT JOIN account ON true
-      ${tag('syncRecord:synced', { prepared: true })}`.execute(this.db);
-    const [row] = rows;
-    Object.assign(record, changes, { version: row.version, updatedAt: row.updatedAt });
+      ${tag(isNew ? 'syncRecord:insertSynced' : 'syncRecord:synced', { prepared: true })}`.execute(this.db);
+    const row = rows.at(0);
+    if (!row) {
+      if (isNew) throw new LostWriteRace('a SCIM record with this userName or externalId');
+      throw new Error(`The SCIM record ${record.id} was not found for its sync`);
+    }
+    const written = isNew ? { createdAt: row.createdAt } : {};
+    Object.assign(record, changes, written, { version: row.version, updatedAt: row.updatedAt });
     if (changesAccount) {
       Object.assign(account, accountChanges, { version: row.accountVersion, updatedAt: row.accountUpdatedAt });
     }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Account, changeAccountEmail, AccountOrigin, AccountStatus, AccountErrorCode } from '../accounts';
 import { CommonErrorCode, notFoundError, userError, type UserError } from '../common';
 import {
@@ -12,13 +13,13 @@ import {
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary, R2, R8 } from '../rules';
 import type { Directory } from '../directories';
 import { DomainStatus } from '../domains';
-import { violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
+import { LostWriteRace, violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
 import {
   PushOutcome,
   ScimOperation,
   SyncStatus,
   type AcceptedState,
-  type ScimRecord,
+  ScimRecord,
   ScimRecordStore,
   type RecordState,
   type RecordSyncState,
@@ -67,16 +68,30 @@ function desiredState(desired: DesiredUser): RecordState {
 /** A push's desired state not yet written: it goes with the sync's write of the record. */
 const unsaved = new WeakMap<ScimRecord, RecordState>();
 
+/**
+ * A create's new record, not inserted yet: its sync's write inserts it, in the state the sync
+ * decided (one write instead of an insert and an update across the record's ten indexes).
+ */
+const unwritten = new WeakSet<ScimRecord>();
+
 /** Writes a record's sync outcome, with any desired state its push has not written yet. */
-function writeRecord(
+async function writeRecord(
   m: MutationScope,
   record: ScimRecord,
   changes: RecordSyncState,
   name: string,
 ): Promise<ScimRecord> {
+  const records = new ScimRecordStore(m.db);
+  if (unwritten.has(record)) {
+    if (!(await records.insert(Object.assign(record, changes), name))) {
+      throw new LostWriteRace('a SCIM record with this userName or externalId');
+    }
+    unwritten.delete(record);
+    return record;
+  }
   const state = unsaved.get(record);
   unsaved.delete(record);
-  return new ScimRecordStore(m.db).update(record, { ...state, ...changes }, name);
+  return records.update(record, { ...state, ...changes }, name);
 }
 
 /** What SCIM reads answer for a record until its next push is applied: its columns as they are now. */
@@ -85,6 +100,9 @@ function acceptedStateOf(record: ScimRecord): AcceptedState {
   const { externalId, userName, emails, givenName, familyName, displayName, active, rawPayload } = record;
   return { externalId, userName, emails, givenName, familyName, displayName, active, rawPayload };
 }
+
+/** The accepted state of a record whose create was never answered 2xx (accepted_state '{}'). */
+const NEVER_ACCEPTED: AcceptedState = Object.freeze({});
 
 /** Whether the IdP was ever answered 2xx for the record (a refused create's record is invisible to SCIM). */
 const everAccepted = (record: ScimRecord) =>
@@ -245,14 +263,16 @@ async function applyRecord(
     lastSyncedAt: new Date(),
     unlinkedAt: null,
   };
+  const insert = unwritten.has(record);
   if (newAccount && email) {
-    const created = await store.insertAccountAndSync(newAccount, record, synced);
+    const created = await store.insertAccountAndSync(newAccount, record, synced, insert);
     // Another account took the email meanwhile (its unique index refused the twin): held, then.
     if (!created) return fail(m, record, directory, email, await store.lockHolder(email), findings, domain);
     account = created;
   } else {
-    await store.sync(record, { ...synced, accountId: record.accountId }, account, accountChanges);
+    await store.sync(record, { ...synced, accountId: record.accountId }, account, accountChanges, insert);
   }
+  unwritten.delete(record);
   unsaved.delete(record);
   const createdAccount = newAccount !== null;
   const resolved = open(ConflictKind.EMAIL_TAKEN, ConflictKind.UNMANAGED_ACCOUNT)
@@ -307,6 +327,20 @@ async function fail(
   const why = sameOrganization
     ? `which the account ${holder.email} already owns`
     : `which is not available to your organization: ${NOT_AVAILABLE}`;
+  // The record first: a create's new record is inserted by this write, and the conflict names it.
+  const attempts = record.attempts + 1;
+  await writeRecord(
+    m,
+    record,
+    {
+      accountId: record.accountId,
+      syncStatus: SyncStatus.FAILED,
+      attempts,
+      lastError: detail,
+      nextRetryAt: nextRetryAt(attempts),
+    },
+    'syncRecord:failed',
+  );
   const { conflict } = await openConflict(m, {
     kind: ConflictKind.EMAIL_TAKEN,
     causeKey: causeKey.record(record.id),
@@ -324,19 +358,6 @@ async function fail(
     directoryId: directory.id,
     domainId: domain?.id ?? null,
   });
-  const attempts = record.attempts + 1;
-  await writeRecord(
-    m,
-    record,
-    {
-      accountId: record.accountId,
-      syncStatus: SyncStatus.FAILED,
-      attempts,
-      lastError: detail,
-      nextRetryAt: nextRetryAt(attempts),
-    },
-    'syncRecord:failed',
-  );
   return {
     kind: 'failed',
     record,
@@ -355,16 +376,7 @@ async function waitForClaim(
   /** The verified domain of the holder's address, which the rescan names too. */
   verifiedDomain: { id: string } | null,
 ): Promise<SyncOutcome> {
-  const { conflict } = await openConflict(m, {
-    kind: ConflictKind.UNMANAGED_ACCOUNT,
-    causeKey: causeKey.account(holder.id),
-    summary: `${directory.name} provisions ${holder.email}, which belongs to an account your organization has not claimed: claim it, then link and resync the record.`,
-    email: holder.email,
-    accountId: holder.id,
-    scimRecordId: record.id,
-    directoryId: directory.id,
-    domainId: verifiedDomain?.id ?? null,
-  });
+  // The record first: a create's new record is inserted by this write, and the conflict names it.
   await writeRecord(
     m,
     record,
@@ -378,6 +390,16 @@ async function waitForClaim(
     },
     'syncRecord:pending',
   );
+  const { conflict } = await openConflict(m, {
+    kind: ConflictKind.UNMANAGED_ACCOUNT,
+    causeKey: causeKey.account(holder.id),
+    summary: `${directory.name} provisions ${holder.email}, which belongs to an account your organization has not claimed: claim it, then link and resync the record.`,
+    email: holder.email,
+    accountId: holder.id,
+    scimRecordId: record.id,
+    directoryId: directory.id,
+    domainId: verifiedDomain?.id ?? null,
+  });
   return { kind: 'pending', record, conflict, findings };
 }
 
@@ -410,36 +432,44 @@ export type PushResult =
  */
 export async function provisionUser(m: MutationScope, directory: Directory, desired: DesiredUser): Promise<PushResult> {
   const state = desiredState(desired);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    // One statement: both identities (the record with this userName and the one with this
-    // externalId), locked, the facts of syncing a new record (its email's domain and holder), and
-    // the new record when neither identity exists.
-    const { found, facts, fresh } = await new ProvisioningStore(m.db).createFacts(
-      m.organizationId,
-      directory.id,
-      state,
-    );
-    const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
-    const byExternalId = desired.externalId
-      ? (found.find((record) => record.externalId === desired.externalId) ?? null)
-      : null;
-    const existing = byExternalId ?? byUserName;
-    if (existing && byUserName && byUserName.id !== existing.id) {
-      return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
-    }
-    // RFC 7644 3.3: a user that exists is 409 uniqueness, an identical repeat included (ADR 0008).
-    if (existing && everAccepted(existing)) {
-      const detail = byUserName ? userNameTakenDetail(desired.userName) : externalIdTakenDetail(desired.externalId);
-      return { kind: 'duplicate', status: 409, detail };
-    }
-    // A refused create's record: the IdP was told no, so its next create (a retry or a new try) is the create.
-    if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
-
-    // A concurrent create of the same user won the insert (userName or externalId): read it on the next pass.
-    if (!fresh) continue;
-    return settle(m, directory, fresh, ScimOperation.CREATE, 201, null, facts);
+  // One statement: both identities (the record with this userName and the one with this
+  // externalId), locked, and the facts of syncing a new record (its email's domain and holder).
+  const { found, facts } = await new ProvisioningStore(m.db).createFacts(m.organizationId, directory.id, state);
+  const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
+  const byExternalId = desired.externalId
+    ? (found.find((record) => record.externalId === desired.externalId) ?? null)
+    : null;
+  const existing = byExternalId ?? byUserName;
+  if (existing && byUserName && byUserName.id !== existing.id) {
+    return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
   }
-  return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };
+  // RFC 7644 3.3: a user that exists is 409 uniqueness, an identical repeat included (ADR 0008).
+  if (existing && everAccepted(existing)) {
+    const detail = byUserName ? userNameTakenDetail(desired.userName) : externalIdTakenDetail(desired.externalId);
+    return { kind: 'duplicate', status: 409, detail };
+  }
+  // A refused create's record: the IdP was told no, so its next create (a retry or a new try) is the create.
+  if (existing) return updateUser(m, directory, existing, desired, ScimOperation.CREATE, 201);
+
+  // Inserted by its sync's write. A concurrent create of the same user that commits first makes
+  // that write LostWriteRace: the transaction runs again and finds it here.
+  const record = Object.assign(new ScimRecord(), {
+    ...state,
+    id: randomUUID(),
+    organizationId: m.organizationId,
+    directoryId: directory.id,
+    accountId: null,
+    // Invisible to SCIM reads until a sync accepts it: a create refused 409 changes nothing GET answers.
+    acceptedState: NEVER_ACCEPTED,
+    syncStatus: SyncStatus.PENDING,
+    lastError: null,
+    attempts: 0,
+    nextRetryAt: null,
+    lastSyncedAt: null,
+    unlinkedAt: null,
+  });
+  unwritten.add(record);
+  return settle(m, directory, record, ScimOperation.CREATE, 201, null, facts);
 }
 
 /** An IdP's full replace or patch (already applied to the current resource): new desired state, then sync. */

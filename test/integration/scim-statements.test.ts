@@ -51,8 +51,8 @@ describe('SCIM writes: statements per push', () => {
     // were four reads, and the account's insert and the record's sync two writes.
     expect(statements).toEqual([
       'scim:authenticate',
-      'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains; the new record
-      'syncRecord:createAccount', // the account, and the record's sync linking it
+      'scim:createFacts', // the record's identities, the email's domain and holder, R8's other domains
+      'syncRecord:createAccountAndRecord', // the account, and the new record linked to it in its synced state
       // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
       // A named statement run with its cached generic plan, planning only for this statement
       // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
@@ -103,8 +103,8 @@ describe('SCIM writes: statements per push', () => {
     expect(statements).toEqual([
       'scim:authenticate',
       'scim:replaceFacts', // the record (locked), its account and the facts of its new state
-      'openConflict',
       'syncRecord:failed',
+      'openConflict',
       // The rules' detectors, limited to what the push touched: the rescan would find nothing new.
       // A named statement run with its cached generic plan, planning only for this statement
       // (planned each time it cost 8.5 of the push's 11.7 ms of Postgres CPU at 100,000 accounts).
@@ -129,8 +129,8 @@ describe('SCIM writes: statements per push', () => {
     expect(statements).toEqual([
       'scim:authenticate',
       'scim:replaceFacts',
-      'openConflict', // writes nothing, and answers the open conflict
       'syncRecord:failed',
+      'openConflict', // writes nothing, and answers the open conflict
       'reconcileConflicts:genericPlan',
       'reconcileConflicts',
       'reconcileConflicts:defaultPlan',

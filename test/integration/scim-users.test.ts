@@ -292,7 +292,8 @@ describe('SCIM /Users over HTTP', () => {
       const response = await scim.put(
         `/Users/${id}`,
         oktaUser('etag.user@acme.com', '00uetag', { displayName: 'Changed' }),
-        { 'if-match': 'W/"1"' },
+        // Not the current version (a created record starts at 1, and this one is still there).
+        { 'if-match': 'W/"0"' },
       );
       expect(response).toMatchObject({ status: 412, body: { schemas: [SCIM.error], status: '412' } });
       expect((await scim.get(`/Users/${id}`)).body.displayName).toBe('Test User');
