@@ -308,7 +308,10 @@ export class ProvisioningStore {
     if (!row) return null;
     const account = one(Account, CREATED_ACCOUNT.of(row));
     if (!account) return null;
-    if (row.version === null) throw new LostWriteRace('a SCIM record with this userName or externalId');
+    if (row.version === null) {
+      if (isNew) throw new LostWriteRace('a SCIM record with this userName or externalId');
+      throw new Error(`The SCIM record ${record.id} was not found for its sync`);
+    }
     const written = isNew ? { createdAt: row.createdAt } : {};
     Object.assign(record, changes, written, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
     return account;

@@ -435,10 +435,14 @@ export async function provisionUser(m: MutationScope, directory: Directory, desi
   // One statement: both identities (the record with this userName and the one with this
   // externalId), locked, and the facts of syncing a new record (its email's domain and holder).
   const { found, facts } = await new ProvisioningStore(m.db).createFacts(m.organizationId, directory.id, state);
-  const byUserName = found.find((record) => record.userName.toLowerCase() === desired.userName.toLowerCase()) ?? null;
   const byExternalId = desired.externalId
     ? (found.find((record) => record.externalId === desired.externalId) ?? null)
     : null;
+  // Any other record found has the userName as Postgres folds case (lower(), as its unique index
+  // does), which JavaScript's toLowerCase does not always agree with (İ).
+  const byUserName =
+    found.find((record) => record !== byExternalId) ??
+    (byExternalId?.userName.toLowerCase() === desired.userName.toLowerCase() ? byExternalId : null);
   const existing = byExternalId ?? byUserName;
   if (existing && byUserName && byUserName.id !== existing.id) {
     return { kind: 'duplicate', status: 409, detail: userNameTakenDetail(desired.userName) };

@@ -85,6 +85,23 @@ describe('SCIM limits and concurrency on the real server', () => {
     }
   });
 
+  it('answers a create whose userName only Postgres folds onto an existing one (İ and i) with 409 uniqueness', async () => {
+    // lower() in a UTF-8 locale folds İ to i; JavaScript's toLowerCase gives i + a combining dot.
+    const [{ folds }] = await db.dataSource.query<Array<{ folds: boolean }>>(
+      `SELECT lower('İfold@acme.com') = lower('ifold@acme.com') AS folds`,
+    );
+    expect((await scim.post('/Users', userBody('İfold@acme.com', 'fold-a', 'fold-a@acme.com'))).status).toBe(201);
+    const second = await scim.post('/Users', userBody('ifold@acme.com', 'fold-b', 'fold-b@acme.com'));
+    // Where Postgres does not fold them (a C locale), they are two users.
+    expect(second.status).toBe(folds ? 409 : 201);
+    if (folds) {
+      expect(second.body).toMatchObject({
+        scimType: 'uniqueness',
+        detail: 'Resource [USER]: with userName[ifold@acme.com] already exists.',
+      });
+    }
+  });
+
   it('answers two concurrent creates of one email (different users) with one 201 and one 409 naming the email', async () => {
     for (let round = 0; round < 5; round++) {
       const email = `shared${round}@acme.com`;
