@@ -26,7 +26,7 @@ export {
   ScimRecordQueries,
   ScimRecordService,
 } from './scim-record.service';
-export { ScimRecordStore, newRecordValues } from './scim-record.store';
+export { ScimRecordStore } from './scim-record.store';
 export type { RecordState, RecordSyncState } from './scim-record.store';
 export { ScimErrorCode } from './scim.errors';
 export { createScimLoaders } from './scim.loaders';

@@ -136,32 +136,6 @@ const stateValues = (state: Partial<RecordState>) => ({
   acceptedState: state.acceptedState ? JSON.stringify(state.acceptedState) : state.acceptedState,
 });
 
-/** Every column of a new record that is not generated, from the record as a create built it. */
-export function newRecordValues(record: ScimRecord) {
-  return {
-    id: record.id,
-    organizationId: record.organizationId,
-    directoryId: record.directoryId,
-    accountId: record.accountId,
-    externalId: record.externalId,
-    userName: record.userName,
-    email: record.email,
-    emails: JSON.stringify(record.emails),
-    givenName: record.givenName,
-    familyName: record.familyName,
-    displayName: record.displayName,
-    active: record.active,
-    rawPayload: JSON.stringify(record.rawPayload),
-    acceptedState: record.acceptedState === null ? null : JSON.stringify(record.acceptedState),
-    syncStatus: record.syncStatus,
-    lastError: record.lastError,
-    attempts: record.attempts,
-    nextRetryAt: record.nextRetryAt,
-    lastSyncedAt: record.lastSyncedAt,
-    unlinkedAt: record.unlinkedAt,
-  };
-}
-
 /** SCIM reads skip a record no push of which was ever accepted (a refused create): the IdP never learned it. */
 const accepted = sql<boolean>`accepted_state IS DISTINCT FROM '{}'::jsonb`;
 
@@ -248,24 +222,6 @@ export class ScimRecordStore {
       .modifyEnd(tag(name, { prepared: true }))
       .executeTakeFirstOrThrow();
     return Object.assign(record, changes, row);
-  }
-
-  /**
-   * A create's new record, inserted in the state its first sync decided (one write, not an insert
-   * and then an update across its indexes); false, with nothing written, when a concurrent create
-   * took its userName or externalId first.
-   */
-  async insert(record: ScimRecord, name: string): Promise<boolean> {
-    const row = await this.db
-      .insertInto('scimRecord')
-      .values({ ...newRecordValues(record) })
-      .onConflict((conflict) => conflict.doNothing())
-      .returning(['version', 'createdAt', 'updatedAt'])
-      .modifyEnd(tag(name, { prepared: true }))
-      .executeTakeFirst();
-    if (!row) return false;
-    Object.assign(record, row);
-    return true;
   }
 
   async delete(id: string): Promise<void> {

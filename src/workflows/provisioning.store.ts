@@ -3,7 +3,7 @@ import { Account, AccountStatus } from '../accounts';
 import { isUuid } from '../common';
 import { as, tag, type Db, LostWriteRace, one } from '../db';
 import type { Directory } from '../directories';
-import { ScimRecord, newRecordValues, type RecordState, type RecordSyncState } from '../scim';
+import { ScimRecord, type RecordState, type RecordSyncState } from '../scim';
 import type { DomainStatus } from '../domains';
 
 /** Everything the rules need to sync one record, read (and locked) in one statement. */
@@ -118,7 +118,7 @@ const HOLDER = new Prefixed('holder', ACCOUNT_COLUMNS);
 const CREATED_ACCOUNT = new Prefixed('account', ACCOUNT_COLUMNS);
 const FOUND = new Prefixed('found', RECORD_COLUMNS);
 
-/** A new record's columns in an INSERT ... SELECT, with the types its parameters take there. */
+/** A new record's columns in an INSERT ... SELECT, by property, with the types its parameters take there. */
 const NEW_RECORD_COLUMNS = [
   ['id', 'id', 'uuid'],
   ['organization_id', 'organizationId', 'uuid'],
@@ -139,18 +139,51 @@ const NEW_RECORD_COLUMNS = [
   ['next_retry_at', 'nextRetryAt', 'timestamptz'],
   ['last_synced_at', 'lastSyncedAt', 'timestamptz'],
   ['unlinked_at', 'unlinkedAt', 'timestamptz'],
-] as const satisfies ReadonlyArray<readonly [string, keyof ReturnType<typeof newRecordValues>, string]>;
+] as const satisfies ReadonlyArray<readonly [string, keyof ScimRecord, string]>;
 
 /**
- * `INSERT INTO scim_record` of a create's new record, linked to the account `accountId` selects
- * (a query of one row, or none: then nothing is inserted); nothing when a concurrent create took
- * its userName or externalId first.
+ * A sync's write of its record, for a statement's `record` CTE: the update of `changes`, or for a
+ * create's new record (`insert`) its insert in the synced state, which writes nothing when a
+ * concurrent create took its userName or externalId first. `account` links it to a created
+ * account (a relation named `account` with its id).
  */
-function insertNewRecord(record: ScimRecord, accountId: RawBuilder<unknown>, from: RawBuilder<unknown>) {
-  const values = newRecordValues(record);
+function recordWrite(
+  record: ScimRecord,
+  changes: Partial<RecordState> & RecordSyncState,
+  insert: boolean,
+  account: 'created' | null,
+): RawBuilder<unknown> {
+  if (!insert) {
+    return account
+      ? sql`UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
+          FROM account WHERE scim_record.id = ${record.id}`
+      : sql`UPDATE scim_record SET ${sets(changes)}, version = scim_record.version + 1, updated_at = now() WHERE id = ${record.id}`;
+  }
+  const written = Object.assign({}, record, changes);
+  const value = (key: (typeof NEW_RECORD_COLUMNS)[number][1], type: string) =>
+    type === 'jsonb' && written[key] !== null ? JSON.stringify(written[key]) : written[key];
   return sql`INSERT INTO scim_record (${sql.raw(NEW_RECORD_COLUMNS.map(([column]) => column).join(', '))}, account_id)
-    SELECT ${sql.join(NEW_RECORD_COLUMNS.map(([, key, type]) => sql`${values[key]}::${sql.raw(type)}`))}, ${accountId} ${from}
+    SELECT ${sql.join(NEW_RECORD_COLUMNS.map(([, key, type]) => sql`${value(key, type)}::${sql.raw(type)}`))},
+           ${account ? sql`account.id FROM account` : sql`${written.accountId}::uuid`}
     ON CONFLICT DO NOTHING`;
+}
+
+/**
+ * Takes what a sync's statement wrote onto the record; a create's insert that wrote nothing lost
+ * its identity to a concurrent create (LostWriteRace: the transaction runs again and finds it).
+ */
+function wrote<Row extends { version: unknown; createdAt: unknown; updatedAt: unknown }>(
+  record: ScimRecord,
+  changes: Partial<RecordState> & RecordSyncState,
+  insert: boolean,
+  row: Row | undefined,
+): asserts row is Row {
+  if (!row || row.version === null) {
+    if (insert) throw new LostWriteRace('a SCIM record with this userName or externalId');
+    throw new Error(`The SCIM record ${record.id} was not found for its sync`);
+  }
+  const created = insert ? { createdAt: row.createdAt } : {};
+  Object.assign(record, changes, created, { version: row.version, updatedAt: row.updatedAt });
 }
 
 /**
@@ -288,17 +321,15 @@ export class ProvisioningStore {
     changes: Partial<RecordState> & RecordSyncState,
     isNew: boolean,
   ): Promise<Account | null> {
-    const recordWrite = isNew
-      ? insertNewRecord(Object.assign({}, record, changes), sql`account.id`, sql`FROM account`)
-      : sql`UPDATE scim_record SET ${sets(changes)}, account_id = account.id, version = scim_record.version + 1, updated_at = now()
-        FROM account WHERE scim_record.id = ${record.id}`;
-    const { rows } = await sql<Record<string, unknown>>`
+    const { rows } = await sql<
+      Record<string, unknown> & { version: number | null; createdAt: Date | null; updatedAt: Date | null }
+    >`
       WITH account AS (
         INSERT INTO account (organization_id, email, email_domain, display_name, origin, status, managed, claimed_at)
         VALUES (${values.organizationId}, ${values.email}, ${values.emailDomain}, ${values.displayName},
                 ${values.origin}, ${values.status}, ${values.managed}, ${values.claimedAt})
         ON CONFLICT DO NOTHING RETURNING *),
-      record AS (${recordWrite} RETURNING scim_record.version, scim_record.created_at, scim_record.updated_at)
+      record AS (${recordWrite(record, changes, isNew, 'created')} RETURNING scim_record.version, scim_record.created_at, scim_record.updated_at)
       SELECT ${CREATED_ACCOUNT.columns}, record.version, record.created_at, record.updated_at
       FROM account LEFT JOIN record ON true
       ${tag(isNew ? 'syncRecord:createAccountAndRecord' : 'syncRecord:createAccount', { prepared: true })}`.execute(
@@ -308,19 +339,14 @@ export class ProvisioningStore {
     if (!row) return null;
     const account = one(Account, CREATED_ACCOUNT.of(row));
     if (!account) return null;
-    if (row.version === null) {
-      if (isNew) throw new LostWriteRace('a SCIM record with this userName or externalId');
-      throw new Error(`The SCIM record ${record.id} was not found for its sync`);
-    }
-    const written = isNew ? { createdAt: row.createdAt } : {};
-    Object.assign(record, changes, written, { accountId: account.id, version: row.version, updatedAt: row.updatedAt });
+    wrote(record, { ...changes, accountId: account.id }, isNew, row);
     return account;
   }
 
   /**
    * The record's sync, with the push's changes to its linked account (if any), in one statement.
-   * A create's `isNew` record is inserted then, in its synced state; LostWriteRace when a
-   * concurrent create took its identity first.
+   * A create's `isNew` record is inserted then, in the state of `changes` (synced, or FAILED or
+   * PENDING without account changes); LostWriteRace when a concurrent create took its identity first.
    */
   async sync(
     record: ScimRecord,
@@ -339,10 +365,6 @@ export class ProvisioningStore {
         }
              WHERE id = ${account.id} RETURNING version, updated_at`
       : sql`SELECT NULL::int AS version, NULL::timestamptz AS updated_at WHERE false`;
-    const merged = Object.assign({}, record, changes);
-    const recordWrite = isNew
-      ? insertNewRecord(merged, sql`${merged.accountId}::uuid`, sql``)
-      : sql`UPDATE scim_record SET ${sets(changes)}, version = version + 1, updated_at = now() WHERE id = ${record.id}`;
     const { rows } = await sql<{
       version: number;
       createdAt: Date;
@@ -351,17 +373,12 @@ export class ProvisioningStore {
       accountUpdatedAt: Date | null;
     }>`
       WITH account AS (${accountUpdate}),
-      record AS (${recordWrite} RETURNING version, created_at, updated_at)
+      record AS (${recordWrite(record, changes, isNew, null)} RETURNING version, created_at, updated_at)
       SELECT record.version, record.created_at, record.updated_at, account.version AS account_version, account.updated_at AS account_updated_at
       FROM record LEFT JOIN account ON true
-      ${tag(isNew ? 'syncRecord:insertSynced' : 'syncRecord:synced', { prepared: true })}`.execute(this.db);
+      ${tag(isNew ? 'syncRecord:insert' : 'syncRecord:synced', { prepared: true })}`.execute(this.db);
     const row = rows.at(0);
-    if (!row) {
-      if (isNew) throw new LostWriteRace('a SCIM record with this userName or externalId');
-      throw new Error(`The SCIM record ${record.id} was not found for its sync`);
-    }
-    const written = isNew ? { createdAt: row.createdAt } : {};
-    Object.assign(record, changes, written, { version: row.version, updatedAt: row.updatedAt });
+    wrote(record, changes, isNew, row);
     if (changesAccount) {
       Object.assign(account, accountChanges, { version: row.accountVersion, updatedAt: row.accountUpdatedAt });
     }

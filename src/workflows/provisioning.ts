@@ -13,7 +13,7 @@ import {
 import { NOT_AVAILABLE, SUMMARY_TEMPLATES, formatSummary, R2, R8 } from '../rules';
 import type { Directory } from '../directories';
 import { DomainStatus } from '../domains';
-import { LostWriteRace, violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
+import { violatedUniqueConstraint, withSavepoint, type MutationScope } from '../db';
 import {
   PushOutcome,
   ScimOperation,
@@ -81,17 +81,14 @@ async function writeRecord(
   changes: RecordSyncState,
   name: string,
 ): Promise<ScimRecord> {
-  const records = new ScimRecordStore(m.db);
   if (unwritten.has(record)) {
-    if (!(await records.insert(Object.assign(record, changes), name))) {
-      throw new LostWriteRace('a SCIM record with this userName or externalId');
-    }
+    await new ProvisioningStore(m.db).sync(record, changes, null, {}, true);
     unwritten.delete(record);
     return record;
   }
   const state = unsaved.get(record);
   unsaved.delete(record);
-  return records.update(record, { ...state, ...changes }, name);
+  return new ScimRecordStore(m.db).update(record, { ...state, ...changes }, name);
 }
 
 /** What SCIM reads answer for a record until its next push is applied: its columns as they are now. */
